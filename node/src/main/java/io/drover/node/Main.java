@@ -1,0 +1,44 @@
+package io.drover.node;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code drover} command line. */
+@Command(
+    name = "drover",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Declarative worker supervisor: runs the apps a HOCON file declares and keeps them running.",
+    subcommands = {RunCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    // Initialise logging before any other thread logs (SLF4J would replay those calls noisily).
+    org.slf4j.LoggerFactory.getILoggerFactory();
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    return new CommandLine(new Main())
+        .setExecutionExceptionHandler(
+            (ex, cmd, parsed) -> {
+              cmd.getErr().println("drover: " + ex.getMessage());
+              return 2;
+            });
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try: drover run FILE)");
+  }
+
+  /** Version from the jar's manifest, or "dev" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"drover " + (v == null ? "dev" : v)};
+    }
+  }
+}

@@ -1,0 +1,227 @@
+package io.drover.supervisor;
+
+import io.drover.supervisor.config.AppSpec;
+import io.drover.supervisor.config.RestartSpec;
+import io.drover.supervisor.process.RunRecords;
+import io.drover.supervisor.process.WorkerLogs;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * Supervises the workers of one app after Erlang/OTP: decides on every exit whether and which
+ * workers restart (policy × exit kind, then the strategy), after what backoff, and gives the app
+ * up when restarts exceed the intensity — visibly, and with a retry after a cool-down unless told
+ * to stay failed.
+ */
+public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command> {
+
+  /** What an app supervisor understands. */
+  public interface Command {}
+
+  /** Replies with the app's {@link AppStatus}. */
+  public record GetStatus(ActorRef<AppStatus> replyTo) implements Command {}
+
+  /** Stops every worker (reverse start order is not needed: each stops on its own). */
+  public record StopApp(ActorRef<Done> replyTo) implements Command {}
+
+  /** Starts the workers of a stopped or failed app. */
+  public enum StartApp implements Command {
+    INSTANCE
+  }
+
+  /** From a worker: its process ended on its own or by a failure (never for requested stops). */
+  record WorkerExited(int instance, WorkerExit exit) implements Command {}
+
+  /** From a worker: it changed state. */
+  record WorkerChanged(WorkerEvent event, Instant startedAt) implements Command {}
+
+  private record WorkerStopped(int instance) implements Command {}
+
+  private enum CoolDownOver implements Command {
+    INSTANCE
+  }
+
+  public static Behavior<Command> create(AppSpec spec, WorkerLogs logs, RunRecords records) {
+    return Behaviors.setup(
+        ctx -> Behaviors.withTimers(timers -> new AppSupervisor(ctx, timers, spec, logs, records)));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final AppSpec spec;
+  private final RestartSpec restart;
+  private final RestartWindow window;
+  private final List<ActorRef<ProcessWorker.Command>> workers = new ArrayList<>();
+  private final WorkerStatus[] latest;
+  private final int[] attempts;
+  private final ActorRef<ProcessWorker.Stopped> stoppedAdapter;
+  private final List<ActorRef<Done>> stopRequesters = new ArrayList<>();
+  private int stopsPending;
+  private AppState state = AppState.RUNNING;
+  private String detail = "started";
+
+  private AppSupervisor(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      AppSpec spec,
+      WorkerLogs logs,
+      RunRecords records) {
+    super(context);
+    this.timers = timers;
+    this.spec = spec;
+    this.restart = spec.restart();
+    this.window = new RestartWindow(restart.maxRestarts(), restart.within());
+    this.latest = new WorkerStatus[spec.instances()];
+    this.attempts = new int[spec.instances()];
+    this.stoppedAdapter =
+        context.messageAdapter(ProcessWorker.Stopped.class, s -> new WorkerStopped(s.instance()));
+    for (int i = 0; i < spec.instances(); i++) {
+      ProcessWorker.Setup setup = new ProcessWorker.Setup(spec, i, context.getSelf(), logs, records);
+      workers.add(context.spawn(ProcessWorker.create(setup), spec.name() + "-" + i));
+    }
+    publish(AppState.RUNNING, "starting " + spec.instances() + " workers");
+    workers.forEach(w -> w.tell(ProcessWorker.Start.INSTANCE));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(WorkerExited.class, this::onWorkerExited)
+        .onMessage(WorkerChanged.class, this::onWorkerChanged)
+        .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(StopApp.class, this::onStopApp)
+        .onMessage(StartApp.class, this::onStartApp)
+        .onMessage(WorkerStopped.class, this::onWorkerStopped)
+        .onMessage(CoolDownOver.class, this::onCoolDownOver)
+        .build();
+  }
+
+  private Behavior<Command> onWorkerExited(WorkerExited m) {
+    if (state != AppState.RUNNING) {
+      return this; // a stopped or failed app restarts nothing
+    }
+    ExitKind kind = m.exit().kind();
+    String worker = spec.name() + "-" + m.instance();
+    if (!RestartRules.restarts(restart.policy(), kind)) {
+      getContext().getLog().info(
+          "[{}] [{}] not restarted: policy {}, {}", spec.name(), worker,
+          restart.policy().name().toLowerCase(), m.exit().reason());
+      return this;
+    }
+    if (window.recordAndCheck(System.nanoTime())) {
+      return giveUp(worker + " " + m.exit().reason());
+    }
+    int i = m.instance();
+    if (m.exit().uptime().compareTo(restart.minUptime()) >= 0) {
+      attempts[i] = 0; // stayed up for min-uptime: backoff starts over
+    }
+    Duration delay = Backoff.delay(restart.backoff(), attempts[i]++, ThreadLocalRandom.current()::nextDouble);
+    workers.get(i).tell(new ProcessWorker.StartAfter(delay, m.exit().reason()));
+    for (int sibling : RestartRules.siblings(restart.strategy(), i, workers.size())) {
+      String why = strategyName() + ": " + worker + " " + m.exit().reason();
+      workers.get(sibling).tell(new ProcessWorker.Restart(delay, why));
+    }
+    return this;
+  }
+
+  private String strategyName() {
+    return restart.strategy().name().toLowerCase().replace('_', '-');
+  }
+
+  /** Intensity exceeded: stop every worker, mark the app failed, and maybe retry later. */
+  private Behavior<Command> giveUp(String lastExit) {
+    String why =
+        "gave up: more than " + restart.maxRestarts() + " restarts within "
+            + Durations.human(restart.within()) + " (last: " + lastExit + ")"
+            + restart.retryAfterGiveUp().map(d -> "; retrying in " + Durations.human(d)).orElse("; staying failed until started");
+    getContext().getLog().error("[{}] {}", spec.name(), why);
+    publish(AppState.FAILED, why);
+    workers.forEach(w -> w.tell(new ProcessWorker.Stop(stoppedAdapter)));
+    restart.retryAfterGiveUp().ifPresent(d -> timers.startSingleTimer(CoolDownOver.INSTANCE, d));
+    return this;
+  }
+
+  private Behavior<Command> onCoolDownOver(CoolDownOver m) {
+    if (state == AppState.FAILED) {
+      startAll("cool-down over: starting again");
+    }
+    return this;
+  }
+
+  private Behavior<Command> onStartApp(StartApp m) {
+    if (state != AppState.RUNNING) {
+      timers.cancel(CoolDownOver.INSTANCE);
+      startAll("start requested");
+    }
+    return this;
+  }
+
+  private void startAll(String why) {
+    window.clear();
+    java.util.Arrays.fill(attempts, 0);
+    publish(AppState.RUNNING, why);
+    workers.forEach(w -> w.tell(ProcessWorker.Start.INSTANCE));
+  }
+
+  private Behavior<Command> onStopApp(StopApp m) {
+    timers.cancel(CoolDownOver.INSTANCE);
+    stopRequesters.add(m.replyTo());
+    if (state != AppState.STOPPED || stopsPending == 0) {
+      publish(AppState.STOPPED, "stop requested");
+      stopsPending = workers.size();
+      workers.forEach(w -> w.tell(new ProcessWorker.Stop(stoppedAdapter)));
+      if (workers.isEmpty()) {
+        replyStopped();
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> onWorkerStopped(WorkerStopped m) {
+    if (state == AppState.STOPPED && stopsPending > 0 && --stopsPending == 0) {
+      replyStopped();
+    }
+    return this;
+  }
+
+  private void replyStopped() {
+    stopRequesters.forEach(r -> r.tell(Done.getInstance()));
+    stopRequesters.clear();
+  }
+
+  private Behavior<Command> onWorkerChanged(WorkerChanged m) {
+    WorkerEvent e = m.event();
+    latest[e.instance()] =
+        new WorkerStatus(e.app(), e.instance(), e.state(), e.pid(), e.port(), e.restarts(), e.at(), m.startedAt(), 0, e.detail());
+    return this;
+  }
+
+  private Behavior<Command> onGetStatus(GetStatus m) {
+    List<WorkerStatus> statuses = new ArrayList<>();
+    for (WorkerStatus s : latest) {
+      if (s != null) {
+        long rss = s.pid() == 0 ? 0 : io.drover.supervisor.process.ProcFs.treeRss(s.pid());
+        statuses.add(new WorkerStatus(s.app(), s.instance(), s.state(), s.pid(), s.port(), s.restarts(), s.since(), s.startedAt(), rss, s.detail()));
+      }
+    }
+    m.replyTo().tell(new AppStatus(spec.name(), state, detail, statuses));
+    return this;
+  }
+
+  private void publish(AppState to, String why) {
+    state = to;
+    detail = why;
+    getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new AppEvent(Instant.now(), spec.name(), to, why)));
+  }
+}

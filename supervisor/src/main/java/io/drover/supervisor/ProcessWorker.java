@@ -1,0 +1,544 @@
+package io.drover.supervisor;
+
+import io.drover.supervisor.config.AppSpec;
+import io.drover.supervisor.config.ProbeSpec;
+import io.drover.supervisor.config.ProbeType;
+import io.drover.supervisor.config.Signal;
+import io.drover.supervisor.process.ProcFs;
+import io.drover.supervisor.process.ProcessLauncher;
+import io.drover.supervisor.process.ProcessLauncher.Spawned;
+import io.drover.supervisor.process.Ports;
+import io.drover.supervisor.process.Probes;
+import io.drover.supervisor.process.WorkerLogs;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CompletionException;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+
+/**
+ * Owns one OS process of an app, one after another: spawns it, probes it until ready, watches
+ * it while it runs, stops it on request, and reports every exit to its {@link AppSupervisor},
+ * which decides about restarts. It registers with the receptionist only while ready.
+ */
+public final class ProcessWorker {
+
+  /** What a process worker understands. */
+  public interface Command {}
+
+  /** Spawn now, if not running. */
+  public enum Start implements Command {
+    INSTANCE
+  }
+
+  /** Wait {@code delay} (state BACKOFF), then spawn. */
+  public record StartAfter(Duration delay, String reason) implements Command {}
+
+  /** Stop the running process as requested, then start again after {@code delay}. */
+  public record Restart(Duration delay, String reason) implements Command {}
+
+  /** Stop (drain, signal, kill after the stop timeout) and stay stopped; replies when done. */
+  public record Stop(ActorRef<Stopped> replyTo) implements Command {}
+
+  /** The reply to {@link Stop}. */
+  public record Stopped(int instance) {}
+
+  /** Replies with a {@link WorkerStatus}. */
+  public record GetStatus(ActorRef<WorkerStatus> replyTo) implements Command {}
+
+  private record SpawnDone(long generation, Spawned spawned, Throwable failure)
+      implements Command {}
+
+  private record Exited(long generation, int status) implements Command {}
+
+  private record ProbeTick(long generation) implements Command {}
+
+  private record ProbeDone(long generation, String failure) implements Command {}
+
+  private record ReadinessTimeout(long generation) implements Command {}
+
+  private record LivenessTick(long generation) implements Command {}
+
+  private record LivenessDone(long generation, String failure) implements Command {}
+
+  private record MemoryTick(long generation) implements Command {}
+
+  private record KillTimeout(long generation) implements Command {}
+
+  private enum BackoffOver implements Command {
+    INSTANCE
+  }
+
+  private enum Timer {
+    BACKOFF,
+    PROBE,
+    READINESS_TIMEOUT,
+    LIVENESS,
+    MEMORY,
+    KILL
+  }
+
+  /** Everything a worker needs from its app supervisor. */
+  record Setup(
+      AppSpec spec,
+      int instance,
+      ActorRef<AppSupervisor.Command> parent,
+      WorkerLogs logs,
+      io.drover.supervisor.process.RunRecords records) {}
+
+  public static Behavior<Command> create(Setup setup) {
+    return Behaviors.setup(
+        ctx -> Behaviors.withTimers(timers -> new ProcessWorker(ctx, timers, setup).stopped()));
+  }
+
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final AppSpec spec;
+  private final int instance;
+  private final String name;
+  private final Setup setup;
+  private final ProcessLauncher launcher = ProcessLauncher.get();
+
+  private WorkerState state = WorkerState.STOPPED;
+  private Instant since = Instant.now();
+  private String detail = "not started";
+  private long generation;
+  private int restarts;
+  private boolean spawnedBefore;
+  private int port;
+  private Spawned process;
+  private Instant startedAt;
+  private long startedNanos;
+  private boolean registered;
+  private int livenessMisses;
+  /** Set when Drover asked the running process to end: how the exit is then classified. */
+  private ExitKind stopKind;
+  private String stopReason;
+  /** Set by {@link Restart}: start again after this delay once stopped. */
+  private Duration restartDelay;
+  private String restartReason;
+  private final List<ActorRef<Stopped>> stopRequesters = new ArrayList<>();
+
+  private ProcessWorker(ActorContext<Command> context, TimerScheduler<Command> timers, Setup setup) {
+    this.context = context;
+    this.timers = timers;
+    this.setup = setup;
+    this.spec = setup.spec();
+    this.instance = setup.instance();
+    this.name = spec.name() + "-" + instance;
+  }
+
+  // ---------------------------------------------------------------- states
+
+  /** STOPPED or FAILED: no process. */
+  private Behavior<Command> stopped() {
+    return common()
+        .onMessage(Start.class, m -> spawn())
+        .onMessage(StartAfter.class, m -> backoff(m.delay(), m.reason()))
+        .onMessage(Restart.class, m -> backoff(m.delay(), m.reason()))
+        .onMessage(Stop.class, this::onStopWhileIdle)
+        .build();
+  }
+
+  private Behavior<Command> backoff(Duration delay, String reason) {
+    // FAILED/STOPPED -> BACKOFF
+    transition(WorkerState.BACKOFF, "restart in " + Durations.human(delay) + ": " + reason);
+    timers.startSingleTimer(Timer.BACKOFF, BackoffOver.INSTANCE, delay);
+    return common()
+        .onMessage(BackoffOver.class, m -> spawn())
+        .onMessage(Start.class, m -> spawn())
+        .onMessage(StartAfter.class, m -> backoff(m.delay(), m.reason()))
+        .onMessage(Restart.class, m -> backoff(m.delay(), m.reason()))
+        .onMessage(Stop.class, this::onStopWhileIdle)
+        .build();
+  }
+
+  /** STARTING: spawning, then probing readiness until it passes or times out. */
+  private Behavior<Command> starting() {
+    return common()
+        .onMessage(SpawnDone.class, this::onSpawnDone)
+        .onMessage(ProbeTick.class, this::onProbeTick)
+        .onMessage(ProbeDone.class, this::onProbeDone)
+        .onMessage(ReadinessTimeout.class, this::onReadinessTimeout)
+        .onMessage(Exited.class, this::onExited)
+        .onMessage(Stop.class, this::onStop)
+        .onMessage(Restart.class, this::onRestart)
+        .onMessage(Start.class, m -> Behaviors.same())
+        .onMessage(StartAfter.class, m -> Behaviors.same())
+        .build();
+  }
+
+  /** READY: registered, watched by liveness and memory checks. */
+  private Behavior<Command> ready() {
+    return common()
+        .onMessage(LivenessTick.class, this::onLivenessTick)
+        .onMessage(LivenessDone.class, this::onLivenessDone)
+        .onMessage(MemoryTick.class, this::onMemoryTick)
+        .onMessage(Exited.class, this::onExited)
+        .onMessage(Stop.class, this::onStop)
+        .onMessage(Restart.class, this::onRestart)
+        .onMessage(Start.class, m -> Behaviors.same())
+        .onMessage(StartAfter.class, m -> Behaviors.same())
+        .build();
+  }
+
+  /** DRAINING: out of rotation, signalled; waiting for the process to exit. */
+  private Behavior<Command> draining() {
+    return common()
+        .onMessage(Exited.class, this::onExited)
+        .onMessage(KillTimeout.class, this::onKillTimeout)
+        .onMessage(SpawnDone.class, this::onSpawnDone)
+        .onMessage(Stop.class, this::onStop)
+        .onMessage(Restart.class, this::onRestart)
+        .onMessage(Start.class, m -> Behaviors.same())
+        .onMessage(StartAfter.class, m -> Behaviors.same())
+        .build();
+  }
+
+  private BehaviorBuilder<Command> common() {
+    return Behaviors.receive(Command.class)
+        .onMessage(GetStatus.class, this::onGetStatus)
+        .onSignal(PostStop.class, this::onPostStop);
+  }
+
+  // ---------------------------------------------------------------- starting
+
+  private Behavior<Command> spawn() {
+    timers.cancel(Timer.BACKOFF);
+    generation++;
+    if (spawnedBefore) {
+      restarts++;
+    }
+    spawnedBefore = true;
+    stopKind = null;
+    stopReason = null;
+    restartDelay = null;
+    livenessMisses = 0;
+    process = null;
+    startedAt = null;
+    port = Ports.freeLoopbackPort();
+    transition(WorkerState.STARTING, "spawning " + String.join(" ", spec.command()));
+    long gen = generation;
+    context.pipeToSelf(
+        launcher.spawn(new ProcessLauncher.Request(spec.command(), spec.cwd(), environment())),
+        (spawned, failure) -> new SpawnDone(gen, spawned, failure));
+    return starting();
+  }
+
+  private Map<String, String> environment() {
+    Map<String, String> env = new HashMap<>(System.getenv());
+    env.putAll(spec.env());
+    env.put("DROVER_APP", spec.name());
+    env.put("DROVER_INSTANCE", Integer.toString(instance));
+    env.put("PORT", Integer.toString(port));
+    env.put(io.drover.supervisor.process.RunRecords.RUN_VARIABLE, setup.records().runId());
+    return env;
+  }
+
+  private Behavior<Command> onSpawnDone(SpawnDone m) {
+    if (m.generation() != generation) {
+      return Behaviors.same();
+    }
+    if (m.failure() != null) {
+      Throwable cause = m.failure() instanceof CompletionException ? m.failure().getCause() : m.failure();
+      context.getLog().warn("[{}] could not start: {}", name, cause.getMessage());
+      return exited(ExitKind.FAILED_START, "could not start: " + cause.getMessage());
+    }
+    process = m.spawned();
+    startedAt = Instant.now();
+    startedNanos = System.nanoTime();
+    setup.records().record(name, process.pid(), process.startTicks());
+    setup.logs().attach(name, process.process());
+    long gen = generation;
+    process
+        .process()
+        .onExit()
+        .whenComplete((p, e) -> context.getSelf().tell(new Exited(gen, p == null ? -1 : p.exitValue())));
+    context.getLog().info("[{}] spawned pid {} on port {}", name, process.pid(), port);
+    if (stopKind != null) { // asked to stop while spawning
+      return terminate(stopKind, stopReason);
+    }
+    ProbeSpec readiness = spec.readiness();
+    if (readiness.type() == ProbeType.NONE) {
+      return becomeReady("spawned (readiness none)");
+    }
+    transition(WorkerState.STARTING, "pid " + process.pid() + ", waiting for " + describe(readiness));
+    timers.startSingleTimer(Timer.READINESS_TIMEOUT, new ReadinessTimeout(gen), readiness.timeout());
+    return onProbeTick(new ProbeTick(gen));
+  }
+
+  private Behavior<Command> onProbeTick(ProbeTick m) {
+    if (m.generation() == generation && process != null) {
+      long gen = generation;
+      context.pipeToSelf(
+          probe(spec.readiness(), spec.readiness().interval()),
+          (failure, e) -> new ProbeDone(gen, e != null ? e.toString() : failure));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onProbeDone(ProbeDone m) {
+    if (m.generation() != generation || stopKind != null) {
+      return Behaviors.same();
+    }
+    if (m.failure() == null) {
+      timers.cancel(Timer.READINESS_TIMEOUT);
+      return becomeReady(describe(spec.readiness()) + " passed");
+    }
+    timers.startSingleTimer(Timer.PROBE, new ProbeTick(generation), spec.readiness().interval());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onReadinessTimeout(ReadinessTimeout m) {
+    if (m.generation() != generation) {
+      return Behaviors.same();
+    }
+    // STARTING -> DRAINING: readiness fails closed
+    String reason =
+        "not ready within " + Durations.human(spec.readiness().timeout()) + " ("
+            + describe(spec.readiness()) + ")";
+    context.getLog().warn("[{}] {}", name, reason);
+    return terminate(ExitKind.FAILED_START, reason);
+  }
+
+  private Behavior<Command> becomeReady(String why) {
+    timers.cancel(Timer.PROBE);
+    context.getSystem().receptionist().tell(Receptionist.register(WorkerKeys.of(spec.name()), context.getSelf()));
+    registered = true;
+    transition(WorkerState.READY, why);
+    if (spec.liveness().enabled()) {
+      timers.startSingleTimer(Timer.LIVENESS, new LivenessTick(generation), spec.liveness().interval());
+    }
+    if (spec.maxMemory().isPresent()) {
+      timers.startTimerAtFixedRate(Timer.MEMORY, new MemoryTick(generation), spec.memoryCheckInterval());
+    }
+    return ready();
+  }
+
+  // ---------------------------------------------------------------- ready
+
+  private Behavior<Command> onLivenessTick(LivenessTick m) {
+    if (m.generation() == generation) {
+      long gen = generation;
+      context.pipeToSelf(
+          probe(spec.liveness(), spec.liveness().timeout()),
+          (failure, e) -> new LivenessDone(gen, e != null ? e.toString() : failure));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onLivenessDone(LivenessDone m) {
+    if (m.generation() != generation || stopKind != null) {
+      return Behaviors.same();
+    }
+    livenessMisses = m.failure() == null ? 0 : livenessMisses + 1;
+    if (livenessMisses >= spec.liveness().failures()) {
+      String reason = "liveness failed " + livenessMisses + " times in a row: " + m.failure();
+      context.getLog().warn("[{}] {}", name, reason);
+      return terminate(ExitKind.UNHEALTHY, reason);
+    }
+    timers.startSingleTimer(Timer.LIVENESS, new LivenessTick(generation), spec.liveness().interval());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onMemoryTick(MemoryTick m) {
+    if (m.generation() != generation || process == null || stopKind != null) {
+      return Behaviors.same();
+    }
+    long rss = ProcFs.treeRss(process.pid());
+    long max = spec.maxMemory().getAsLong();
+    if (rss > max) {
+      String reason =
+          "RSS " + Durations.bytes(rss) + " over max-memory " + Durations.bytes(max);
+      context.getLog().warn("[{}] {}: restarting gracefully", name, reason);
+      return terminate(ExitKind.MEMORY, reason);
+    }
+    return Behaviors.same();
+  }
+
+  // ---------------------------------------------------------------- stopping
+
+  private Behavior<Command> onStop(Stop m) {
+    stopRequesters.add(m.replyTo());
+    restartDelay = null;
+    if (stopKind != null && state == WorkerState.DRAINING) {
+      return Behaviors.same();
+    }
+    return terminate(ExitKind.REQUESTED, "stop requested");
+  }
+
+  private Behavior<Command> onRestart(Restart m) {
+    if (!stopRequesters.isEmpty()) {
+      return Behaviors.same(); // a stop request wins
+    }
+    restartDelay = m.delay();
+    restartReason = m.reason();
+    if (stopKind != null && state == WorkerState.DRAINING) {
+      return Behaviors.same();
+    }
+    return terminate(ExitKind.REQUESTED, m.reason());
+  }
+
+  private Behavior<Command> onStopWhileIdle(Stop m) {
+    timers.cancel(Timer.BACKOFF);
+    if (state != WorkerState.STOPPED) {
+      // FAILED/BACKOFF -> STOPPED: stop requested
+      transition(WorkerState.STOPPED, "stop requested");
+    }
+    m.replyTo().tell(new Stopped(instance));
+    return stopped();
+  }
+
+  /**
+   * Takes the worker out of rotation and asks its process tree to end with the configured
+   * signal; KILL follows after the stop timeout. {@code kind} is how the exit will be classified.
+   */
+  private Behavior<Command> terminate(ExitKind kind, String reason) {
+    stopKind = kind;
+    stopReason = reason;
+    deregister();
+    timers.cancel(Timer.PROBE);
+    timers.cancel(Timer.READINESS_TIMEOUT);
+    timers.cancel(Timer.LIVENESS);
+    timers.cancel(Timer.MEMORY);
+    if (process == null) {
+      // still spawning: SpawnDone will come back here with the process
+      transition(WorkerState.DRAINING, reason);
+      return draining();
+    }
+    transition(WorkerState.DRAINING, reason);
+    Signal signal = spec.stop().signal();
+    launcher.signal(signal, process.pgid(), extraPids());
+    timers.startSingleTimer(Timer.KILL, new KillTimeout(generation), spec.stop().timeout());
+    return draining();
+  }
+
+  private Behavior<Command> onKillTimeout(KillTimeout m) {
+    if (m.generation() == generation && process != null) {
+      context.getLog().warn(
+          "[{}] pid {} still running {} after {}: sending KILL",
+          name, process.pid(), Durations.human(spec.stop().timeout()), spec.stop().signal());
+      launcher.signal(Signal.KILL, process.pgid(), extraPids());
+    }
+    return Behaviors.same();
+  }
+
+  /** The process and its descendants; with a group of its own, the group covers them. */
+  private List<Long> extraPids() {
+    List<Long> pids = new ArrayList<>(ProcFs.descendants(process.pid()));
+    pids.add(process.pid());
+    return pids;
+  }
+
+  // ---------------------------------------------------------------- exit
+
+  private Behavior<Command> onExited(Exited m) {
+    if (m.generation() != generation) {
+      return Behaviors.same();
+    }
+    timers.cancel(Timer.KILL);
+    // Whatever the worker left in its group (grandchildren) dies with it.
+    if (process.pgid() > 0) {
+      launcher.signal(Signal.KILL, process.pgid(), List.of());
+    }
+    setup.records().forget(name);
+    if (stopKind != null) {
+      return exited(stopKind, stopReason + " (" + Durations.status(m.status()) + ")");
+    }
+    if (m.status() == 0) {
+      return exited(ExitKind.NORMAL, Durations.status(0));
+    }
+    String when = state == WorkerState.STARTING ? " before ready" : "";
+    context.getLog().warn("[{}] pid {} {}{}", name, process.pid(), Durations.status(m.status()), when);
+    return exited(ExitKind.ABNORMAL, Durations.status(m.status()) + when);
+  }
+
+  /** The process is gone (or never came): classify, tell the parent, and follow any request. */
+  private Behavior<Command> exited(ExitKind kind, String reason) {
+    deregister();
+    timers.cancel(Timer.PROBE);
+    timers.cancel(Timer.READINESS_TIMEOUT);
+    timers.cancel(Timer.LIVENESS);
+    timers.cancel(Timer.MEMORY);
+    Duration uptime = startedAt == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - startedNanos);
+    process = null;
+    startedAt = null;
+    stopKind = null;
+    transition(kind.abnormal() ? WorkerState.FAILED : WorkerState.STOPPED, reason);
+    if (!stopRequesters.isEmpty()) {
+      stopRequesters.forEach(r -> r.tell(new Stopped(instance)));
+      stopRequesters.clear();
+      return stopped();
+    }
+    if (restartDelay != null) {
+      Duration delay = restartDelay;
+      restartDelay = null;
+      return backoff(delay, restartReason);
+    }
+    if (kind != ExitKind.REQUESTED) {
+      setup.parent().tell(new AppSupervisor.WorkerExited(instance, new WorkerExit(kind, reason, uptime)));
+    }
+    return stopped();
+  }
+
+  private Behavior<Command> onPostStop(PostStop signal) {
+    if (process != null && process.process().isAlive()) {
+      context.getLog().warn("[{}] actor stopped with pid {} running: killing it", name, process.pid());
+      ProcFs.signal(Signal.KILL, process.pgid(), extraPids());
+      setup.records().forget(name);
+    }
+    return Behaviors.same();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private CompletionStage<String> probe(ProbeSpec probe, Duration timeout) {
+    return probe.type() == ProbeType.HTTP
+        ? Probes.http(port, probe.path(), timeout)
+        : Probes.tcp(port, timeout);
+  }
+
+  private static String describe(ProbeSpec probe) {
+    return probe.type() == ProbeType.HTTP ? "http GET " + probe.path() : probe.type().name().toLowerCase();
+  }
+
+  private void deregister() {
+    if (registered) {
+      context.getSystem().receptionist().tell(Receptionist.deregister(WorkerKeys.of(spec.name()), context.getSelf()));
+      registered = false;
+    }
+  }
+
+  private void transition(WorkerState to, String why) {
+    state = to;
+    since = Instant.now();
+    detail = why;
+    long pid = process == null ? 0 : process.pid();
+    int shownPort = to == WorkerState.STOPPED || to == WorkerState.FAILED || to == WorkerState.BACKOFF ? 0 : port;
+    WorkerEvent event = new WorkerEvent(since, spec.name(), instance, to, pid, shownPort, restarts, why);
+    context.getLog().debug("[{}] {}: {}", name, to.label(), why);
+    context.getSystem().eventStream().tell(new EventStream.Publish<>(event));
+    setup.parent().tell(new AppSupervisor.WorkerChanged(event, startedAt));
+  }
+
+  private Behavior<Command> onGetStatus(GetStatus m) {
+    long pid = process == null ? 0 : process.pid();
+    m.replyTo().tell(
+        new WorkerStatus(
+            spec.name(), instance, state, pid, process == null ? 0 : port, restarts, since,
+            startedAt, pid == 0 ? 0 : ProcFs.treeRss(pid), detail));
+    return Behaviors.same();
+  }
+}

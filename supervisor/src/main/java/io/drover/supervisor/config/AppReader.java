@@ -1,0 +1,326 @@
+package io.drover.supervisor.config;
+
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+
+/**
+ * Reads and validates one app (its object merged over {@code drover.app-defaults}) into an {@link
+ * AppSpec}. Every rule of a key is here; each bad key adds one problem and reading goes on, so one
+ * pass reports everything wrong with the app.
+ */
+final class AppReader {
+  static final int MAX_INSTANCES = 10_000;
+  static final String INSTANCES = "a positive integer or \"cores\"";
+  static final String COMMAND = "a list of strings such as [\"node\", \"server.js\"]";
+  static final String SIZE = "a size greater than 0, such as 512K, 10M or 1G";
+  static final String MAX_MEMORY = "off or a size greater than 0, such as 512M or 2G";
+  static final String ON_GIVE_UP = "stay or \"retry-after <duration>\", such as \"retry-after 5m\"";
+  static final String STAY = "stay";
+  static final String RETRY_AFTER = "retry-after";
+  static final String CORES = "cores";
+  static final String OFF = "off";
+
+  private final Reader app;
+  private final Path baseDir;
+
+  private AppReader(Reader app, Path baseDir) {
+    this.app = app;
+    this.baseDir = baseDir;
+  }
+
+  /**
+   * The app read by {@code app}, or null when a problem was found in it.
+   *
+   * @param name the app's name
+   * @param baseDir directory a relative {@code cwd} resolves against
+   * @param commandRequired false when reading {@code drover.app-defaults} itself
+   */
+  static AppSpec read(String name, Reader app, Path baseDir, boolean commandRequired) {
+    return new AppReader(app, baseDir).read(name, commandRequired);
+  }
+
+  private AppSpec read(String name, boolean commandRequired) {
+    WorkerKind kind = app.choice("kind", WorkerKind.class);
+    List<String> command = command(commandRequired);
+    Path cwd = cwd();
+    Map<String, String> env = env(app.group("env"));
+    Integer instances = instances();
+    RouteSpec route = route(app.group("route"));
+    ProbeSpec readiness = probe(app.group("readiness"), false);
+    ProbeSpec liveness = probe(app.group("liveness"), true);
+    RestartSpec restart = restart(app.group("restart"));
+    StopSpec stop = stop(app.group("stop"));
+    OptionalLong maxMemory = maxMemory();
+    Duration memoryCheckInterval = app.duration("memory-check-interval", false);
+    LogSpec logs = logs(app.group("logs"));
+    if (anyNull(kind, command, cwd, env, instances, route, readiness, liveness, restart, stop)
+        || anyNull(maxMemory, memoryCheckInterval, logs)) {
+      return null;
+    }
+    return new AppSpec(
+        name, kind, command, cwd, env, instances, route, readiness, liveness, restart, stop,
+        maxMemory, memoryCheckInterval, logs);
+  }
+
+  private List<String> command(boolean required) {
+    ConfigValue value = app.raw("command");
+    if (value != null && value.valueType() == ConfigValueType.STRING) {
+      app.problem(
+          "command", Reader.describe(value), COMMAND + " (it is run without a shell, so write a list)");
+      return null;
+    }
+    if (!(value instanceof ConfigList list)) {
+      app.problem("command", Reader.describe(value), COMMAND);
+      return null;
+    }
+    if (list.isEmpty() && required) {
+      app.problem(
+          "command", app.userSet("command") ? "[]" : "nothing", "a non-empty " + COMMAND);
+      return null;
+    }
+    List<String> command = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      ConfigValue element = list.get(i);
+      if (!Reader.isScalar(element)) {
+        app.problem("command", Reader.describe(element) + " at index " + i, COMMAND);
+        return null;
+      }
+      String arg = ConfigFactory.empty().withValue("v", element).getString("v");
+      if (arg.isEmpty()) {
+        app.problem("command", "\"\" at index " + i, "a non-empty string for every element");
+        return null;
+      }
+      command.add(arg);
+    }
+    return command;
+  }
+
+  private Path cwd() {
+    String text = app.string("cwd", "a directory path");
+    if (text == null) {
+      return null;
+    }
+    Path dir;
+    try {
+      dir = baseDir.resolve(text).toAbsolutePath().normalize();
+    } catch (InvalidPathException e) {
+      app.problem("cwd", Reader.quoteText(text) + " (" + e.getReason() + ")", "a directory path");
+      return null;
+    }
+    if (!Files.isDirectory(dir)) {
+      String why = Files.exists(dir) ? "is not a directory" : "does not exist";
+      app.problem(
+          "cwd", Reader.quoteText(text) + " (" + dir + " " + why + ")", "an existing directory");
+      return null;
+    }
+    return dir;
+  }
+
+  private static Map<String, String> env(Reader env) {
+    if (env == null) {
+      return null;
+    }
+    Map<String, String> result = new LinkedHashMap<>();
+    boolean ok = true;
+    for (Map.Entry<String, ConfigValue> entry : new TreeMap<>(env.object()).entrySet()) {
+      String name = entry.getKey();
+      if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+        env.problem(name, "the variable name " + Reader.quoteText(name), "a name without \"=\"");
+        ok = false;
+      }
+      String value = env.string(name, "a string, number or boolean");
+      if (value == null) {
+        ok = false;
+      } else {
+        result.put(name, value);
+      }
+    }
+    return ok ? result : null;
+  }
+
+  private Integer instances() {
+    ConfigValue value = app.raw("instances");
+    if (value != null
+        && value.valueType() == ConfigValueType.STRING
+        && CORES.equals(((String) value.unwrapped()).trim().toLowerCase(Locale.ROOT))) {
+      return Runtime.getRuntime().availableProcessors();
+    }
+    Long n = app.integer("instances", 1, Long.MAX_VALUE, INSTANCES);
+    if (n != null && n > MAX_INSTANCES) {
+      app.problem(
+          "instances", Reader.describe(value), "at most " + MAX_INSTANCES + ", or \"cores\"");
+      return null;
+    }
+    return n == null ? null : n.intValue();
+  }
+
+  private static RouteSpec route(Reader route) {
+    if (route == null) {
+      return null;
+    }
+    String host = route.string("host", "a host name, or \"\" for any host");
+    if (host != null && (host.contains("/") || host.contains(":") || containsSpace(host))) {
+      route.problem(
+          "host", Reader.quoteText(host), "a host name without \"/\", \":\" or spaces (no port)");
+      host = null;
+    }
+    String prefix = route.string("prefix", "\"\" or a path starting with \"/\"");
+    if (prefix != null && !prefix.isEmpty() && (!prefix.startsWith("/") || containsSpace(prefix))) {
+      route.problem("prefix", Reader.quoteText(prefix), "\"\" or a path starting with \"/\"");
+      prefix = null;
+    }
+    Boolean strip = route.bool("strip-prefix");
+    return anyNull(host, prefix, strip) ? null : new RouteSpec(host, prefix, strip);
+  }
+
+  private static ProbeSpec probe(Reader probe, boolean liveness) {
+    if (probe == null) {
+      return null;
+    }
+    ProbeType type = probe.choice("type", ProbeType.class);
+    String path = probe.string("path", "a path starting with \"/\"");
+    if (path != null && (!path.startsWith("/") || containsSpace(path))) {
+      probe.problem("path", Reader.quoteText(path), "a path starting with \"/\"");
+      path = null;
+    }
+    Duration interval = probe.duration("interval", false);
+    Duration timeout = probe.duration("timeout", false);
+    Long failures =
+        liveness ? probe.integer("failures", 1, Integer.MAX_VALUE, "a positive integer") : 0L;
+    return anyNull(type, path, interval, timeout, failures)
+        ? null
+        : new ProbeSpec(type, path, interval, timeout, failures.intValue());
+  }
+
+  private static RestartSpec restart(Reader restart) {
+    if (restart == null) {
+      return null;
+    }
+    RestartPolicy policy = restart.choice("policy", RestartPolicy.class);
+    RestartStrategy strategy = restart.choice("strategy", RestartStrategy.class);
+    BackoffSpec backoff = backoff(restart, restart.group("backoff"));
+    Long maxRestarts =
+        restart.integer("max-restarts", 0, Integer.MAX_VALUE, "an integer of 0 or more");
+    Duration within = restart.duration("within", false);
+    Duration minUptime = restart.duration("min-uptime", true);
+    Optional<Duration> retryAfter = onGiveUp(restart);
+    return anyNull(policy, strategy, backoff, maxRestarts, within, minUptime, retryAfter)
+        ? null
+        : new RestartSpec(
+            policy, strategy, backoff, maxRestarts.intValue(), within, minUptime, retryAfter);
+  }
+
+  private static BackoffSpec backoff(Reader restart, Reader backoff) {
+    if (backoff == null) {
+      return null;
+    }
+    Duration min = backoff.duration("min", false);
+    Duration max = backoff.duration("max", false);
+    Double randomFactor = backoff.number("random-factor", 0, 1, "a number from 0 to 1");
+    if (min != null && max != null && min.compareTo(max) > 0) {
+      restart.problem(
+          "backoff",
+          "min > max (min = " + text(backoff.raw("min")) + ", max = " + text(backoff.raw("max")) + ")",
+          "min <= max");
+      return null;
+    }
+    return anyNull(min, max, randomFactor) ? null : new BackoffSpec(min, max, randomFactor);
+  }
+
+  /** {@code stay} is an empty Optional, {@code retry-after 5m} holds 5m; null when invalid. */
+  private static Optional<Duration> onGiveUp(Reader restart) {
+    ConfigValue value = restart.raw("on-give-up");
+    if (value != null && value.valueType() == ConfigValueType.STRING) {
+      String text = ((String) value.unwrapped()).trim();
+      if (text.equals(STAY)) {
+        return Optional.empty();
+      }
+      String[] words = text.split("\\s+", 2);
+      if (words.length == 2 && words[0].equals(RETRY_AFTER)) {
+        try {
+          Duration d =
+              ConfigFactory.empty()
+                  .withValue("d", ConfigValueFactory.fromAnyRef(words[1]))
+                  .getDuration("d");
+          if (!d.isNegative() && !d.isZero()) {
+            return Optional.of(d);
+          }
+        } catch (com.typesafe.config.ConfigException | ArithmeticException e) {
+          // reported below
+        }
+      }
+    }
+    restart.problem("on-give-up", Reader.describe(value), ON_GIVE_UP + " with a duration > 0");
+    return null;
+  }
+
+  private static StopSpec stop(Reader stop) {
+    if (stop == null) {
+      return null;
+    }
+    Signal signal =
+        stop.choice(
+            "signal",
+            Signal.class,
+            s -> {
+              String upper = s.toUpperCase(Locale.ROOT);
+              return upper.startsWith("SIG") ? upper.substring(3) : upper;
+            },
+            Signal::name);
+    Duration timeout = stop.duration("timeout", false);
+    return anyNull(signal, timeout) ? null : new StopSpec(signal, timeout);
+  }
+
+  private OptionalLong maxMemory() {
+    ConfigValue value = app.raw("max-memory");
+    if (value != null
+        && ((value.valueType() == ConfigValueType.STRING
+                && OFF.equalsIgnoreCase(((String) value.unwrapped()).trim()))
+            || Boolean.FALSE.equals(value.unwrapped()))) {
+      return OptionalLong.empty();
+    }
+    Long bytes = app.size("max-memory", MAX_MEMORY);
+    return bytes == null ? null : OptionalLong.of(bytes);
+  }
+
+  private static LogSpec logs(Reader logs) {
+    if (logs == null) {
+      return null;
+    }
+    Long maxSize = logs.size("max-size", SIZE);
+    Long keep = logs.integer("keep", 0, Integer.MAX_VALUE, "an integer of 0 or more");
+    return anyNull(maxSize, keep) ? null : new LogSpec(maxSize, keep.intValue());
+  }
+
+  private static String text(ConfigValue value) {
+    return String.valueOf(value.unwrapped());
+  }
+
+  private static boolean containsSpace(String s) {
+    return s.chars().anyMatch(Character::isWhitespace);
+  }
+
+  private static boolean anyNull(Object... values) {
+    for (Object value : values) {
+      if (value == null) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

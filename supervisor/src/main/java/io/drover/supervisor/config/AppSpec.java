@@ -1,0 +1,55 @@
+package io.drover.supervisor.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * One declared app: what to run, how many, how to tell it is ready and alive, how to restart and
+ * stop it, and where its logs go.
+ *
+ * @param name the app's key under {@code drover.apps}
+ * @param kind what kind of worker runs the app
+ * @param command the program and its arguments, run without a shell
+ * @param cwd the working directory of every worker process
+ * @param env variables added to the node's inherited environment
+ * @param instances how many workers run (after {@code cores} was resolved)
+ * @param route which HTTP requests the app serves, if any
+ * @param readiness how a starting worker is judged ready
+ * @param liveness how a ready worker is judged alive
+ * @param restart what happens when a worker exits
+ * @param stop how a worker is stopped
+ * @param maxMemory RSS limit in bytes for a worker's whole process tree, if any
+ * @param memoryCheckInterval how often that RSS is sampled
+ * @param logs rotation of the worker's stdout and stderr files
+ */
+public record AppSpec(
+    String name,
+    WorkerKind kind,
+    List<String> command,
+    Path cwd,
+    Map<String, String> env,
+    int instances,
+    RouteSpec route,
+    ProbeSpec readiness,
+    ProbeSpec liveness,
+    RestartSpec restart,
+    StopSpec stop,
+    OptionalLong maxMemory,
+    Duration memoryCheckInterval,
+    LogSpec logs) {
+
+  public AppSpec {
+    command = List.copyOf(command);
+    env = Map.copyOf(env);
+  }
+
+  /** A copy with another instance count (scaling). */
+  public AppSpec withInstances(int n) {
+    return new AppSpec(
+        name, kind, command, cwd, env, n, route, readiness, liveness, restart, stop, maxMemory,
+        memoryCheckInterval, logs);
+  }
+}

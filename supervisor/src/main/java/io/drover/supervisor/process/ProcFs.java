@@ -1,0 +1,167 @@
+package io.drover.supervisor.process;
+
+import io.drover.supervisor.config.Signal;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** What Linux's /proc tells about processes, and signals to process groups. */
+public final class ProcFs {
+  private static final Logger log = LoggerFactory.getLogger(ProcFs.class);
+  private static final Path PROC = Path.of("/proc");
+  private static final long PAGE_SIZE = 4096;
+
+  private ProcFs() {}
+
+  /** Fields of /proc/PID/stat after the command name; index 0 is field 3 (state). */
+  private static String[] statFields(long pid) throws IOException {
+    String stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"));
+    return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+  }
+
+  /** The process's start time in clock ticks since boot (field 22), if it exists. */
+  public static OptionalLong startTicks(long pid) {
+    try {
+      return OptionalLong.of(Long.parseLong(statFields(pid)[19]));
+    } catch (IOException | RuntimeException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  /** The process group of a live, not-yet-reaped process, if it exists. */
+  static OptionalLong processGroup(long pid) {
+    try {
+      String[] f = statFields(pid);
+      return "Z".equals(f[0]) ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(f[2]));
+    } catch (IOException | RuntimeException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  /** Resident set size of one process in bytes, 0 if it is gone. */
+  public static long rss(long pid) {
+    try {
+      String statm = Files.readString(PROC.resolve(Long.toString(pid)).resolve("statm"));
+      return Long.parseLong(statm.split(" ")[1]) * PAGE_SIZE;
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /** RSS of a process and all its descendants, in bytes. */
+  public static long treeRss(long pid) {
+    long total = rss(pid);
+    for (long child : descendants(pid)) {
+      total += rss(child);
+    }
+    return total;
+  }
+
+  /** Live descendants of a process. */
+  public static List<Long> descendants(long pid) {
+    return ProcessHandle.of(pid)
+        .map(h -> h.descendants().map(ProcessHandle::pid).toList())
+        .orElse(List.of());
+  }
+
+  /** Live (not zombie) processes whose process group is {@code pgid}. */
+  public static List<Long> groupMembers(long pgid) {
+    List<Long> members = new ArrayList<>();
+    for (long pid : allPids()) {
+      OptionalLong group = processGroup(pid);
+      if (group.isPresent() && group.getAsLong() == pgid) {
+        members.add(pid);
+      }
+    }
+    return members;
+  }
+
+  /** Processes whose environment holds {@code name=value} exactly. */
+  public static List<Long> withEnvironment(String name, String value) {
+    byte[] wanted = (name + "=" + value).getBytes(StandardCharsets.UTF_8);
+    List<Long> found = new ArrayList<>();
+    for (long pid : allPids()) {
+      try {
+        byte[] environ = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("environ"));
+        if (containsEntry(environ, wanted)) {
+          found.add(pid);
+        }
+      } catch (IOException | RuntimeException e) {
+        // gone, or not ours to read
+      }
+    }
+    return found;
+  }
+
+  private static boolean containsEntry(byte[] environ, byte[] entry) {
+    int start = 0;
+    for (int i = 0; i <= environ.length; i++) {
+      if (i == environ.length || environ[i] == 0) {
+        if (i - start == entry.length
+            && java.util.Arrays.equals(environ, start, i, entry, 0, entry.length)) {
+          return true;
+        }
+        start = i + 1;
+      }
+    }
+    return false;
+  }
+
+  static List<Long> allPids() {
+    List<Long> pids = new ArrayList<>();
+    try (DirectoryStream<Path> dir = Files.newDirectoryStream(PROC)) {
+      for (Path p : dir) {
+        String name = p.getFileName().toString();
+        if (!name.isEmpty() && name.chars().allMatch(Character::isDigit)) {
+          pids.add(Long.parseLong(name));
+        }
+      }
+    } catch (IOException e) {
+      log.warn("cannot list /proc: {}", e.toString());
+    }
+    return pids;
+  }
+
+  /**
+   * Sends {@code signal} to the process group {@code pgid} and to each pid in {@code extra}
+   * (descendants that left the group). Blocks for the few milliseconds {@code kill} takes.
+   */
+  public static void signal(Signal signal, long pgid, List<Long> extra) {
+    List<String> cmd = new ArrayList<>(List.of("kill", "-s", signal.name(), "--"));
+    if (pgid > 0) {
+      cmd.add("-" + pgid);
+    }
+    extra.stream().map(String::valueOf).forEach(cmd::add);
+    if (cmd.size() == 4) {
+      return;
+    }
+    try {
+      Process kill =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      if (!kill.waitFor(5, TimeUnit.SECONDS)) {
+        kill.destroyForcibly();
+      }
+    } catch (IOException e) {
+      log.warn("cannot run kill: {}", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Whether a process with this pid exists and is not a zombie. */
+  public static boolean alive(long pid) {
+    return processGroup(pid).isPresent();
+  }
+
+}

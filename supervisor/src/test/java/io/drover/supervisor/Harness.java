@@ -1,0 +1,174 @@
+package io.drover.supervisor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.drover.supervisor.config.ConfigLoader;
+import io.drover.supervisor.config.DroverSettings;
+import io.drover.supervisor.process.ProcFs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
+
+/**
+ * Runs a real {@link Supervisor} over a config written in a test, records every event it
+ * publishes, and on close stops it and checks that no process it spawned is left running.
+ */
+final class Harness implements AutoCloseable {
+  static final Path WORKER = Path.of("src/test/resources/workers/worker.js").toAbsolutePath();
+
+  final Path dir;
+  final String marker = UUID.randomUUID().toString();
+  final DroverSettings settings;
+  private final ActorTestKit kit;
+  private final TestProbe<DroverEvent> events;
+  final List<DroverEvent> seen = new ArrayList<>();
+  final ActorRef<Supervisor.Command> supervisor;
+
+  /**
+   * @param apps the body of {@code drover.apps { ... }}; {@code $WORKER} stands for the test
+   *     worker script and {@code $DIR} for this harness's temporary directory
+   */
+  Harness(ActorTestKit kit, String apps) throws IOException {
+    this.kit = kit;
+    this.dir = Files.createTempDirectory("drover-test");
+    String hocon =
+        "drover {\n  state-dir = \"" + dir.resolve("state") + "\"\n  logs-dir = \"" + dir.resolve("logs")
+            + "\"\n  app-defaults.env.DROVER_TEST = \"" + marker + "\"\n  apps {\n"
+            + apps.replace("$WORKER", WORKER.toString()).replace("$DIR", dir.toString())
+            + "\n  }\n}\n";
+    this.settings = ConfigLoader.parse(hocon, "test.conf", dir);
+    this.events = kit.createTestProbe(DroverEvent.class);
+    kit.system().eventStream().tell(new EventStream.Subscribe<>(DroverEvent.class, events.getRef()));
+    this.supervisor = kit.spawn(Supervisor.create(settings));
+  }
+
+  /** Waits for the next worker event matching, recording all events on the way. */
+  WorkerEvent await(String app, int instance, WorkerState state, Duration within) {
+    return (WorkerEvent)
+        awaitEvent(
+            e -> e instanceof WorkerEvent w && w.app().equals(app) && w.instance() == instance && w.state() == state,
+            within,
+            app + "-" + instance + " " + state);
+  }
+
+  /** Waits for the next app event with this state. */
+  AppEvent awaitApp(String app, AppState state, Duration within) {
+    return (AppEvent)
+        awaitEvent(e -> e instanceof AppEvent a && a.app().equals(app) && a.state() == state, within, app + " " + state);
+  }
+
+  DroverEvent awaitEvent(Predicate<DroverEvent> match, Duration within, String what) {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (true) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        fail("no event " + what + " within " + within + "; seen: " + describeSeen());
+      }
+      DroverEvent e;
+      try {
+        e = events.receiveMessage(Duration.ofNanos(left));
+      } catch (AssertionError timeout) {
+        fail("no event " + what + " within " + within + "; seen: " + describeSeen());
+        return null;
+      }
+      seen.add(e);
+      if (match.test(e)) {
+        return e;
+      }
+    }
+  }
+
+  /** Collects events for {@code d} and returns those seen in that time. */
+  List<DroverEvent> collectFor(Duration d) {
+    List<DroverEvent> got = new ArrayList<>();
+    long deadline = System.nanoTime() + d.toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        DroverEvent e = events.receiveMessage(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        seen.add(e);
+        got.add(e);
+      } catch (AssertionError timeout) {
+        break;
+      }
+    }
+    return got;
+  }
+
+  String describeSeen() {
+    StringBuilder sb = new StringBuilder();
+    for (DroverEvent e : seen) {
+      if (e instanceof WorkerEvent w) {
+        sb.append("\n  ").append(w.worker()).append(' ').append(w.state()).append(" pid=").append(w.pid()).append(' ').append(w.detail());
+      } else if (e instanceof AppEvent a) {
+        sb.append("\n  app ").append(a.app()).append(' ').append(a.state()).append(' ').append(a.detail());
+      }
+    }
+    return sb.toString();
+  }
+
+  AppStatus status(String app) {
+    TestProbe<Supervisor.Apps> apps = kit.createTestProbe(Supervisor.Apps.class);
+    supervisor.tell(new Supervisor.GetApps(apps.getRef()));
+    TestProbe<AppStatus> probe = kit.createTestProbe(AppStatus.class);
+    apps.receiveMessage().apps().get(app).tell(new AppSupervisor.GetStatus(probe.getRef()));
+    return probe.receiveMessage();
+  }
+
+  /** Live processes spawned by this harness (they carry its marker in their environment). */
+  List<Long> liveProcesses() {
+    return ProcFs.withEnvironment("DROVER_TEST", marker);
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      TestProbe<Done> done = kit.createTestProbe(Done.class);
+      supervisor.tell(new Supervisor.StopAll(done.getRef()));
+      done.receiveMessage(Duration.ofSeconds(30));
+      kit.stop(supervisor, Duration.ofSeconds(10));
+      kit.system().eventStream().tell(new EventStream.Unsubscribe<>(events.getRef()));
+      List<Long> left = liveProcesses();
+      for (int i = 0; i < 50 && !left.isEmpty(); i++) {
+        sleep(Duration.ofMillis(100));
+        left = liveProcesses();
+      }
+      assertEquals(List.of(), left, "processes left running after the supervisor stopped");
+    } finally {
+      ProcFs.signal(io.drover.supervisor.config.Signal.KILL, 0, liveProcesses());
+      deleteTree(dir);
+    }
+  }
+
+  static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

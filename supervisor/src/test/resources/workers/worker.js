@@ -1,0 +1,74 @@
+// A test worker whose misbehaviour is chosen by arguments. No npm dependencies.
+//   --listen                 serve HTTP on $PORT: /health answers 200 (until hung), / answers hello
+//   --listen-after MS        start listening only after MS milliseconds
+//   --exit-after MS          exit after MS milliseconds with --code (default 1)
+//   --code N                 exit status for --exit-after
+//   --only-instance N        --exit-after applies only to DROVER_INSTANCE N
+//   --once FILE              --exit-after applies only while FILE does not exist (creates it)
+//   --hang-after MS          stop answering any request after MS (a hung worker)
+//   --ignore-term            ignore SIGTERM (and SIGINT)
+//   --grandchild FILE        spawn a long-lived child process and write its pid to FILE
+//   --hog MB                 allocate and touch MB megabytes after start
+//   --starts FILE            append "<instance> <pid>\n" to FILE at start
+const http = require('http');
+const fs = require('fs');
+const { spawn } = require('child_process');
+
+const args = process.argv.slice(2);
+const opt = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? (args[i + 1] ?? true) : undefined;
+};
+const flag = (name) => args.includes(name);
+
+const instance = process.env.DROVER_INSTANCE;
+if (opt('--starts')) fs.appendFileSync(opt('--starts'), `${instance} ${process.pid}\n`);
+console.log(`worker ${process.env.DROVER_APP}-${instance} pid ${process.pid} port ${process.env.PORT}`);
+console.error(`stderr line from ${instance}`);
+
+let hung = false;
+if (flag('--ignore-term')) {
+  process.on('SIGTERM', () => console.log('ignoring SIGTERM'));
+  process.on('SIGINT', () => console.log('ignoring SIGINT'));
+} else {
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+const listen = () => {
+  http
+    .createServer((req, res) => {
+      if (hung) return; // never answer
+      if (req.url === '/health') {
+        res.end('ok');
+      } else {
+        res.end(`hello from ${process.env.DROVER_APP}-${instance}\n`);
+      }
+    })
+    .listen(Number(process.env.PORT), '127.0.0.1');
+};
+if (flag('--listen')) listen();
+if (opt('--listen-after')) setTimeout(listen, Number(opt('--listen-after')));
+const exitApplies =
+  opt('--exit-after') &&
+  (opt('--only-instance') === undefined || opt('--only-instance') === instance) &&
+  (opt('--once') === undefined || !fs.existsSync(opt('--once')));
+if (exitApplies) {
+  setTimeout(() => {
+    if (opt('--once')) fs.writeFileSync(opt('--once'), 'done');
+    process.exit(Number(opt('--code') ?? 1));
+  }, Number(opt('--exit-after')));
+}
+if (opt('--hang-after')) setTimeout(() => { hung = true; }, Number(opt('--hang-after')));
+if (opt('--grandchild')) {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  fs.writeFileSync(opt('--grandchild'), String(child.pid));
+}
+const held = [];
+if (opt('--hog')) {
+  setTimeout(() => {
+    const b = Buffer.alloc(Number(opt('--hog')) * 1024 * 1024);
+    b.fill(1);
+    held.push(b);
+  }, 200);
+}
+setInterval(() => {}, 1 << 30); // stay alive
