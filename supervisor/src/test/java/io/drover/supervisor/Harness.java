@@ -35,6 +35,7 @@ final class Harness implements AutoCloseable {
   private final ActorTestKit kit;
   private final TestProbe<DroverEvent> events;
   final List<DroverEvent> seen = new ArrayList<>();
+  private final java.util.Map<String, Integer> cursors = new java.util.HashMap<>();
   final ActorRef<Supervisor.Command> supervisor;
 
   /**
@@ -55,22 +56,37 @@ final class Harness implements AutoCloseable {
     this.supervisor = kit.spawn(Supervisor.create(settings));
   }
 
-  /** Waits for the next worker event matching, recording all events on the way. */
+  /**
+   * Waits for the worker's next event in this state: the first one after the last event of this
+   * worker that an await returned (events of other workers may interleave freely).
+   */
   WorkerEvent await(String app, int instance, WorkerState state, Duration within) {
     return (WorkerEvent)
         awaitEvent(
+            app + "-" + instance,
             e -> e instanceof WorkerEvent w && w.app().equals(app) && w.instance() == instance && w.state() == state,
             within,
             app + "-" + instance + " " + state);
   }
 
-  /** Waits for the next app event with this state. */
+  /** Waits for the app's next event with this state. */
   AppEvent awaitApp(String app, AppState state, Duration within) {
     return (AppEvent)
-        awaitEvent(e -> e instanceof AppEvent a && a.app().equals(app) && a.state() == state, within, app + " " + state);
+        awaitEvent(
+            "app " + app,
+            e -> e instanceof AppEvent a && a.app().equals(app) && a.state() == state,
+            within,
+            app + " " + state);
   }
 
-  DroverEvent awaitEvent(Predicate<DroverEvent> match, Duration within, String what) {
+  private DroverEvent awaitEvent(String cursorKey, Predicate<DroverEvent> match, Duration within, String what) {
+    int from = cursors.getOrDefault(cursorKey, 0);
+    for (int i = from; i < seen.size(); i++) {
+      if (match.test(seen.get(i))) {
+        cursors.put(cursorKey, i + 1);
+        return seen.get(i);
+      }
+    }
     long deadline = System.nanoTime() + within.toNanos();
     while (true) {
       long left = deadline - System.nanoTime();
@@ -86,6 +102,7 @@ final class Harness implements AutoCloseable {
       }
       seen.add(e);
       if (match.test(e)) {
+        cursors.put(cursorKey, seen.size());
         return e;
       }
     }

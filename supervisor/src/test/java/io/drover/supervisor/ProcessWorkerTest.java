@@ -63,7 +63,6 @@ class ProcessWorkerTest {
       kit.system().receptionist().tell(Receptionist.subscribe(WorkerKeys.of("reg"), listings.getRef()));
       h.await("reg", 0, WorkerState.READY, T);
       h.await("reg", 1, WorkerState.READY, T);
-      awaitListing(listings, 2);
       TestProbe<ProcessWorker.Stopped> stopped = kit.createTestProbe(ProcessWorker.Stopped.class);
       listingOf(listings, 2).iterator().next().tell(new ProcessWorker.Stop(stopped.getRef()));
       stopped.receiveMessage(T);

@@ -64,7 +64,7 @@ class RestartSemanticsTest {
     try (Harness h = new Harness(kit, app("job", "\"--exit-after\", \"100\", \"--code\", \"0\"", cfg))) {
       WorkerEvent stopped = h.await("job", 0, WorkerState.STOPPED, T);
       assertEquals("exited with status 0", stopped.detail());
-      assertNoEvent(h, "job", WorkerState.STARTING, Duration.ofMillis(1500));
+      assertNoEvent(h, "job", WorkerState.STARTING, Duration.ofMillis(1500), stopped.at());
     }
   }
 
@@ -92,8 +92,8 @@ class RestartSemanticsTest {
   void temporaryNeverRestarts() throws Exception {
     String cfg = "restart.policy = temporary";
     try (Harness h = new Harness(kit, app("once", "\"--exit-after\", \"100\"", cfg))) {
-      h.await("once", 0, WorkerState.FAILED, T);
-      assertNoEvent(h, "once", WorkerState.STARTING, Duration.ofMillis(1500));
+      WorkerEvent failed = h.await("once", 0, WorkerState.FAILED, T);
+      assertNoEvent(h, "once", WorkerState.STARTING, Duration.ofMillis(1500), failed.at());
       assertEquals(WorkerState.FAILED, h.status("once").workers().get(0).state());
     }
   }
@@ -164,14 +164,16 @@ class RestartSemanticsTest {
     try (Harness h = new Harness(kit, app("stays", "\"--exit-after\", \"30\"", cfg))) {
       AppEvent failed = h.awaitApp("stays", AppState.FAILED, T);
       assertTrue(failed.detail().endsWith("staying failed until started"), failed.detail());
-      assertNoEvent(h, "stays", WorkerState.STARTING, Duration.ofMillis(1500));
+      assertNoEvent(h, "stays", WorkerState.STARTING, Duration.ofMillis(1500), failed.at());
       assertEquals(AppState.FAILED, h.status("stays").state());
     }
   }
 
-  static void assertNoEvent(Harness h, String app, WorkerState state, Duration d) {
-    for (DroverEvent e : h.collectFor(d)) {
-      if (e instanceof WorkerEvent w && w.app().equals(app) && w.state() == state) {
+  /** No event of {@code state} for the app's workers after {@code after}, watching for {@code d}. */
+  static void assertNoEvent(Harness h, String app, WorkerState state, Duration d, java.time.Instant after) {
+    h.collectFor(d);
+    for (DroverEvent e : h.seen) {
+      if (e instanceof WorkerEvent w && w.app().equals(app) && w.state() == state && w.at().isAfter(after)) {
         throw new AssertionError("unexpected " + state + " event: " + w + h.describeSeen());
       }
     }

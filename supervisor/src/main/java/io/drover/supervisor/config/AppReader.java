@@ -27,9 +27,12 @@ final class AppReader {
   static final int MAX_INSTANCES = 10_000;
   static final String INSTANCES = "a positive integer or \"cores\"";
   static final String COMMAND = "a list of strings such as [\"node\", \"server.js\"]";
+  static final String NON_EMPTY_COMMAND =
+      "a non-empty list of strings such as [\"node\", \"server.js\"]";
   static final String SIZE = "a size greater than 0, such as 512K, 10M or 1G";
   static final String MAX_MEMORY = "off or a size greater than 0, such as 512M or 2G";
-  static final String ON_GIVE_UP = "stay or \"retry-after <duration>\", such as \"retry-after 5m\"";
+  static final String ON_GIVE_UP =
+      "stay or \"retry-after <duration>\" with a duration > 0, such as \"retry-after 5m\"";
   static final String STAY = "stay";
   static final String RETRY_AFTER = "retry-after";
   static final String CORES = "cores";
@@ -89,8 +92,7 @@ final class AppReader {
       return null;
     }
     if (list.isEmpty() && required) {
-      app.problem(
-          "command", app.userSet("command") ? "[]" : "nothing", "a non-empty " + COMMAND);
+      app.problem("command", app.userSet("command") ? "[]" : "nothing", NON_EMPTY_COMMAND);
       return null;
     }
     List<String> command = new ArrayList<>();
@@ -201,7 +203,9 @@ final class AppReader {
     Duration interval = probe.duration("interval", false);
     Duration timeout = probe.duration("timeout", false);
     Long failures =
-        liveness ? probe.integer("failures", 1, Integer.MAX_VALUE, "a positive integer") : 0L;
+        liveness
+            ? probe.integer("failures", 1, Integer.MAX_VALUE, "a positive integer")
+            : Long.valueOf(0); // readiness has no failures: its timeout bounds the start
     return anyNull(type, path, interval, timeout, failures)
         ? null
         : new ProbeSpec(type, path, interval, timeout, failures.intValue());
@@ -265,7 +269,7 @@ final class AppReader {
         }
       }
     }
-    restart.problem("on-give-up", Reader.describe(value), ON_GIVE_UP + " with a duration > 0");
+    restart.problem("on-give-up", Reader.describe(value), ON_GIVE_UP);
     return null;
   }
 

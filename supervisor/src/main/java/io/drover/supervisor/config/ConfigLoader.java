@@ -131,13 +131,13 @@ public final class ConfigLoader {
     Config reference = ConfigFactory.defaultReferenceUnresolved().withOnlyPath(DROVER);
     Config resolved = resolve(user.withFallback(reference), origins, text, problems);
     if (resolved == null) {
-      throw fail(problems);
+      throw fail(problems, origins);
     }
     ConfigObject referenceDrover = (ConfigObject) reference.root().get(DROVER);
     ConfigValue droverValue = resolved.root().get(DROVER);
     if (!(droverValue instanceof ConfigObject drover)) {
       problems.add(origins.problem(List.of(DROVER), Reader.describe(droverValue), "an object"));
-      throw fail(problems);
+      throw fail(problems, origins);
     }
     keys.check(drover, referenceDrover, List.of(DROVER), Set.of(APPS, ENV));
 
@@ -154,7 +154,7 @@ public final class ConfigLoader {
     duplicateRoutes(apps, origins, problems);
 
     if (!problems.isEmpty()) {
-      throw fail(problems);
+      throw fail(problems, origins);
     }
     return new DroverSettings(source, stateDir, logsDir, apps);
   }
@@ -162,10 +162,16 @@ public final class ConfigLoader {
   /** Resolves substitutions; null (with a problem for each unresolved one) when some fail. */
   private static Config resolve(
       Config merged, Origins origins, String text, Collection<ConfigProblem> problems) {
-    Config source = merged.withFallback(ConfigFactory.systemProperties());
+    // System properties (user.home) sit below the file and reference.conf, for substitutions
+    // only (never as settings); environment variables are consulted by resolve() for ${?VAR}.
+    Config properties = ConfigFactory.systemProperties();
+    for (String key : TOP_LEVEL) {
+      properties = properties.withoutPath(key);
+    }
+    Config withProperties = merged.withFallback(properties);
     try {
       Config resolved =
-          merged.resolveWith(source, ConfigResolveOptions.defaults().setAllowUnresolved(true));
+          withProperties.resolve(ConfigResolveOptions.defaults().setAllowUnresolved(true));
       if (resolved.isResolved()) {
         return resolved;
       }
@@ -247,9 +253,13 @@ public final class ConfigLoader {
     }
     Origins origins = drover.origins();
     List<String> names = new ArrayList<>(declared.keySet());
+    Map<String, ConfigProblem> declaredAt = new HashMap<>();
+    for (String name : names) {
+      declaredAt.put(name, origins.problem(List.of(DROVER, APPS, name), "", ""));
+    }
     names.sort(
-        Comparator.comparingInt((String n) -> origins.line(List.of(DROVER, APPS, n)))
-            .thenComparing(Comparator.naturalOrder()));
+        Comparator.comparing(
+            declaredAt::get, inFileOrder(origins).thenComparing(ConfigProblem::key)));
     for (String name : names) {
       List<String> path = List.of(DROVER, APPS, name);
       boolean nameOk = APP_NAME.matcher(name).matches();
@@ -286,7 +296,7 @@ public final class ConfigLoader {
           owners.putIfAbsent(route.host().toLowerCase(Locale.ROOT) + " " + route.prefix(), app.name());
       if (owner != null) {
         String found =
-            "the route of app "
+            "the same route as app "
                 + Reader.quoteText(owner)
                 + " (host "
                 + Reader.quoteText(route.host())
@@ -302,10 +312,20 @@ public final class ConfigLoader {
     }
   }
 
-  /** Every problem, ordered by file then line, as one exception. */
-  private static ConfigException fail(Collection<ConfigProblem> problems) {
+  /** Every problem, in file order (see {@link #inFileOrder}), as one exception. */
+  private static ConfigException fail(Collection<ConfigProblem> problems, Origins origins) {
     List<ConfigProblem> sorted = new ArrayList<>(problems);
-    sorted.sort(Comparator.comparing(ConfigProblem::file).thenComparingInt(ConfigProblem::line));
+    sorted.sort(inFileOrder(origins));
     return new ConfigException(sorted);
+  }
+
+  /**
+   * The order things were written in: the main file first, by line, then included files by name
+   * and line (Typesafe Config keeps no order of keys, only their origins).
+   */
+  private static Comparator<ConfigProblem> inFileOrder(Origins origins) {
+    return Comparator.comparing((ConfigProblem p) -> !p.file().equals(origins.mainName()))
+        .thenComparing(ConfigProblem::file)
+        .thenComparingInt(ConfigProblem::line);
   }
 }

@@ -79,11 +79,6 @@ final class Origins {
     return current != null;
   }
 
-  /** The 1-based line where the user wrote {@code path} or its nearest enclosing object. */
-  int line(List<String> path) {
-    return problem(path, "", "").line();
-  }
-
   /** The file of an origin, named as the user would: the main file as given, includes beside it. */
   String fileOf(ConfigOrigin origin) {
     if (origin.filename() != null) {

@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  */
 final class Sources {
   static final String HOCON_FILE = "a readable UTF-8 HOCON file";
-  static final String TEXT = "UTF-8 HOCON text";
+  static final String TEXT = "a UTF-8 HOCON text file";
   static final int MAX_DETAIL = 300;
 
   private Sources() {}
@@ -91,7 +91,7 @@ final class Sources {
       com.typesafe.config.ConfigException e, Origins origins, String text) {
     ConfigOrigin origin = e.origin();
     String detail = detail(e);
-    String missing = between(detail, "include was not found: '", "'");
+    String missing = missingInclude(e, detail);
     if (missing != null || detail.contains("cycle in your includes")) {
       int line = includeLine(text, missing);
       String found =
@@ -118,8 +118,8 @@ final class Sources {
   }
 
   private static ConfigException binary(String name, int line, byte b) {
-    String found = String.format("binary data (byte 0x%02x is not %s)", b & 0xff, TEXT);
-    return failure(new ConfigProblem(name, line, "", found, "a text file of " + TEXT));
+    String found = String.format("binary data (byte 0x%02x is not UTF-8 text)", b & 0xff);
+    return failure(new ConfigProblem(name, line, "", found, TEXT));
   }
 
   /** Typesafe's message without its origin prefix, include trace, or more than one line. */
@@ -153,6 +153,19 @@ final class Sources {
       }
     }
     return 0;
+  }
+
+  /** The name of the include that was not found, if that is what {@code e} reports. */
+  private static String missingInclude(com.typesafe.config.ConfigException e, String detail) {
+    String name = between(detail, "include was not found: '", "'");
+    if (name == null
+        && e instanceof com.typesafe.config.ConfigException.IO
+        && e.origin() != null
+        && e.origin().lineNumber() < 1
+        && detail.contains("not found")) {
+      name = e.origin().description(); // e.g. "resource not found on classpath", named by origin
+    }
+    return name;
   }
 
   private static String between(String text, String start, String end) {

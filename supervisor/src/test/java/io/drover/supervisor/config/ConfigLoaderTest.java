@@ -1,0 +1,309 @@
+package io.drover.supervisor.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ConfigLoaderTest {
+  static final Path VALID = Path.of("src/test/resources/config/valid");
+  static final String MINIMAL = "drover.apps.web.command = [\"node\", \"server.js\"]";
+
+  @TempDir Path tmp;
+
+  @Test
+  void fullConfigSetsEveryKey() {
+    DroverSettings settings = ConfigLoader.load(VALID.resolve("full.conf"));
+
+    assertEquals(Optional.of(VALID.resolve("full.conf")), settings.source());
+    assertEquals(Path.of("/var/lib/drover/state"), settings.stateDir());
+    assertEquals(Path.of("drover-logs").toAbsolutePath(), settings.logsDir());
+    assertEquals(List.of("web", "worker", "batch"), List.copyOf(settings.apps().keySet()));
+
+    AppSpec web = settings.apps().get("web");
+    assertEquals("web", web.name());
+    assertEquals(WorkerKind.PROCESS, web.kind());
+    assertEquals(List.of("node", "server.js", "--port", "0"), web.command());
+    assertEquals(VALID.toAbsolutePath().getParent(), web.cwd());
+    assertEquals(Map.of("NODE_ENV", "production", "WORKERS", "4", "DEBUG", "false"), web.env());
+    assertEquals(3, web.instances());
+    assertEquals(new RouteSpec("example.com", "/api", true), web.route());
+    assertEquals(
+        new ProbeSpec(ProbeType.HTTP, "/health", Duration.ofMillis(100), Duration.ofSeconds(10), 0),
+        web.readiness());
+    assertEquals(
+        new ProbeSpec(ProbeType.TCP, "/alive", Duration.ofSeconds(1), Duration.ofMillis(500), 5),
+        web.liveness());
+    assertEquals(
+        new RestartSpec(
+            RestartPolicy.TRANSIENT,
+            RestartStrategy.REST_FOR_ONE,
+            new BackoffSpec(Duration.ofMillis(50), Duration.ofSeconds(2), 0.5),
+            3,
+            Duration.ofSeconds(30),
+            Duration.ZERO,
+            Optional.empty()),
+        web.restart());
+    assertEquals(new StopSpec(Signal.INT, Duration.ofSeconds(3)), web.stop());
+    assertEquals(OptionalLong.of(512L * 1024 * 1024), web.maxMemory());
+    assertEquals(Duration.ofSeconds(1), web.memoryCheckInterval());
+    assertEquals(new LogSpec(1024 * 1024, 0), web.logs());
+
+    AppSpec worker = settings.apps().get("worker");
+    assertEquals(Runtime.getRuntime().availableProcessors(), worker.instances());
+    assertEquals(Optional.of(Duration.ofSeconds(30)), worker.restart().retryAfterGiveUp());
+    assertEquals(Signal.TERM, worker.stop().signal());
+    assertEquals(OptionalLong.of(1024L * 1024 * 1024), worker.maxMemory());
+    assertEquals(2, worker.logs().keep(), "drover.app-defaults applies to every app");
+    assertEquals(RouteSpec.NONE, worker.route());
+
+    AppSpec batch = settings.apps().get("batch");
+    assertEquals(List.of("./batch.sh"), batch.command());
+    assertEquals(new RouteSpec("", "/batch", false), batch.route());
+  }
+
+  @Test
+  void minimalAppGetsEveryDefaultFromReferenceConf() {
+    DroverSettings settings = ConfigLoader.parse(MINIMAL, "minimal.conf", tmp);
+    Config defaults = reference().getConfig("drover.app-defaults");
+    AppSpec web = settings.apps().get("web");
+
+    assertEquals(List.of("node", "server.js"), web.command());
+    assertEquals(WorkerKind.PROCESS.configName(), defaults.getString("kind"));
+    assertEquals(WorkerKind.PROCESS, web.kind());
+    assertEquals(tmp.toAbsolutePath().resolve(defaults.getString("cwd")).normalize(), web.cwd());
+    assertTrue(web.env().isEmpty());
+    assertEquals(defaults.getInt("instances"), web.instances());
+    assertEquals(
+        new RouteSpec(
+            defaults.getString("route.host"),
+            defaults.getString("route.prefix"),
+            defaults.getBoolean("route.strip-prefix")),
+        web.route());
+    assertProbe(defaults.getConfig("readiness"), 0, web.readiness());
+    assertProbe(defaults.getConfig("liveness"), defaults.getInt("liveness.failures"), web.liveness());
+
+    Config restart = defaults.getConfig("restart");
+    assertEquals(restart.getString("policy"), Reader.configName(web.restart().policy()));
+    assertEquals(restart.getString("strategy"), Reader.configName(web.restart().strategy()));
+    assertEquals(
+        new BackoffSpec(
+            restart.getDuration("backoff.min"),
+            restart.getDuration("backoff.max"),
+            restart.getDouble("backoff.random-factor")),
+        web.restart().backoff());
+    assertEquals(restart.getInt("max-restarts"), web.restart().maxRestarts());
+    assertEquals(restart.getDuration("within"), web.restart().within());
+    assertEquals(restart.getDuration("min-uptime"), web.restart().minUptime());
+    String onGiveUp = restart.getString("on-give-up"); // "retry-after <duration>"
+    assertEquals(
+        Optional.of(
+            ConfigFactory.parseString("d = " + onGiveUp.substring("retry-after".length()))
+                .getDuration("d")),
+        web.restart().retryAfterGiveUp());
+    assertEquals(defaults.getString("stop.signal"), web.stop().signal().name());
+    assertEquals(defaults.getDuration("stop.timeout"), web.stop().timeout());
+    assertEquals("off", defaults.getString("max-memory"));
+    assertEquals(OptionalLong.empty(), web.maxMemory());
+    assertEquals(defaults.getDuration("memory-check-interval"), web.memoryCheckInterval());
+    assertEquals(
+        new LogSpec(defaults.getBytes("logs.max-size"), defaults.getInt("logs.keep")), web.logs());
+
+    Path home = Path.of(reference().getString("drover.home")).toAbsolutePath();
+    assertEquals(home.resolve("state"), settings.stateDir());
+    assertEquals(home.resolve("logs"), settings.logsDir());
+    assertEquals(Optional.empty(), settings.source());
+  }
+
+  private static void assertProbe(Config probe, int failures, ProbeSpec actual) {
+    assertEquals(
+        new ProbeSpec(
+            ProbeType.valueOf(probe.getString("type").toUpperCase()),
+            probe.getString("path"),
+            probe.getDuration("interval"),
+            probe.getDuration("timeout"),
+            failures),
+        actual);
+  }
+
+  @Test
+  void instancesCoresIsTheNumberOfAvailableProcessors() {
+    DroverSettings settings =
+        ConfigLoader.parse(MINIMAL + "\ndrover.apps.web.instances = cores", "cores.conf", tmp);
+    assertEquals(Runtime.getRuntime().availableProcessors(), settings.apps().get("web").instances());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"TERM", "SIGTERM", "term", "sigterm", "SigTerm"})
+  void stopSignalAcceptsNamesWithAndWithoutSigInAnyCase(String name) {
+    DroverSettings settings =
+        ConfigLoader.parse(MINIMAL + "\ndrover.apps.web.stop.signal = " + name, "sig.conf", tmp);
+    assertEquals(Signal.TERM, settings.apps().get("web").stop().signal());
+  }
+
+  @Test
+  void restartEnumsUseTheirConfigNames() {
+    String text =
+        MINIMAL + "\ndrover.apps.web.restart { policy = temporary, strategy = one-for-all }";
+    RestartSpec restart = ConfigLoader.parse(text, "enums.conf", tmp).apps().get("web").restart();
+    assertEquals(RestartPolicy.TEMPORARY, restart.policy());
+    assertEquals(RestartStrategy.ONE_FOR_ALL, restart.strategy());
+  }
+
+  @Test
+  void appsKeepTheirDeclarationOrder() {
+    String text =
+        "drover.apps {\n  zeta.command = [z]\n  alpha.command = [a]\n  mid.command = [m]\n}";
+    DroverSettings settings = ConfigLoader.parse(text, "order.conf", tmp);
+    assertEquals(List.of("zeta", "alpha", "mid"), List.copyOf(settings.apps().keySet()));
+  }
+
+  @Test
+  void homeIsSubstitutedIntoStateAndLogsDirectories() {
+    DroverSettings settings = ConfigLoader.parse("drover.home = \"/srv/drover\"", "home.conf", tmp);
+    assertEquals(Path.of("/srv/drover/state"), settings.stateDir());
+    assertEquals(Path.of("/srv/drover/logs"), settings.logsDir());
+  }
+
+  @Test
+  void relativeCwdResolvesAgainstTheConfigFilesDirectory() throws IOException {
+    Files.createDirectories(tmp.resolve("conf/app"));
+    Path file = tmp.resolve("conf/drover.conf");
+    Files.writeString(file, MINIMAL + "\ndrover.apps.web.cwd = app\n");
+    assertEquals(tmp.resolve("conf/app"), ConfigLoader.load(file).apps().get("web").cwd());
+  }
+
+  @Test
+  void emptyAppsIsAValidNodeWithNothingToRun() {
+    assertTrue(ConfigLoader.parse("drover.apps {}", "empty.conf", tmp).apps().isEmpty());
+    assertTrue(ConfigLoader.parse("", "blank.conf", tmp).apps().isEmpty());
+  }
+
+  @Test
+  void parseNamesTheOriginInMessages() {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> ConfigLoader.parse(MINIMAL + "\ndrover.apps.web.instances = 0", "apply", tmp));
+    assertEquals(
+        List.of(
+            "apply:2: drover.apps.web.instances: found 0, expected a positive integer or \"cores\""),
+        messages(e));
+  }
+
+  @Test
+  void missingFileIsOneProblemNamingTheFileAsGiven() {
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(Path.of("no/such.conf")));
+    assertEquals(
+        List.of("no/such.conf: found no such file, expected a readable UTF-8 HOCON file"),
+        messages(e));
+  }
+
+  @Test
+  void directoryIsOneProblem() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(tmp));
+    assertEquals(
+        List.of(tmp + ": found a directory, expected a readable UTF-8 HOCON file"), messages(e));
+  }
+
+  @Test
+  void exceptionMessageHasOneLinePerProblem() {
+    String text = "drover.apps { a.command = [], b.command = [], c.command = [] }";
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> ConfigLoader.parse(text, "three.conf", tmp));
+    assertEquals(3, e.problems().size());
+    assertEquals(String.join("\n", messages(e)), e.getMessage());
+  }
+
+  @Test
+  void anyInputYieldsSettingsOrConfigExceptionOnly() throws IOException {
+    String valid = Files.readString(VALID.resolve("full.conf"));
+    List<String> inputs = new ArrayList<>(
+        List.of(
+            "{",
+            "}",
+            "[".repeat(100_000),
+            "a.".repeat(20_000) + "b = 1",
+            "${",
+            "drover = ${drover}",
+            "drover.apps.web = ${drover.apps.web}",
+            "drover.apps.web.command = [${?NOPE}]",
+            "include \"\"",
+            "drover.apps.web.instances = 1e400",
+            "drover.apps.web.instances = -0",
+            "drover.apps.web.restart.within = 999999999999999999999d",
+            "drover.apps.web.cwd = \"a\\u0000b\"",
+            "drover.apps.\"\" { command = [x] }",
+            "drover.app-defaults = null",
+            "drover.apps = null",
+            "drover.apps.web = null",
+            "drover.apps.web.route = null",
+            "\uFEFFdrover.apps {}"));
+    Random random = new Random(42);
+    for (int i = 0; i < 300; i++) {
+      StringBuilder mutated = new StringBuilder(valid);
+      for (int edits = 1 + random.nextInt(4); edits > 0; edits--) {
+        int at = random.nextInt(mutated.length());
+        if (random.nextBoolean()) {
+          mutated.deleteCharAt(at);
+        } else {
+          mutated.insert(at, "{}[]=:,\"$ 0-\n#/\\".charAt(random.nextInt(16)));
+        }
+      }
+      inputs.add(mutated.toString());
+    }
+    for (String input : inputs) {
+      try {
+        ConfigLoader.parse(input, "fuzz.conf", VALID);
+      } catch (ConfigException e) {
+        assertFalse(e.problems().isEmpty());
+        e.problems().forEach(p -> assertFalse(p.message().contains("\n"), p.message()));
+      }
+    }
+    byte[] garbage = new byte[4096];
+    random.nextBytes(garbage);
+    Path file = tmp.resolve("garbage.conf");
+    Files.write(file, garbage);
+    assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
+    Files.write(file, new String(garbage, StandardCharsets.ISO_8859_1).getBytes(StandardCharsets.UTF_8));
+    try {
+      ConfigLoader.load(file);
+    } catch (ConfigException e) {
+      assertFalse(e.problems().isEmpty());
+    }
+  }
+
+  /**
+   * reference.conf's drover section, resolved as the loader does (ConfigFactory.defaultReference()
+   * would also lay system properties over it, such as Maven's -Ddrover.target).
+   */
+  static Config reference() {
+    return ConfigFactory.defaultReferenceUnresolved()
+        .withOnlyPath("drover")
+        .withFallback(ConfigFactory.systemProperties().withOnlyPath("user"))
+        .resolve();
+  }
+
+  static List<String> messages(ConfigException e) {
+    return e.problems().stream().map(ConfigProblem::message).toList();
+  }
+}
