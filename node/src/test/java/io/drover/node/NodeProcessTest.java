@@ -16,8 +16,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -41,8 +39,14 @@ class NodeProcessTest {
   }
 
   @AfterEach
-  void tearDown() throws IOException {
-    nodes.forEach(Process::destroyForcibly);
+  void tearDown() throws Exception {
+    for (Process node : nodes) {
+      if (node.isAlive()) {
+        signal(node, "TERM");
+        node.waitFor(30, TimeUnit.SECONDS);
+      }
+      node.destroyForcibly();
+    }
     List<Long> left = ProcFs.withEnvironment("DROVER_TEST", marker);
     ProcFs.signal(Signal.KILL, 0, left);
     try (Stream<Path> walk = Files.walk(dir)) {
@@ -69,15 +73,20 @@ class NodeProcessTest {
     return conf;
   }
 
-  /** A node JVM, with its stdout lines in a queue. */
-  record Node(Process process, BlockingQueue<String> lines, StringBuilder all) {
+  /** A node JVM, with every line of its output kept. */
+  record Node(Process process, List<String> lines, StringBuilder all) {
+    /** The first line so far, or to come within {@code within}, that contains the text. */
     String awaitLine(String contains, Duration within) throws InterruptedException {
       long deadline = System.nanoTime() + within.toNanos();
       while (System.nanoTime() < deadline) {
-        String line = lines.poll(100, TimeUnit.MILLISECONDS);
-        if (line != null && line.contains(contains)) {
-          return line;
+        synchronized (lines) {
+          for (String line : lines) {
+            if (line.contains(contains)) {
+              return line;
+            }
+          }
         }
+        Thread.sleep(50);
       }
       throw new AssertionError("no line containing '" + contains + "' within " + within + ":\n" + all);
     }
@@ -92,7 +101,7 @@ class NodeProcessTest {
     pb.environment().put("DROVER_TEST", marker);
     Process p = pb.start();
     nodes.add(p);
-    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    List<String> lines = new ArrayList<>();
     StringBuilder all = new StringBuilder();
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -100,7 +109,9 @@ class NodeProcessTest {
           synchronized (all) {
             all.append(line).append('\n');
           }
-          lines.add(line);
+          synchronized (lines) {
+            lines.add(line);
+          }
         }
       } catch (IOException e) {
         // node gone

@@ -27,6 +27,7 @@ final class AppReader {
   static final int MAX_INSTANCES = 10_000;
   static final String INSTANCES = "a positive integer or \"cores\"";
   static final String COMMAND = "a list of strings such as [\"node\", \"server.js\"]";
+  static final String NO_SHELL = " (it is run without a shell, so write a list)";
   static final String NON_EMPTY_COMMAND =
       "a non-empty list of strings such as [\"node\", \"server.js\"]";
   static final String SIZE = "a size greater than 0, such as 512K, 10M or 1G";
@@ -83,8 +84,7 @@ final class AppReader {
   private List<String> command(boolean required) {
     ConfigValue value = app.raw("command");
     if (value != null && value.valueType() == ConfigValueType.STRING) {
-      app.problem(
-          "command", Reader.describe(value), COMMAND + " (it is run without a shell, so write a list)");
+      app.problem("command", Reader.describe(value), COMMAND + NO_SHELL);
       return null;
     }
     if (!(value instanceof ConfigList list)) {
@@ -237,10 +237,9 @@ final class AppReader {
     Duration max = backoff.duration("max", false);
     Double randomFactor = backoff.number("random-factor", 0, 1, "a number from 0 to 1");
     if (min != null && max != null && min.compareTo(max) > 0) {
-      restart.problem(
-          "backoff",
-          "min > max (min = " + text(backoff.raw("min")) + ", max = " + text(backoff.raw("max")) + ")",
-          "min <= max");
+      String found =
+          "min > max (min = " + text(backoff.raw("min")) + ", max = " + text(backoff.raw("max"));
+      restart.problem("backoff", found + ")", "min <= max");
       return null;
     }
     return anyNull(min, max, randomFactor) ? null : new BackoffSpec(min, max, randomFactor);

@@ -292,8 +292,8 @@ public final class ConfigLoader {
       if (route.prefix().isEmpty()) {
         continue;
       }
-      String owner =
-          owners.putIfAbsent(route.host().toLowerCase(Locale.ROOT) + " " + route.prefix(), app.name());
+      String routeKey = route.host().toLowerCase(Locale.ROOT) + " " + route.prefix();
+      String owner = owners.putIfAbsent(routeKey, app.name());
       if (owner != null) {
         String found =
             "the same route as app "

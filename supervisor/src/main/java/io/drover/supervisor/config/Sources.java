@@ -34,14 +34,18 @@ final class Sources {
       if (Files.isDirectory(file)) {
         throw failure(new ConfigProblem(name, 0, "", "a directory", HOCON_FILE));
       }
+      if (Files.exists(file) && !Files.isRegularFile(file)) {
+        // a device or pipe could be endless (/dev/zero): refuse rather than read it whole
+        throw failure(new ConfigProblem(name, 0, "", "a device or pipe", HOCON_FILE));
+      }
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw failure(new ConfigProblem(name, 0, "", "no such file", HOCON_FILE));
     } catch (AccessDeniedException e) {
       throw failure(new ConfigProblem(name, 0, "", "a file without read permission", HOCON_FILE));
     } catch (IOException | SecurityException e) {
-      throw failure(
-          new ConfigProblem(name, 0, "", "an unreadable file (" + e.getMessage() + ")", HOCON_FILE));
+      String found = "an unreadable file (" + e.getMessage() + ")";
+      throw failure(new ConfigProblem(name, 0, "", found, HOCON_FILE));
     }
     CharsetDecoder decoder =
         StandardCharsets.UTF_8

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -99,7 +100,8 @@ class ConfigLoaderTest {
             defaults.getBoolean("route.strip-prefix")),
         web.route());
     assertProbe(defaults.getConfig("readiness"), 0, web.readiness());
-    assertProbe(defaults.getConfig("liveness"), defaults.getInt("liveness.failures"), web.liveness());
+    int failures = defaults.getInt("liveness.failures");
+    assertProbe(defaults.getConfig("liveness"), failures, web.liveness());
 
     Config restart = defaults.getConfig("restart");
     assertEquals(restart.getString("policy"), Reader.configName(web.restart().policy()));
@@ -148,7 +150,8 @@ class ConfigLoaderTest {
   void instancesCoresIsTheNumberOfAvailableProcessors() {
     DroverSettings settings =
         ConfigLoader.parse(MINIMAL + "\ndrover.apps.web.instances = cores", "cores.conf", tmp);
-    assertEquals(Runtime.getRuntime().availableProcessors(), settings.apps().get("web").instances());
+    int cores = Runtime.getRuntime().availableProcessors();
+    assertEquals(cores, settings.apps().get("web").instances());
   }
 
   @ParameterizedTest
@@ -205,7 +208,8 @@ class ConfigLoaderTest {
             () -> ConfigLoader.parse(MINIMAL + "\ndrover.apps.web.instances = 0", "apply", tmp));
     assertEquals(
         List.of(
-            "apply:2: drover.apps.web.instances: found 0, expected a positive integer or \"cores\""),
+            "apply:2: drover.apps.web.instances: "
+                + "found 0, expected a positive integer or \"cores\""),
         messages(e));
   }
 
@@ -223,6 +227,16 @@ class ConfigLoaderTest {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(tmp));
     assertEquals(
         List.of(tmp + ": found a directory, expected a readable UTF-8 HOCON file"), messages(e));
+  }
+
+  @Test
+  void devicesAreRefusedRatherThanReadWhole() {
+    Path device = Path.of("/dev/zero");
+    assumeTrue(Files.exists(device));
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(device));
+    assertEquals(
+        List.of("/dev/zero: found a device or pipe, expected a readable UTF-8 HOCON file"),
+        messages(e));
   }
 
   @Test
@@ -284,7 +298,8 @@ class ConfigLoaderTest {
     Path file = tmp.resolve("garbage.conf");
     Files.write(file, garbage);
     assertThrows(ConfigException.class, () -> ConfigLoader.load(file));
-    Files.write(file, new String(garbage, StandardCharsets.ISO_8859_1).getBytes(StandardCharsets.UTF_8));
+    String latin1 = new String(garbage, StandardCharsets.ISO_8859_1);
+    Files.write(file, latin1.getBytes(StandardCharsets.UTF_8));
     try {
       ConfigLoader.load(file);
     } catch (ConfigException e) {
