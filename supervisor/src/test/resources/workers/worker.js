@@ -9,6 +9,7 @@
 //   --ignore-term            ignore SIGTERM (and SIGINT)
 //   --grandchild FILE        spawn a long-lived child process and write its pid to FILE
 //   --hog MB                 allocate and touch MB megabytes after start
+//   --spam KB                write KB kilobytes of numbered lines to stdout at start
 //   --starts FILE            append "<instance> <pid>\n" to FILE at start
 const http = require('http');
 const fs = require('fs');
@@ -62,6 +63,10 @@ if (opt('--hang-after')) setTimeout(() => { hung = true; }, Number(opt('--hang-a
 if (opt('--grandchild')) {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   fs.writeFileSync(opt('--grandchild'), String(child.pid));
+}
+if (opt('--spam')) {
+  const kb = Number(opt('--spam'));
+  for (let i = 0; i < kb * 16; i++) process.stdout.write(`line ${String(i).padStart(8, '0')} ${'x'.repeat(45)}\n`);
 }
 const held = [];
 if (opt('--hog')) {

@@ -451,7 +451,7 @@ public final class ProcessWorker {
     timers.cancel(Timer.KILL);
     // Whatever the worker left in its group (grandchildren) dies with it.
     if (process.pgid() > 0) {
-      launcher.signal(Signal.KILL, process.pgid(), List.of());
+      launcher.killGroupRemains(process.pgid());
     }
     setup.records().forget(name);
     if (stopKind != null) {

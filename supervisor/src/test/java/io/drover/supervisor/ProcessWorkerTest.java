@@ -168,6 +168,25 @@ class ProcessWorkerTest {
     }
   }
 
+  @Test
+  void logsAreRotatedBySizeKeepingTheConfiguredNumberOfFiles() throws Exception {
+    String cfg = "readiness.type = none\n logs { max-size = 16K, keep = 2 }";
+    try (Harness h = new Harness(kit, app("chatty", "\"--spam\", \"100\"", cfg))) {
+      h.await("chatty", 0, WorkerState.READY, T);
+      Path dir = h.settings.logsDir().resolve("chatty");
+      Path out = dir.resolve("chatty-0.out");
+      // 100 KiB of 64-byte lines, the last one numbered 1599
+      waitFor(() -> read(out).contains("line 00001599"), "the last line in the current file");
+      assertTrue(Files.exists(dir.resolve("chatty-0.out.1")));
+      assertTrue(Files.exists(dir.resolve("chatty-0.out.2")));
+      assertFalse(Files.exists(dir.resolve("chatty-0.out.3")), "keep = 2");
+      for (String f : new String[] {"chatty-0.out", "chatty-0.out.1", "chatty-0.out.2"}) {
+        assertTrue(Files.size(dir.resolve(f)) <= 16 * 1024, f + " is " + Files.size(dir.resolve(f)) + " bytes");
+      }
+      assertTrue(read(dir.resolve("chatty-0.out.1")).endsWith("\n"));
+    }
+  }
+
   // ------------------------------------------------------------ helpers
 
   static void awaitListing(TestProbe<Receptionist.Listing> probe, int size) {

@@ -73,6 +73,21 @@ public final class ProcessLauncher {
     return CompletableFuture.runAsync(() -> ProcFs.signal(signal, pgid, extra), thread);
   }
 
+  /**
+   * Kills what is left in the process group of a worker whose leader has exited. The members are
+   * looked up by pid rather than signalled by group id, which could be reused once empty.
+   */
+  public CompletionStage<Void> killGroupRemains(long pgid) {
+    return CompletableFuture.runAsync(
+        () -> {
+          List<Long> members = ProcFs.groupMembers(pgid);
+          if (!members.isEmpty()) {
+            ProcFs.signal(Signal.KILL, 0, members);
+          }
+        },
+        thread);
+  }
+
   private Spawned doSpawn(Request request) {
     if (!Files.isDirectory(request.cwd())) {
       throw new SpawnException("working directory does not exist: " + request.cwd());

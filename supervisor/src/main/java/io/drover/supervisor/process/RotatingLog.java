@@ -61,13 +61,36 @@ final class RotatingLog {
     size = Files.size(file);
   }
 
+  /** Writes a chunk, rotating first when it would not fit; a file ends at a line's end if it can. */
   private void write(byte[] buf, int n) throws IOException {
-    if (size > 0 && size + n > maxSize) {
-      rotate();
+    int off = 0;
+    if (size + n > maxSize) {
+      int fits = (int) Math.max(0, Math.min(n, maxSize - size));
+      int cut = lastNewline(buf, fits);
+      if (cut >= 0) {
+        append(buf, 0, cut + 1);
+        off = cut + 1;
+      }
+      if (size > 0) {
+        rotate();
+      }
     }
-    out.write(buf, 0, n);
+    append(buf, off, n - off);
+  }
+
+  private static int lastNewline(byte[] buf, int limit) {
+    for (int i = limit - 1; i >= 0; i--) {
+      if (buf[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private void append(byte[] buf, int off, int len) throws IOException {
+    out.write(buf, off, len);
     out.flush();
-    size += n;
+    size += len;
   }
 
   private void rotate() throws IOException {
