@@ -50,7 +50,12 @@ final class Harness implements AutoCloseable {
             + "\"\n  app-defaults.env.DROVER_TEST = \"" + marker + "\"\n  apps {\n"
             + apps.replace("$WORKER", WORKER.toString()).replace("$DIR", dir.toString())
             + "\n  }\n}\n";
-    this.settings = ConfigLoader.parse(hocon, "test.conf", dir);
+    try {
+      this.settings = ConfigLoader.parse(hocon, "test.conf", dir);
+    } catch (RuntimeException e) {
+      deleteTree(dir);
+      throw e;
+    }
     this.events = kit.createTestProbe(DroverEvent.class);
     kit.system().eventStream().tell(new EventStream.Subscribe<>(DroverEvent.class, events.getRef()));
     this.supervisor = kit.spawn(Supervisor.create(settings));
