@@ -58,11 +58,21 @@ final class DroverNode {
         .plusSeconds(10);
   }
 
-  /** Ctrl-C (INT) and TERM stop the node gracefully instead of killing the JVM at once. */
-  void stopOnSignals() {
+  /**
+   * Ctrl-C (INT) and TERM stop the node gracefully instead of killing the JVM at once; HUP
+   * restarts every app rolling (no request lost).
+   */
+  void handleSignals() {
     for (String name : new String[] {"INT", "TERM"}) {
       Signal.handle(new Signal(name), s -> stop("SIG" + name));
     }
+    Signal.handle(new Signal("HUP"), s -> restartAll());
+  }
+
+  void restartAll() {
+    out.println("drover: SIGHUP: restarting every app rolling");
+    out.flush();
+    system.tell(NodeGuardian.RestartAll.INSTANCE);
   }
 
   void stop(String why) {

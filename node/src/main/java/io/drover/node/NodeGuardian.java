@@ -1,23 +1,38 @@
 package io.drover.node;
 
+import io.drover.http.front.Front;
+import io.drover.http.front.FrontServer;
+import io.drover.http.front.SnapshotHolder;
+import io.drover.supervisor.Drainer;
 import io.drover.supervisor.Supervisor;
 import io.drover.supervisor.config.DroverSettings;
+import io.drover.supervisor.config.HttpSpec;
 import java.io.PrintWriter;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
-/** The root of a node's actor tree: the supervisor and the console. */
+/** The root of a node's actor tree: the HTTP front, the supervisor and the console. */
 final class NodeGuardian {
   private static final AtomicInteger exitStatus = new AtomicInteger();
 
   interface Command {}
 
-  /** Stops every worker of every app; replies when all have exited. */
+  /** Stops every worker of every app (drained at the front first); replies when all exited. */
   record StopWorkers(ActorRef<Done> replyTo) implements Command {}
+
+  /** Restarts every app rolling. */
+  enum RestartAll implements Command {
+    INSTANCE
+  }
 
   static int exitStatus() {
     return exitStatus.get();
@@ -27,13 +42,35 @@ final class NodeGuardian {
     return Behaviors.setup(
         ctx -> {
           ctx.spawn(ConsoleReporter.create(out, settings), "console");
-          ActorRef<Supervisor.Command> supervisor = ctx.spawn(Supervisor.create(settings), "supervisor");
+          SnapshotHolder routes = new SnapshotHolder();
+          ActorRef<Front.Command> front = ctx.spawn(Front.create(settings.appList(), routes), "front");
+          if (settings.http().enabled()) {
+            try {
+              FrontServer server = FrontServer.start(settings.http(), routes, front);
+              closeOnShutdown(ctx.getSystem(), server);
+              out.println("drover: front listening on http://" + hostPort(settings.http(), server.port()) + "/ (" + server.transport() + ")");
+              out.flush();
+            } catch (Exception e) {
+              out.println("drover: cannot listen on " + hostPort(settings.http(), settings.http().port()) + ": " + e.getMessage());
+              out.flush();
+              exitStatus.set(1);
+              return Behaviors.stopped();
+            }
+          }
+          ActorRef<Supervisor.Command> supervisor =
+              ctx.spawn(Supervisor.create(settings, drainer(ctx, front)), "supervisor");
           ctx.watch(supervisor);
           return Behaviors.receive(Command.class)
               .onMessage(
                   StopWorkers.class,
                   m -> {
                     supervisor.tell(new Supervisor.StopAll(m.replyTo()));
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  RestartAll.class,
+                  m -> {
+                    supervisor.tell(Supervisor.RestartAllRolling.INSTANCE);
                     return Behaviors.same();
                   })
               .onSignal(
@@ -47,6 +84,37 @@ final class NodeGuardian {
                   })
               .build();
         });
+  }
+
+  /** Workers are drained at the front before they are signalled. */
+  private static Drainer drainer(ActorContext<Command> ctx, ActorRef<Front.Command> front) {
+    ActorSystem<Void> system = ctx.getSystem();
+    return (worker, port, timeout) ->
+        AskPattern.<Front.Command, Done>ask(
+                front,
+                replyTo -> new Front.Drain(worker, port, timeout, replyTo),
+                timeout.plusSeconds(5),
+                system.scheduler())
+            .exceptionally(e -> Done.getInstance());
+  }
+
+  /** New connections stop first; open ones are served while workers drain; then the loops end. */
+  private static void closeOnShutdown(ActorSystem<Void> system, FrontServer server) {
+    CoordinatedShutdown cs = CoordinatedShutdown.get(system);
+    cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "front-unbind", () -> {
+      server.unbind();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
+    // workers are drained and stopped in service-stop, before this
+    cs.addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "front-close", () -> {
+      server.close();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
+  }
+
+  private static String hostPort(HttpSpec http, int port) {
+    String host = http.iface().contains(":") ? "[" + http.iface() + "]" : http.iface();
+    return host + ":" + port;
   }
 
   private static String rootMessage(Throwable t) {

@@ -34,7 +34,7 @@ final class RunCommand implements Callable<Integer> {
       return 1;
     }
     DroverNode node = DroverNode.start(settings, spec.commandLine().getOut());
-    node.stopOnSignals();
+    node.handleSignals();
     return node.awaitTermination();
   }
 }

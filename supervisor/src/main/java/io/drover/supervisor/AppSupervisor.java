@@ -41,28 +41,56 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     INSTANCE
   }
 
+  /**
+   * Replaces every worker in turn without losing capacity: start a replacement (surge), wait
+   * until it is ready, drain and stop the old one. Replies when all are replaced, or when the
+   * restart was aborted because a replacement failed to become ready (the old worker is kept).
+   */
+  public record RestartRolling(ActorRef<RollingResult> replyTo) implements Command {}
+
+  /** How a rolling restart ended. */
+  public record RollingResult(String app, boolean completed, String detail) {}
+
   /** From a worker: its process ended on its own or by a failure (never for requested stops). */
-  record WorkerExited(int instance, WorkerExit exit) implements Command {}
+  record WorkerExited(ActorRef<ProcessWorker.Command> worker, int instance, WorkerExit exit)
+      implements Command {}
 
   /** From a worker: it changed state. */
-  record WorkerChanged(WorkerEvent event, Instant startedAt) implements Command {}
+  record WorkerChanged(ActorRef<ProcessWorker.Command> worker, WorkerEvent event, Instant startedAt)
+      implements Command {}
 
   private record WorkerStopped(int instance) implements Command {}
+
+  private record ReplacedStopped(int instance) implements Command {}
+
+  private record Retired(ActorRef<ProcessWorker.Command> worker) implements Command {}
 
   private enum CoolDownOver implements Command {
     INSTANCE
   }
 
-  public static Behavior<Command> create(AppSpec spec, WorkerLogs logs, RunRecords records) {
+  public static Behavior<Command> create(
+      AppSpec spec, WorkerLogs logs, RunRecords records, Drainer drainer) {
     return Behaviors.setup(
-        ctx -> Behaviors.withTimers(timers -> new AppSupervisor(ctx, timers, spec, logs, records)));
+        ctx ->
+            Behaviors.withTimers(
+                timers -> new AppSupervisor(ctx, timers, spec, logs, records, drainer)));
   }
 
   private final TimerScheduler<Command> timers;
   private final AppSpec spec;
   private final RestartSpec restart;
   private final RestartWindow window;
+  private final WorkerLogs logs;
+  private final RunRecords records;
+  private final Drainer drainer;
   private final List<ActorRef<ProcessWorker.Command>> workers = new ArrayList<>();
+  /** The rolling restart in progress: instances still to replace, and the one replacing now. */
+  private final java.util.ArrayDeque<Integer> rollingQueue = new java.util.ArrayDeque<>();
+  private final List<ActorRef<RollingResult>> rollingRequesters = new ArrayList<>();
+  private ActorRef<ProcessWorker.Command> surge;
+  private int surgeInstance = -1;
+  private int replacements;
   private final WorkerStatus[] latest;
   private final int[] attempts;
   private final ActorRef<ProcessWorker.Stopped> stoppedAdapter;
@@ -76,8 +104,12 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       TimerScheduler<Command> timers,
       AppSpec spec,
       WorkerLogs logs,
-      RunRecords records) {
+      RunRecords records,
+      Drainer drainer) {
     super(context);
+    this.logs = logs;
+    this.records = records;
+    this.drainer = drainer;
     this.timers = timers;
     this.spec = spec;
     this.restart = spec.restart();
@@ -87,8 +119,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     this.stoppedAdapter =
         context.messageAdapter(ProcessWorker.Stopped.class, s -> new WorkerStopped(s.instance()));
     for (int i = 0; i < spec.instances(); i++) {
-      ProcessWorker.Setup setup = new ProcessWorker.Setup(spec, i, context.getSelf(), logs, records);
-      workers.add(context.spawn(ProcessWorker.create(setup), spec.name() + "-" + i));
+      workers.add(spawnWorker(i, 0, spec.name() + "-" + i));
     }
     publish(AppState.RUNNING, "starting " + spec.instances() + " workers");
     workers.forEach(w -> w.tell(ProcessWorker.Start.INSTANCE));
@@ -104,10 +135,25 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(StartApp.class, this::onStartApp)
         .onMessage(WorkerStopped.class, this::onWorkerStopped)
         .onMessage(CoolDownOver.class, this::onCoolDownOver)
+        .onMessage(RestartRolling.class, this::onRestartRolling)
+        .onMessage(ReplacedStopped.class, this::onReplacedStopped)
+        .onMessage(Retired.class, this::onRetired)
         .build();
   }
 
+  private ActorRef<ProcessWorker.Command> spawnWorker(int instance, int restarts, String actorName) {
+    ProcessWorker.Setup setup =
+        new ProcessWorker.Setup(spec, instance, restarts, getContext().getSelf(), logs, records, drainer);
+    return getContext().spawn(ProcessWorker.create(setup), actorName);
+  }
+
   private Behavior<Command> onWorkerExited(WorkerExited m) {
+    if (m.worker().equals(surge)) {
+      return abortRolling(spec.name() + "-" + m.instance() + " replacement " + m.exit().reason());
+    }
+    if (!m.worker().equals(workers.get(m.instance()))) {
+      return this; // a replaced worker
+    }
     if (state != AppState.RUNNING) {
       return this; // a stopped or failed app restarts nothing
     }
@@ -146,6 +192,9 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
             + Durations.human(restart.within()) + " (last: " + lastExit + ")"
             + restart.retryAfterGiveUp().map(d -> "; retrying in " + Durations.human(d)).orElse("; staying failed until started");
     getContext().getLog().error("[{}] {}", spec.name(), why);
+    if (surge != null) {
+      abortRolling("the app gave up");
+    }
     publish(AppState.FAILED, why);
     workers.forEach(w -> w.tell(new ProcessWorker.Stop(stoppedAdapter)));
     restart.retryAfterGiveUp().ifPresent(d -> timers.startSingleTimer(CoolDownOver.INSTANCE, d));
@@ -176,6 +225,9 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private Behavior<Command> onStopApp(StopApp m) {
     timers.cancel(CoolDownOver.INSTANCE);
+    if (surge != null) {
+      abortRolling("the app is stopping");
+    }
     stopRequesters.add(m.replyTo());
     if (state != AppState.STOPPED || stopsPending == 0) {
       publish(AppState.STOPPED, "stop requested");
@@ -202,6 +254,23 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private Behavior<Command> onWorkerChanged(WorkerChanged m) {
     WorkerEvent e = m.event();
+    if (m.worker().equals(surge)) {
+      if (e.state() == WorkerState.READY) {
+        // the replacement is ready: drain and stop the old worker, then swap
+        int instance = surgeInstance;
+        getContext()
+            .ask(
+                ProcessWorker.Stopped.class,
+                workers.get(instance),
+                stopBudget(),
+                ProcessWorker.Stop::new,
+                (stopped, failure) -> new ReplacedStopped(instance));
+      }
+      return this;
+    }
+    if (!m.worker().equals(workers.get(e.instance()))) {
+      return this;
+    }
     latest[e.instance()] =
         new WorkerStatus(e.app(), e.instance(), e.state(), e.pid(), e.port(), e.restarts(), e.at(), m.startedAt(), 0, e.detail());
     return this;
@@ -217,6 +286,95 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     }
     m.replyTo().tell(new AppStatus(spec.name(), state, detail, statuses));
     return this;
+  }
+
+  // ---------------------------------------------------------------- rolling restart
+
+  private Behavior<Command> onRestartRolling(RestartRolling m) {
+    rollingRequesters.add(m.replyTo());
+    if (surge != null || !rollingQueue.isEmpty()) {
+      return this; // already rolling: the requester hears when it ends
+    }
+    if (state != AppState.RUNNING) {
+      finishRolling(false, "not running (" + state.label() + ")");
+      return this;
+    }
+    for (int i = 0; i < workers.size(); i++) {
+      rollingQueue.add(i);
+    }
+    publish(AppState.RUNNING, "rolling restart of " + workers.size() + " workers");
+    return nextReplacement();
+  }
+
+  private Behavior<Command> nextReplacement() {
+    Integer next = rollingQueue.poll();
+    if (next == null) {
+      surge = null;
+      surgeInstance = -1;
+      finishRolling(true, "rolling restart done");
+      return this;
+    }
+    surgeInstance = next;
+    WorkerStatus old = latest[next];
+    int restarts = old == null ? 1 : old.restarts() + 1;
+    surge = spawnWorker(next, restarts, spec.name() + "-" + next + "." + (++replacements));
+    surge.tell(ProcessWorker.Start.INSTANCE);
+    return this;
+  }
+
+  private Behavior<Command> onReplacedStopped(ReplacedStopped m) {
+    if (surge == null || m.instance() != surgeInstance) {
+      return this;
+    }
+    ActorRef<ProcessWorker.Command> old = workers.set(surgeInstance, surge);
+    getContext().stop(old);
+    attempts[surgeInstance] = 0;
+    return nextReplacement();
+  }
+
+  private Behavior<Command> abortRolling(String why) {
+    String detail = "rolling restart aborted, old workers kept: " + why;
+    getContext().getLog().warn("[{}] {}", spec.name(), detail);
+    if (surge != null) {
+      retire(surge);
+      surge = null;
+      surgeInstance = -1;
+    }
+    rollingQueue.clear();
+    finishRolling(false, detail);
+    return this;
+  }
+
+  /** The longest a worker's stop can take: drain, signal, kill, with a margin. */
+  private Duration stopBudget() {
+    return spec.stop().drainTimeout().plus(spec.stop().timeout()).plusSeconds(10);
+  }
+
+  /** Stops a worker that is no longer in a slot, then its actor. */
+  private void retire(ActorRef<ProcessWorker.Command> worker) {
+    getContext()
+        .ask(
+            ProcessWorker.Stopped.class,
+            worker,
+            stopBudget(),
+            ProcessWorker.Stop::new,
+            (stopped, failure) -> new Retired(worker));
+  }
+
+  private Behavior<Command> onRetired(Retired m) {
+    getContext().stop(m.worker());
+    return this;
+  }
+
+  private void finishRolling(boolean completed, String detail) {
+    if (completed) {
+      publish(AppState.RUNNING, detail);
+    } else {
+      getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new AppEvent(Instant.now(), spec.name(), state, detail)));
+    }
+    RollingResult result = new RollingResult(spec.name(), completed, detail);
+    rollingRequesters.forEach(r -> r.tell(result));
+    rollingRequesters.clear();
   }
 
   private void publish(AppState to, String why) {

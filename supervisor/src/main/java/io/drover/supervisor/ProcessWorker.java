@@ -77,6 +77,8 @@ public final class ProcessWorker {
 
   private record KillTimeout(long generation) implements Command {}
 
+  private record Drained(long generation) implements Command {}
+
   private enum BackoffOver implements Command {
     INSTANCE
   }
@@ -94,9 +96,11 @@ public final class ProcessWorker {
   record Setup(
       AppSpec spec,
       int instance,
+      int restarts,
       ActorRef<AppSupervisor.Command> parent,
       WorkerLogs logs,
-      io.drover.supervisor.process.RunRecords records) {}
+      io.drover.supervisor.process.RunRecords records,
+      Drainer drainer) {}
 
   public static Behavior<Command> create(Setup setup) {
     return Behaviors.setup(
@@ -138,6 +142,8 @@ public final class ProcessWorker {
     this.spec = setup.spec();
     this.instance = setup.instance();
     this.name = spec.name() + "-" + instance;
+    this.restarts = setup.restarts();
+    this.spawnedBefore = setup.restarts() > 0;
   }
 
   // ---------------------------------------------------------------- states
@@ -199,6 +205,7 @@ public final class ProcessWorker {
     return common()
         .onMessage(Exited.class, this::onExited)
         .onMessage(KillTimeout.class, this::onKillTimeout)
+        .onMessage(Drained.class, this::onDrained)
         .onMessage(SpawnDone.class, this::onSpawnDone)
         .onMessage(Stop.class, this::onStop)
         .onMessage(Restart.class, this::onRestart)
@@ -402,12 +409,14 @@ public final class ProcessWorker {
   }
 
   /**
-   * Takes the worker out of rotation and asks its process tree to end with the configured
-   * signal; KILL follows after the stop timeout. {@code kind} is how the exit will be classified.
+   * Takes the worker out of rotation, lets its in-flight requests finish (bounded by the drain
+   * timeout), then asks its process tree to end with the configured signal; KILL follows after
+   * the stop timeout. {@code kind} is how the exit will be classified.
    */
   private Behavior<Command> terminate(ExitKind kind, String reason) {
     stopKind = kind;
     stopReason = reason;
+    boolean wasRoutable = registered;
     deregister();
     timers.cancel(Timer.PROBE);
     timers.cancel(Timer.READINESS_TIMEOUT);
@@ -419,8 +428,25 @@ public final class ProcessWorker {
       return draining();
     }
     transition(WorkerState.DRAINING, reason);
-    Signal signal = spec.stop().signal();
-    launcher.signal(signal, process.pgid(), extraPids());
+    if (wasRoutable && !spec.stop().drainTimeout().isZero()) {
+      long gen = generation;
+      context.pipeToSelf(
+          setup.drainer().drain(context.getSelf(), port, spec.stop().drainTimeout()),
+          (done, e) -> new Drained(gen));
+      return draining();
+    }
+    return signalled();
+  }
+
+  private Behavior<Command> onDrained(Drained m) {
+    if (m.generation() == generation && process != null) {
+      return signalled();
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> signalled() {
+    launcher.signal(spec.stop().signal(), process.pgid(), extraPids());
     timers.startSingleTimer(Timer.KILL, new KillTimeout(generation), spec.stop().timeout());
     return draining();
   }
@@ -488,7 +514,7 @@ public final class ProcessWorker {
       return backoff(delay, restartReason);
     }
     if (kind != ExitKind.REQUESTED) {
-      setup.parent().tell(new AppSupervisor.WorkerExited(instance, new WorkerExit(kind, reason, uptime)));
+      setup.parent().tell(new AppSupervisor.WorkerExited(context.getSelf(), instance, new WorkerExit(kind, reason, uptime)));
     }
     return stopped();
   }
@@ -530,7 +556,7 @@ public final class ProcessWorker {
     WorkerEvent event = new WorkerEvent(since, spec.name(), instance, to, pid, shownPort, restarts, why);
     context.getLog().debug("[{}] {}: {}", name, to.label(), why);
     context.getSystem().eventStream().tell(new EventStream.Publish<>(event));
-    setup.parent().tell(new AppSupervisor.WorkerChanged(event, startedAt));
+    setup.parent().tell(new AppSupervisor.WorkerChanged(context.getSelf(), event, startedAt));
   }
 
   private Behavior<Command> onGetStatus(GetStatus m) {

@@ -31,6 +31,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** Stops every app's workers; replies when all have exited. */
   public record StopAll(ActorRef<Done> replyTo) implements Command {}
 
+  /** Restarts every app rolling (replacement first, then drain and stop the old worker). */
+  public enum RestartAllRolling implements Command {
+    INSTANCE
+  }
+
   /** Replies with the app supervisors, by app name, in declaration order. */
   public record GetApps(ActorRef<Apps> replyTo) implements Command {}
 
@@ -42,7 +47,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   public static Behavior<Command> create(DroverSettings settings) {
-    return Behaviors.setup(ctx -> new Supervisor(ctx, settings));
+    return create(settings, Drainer.NONE);
+  }
+
+  /** @param drainer drains a worker at the front before it is signalled */
+  public static Behavior<Command> create(DroverSettings settings, Drainer drainer) {
+    return Behaviors.setup(ctx -> new Supervisor(ctx, settings, drainer));
   }
 
   private final RunRecords records;
@@ -51,7 +61,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final List<ActorRef<Done>> stopRequesters = new ArrayList<>();
   private int appsStopping;
 
-  private Supervisor(ActorContext<Command> context, DroverSettings settings) {
+  private Supervisor(ActorContext<Command> context, DroverSettings settings, Drainer drainer) {
     super(context);
     this.appStoppedAdapter = context.messageAdapter(Done.class, d -> AppStopped.INSTANCE);
     try {
@@ -61,7 +71,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     for (AppSpec app : settings.appList()) {
       WorkerLogs logs = new WorkerLogs(settings.logsDir().resolve(app.name()), app.logs());
-      apps.put(app.name(), context.spawn(AppSupervisor.create(app, logs, records), app.name()));
+      apps.put(app.name(), context.spawn(AppSupervisor.create(app, logs, records, drainer), app.name()));
     }
     context.getLog().info("supervising {} apps: {}", apps.size(), apps.keySet());
   }
@@ -72,6 +82,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(StopAll.class, this::onStopAll)
         .onMessage(AppStopped.class, this::onAppStopped)
         .onMessage(GetApps.class, this::onGetApps)
+        .onMessage(RestartAllRolling.class, this::onRestartAllRolling)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
@@ -100,6 +111,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private void replyStopped() {
     stopRequesters.forEach(r -> r.tell(Done.getInstance()));
     stopRequesters.clear();
+  }
+
+  private Behavior<Command> onRestartAllRolling(RestartAllRolling m) {
+    ActorRef<AppSupervisor.RollingResult> ignore = getContext().getSystem().ignoreRef();
+    apps.values().forEach(app -> app.tell(new AppSupervisor.RestartRolling(ignore)));
+    return this;
   }
 
   private Behavior<Command> onGetApps(GetApps m) {

@@ -1,5 +1,7 @@
 package io.drover.supervisor.config;
 
+import static io.drover.supervisor.config.Reader.anyNull;
+
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigValue;
@@ -38,6 +40,7 @@ final class AppReader {
   static final String RETRY_AFTER = "retry-after";
   static final String CORES = "cores";
   static final String OFF = "off";
+  static final int MAX_RETRIES = 10;
 
   private final Reader app;
   private final Path baseDir;
@@ -187,7 +190,13 @@ final class AppReader {
       prefix = null;
     }
     Boolean strip = route.bool("strip-prefix");
-    return anyNull(host, prefix, strip) ? null : new RouteSpec(host, prefix, strip);
+    BalancerKind balancer = route.choice("balancer", BalancerKind.class);
+    Long retries =
+        route.integer("retries", 0, MAX_RETRIES, Reader.integerRange(0, MAX_RETRIES));
+    Duration requestTimeout = route.duration("request-timeout", false);
+    return anyNull(host, prefix, strip, balancer, retries, requestTimeout)
+        ? null
+        : new RouteSpec(host, prefix, strip, balancer, retries.intValue(), requestTimeout);
   }
 
   private static ProbeSpec probe(Reader probe, boolean liveness) {
@@ -276,6 +285,7 @@ final class AppReader {
     if (stop == null) {
       return null;
     }
+    Duration drainTimeout = stop.duration("drain-timeout", true);
     Signal signal =
         stop.choice(
             "signal",
@@ -286,7 +296,9 @@ final class AppReader {
             },
             Signal::name);
     Duration timeout = stop.duration("timeout", false);
-    return anyNull(signal, timeout) ? null : new StopSpec(signal, timeout);
+    return anyNull(signal, timeout, drainTimeout)
+        ? null
+        : new StopSpec(signal, timeout, drainTimeout);
   }
 
   private OptionalLong maxMemory() {
@@ -316,14 +328,5 @@ final class AppReader {
 
   private static boolean containsSpace(String s) {
     return s.chars().anyMatch(Character::isWhitespace);
-  }
-
-  private static boolean anyNull(Object... values) {
-    for (Object value : values) {
-      if (value == null) {
-        return true;
-      }
-    }
-    return false;
   }
 }

@@ -40,6 +40,7 @@ public final class ConfigLoader {
   static final String DROVER = "drover";
   static final String APPS = "apps";
   static final String APP_DEFAULTS = "app-defaults";
+  static final String HTTP = "http";
   static final String ENV = "env";
   /** Top-level keys of a config file: Drover's own, and Pekko's settings of the node. */
   static final List<String> TOP_LEVEL = List.of(DROVER, "pekko");
@@ -145,6 +146,7 @@ public final class ConfigLoader {
     directory(root, "home");
     Path stateDir = directory(root, "state-dir");
     Path logsDir = directory(root, "logs-dir");
+    HttpSpec http = HttpReader.read(root.group(HTTP));
 
     ConfigObject defaults = appDefaults(root, referenceDrover);
     Reader defaultsReader = new Reader(defaults, DEFAULTS_PATH, null, origins, problems);
@@ -156,7 +158,7 @@ public final class ConfigLoader {
     if (!problems.isEmpty()) {
       throw fail(problems, origins);
     }
-    return new DroverSettings(source, stateDir, logsDir, apps);
+    return new DroverSettings(source, stateDir, logsDir, http, apps);
   }
 
   /** Resolves substitutions; null (with a problem for each unresolved one) when some fail. */
@@ -283,13 +285,16 @@ public final class ConfigLoader {
     return apps;
   }
 
-  /** Two apps may not serve the same host and prefix: the second names the first. */
+  /**
+   * Two routed apps may not serve the same host and prefix (host-only routes included): the second
+   * names the first.
+   */
   private static void duplicateRoutes(
       Map<String, AppSpec> apps, Origins origins, Collection<ConfigProblem> problems) {
     Map<String, String> owners = new HashMap<>();
     for (AppSpec app : apps.values()) {
       RouteSpec route = app.route();
-      if (route.prefix().isEmpty()) {
+      if (!route.routed()) {
         continue;
       }
       String routeKey = route.host().toLowerCase(Locale.ROOT) + " " + route.prefix();

@@ -12,10 +12,11 @@ import java.util.Optional;
  * @param source the file the configuration was read from, if any (for messages and relative paths)
  * @param stateDir directory for run records (pids and start times of live workers)
  * @param logsDir directory holding one sub-directory of worker log files per app
+ * @param http the node's HTTP front
  * @param apps the declared apps, keyed by name, in declaration order
  */
 public record DroverSettings(
-    Optional<Path> source, Path stateDir, Path logsDir, Map<String, AppSpec> apps) {
+    Optional<Path> source, Path stateDir, Path logsDir, HttpSpec http, Map<String, AppSpec> apps) {
 
   public DroverSettings {
     apps = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(apps));

@@ -183,6 +183,11 @@ final class Reader {
 
   /** A size in bytes greater than 0 (Typesafe Config syntax: 512K, 10M, 1G, or a bare number). */
   Long size(String key, String expected) {
+    return size(key, 1, Long.MAX_VALUE, expected);
+  }
+
+  /** A size in bytes in [min, max] (K is 1024 bytes, M 1024K, as in Typesafe Config). */
+  Long size(String key, long min, long max, String expected) {
     ConfigValue value = raw(key);
     long bytes;
     try {
@@ -191,7 +196,7 @@ final class Reader {
       problem(key, describe(value), expected);
       return null;
     }
-    if (bytes <= 0) {
+    if (bytes < min || bytes > max) {
       problem(key, describe(value), expected);
       return null;
     }
@@ -273,6 +278,21 @@ final class Reader {
     return type == ConfigValueType.STRING
         || type == ConfigValueType.NUMBER
         || type == ConfigValueType.BOOLEAN;
+  }
+
+  /** Whether any of the values read is null (then a problem was recorded for it). */
+  static boolean anyNull(Object... values) {
+    for (Object value : values) {
+      if (value == null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The expected text of a whole number in [min, max], e.g. "an integer from 0 to 10". */
+  static String integerRange(long min, long max) {
+    return "an integer from " + min + " to " + max;
   }
 
   static List<String> append(List<String> path, String key) {

@@ -1,14 +1,25 @@
 package io.drover.supervisor.config;
 
+import java.time.Duration;
+
 /**
- * Which HTTP requests an app serves. An app with neither host nor prefix is not routed.
+ * Which HTTP requests an app serves, and how the front proxies them. An app with neither host nor
+ * prefix is not routed.
  *
- * @param host the Host header to match, or empty for any host
+ * @param host the Host header to match (without port), or empty for any host
  * @param prefix the path prefix to match (starts with '/'), or empty when not routed
  * @param stripPrefix whether the prefix is removed from the path before forwarding
+ * @param balancer how a worker is picked for each request
+ * @param retries how many other workers a failed request may be retried on, when safe
+ * @param requestTimeout how long a worker may take to start answering before the front answers 504
  */
-public record RouteSpec(String host, String prefix, boolean stripPrefix) {
-  public static final RouteSpec NONE = new RouteSpec("", "", false);
+public record RouteSpec(
+    String host,
+    String prefix,
+    boolean stripPrefix,
+    BalancerKind balancer,
+    int retries,
+    Duration requestTimeout) {
 
   public boolean routed() {
     return !prefix.isEmpty() || !host.isEmpty();

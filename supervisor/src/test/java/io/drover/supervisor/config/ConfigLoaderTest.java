@@ -22,6 +22,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigLoaderTest {
@@ -38,6 +39,20 @@ class ConfigLoaderTest {
     assertEquals(Path.of("/var/lib/drover/state"), settings.stateDir());
     assertEquals(Path.of("drover-logs").toAbsolutePath(), settings.logsDir());
     assertEquals(List.of("web", "worker", "batch"), List.copyOf(settings.apps().keySet()));
+    assertEquals(
+        new HttpSpec(
+            false,
+            "::1",
+            9090,
+            4,
+            Duration.ofMillis(500),
+            Duration.ofMinutes(2),
+            4 * 1024,
+            1024 * 1024,
+            Duration.ofSeconds(3),
+            8,
+            true),
+        settings.http());
 
     AppSpec web = settings.apps().get("web");
     assertEquals("web", web.name());
@@ -46,7 +61,10 @@ class ConfigLoaderTest {
     assertEquals(VALID.toAbsolutePath().getParent(), web.cwd());
     assertEquals(Map.of("NODE_ENV", "production", "WORKERS", "4", "DEBUG", "false"), web.env());
     assertEquals(3, web.instances());
-    assertEquals(new RouteSpec("example.com", "/api", true), web.route());
+    assertEquals(
+        new RouteSpec(
+            "example.com", "/api", true, BalancerKind.LEAST_REQUESTS, 0, Duration.ofSeconds(15)),
+        web.route());
     assertEquals(
         new ProbeSpec(ProbeType.HTTP, "/health", Duration.ofMillis(100), Duration.ofSeconds(10), 0),
         web.readiness());
@@ -63,7 +81,7 @@ class ConfigLoaderTest {
             Duration.ZERO,
             Optional.empty()),
         web.restart());
-    assertEquals(new StopSpec(Signal.INT, Duration.ofSeconds(3)), web.stop());
+    assertEquals(new StopSpec(Signal.INT, Duration.ofSeconds(3), Duration.ZERO), web.stop());
     assertEquals(OptionalLong.of(512L * 1024 * 1024), web.maxMemory());
     assertEquals(Duration.ofSeconds(1), web.memoryCheckInterval());
     assertEquals(new LogSpec(1024 * 1024, 0), web.logs());
@@ -72,13 +90,21 @@ class ConfigLoaderTest {
     assertEquals(Runtime.getRuntime().availableProcessors(), worker.instances());
     assertEquals(Optional.of(Duration.ofSeconds(30)), worker.restart().retryAfterGiveUp());
     assertEquals(Signal.TERM, worker.stop().signal());
+    assertEquals(
+        reference().getDuration("drover.app-defaults.stop.drain-timeout"),
+        worker.stop().drainTimeout());
     assertEquals(OptionalLong.of(1024L * 1024 * 1024), worker.maxMemory());
     assertEquals(2, worker.logs().keep(), "drover.app-defaults applies to every app");
-    assertEquals(RouteSpec.NONE, worker.route());
+    assertEquals(defaultRoute(), worker.route());
+    assertFalse(worker.route().routed());
 
     AppSpec batch = settings.apps().get("batch");
     assertEquals(List.of("./batch.sh"), batch.command());
-    assertEquals(new RouteSpec("", "/batch", false), batch.route());
+    RouteSpec route = defaultRoute();
+    assertEquals(
+        new RouteSpec(
+            "", "/batch", false, route.balancer(), route.retries(), route.requestTimeout()),
+        batch.route());
   }
 
   @Test
@@ -93,12 +119,7 @@ class ConfigLoaderTest {
     assertEquals(tmp.toAbsolutePath().resolve(defaults.getString("cwd")).normalize(), web.cwd());
     assertTrue(web.env().isEmpty());
     assertEquals(defaults.getInt("instances"), web.instances());
-    assertEquals(
-        new RouteSpec(
-            defaults.getString("route.host"),
-            defaults.getString("route.prefix"),
-            defaults.getBoolean("route.strip-prefix")),
-        web.route());
+    assertEquals(defaultRoute(), web.route());
     assertProbe(defaults.getConfig("readiness"), 0, web.readiness());
     int failures = defaults.getInt("liveness.failures");
     assertProbe(defaults.getConfig("liveness"), failures, web.liveness());
@@ -123,6 +144,7 @@ class ConfigLoaderTest {
         web.restart().retryAfterGiveUp());
     assertEquals(defaults.getString("stop.signal"), web.stop().signal().name());
     assertEquals(defaults.getDuration("stop.timeout"), web.stop().timeout());
+    assertEquals(defaults.getDuration("stop.drain-timeout"), web.stop().drainTimeout());
     assertEquals("off", defaults.getString("max-memory"));
     assertEquals(OptionalLong.empty(), web.maxMemory());
     assertEquals(defaults.getDuration("memory-check-interval"), web.memoryCheckInterval());
@@ -133,6 +155,41 @@ class ConfigLoaderTest {
     assertEquals(home.resolve("state"), settings.stateDir());
     assertEquals(home.resolve("logs"), settings.logsDir());
     assertEquals(Optional.empty(), settings.source());
+
+    Config http = reference().getConfig("drover.http");
+    assertEquals(
+        new HttpSpec(
+            http.getBoolean("enabled"),
+            http.getString("interface"),
+            http.getInt("port"),
+            http.getInt("event-loops"),
+            http.getDuration("connect-timeout"),
+            http.getDuration("idle-timeout"),
+            (int) http.getBytes("max-initial-line").longValue(),
+            (int) http.getMemorySize("max-header-size").toBytes(),
+            http.getDuration("pool-idle-timeout"),
+            http.getInt("pool-max-idle"),
+            http.getBoolean("via")),
+        settings.http());
+  }
+
+  @Test
+  void configWithoutAppsStillReadsTheHttpFront() {
+    HttpSpec http = ConfigLoader.parse("drover.http.port = 0", "front.conf", tmp).http();
+    assertEquals(0, http.port());
+    assertEquals(reference().getString("drover.http.interface"), http.iface());
+  }
+
+  /** The route an app gets from reference.conf alone. */
+  static RouteSpec defaultRoute() {
+    Config route = reference().getConfig("drover.app-defaults.route");
+    return new RouteSpec(
+        route.getString("host"),
+        route.getString("prefix"),
+        route.getBoolean("strip-prefix"),
+        BalancerKind.valueOf(route.getString("balancer").toUpperCase().replace('-', '_')),
+        route.getInt("retries"),
+        route.getDuration("request-timeout"));
   }
 
   private static void assertProbe(Config probe, int failures, ProbeSpec actual) {
@@ -160,6 +217,137 @@ class ConfigLoaderTest {
     DroverSettings settings =
         ConfigLoader.parse(MINIMAL + "\ndrover.apps.web.stop.signal = " + name, "sig.conf", tmp);
     assertEquals(Signal.TERM, settings.apps().get("web").stop().signal());
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "round-robin, ROUND_ROBIN",
+    "least-requests, LEAST_REQUESTS",
+    "Least-Requests, LEAST_REQUESTS"
+  })
+  void balancerUsesItsConfigNames(String name, BalancerKind expected) {
+    String text = MINIMAL + "\ndrover.apps.web.route.balancer = " + name;
+    RouteSpec route = ConfigLoader.parse(text, "balancer.conf", tmp).apps().get("web").route();
+    assertEquals(expected, route.balancer());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "127.0.0.1",
+        "0.0.0.0",
+        "255.255.255.255",
+        "10.1.2.3",
+        "::",
+        "::1",
+        "fe80::1",
+        "2001:db8::8a2e:370:7334",
+        "2001:0DB8:0000:0000:0000:ff00:0042:8329",
+        "1:2:3:4:5:6:7::",
+        "::ffff:192.0.2.1",
+        "64:ff9b::10.0.0.1",
+        "localhost",
+        "LocalHost"
+      })
+  void httpInterfaceAcceptsIpLiteralsAndLocalhost(String address) {
+    String text = "drover.http.interface = \"" + address + "\"";
+    assertEquals(address, ConfigLoader.parse(text, "iface.conf", tmp).http().iface());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "",
+        " ",
+        "example.com",
+        "localhost.localdomain",
+        "256.0.0.1",
+        "1.2.3",
+        "1.2.3.4.5",
+        "01.2.3.4",
+        "1.2.3.-4",
+        "127.1",
+        ":::",
+        "1::2::3",
+        ":1::",
+        "1:2:3:4:5:6:7:8:9",
+        "1:2:3:4:5:6:7",
+        "1:2:3:4:5:6:7:8::",
+        "12345::",
+        "::g",
+        "[::1]",
+        "fe80::1%eth0",
+        "1.2.3.4::",
+        "::1.2.3",
+        " 127.0.0.1",
+        "127.0.0.1:8080"
+      })
+  void httpInterfaceRefusesHostNamesAndMalformedAddresses(String address) {
+    String text = "drover.http.interface = \"" + address + "\"";
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> ConfigLoader.parse(text, "iface.conf", tmp));
+    assertEquals(
+        List.of(
+            "iface.conf:1: drover.http.interface: found "
+                + Reader.quoteText(address)
+                + ", expected "
+                + HttpReader.INTERFACE),
+        messages(e));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "drover.http.port = 0",
+        "drover.http.port = 65535",
+        "drover.http.event-loops = 256",
+        "drover.http.max-initial-line = 1K",
+        "drover.http.max-initial-line = 1024",
+        "drover.http.max-header-size = 1M",
+        "drover.http.max-header-size = 1024K",
+        "drover.http.pool-max-idle = 0",
+        "drover.http.pool-max-idle = 10000",
+        "drover.http.enabled = false",
+        "drover.app-defaults.route.retries = 0",
+        "drover.app-defaults.route.retries = 10",
+        "drover.app-defaults.route.request-timeout = 1ms",
+        "drover.app-defaults.stop.drain-timeout = 0",
+        "drover.app-defaults.stop.drain-timeout = 0s"
+      })
+  void boundaryValuesAreAccepted(String setting) {
+    ConfigLoader.parse(MINIMAL + "\n" + setting, "edge.conf", tmp);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "drover.http.port = 65536 | an integer from 0 to 65535",
+        "drover.http.port = -1 | an integer from 0 to 65535",
+        "drover.http.port = 80.5 | an integer from 0 to 65535",
+        "drover.http.event-loops = 257 | an integer from 0 to 256",
+        "drover.http.max-initial-line = 1023 | a size between 1K and 1M",
+        "drover.http.max-header-size = 1025K | a size between 1K and 1M",
+        "drover.http.max-header-size = 1G | a size between 1K and 1M",
+        "drover.http.pool-max-idle = 10001 | an integer from 0 to 10000",
+        "drover.http.idle-timeout = 0 | " + Reader.DURATION,
+        "drover.http.via = sometimes | true or false",
+        "drover.app-defaults.route.retries = 11 | an integer from 0 to 10",
+        "drover.app-defaults.route.request-timeout = 0s | " + Reader.DURATION,
+        "drover.app-defaults.stop.drain-timeout = -1ms | " + Reader.DURATION_OR_ZERO
+      })
+  void valuesJustOutOfRangeAreRefused(String setting, String expected) {
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> ConfigLoader.parse(MINIMAL + "\n" + setting, "edge.conf", tmp));
+    String key = setting.substring(0, setting.indexOf(' '));
+    String value = setting.substring(setting.indexOf('=') + 2);
+    assertEquals(1, e.problems().size(), messages(e).toString());
+    ConfigProblem problem = e.problems().get(0);
+    assertEquals(key, problem.key());
+    assertEquals(expected, problem.expected());
+    assertTrue(problem.found().contains(value), problem.found());
   }
 
   @Test

@@ -1,0 +1,256 @@
+package io.drover.http.front;
+
+import io.drover.supervisor.ProcessWorker;
+import io.drover.supervisor.WorkerKeys;
+import io.drover.supervisor.WorkerState;
+import io.drover.supervisor.WorkerStatus;
+import io.drover.supervisor.config.AppSpec;
+import io.drover.supervisor.process.Probes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+
+/**
+ * The front's control plane: owns the route table and each app's endpoints, follows the
+ * receptionist (a worker is listed only while ready), drains workers that are being stopped, and
+ * publishes an immutable {@link RouteSnapshot} on every change. It never touches a request.
+ */
+public final class Front extends AbstractBehavior<Front.Command> {
+
+  /** What the front actor understands. */
+  public interface Command {}
+
+  /**
+   * Take the worker's process listening on {@code port} out of rotation and reply once its
+   * in-flight requests are done, or after {@code timeout}.
+   */
+  public record Drain(
+      ActorRef<ProcessWorker.Command> worker, int port, Duration timeout, ActorRef<Done> replyTo)
+      implements Command {}
+
+  /** From the data plane: the endpoint refused or reset a connection. */
+  record EndpointFailed(Endpoint endpoint) implements Command {}
+
+  private record Listed(String app, Set<ActorRef<ProcessWorker.Command>> workers)
+      implements Command {}
+
+  private record StatusOf(String app, ActorRef<ProcessWorker.Command> worker, WorkerStatus status)
+      implements Command {}
+
+  private record DrainCheck(Endpoint endpoint) implements Command {}
+
+  private record Recheck(Endpoint endpoint) implements Command {}
+
+  private record RecheckDone(Endpoint endpoint, boolean accepting) implements Command {}
+
+  private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration DRAIN_POLL = Duration.ofMillis(10);
+  private static final Duration RECHECK_AFTER = Duration.ofMillis(500);
+
+  public static Behavior<Command> create(List<AppSpec> apps, SnapshotHolder holder) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new Front(ctx, t, apps, holder)));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final SnapshotHolder holder;
+  private final Map<String, AppSpec> apps = new LinkedHashMap<>();
+  private final Map<String, Balancer> balancers = new HashMap<>();
+  /** Per app: the workers the receptionist lists now. */
+  private final Map<String, Set<ActorRef<ProcessWorker.Command>>> listed = new HashMap<>();
+  /** Per app: the endpoints in rotation (or draining), by worker. */
+  private final Map<String, Map<ActorRef<ProcessWorker.Command>, Endpoint>> endpoints = new HashMap<>();
+  private final Map<Endpoint, Drain> drains = new HashMap<>();
+  private final Map<Endpoint, Long> drainDeadlines = new HashMap<>();
+
+  private Front(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      List<AppSpec> appSpecs,
+      SnapshotHolder holder) {
+    super(context);
+    this.timers = timers;
+    this.holder = holder;
+    for (AppSpec app : appSpecs) {
+      if (!app.route().routed()) {
+        continue;
+      }
+      apps.put(app.name(), app);
+      balancers.put(app.name(), Balancer.of(app.route().balancer()));
+      endpoints.put(app.name(), new LinkedHashMap<>());
+      listed.put(app.name(), Set.of());
+      ActorRef<Receptionist.Listing> adapter =
+          context.messageAdapter(
+              Receptionist.Listing.class,
+              l -> new Listed(app.name(), l.getServiceInstances(WorkerKeys.of(app.name()))));
+      context.getSystem().receptionist().tell(Receptionist.subscribe(WorkerKeys.of(app.name()), adapter));
+    }
+    publish();
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Listed.class, this::onListed)
+        .onMessage(StatusOf.class, this::onStatusOf)
+        .onMessage(Drain.class, this::onDrain)
+        .onMessage(DrainCheck.class, this::onDrainCheck)
+        .onMessage(EndpointFailed.class, this::onEndpointFailed)
+        .onMessage(Recheck.class, this::onRecheck)
+        .onMessage(RecheckDone.class, this::onRecheckDone)
+        .build();
+  }
+
+  /**
+   * The receptionist's list changed (message adapters deliver one listing per registration or
+   * deregistration). Workers no longer listed leave at once; listed ones are asked which process
+   * they run now, since a listed worker may have been replaced by a restart in between.
+   */
+  private Behavior<Command> onListed(Listed m) {
+    listed.put(m.app(), m.workers());
+    Map<ActorRef<ProcessWorker.Command>, Endpoint> current = endpoints.get(m.app());
+    boolean changed = current.keySet().removeIf(w -> !m.workers().contains(w));
+    for (ActorRef<ProcessWorker.Command> worker : m.workers()) {
+      getContext()
+          .ask(
+              WorkerStatus.class,
+              worker,
+              ASK_TIMEOUT,
+              ProcessWorker.GetStatus::new,
+              (status, failure) -> new StatusOf(m.app(), worker, status));
+    }
+    if (changed) {
+      publish();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onStatusOf(StatusOf m) {
+    Map<ActorRef<ProcessWorker.Command>, Endpoint> current = endpoints.get(m.app());
+    Endpoint existing = current.get(m.worker());
+    WorkerStatus s = m.status();
+    boolean routable =
+        s != null && s.state() == WorkerState.READY && s.port() > 0 && listed.get(m.app()).contains(m.worker());
+    if (!routable) {
+      if (existing != null && !existing.draining) {
+        current.remove(m.worker());
+        publish();
+      }
+      return this;
+    }
+    if (existing != null && existing.sameProcess(m.worker(), s.port())) {
+      return this;
+    }
+    current.put(m.worker(), new Endpoint(m.worker(), m.app(), s.instance(), s.port()));
+    publish();
+    return this;
+  }
+
+  private Behavior<Command> onDrain(Drain m) {
+    Endpoint e = find(m.worker(), m.port());
+    if (e == null) {
+      m.replyTo().tell(Done.getInstance());
+      return this;
+    }
+    e.draining = true;
+    publish();
+    drains.put(e, m);
+    drainDeadlines.put(e, System.nanoTime() + m.timeout().toNanos());
+    return onDrainCheck(new DrainCheck(e));
+  }
+
+  private Behavior<Command> onDrainCheck(DrainCheck m) {
+    Endpoint e = m.endpoint();
+    Drain drain = drains.get(e);
+    if (drain == null) {
+      return this;
+    }
+    boolean timedOut = System.nanoTime() >= drainDeadlines.get(e);
+    if (e.inFlight.get() <= 0 || timedOut) {
+      if (timedOut) {
+        getContext().getLog().warn(
+            "[{}] [{}] drain timed out with {} requests in flight", e.app, e, e.inFlight.get());
+      }
+      drains.remove(e);
+      drainDeadlines.remove(e);
+      endpoints.get(e.app).remove(e.worker, e);
+      publish();
+      drain.replyTo().tell(Done.getInstance());
+    } else {
+      timers.startSingleTimer(e, new DrainCheck(e), DRAIN_POLL);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onEndpointFailed(EndpointFailed m) {
+    Endpoint e = m.endpoint();
+    if (isCurrent(e)) {
+      getContext().getLog().info("[{}] [{}] refused a connection: out of rotation until it accepts again", e.app, e);
+      timers.startSingleTimer(e, new Recheck(e), RECHECK_AFTER);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onRecheck(Recheck m) {
+    Endpoint e = m.endpoint();
+    if (isCurrent(e) && e.down) {
+      getContext().pipeToSelf(Probes.tcp(e.port, Duration.ofSeconds(1)), (failure, ex) -> new RecheckDone(e, ex == null && failure == null));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onRecheckDone(RecheckDone m) {
+    Endpoint e = m.endpoint();
+    if (!isCurrent(e)) {
+      return this;
+    }
+    if (m.accepting()) {
+      e.down = false;
+      getContext().getLog().info("[{}] [{}] accepts connections again: back in rotation", e.app, e);
+    } else {
+      timers.startSingleTimer(e, new Recheck(e), RECHECK_AFTER);
+    }
+    return this;
+  }
+
+  private boolean isCurrent(Endpoint e) {
+    Map<ActorRef<ProcessWorker.Command>, Endpoint> current = endpoints.get(e.app);
+    return current != null && current.get(e.worker) == e;
+  }
+
+  private Endpoint find(ActorRef<ProcessWorker.Command> worker, int port) {
+    for (Map<ActorRef<ProcessWorker.Command>, Endpoint> app : endpoints.values()) {
+      Endpoint e = app.get(worker);
+      if (e != null && e.port == port) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  /** Builds and publishes the snapshot: endpoints in rotation, ordered by instance. */
+  private void publish() {
+    List<RouteSnapshot.Route> routes = new ArrayList<>();
+    for (AppSpec app : apps.values()) {
+      Endpoint[] eps =
+          endpoints.get(app.name()).values().stream()
+              .filter(e -> !e.draining)
+              .sorted(java.util.Comparator.comparingInt((Endpoint e) -> e.instance).thenComparingInt(e -> e.port))
+              .toArray(Endpoint[]::new);
+      routes.add(new RouteSnapshot.Route(app.name(), app.route(), balancers.get(app.name()), eps));
+    }
+    holder.set(new RouteSnapshot(routes));
+  }
+}

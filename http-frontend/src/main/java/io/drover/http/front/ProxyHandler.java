@@ -1,0 +1,585 @@
+package io.drover.http.front;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One client connection of the front. Each request is an exchange: route it, pick a worker,
+ * stream the request to it over a pooled keep-alive connection of this event loop, and stream
+ * the answer back. A worker that fails before answering is taken out of rotation and the
+ * request goes to another worker when that is safe: nothing was sent yet, or the method is
+ * idempotent and its body (up to {@link #REPLAY_LIMIT}) was kept.
+ */
+final class ProxyHandler extends ChannelInboundHandlerAdapter {
+  /** Bodies of idempotent requests up to this size are kept so they can be retried. */
+  static final int REPLAY_LIMIT = 64 * 1024;
+
+  private final ProxyContext px;
+  private ChannelHandlerContext ctx;
+  private String clientIp = "";
+
+  // ---- the exchange in progress (one at a time; pipelined requests wait in `queued`)
+  private long exchangeId;
+  private boolean busy;
+  private HttpRequest request;
+  private HttpVersion clientVersion;
+  private String originalHost;
+  private RouteSnapshot.Route route;
+  private boolean clientKeepAlive;
+  private boolean upgrade;
+  private boolean requestComplete;
+  private boolean discarding;
+  private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
+  private List<HttpContent> replay;
+  private long replayBytes;
+  private final List<Endpoint> tried = new ArrayList<>(3);
+  private Endpoint endpoint;
+  private Channel backend;
+  private boolean responseStarted;
+  private boolean interim;
+  private boolean backendKeepAlive;
+  private ScheduledFuture<?> timeout;
+  private final ArrayDeque<Object> queued = new ArrayDeque<>();
+
+  ProxyHandler(ProxyContext px) {
+    this.px = px;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    if (ctx.channel().remoteAddress() instanceof InetSocketAddress a) {
+      clientIp = a.getAddress().getHostAddress();
+    }
+    ctx.fireChannelActive();
+  }
+
+  boolean owns(long id) {
+    return busy && id == exchangeId;
+  }
+
+  // ------------------------------------------------------------------ client side
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (busy && (requestComplete || !queued.isEmpty()) || (!busy && !queued.isEmpty())) {
+      queued.add(msg); // a pipelined request: it waits for the current exchange
+      ctx.channel().config().setAutoRead(false);
+      return;
+    }
+    handle(msg);
+  }
+
+  private void handle(Object msg) {
+    if (msg instanceof HttpRequest req) {
+      startExchange(req);
+    }
+    if (msg instanceof HttpContent content) {
+      onRequestContent(content);
+    } else if (!(msg instanceof HttpObject)) {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void startExchange(HttpRequest req) {
+    busy = true;
+    exchangeId++;
+    requestComplete = false;
+    discarding = false;
+    responseStarted = false;
+    interim = false;
+    tried.clear();
+    clientVersion = req.protocolVersion();
+    DecoderResult decoded = req.decoderResult();
+    if (decoded.isFailure()) {
+      respondBadRequest(decoded.cause());
+      return;
+    }
+    String host = req.headers().get(HttpHeaderNames.HOST);
+    if (host == null && clientVersion.equals(HttpVersion.HTTP_1_1)) {
+      respond(FrontErrors.badRequest(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "missing Host header"), false);
+      return;
+    }
+    String path = pathOf(req.uri());
+    route = px.holder().get().match(host, path);
+    clientKeepAlive = HttpUtil.isKeepAlive(req);
+    if (route == null) {
+      respond(FrontErrors.noRoute(ctx.alloc(), host, path), clientKeepAlive);
+      return;
+    }
+    upgrade = req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+        && req.headers().contains(HttpHeaderNames.UPGRADE);
+    String upgradeTo = upgrade ? req.headers().get(HttpHeaderNames.UPGRADE) : null;
+    originalHost = host;
+    ProxyHeaders.dropHopByHop(req.headers());
+    ProxyHeaders.addForwarded(req.headers(), clientIp, host);
+    if (px.spec().via()) {
+      ProxyHeaders.addVia(req.headers());
+    }
+    if (upgrade) {
+      req.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE).set(HttpHeaderNames.UPGRADE, upgradeTo);
+    }
+    req.setUri(route.forwardUri(req.uri()));
+    req.setProtocolVersion(HttpVersion.HTTP_1_1);
+    request = req;
+    replay = isIdempotent(req.method()) ? new ArrayList<>(2) : null;
+    replayBytes = 0;
+    ctx.channel().config().setAutoRead(false); // until a worker connection is attached
+    dispatch();
+  }
+
+  private void onRequestContent(HttpContent content) {
+    boolean last = content instanceof LastHttpContent;
+    if (!busy || discarding) {
+      content.release();
+      if (last && discarding) {
+        discarding = false;
+        finishExchange();
+      }
+      return;
+    }
+    if (replay != null) {
+      int n = content.content().readableBytes();
+      if (replayBytes + n <= REPLAY_LIMIT) {
+        replay.add(content.retainedDuplicate());
+        replayBytes += n;
+      } else {
+        releaseReplay(); // too big to keep: retried only if nothing was sent
+      }
+    }
+    if (last) {
+      requestComplete = true;
+    }
+    if (backend == null) {
+      pendingBody.add(content);
+      ctx.channel().config().setAutoRead(false);
+    } else {
+      backend.write(content).addListener(writeFailure);
+      if (!backend.isWritable()) {
+        ctx.channel().config().setAutoRead(false);
+      }
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (backend != null) {
+      backend.flush();
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (backend != null && ctx.channel().isWritable()) {
+      backend.config().setAutoRead(true);
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent && !busy) {
+      ctx.close();
+    } else {
+      ReferenceCountUtil.release(evt);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (busy) {
+      abandonExchange(); // the client left: nobody waits for the answer
+    }
+    queued.forEach(ReferenceCountUtil::release);
+    queued.clear();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+
+  // ------------------------------------------------------------------ worker side
+
+  /** Picks a worker for the request and attaches a connection to it. */
+  private void dispatch() {
+    Endpoint e = route.balancer().select(route.endpoints(), tried);
+    if (e == null) {
+      if (tried.isEmpty()) {
+        respond(FrontErrors.noReadyWorker(ctx.alloc(), route.app()), requestComplete && clientKeepAlive);
+      } else {
+        Endpoint last = tried.get(tried.size() - 1);
+        respond(FrontErrors.workerFailed(ctx.alloc(), route.app(), last.toString(), "no other worker to retry on"),
+            requestComplete && clientKeepAlive);
+      }
+      return;
+    }
+    tried.add(e);
+    endpoint = e;
+    e.inFlight.incrementAndGet();
+    Channel pooled = upgrade ? null : BackendPool.current().acquire(e);
+    if (pooled != null) {
+      attach(pooled);
+      return;
+    }
+    long id = exchangeId;
+    ChannelFuture connect =
+        px.backends().clone(ctx.channel().eventLoop()).handler(FrontServer.backendInitializer(px, e)).connect(e.address);
+    connect.addListener(
+        (ChannelFuture f) -> {
+          if (!owns(id) || endpoint != e) {
+            f.channel().close();
+          } else if (f.isSuccess()) {
+            attach(f.channel());
+          } else {
+            backendFailed(null, f.cause(), true);
+          }
+        });
+  }
+
+  private void attach(Channel ch) {
+    backend = ch;
+    BackendHandler h = ch.pipeline().get(BackendHandler.class);
+    h.bind(this, exchangeId);
+    ch.config().setAutoRead(true);
+    ch.write(request).addListener(writeFailure);
+    if (tried.size() > 1 && replay != null) {
+      for (HttpContent c : replay) {
+        ch.write(c.retainedDuplicate()).addListener(writeFailure);
+      }
+      pendingBody.forEach(HttpContent::release);
+      pendingBody.clear();
+    } else {
+      for (HttpContent c = pendingBody.poll(); c != null; c = pendingBody.poll()) {
+        ch.write(c).addListener(writeFailure);
+      }
+    }
+    ch.flush();
+    long millis = route.spec().requestTimeout().toMillis();
+    long id = exchangeId;
+    timeout = ctx.executor().schedule(() -> onTimeout(id, millis), millis, TimeUnit.MILLISECONDS);
+    if (!requestComplete) {
+      ctx.channel().config().setAutoRead(ch.isWritable());
+    }
+  }
+
+  private final ChannelFutureListener writeFailure =
+      f -> {
+        if (!f.isSuccess() && backend == f.channel()) {
+          backendFailed(f.channel(), f.cause(), false);
+        }
+      };
+
+  void onResponse(HttpResponse res) {
+    int code = res.status().code();
+    if (code >= 100 && code < 200 && code != 101) {
+      interim = true; // 100 Continue and friends: pass on, the real answer follows
+      ctx.write(res);
+      return;
+    }
+    responseStarted = true;
+    cancelTimeout();
+    if (code == 101 && upgrade) {
+      switchToTunnel(res);
+      return;
+    }
+    backendKeepAlive = HttpUtil.isKeepAlive(res);
+    ProxyHeaders.dropHopByHop(res.headers());
+    boolean mayHaveBody = !request.method().equals(HttpMethod.HEAD) && code != 204 && code != 304;
+    if (mayHaveBody && !HttpUtil.isContentLengthSet(res) && !HttpUtil.isTransferEncodingChunked(res)) {
+      // the worker ends the body by closing: re-frame it for a keep-alive client
+      if (clientVersion.equals(HttpVersion.HTTP_1_1)) {
+        HttpUtil.setTransferEncodingChunked(res, true);
+      } else {
+        clientKeepAlive = false;
+      }
+    }
+    if (!clientKeepAlive) {
+      res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (clientVersion.equals(HttpVersion.HTTP_1_0)) {
+      res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    if (px.spec().via()) {
+      ProxyHeaders.addVia(res.headers());
+    }
+    ctx.write(res);
+  }
+
+  void onResponseContent(HttpContent content) {
+    if (interim) {
+      if (content instanceof LastHttpContent) {
+        interim = false;
+        ctx.writeAndFlush(content);
+      } else {
+        content.release();
+      }
+      return;
+    }
+    if (content instanceof LastHttpContent) {
+      completeExchange(ctx.write(content));
+      return;
+    }
+    ctx.write(content);
+    if (!ctx.channel().isWritable() && backend != null) {
+      backend.config().setAutoRead(false);
+    }
+  }
+
+  void flushToClient() {
+    ctx.flush();
+  }
+
+  void backendWritabilityChanged(boolean writable) {
+    if (writable && !requestComplete) {
+      ctx.channel().config().setAutoRead(true);
+    }
+  }
+
+  /**
+   * The connection to the worker failed. Before any answer: take a refusing worker out of
+   * rotation and retry elsewhere when safe, else 502. After the answer began: the client's
+   * connection is closed (the answer is cut and cannot be completed).
+   */
+  void backendFailed(Channel ch, Throwable cause, boolean connectFailed) {
+    if (!busy || (ch != null && ch != backend)) {
+      return;
+    }
+    Endpoint e = endpoint;
+    boolean reused = ch != null && ch.pipeline().get(BackendHandler.class) != null && ch.pipeline().get(BackendHandler.class).reused;
+    dropBackend(false);
+    if (responseStarted) {
+      ctx.close();
+      return;
+    }
+    cancelTimeout();
+    if (connectFailed || (!reused && cause instanceof java.io.IOException)) {
+      if (!e.down) {
+        e.down = true;
+        px.front().tell(new Front.EndpointFailed(e));
+      }
+    }
+    boolean nothingSent = connectFailed;
+    boolean replayable = replay != null;
+    if (tried.size() <= route.spec().retries() && (nothingSent || replayable)) {
+      dispatch();
+      return;
+    }
+    String reason = connectFailed && cause instanceof ConnectException ? "connection refused" : String.valueOf(cause.getMessage());
+    respond(FrontErrors.workerFailed(ctx.alloc(), route.app(), e.toString(), reason), requestComplete && clientKeepAlive);
+  }
+
+  private void onTimeout(long id, long millis) {
+    if (!owns(id) || responseStarted) {
+      return;
+    }
+    Endpoint e = endpoint;
+    dropBackend(false);
+    respond(FrontErrors.timeout(ctx.alloc(), route.app(), e == null ? null : e.toString(), millis),
+        requestComplete && clientKeepAlive);
+  }
+
+  // ------------------------------------------------------------------ endings
+
+  /** The worker's answer is complete: keep both connections when they allow it. */
+  private void completeExchange(ChannelFuture written) {
+    boolean keepClient = clientKeepAlive;
+    ctx.flush();
+    dropBackend(backendKeepAlive && requestComplete);
+    if (!keepClient) {
+      written.addListener(ChannelFutureListener.CLOSE);
+    }
+    if (!requestComplete) {
+      discarding = true; // the worker answered before the body ended: drop the rest
+      ctx.channel().config().setAutoRead(true);
+      return;
+    }
+    finishExchange();
+  }
+
+  /** Answers the request with a response the front made (errors). */
+  private void respond(FullHttpResponse response, boolean keepAlive) {
+    if (endpoint != null) {
+      dropBackend(false);
+    }
+    cancelTimeout();
+    if (!keepAlive) {
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+      clearExchange();
+      busy = false;
+      return;
+    }
+    ctx.writeAndFlush(response);
+    if (!requestComplete) {
+      discarding = true;
+      ctx.channel().config().setAutoRead(true);
+      return;
+    }
+    finishExchange();
+  }
+
+  private void respondBadRequest(Throwable cause) {
+    HttpResponseStatus status = HttpResponseStatus.BAD_REQUEST;
+    if (cause instanceof TooLongHttpLineException) {
+      status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+    } else if (cause instanceof TooLongFrameException) {
+      status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+    }
+    respond(FrontErrors.badRequest(ctx.alloc(), status, "bad request: " + cause.getMessage()), false);
+  }
+
+  /** Ends the exchange and starts on any pipelined request. */
+  private void finishExchange() {
+    clearExchange();
+    busy = false;
+    while (!busy && !queued.isEmpty()) {
+      handle(queued.poll());
+    }
+    if (!busy || !requestComplete) {
+      ctx.channel().config().setAutoRead(true);
+    }
+  }
+
+  /** The client went away mid-exchange. */
+  private void abandonExchange() {
+    dropBackend(false);
+    cancelTimeout();
+    clearExchange();
+    busy = false;
+  }
+
+  /** Lets go of the worker connection: back to the pool, or closed; in-flight count returned. */
+  private void dropBackend(boolean reusable) {
+    Channel ch = backend;
+    Endpoint e = endpoint;
+    backend = null;
+    endpoint = null;
+    if (e != null) {
+      e.inFlight.decrementAndGet();
+    }
+    if (ch == null) {
+      return;
+    }
+    BackendHandler h = ch.pipeline().get(BackendHandler.class);
+    if (h != null) {
+      h.unbind();
+    }
+    if (reusable && h != null) {
+      BackendPool.current().release(h.endpoint, ch, px.spec().poolMaxIdle());
+    } else {
+      ch.close();
+    }
+  }
+
+  private void clearExchange() {
+    pendingBody.forEach(HttpContent::release);
+    pendingBody.clear();
+    releaseReplay();
+    request = null;
+    route = null;
+    upgrade = false;
+  }
+
+  private void releaseReplay() {
+    if (replay != null) {
+      replay.forEach(HttpContent::release);
+      replay = null;
+    }
+  }
+
+  private void cancelTimeout() {
+    if (timeout != null) {
+      timeout.cancel(false);
+      timeout = null;
+    }
+  }
+
+  // ------------------------------------------------------------------ protocol switch
+
+  /** 101 from the worker: the two connections become one byte pipe until either side closes. */
+  private void switchToTunnel(HttpResponse res) {
+    Channel worker = backend;
+    Endpoint e = endpoint;
+    BackendHandler h = worker.pipeline().get(BackendHandler.class);
+    h.unbind();
+    backend = null;
+    endpoint = null; // the in-flight count stays until the tunnel closes
+    Channel client = ctx.channel();
+    java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable onClose = () -> {
+      if (closed.compareAndSet(false, true)) {
+        e.inFlight.decrementAndGet();
+      }
+    };
+    ctx.writeAndFlush(res).addListener(f -> {
+      if (!f.isSuccess()) {
+        worker.close();
+        client.close();
+        onClose.run();
+        return;
+      }
+      worker.pipeline().remove("idle");
+      worker.pipeline().remove("http");
+      worker.pipeline().replace("backend", "tunnel", new Tunnel(client, onClose));
+      client.pipeline().remove("idle");
+      client.pipeline().remove("http");
+      client.pipeline().replace("proxy", "tunnel", new Tunnel(worker, onClose));
+      client.config().setAutoRead(true);
+      worker.config().setAutoRead(true);
+    });
+    clearExchange();
+    busy = false;
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static boolean isIdempotent(HttpMethod m) {
+    return m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS)
+        || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
+  }
+
+  private static String pathOf(String uri) {
+    int q = uri.indexOf('?');
+    String path = q >= 0 ? uri.substring(0, q) : uri;
+    if (path.startsWith("http://") || path.startsWith("https://")) { // absolute form
+      int slash = path.indexOf('/', path.indexOf("//") + 2);
+      path = slash >= 0 ? path.substring(slash) : "/";
+    }
+    return path.isEmpty() ? "/" : path;
+  }
+}

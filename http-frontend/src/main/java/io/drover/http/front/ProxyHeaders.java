@@ -1,0 +1,59 @@
+package io.drover.http.front;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.List;
+
+/** Header rewriting on the way through: hop-by-hop headers dropped, forwarding headers added. */
+final class ProxyHeaders {
+  private ProxyHeaders() {}
+
+  static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+  static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+  static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+  static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+  static final String VIA = "1.1 drover";
+
+  /**
+   * Removes the headers that concern one connection only (RFC 9110 7.6.1), including those the
+   * Connection header names. Transfer-Encoding stays: it tells the codecs how the body is framed
+   * and is re-applied per connection by them.
+   */
+  static void dropHopByHop(HttpHeaders h) {
+    List<String> named = h.getAll(HttpHeaderNames.CONNECTION);
+    for (String value : named) {
+      for (String token : value.split(",")) {
+        String name = token.trim();
+        if (!name.isEmpty() && !name.equalsIgnoreCase("transfer-encoding")) {
+          h.remove(name);
+        }
+      }
+    }
+    h.remove(HttpHeaderNames.CONNECTION)
+        .remove(HttpHeaderNames.KEEP_ALIVE)
+        .remove(PROXY_CONNECTION)
+        .remove(HttpHeaderNames.TE)
+        .remove(HttpHeaderNames.TRAILER)
+        .remove(HttpHeaderNames.UPGRADE)
+        .remove(HttpHeaderNames.PROXY_AUTHORIZATION)
+        .remove(HttpHeaderNames.PROXY_AUTHENTICATE);
+  }
+
+  /** X-Forwarded-For gets the client appended; Proto and Host are set when absent. */
+  static void addForwarded(HttpHeaders h, String clientIp, String host) {
+    String xff = h.get(X_FORWARDED_FOR);
+    h.set(X_FORWARDED_FOR, xff == null || xff.isBlank() ? clientIp : xff + ", " + clientIp);
+    if (!h.contains(X_FORWARDED_PROTO)) {
+      h.set(X_FORWARDED_PROTO, "http");
+    }
+    if (host != null && !h.contains(X_FORWARDED_HOST)) {
+      h.set(X_FORWARDED_HOST, host);
+    }
+  }
+
+  static void addVia(HttpHeaders h) {
+    String via = h.get(HttpHeaderNames.VIA);
+    h.set(HttpHeaderNames.VIA, via == null ? VIA : via + ", " + VIA);
+  }
+}

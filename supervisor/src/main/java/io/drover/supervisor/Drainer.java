@@ -1,0 +1,24 @@
+package io.drover.supervisor;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * Whoever routes requests to workers (the HTTP front) drains a worker before it is signalled:
+ * takes it out of rotation at once and completes when its in-flight requests have finished, or
+ * when {@code timeout} has passed.
+ */
+@FunctionalInterface
+public interface Drainer {
+  /** For nodes without a front: nothing to wait for. */
+  Drainer NONE = (worker, port, timeout) -> CompletableFuture.completedFuture(Done.getInstance());
+
+  /**
+   * @param worker the worker's actor, as registered with the receptionist
+   * @param port the port of the process being stopped (a worker's next process gets another)
+   */
+  CompletionStage<Done> drain(ActorRef<ProcessWorker.Command> worker, int port, Duration timeout);
+}

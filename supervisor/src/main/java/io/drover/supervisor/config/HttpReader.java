@@ -1,0 +1,69 @@
+package io.drover.supervisor.config;
+
+import static io.drover.supervisor.config.Reader.anyNull;
+
+import java.time.Duration;
+
+/**
+ * Reads and validates {@code drover.http}, the node's HTTP front, into an {@link HttpSpec}. Each
+ * bad key adds one problem and reading goes on, as in {@link AppReader}.
+ */
+final class HttpReader {
+  static final String INTERFACE =
+      "an IPv4 or IPv6 address (such as 127.0.0.1, 0.0.0.0 or \"::\") or localhost";
+  static final int MAX_PORT = 65_535;
+  static final int MAX_EVENT_LOOPS = 256;
+  static final int MAX_POOL_IDLE = 10_000;
+  static final long MIN_LIMIT = 1024;
+  static final long MAX_LIMIT = 1024 * 1024;
+  static final String LIMIT = "a size between 1K and 1M";
+
+  private HttpReader() {}
+
+  /** The front read by {@code http}, or null when it is absent or a problem was found in it. */
+  static HttpSpec read(Reader http) {
+    if (http == null) {
+      return null;
+    }
+    Boolean enabled = http.bool("enabled");
+    String iface = iface(http);
+    Long port = http.integer("port", 0, MAX_PORT, Reader.integerRange(0, MAX_PORT));
+    Long eventLoops =
+        http.integer(
+            "event-loops", 0, MAX_EVENT_LOOPS, Reader.integerRange(0, MAX_EVENT_LOOPS));
+    Duration connectTimeout = http.duration("connect-timeout", false);
+    Duration idleTimeout = http.duration("idle-timeout", false);
+    Long maxInitialLine = http.size("max-initial-line", MIN_LIMIT, MAX_LIMIT, LIMIT);
+    Long maxHeaderSize = http.size("max-header-size", MIN_LIMIT, MAX_LIMIT, LIMIT);
+    Duration poolIdleTimeout = http.duration("pool-idle-timeout", false);
+    Long poolMaxIdle =
+        http.integer("pool-max-idle", 0, MAX_POOL_IDLE, Reader.integerRange(0, MAX_POOL_IDLE));
+    Boolean via = http.bool("via");
+    if (anyNull(enabled, iface, port, eventLoops, connectTimeout, idleTimeout)
+        || anyNull(maxInitialLine, maxHeaderSize, poolIdleTimeout, poolMaxIdle, via)) {
+      return null;
+    }
+    return new HttpSpec(
+        enabled,
+        iface,
+        port.intValue(),
+        eventLoops.intValue(),
+        connectTimeout,
+        idleTimeout,
+        maxInitialLine.intValue(),
+        maxHeaderSize.intValue(),
+        poolIdleTimeout,
+        poolMaxIdle.intValue(),
+        via);
+  }
+
+  /** The listen address as written, when it is an IP literal or localhost (no DNS lookup). */
+  private static String iface(Reader http) {
+    String text = http.string("interface", INTERFACE);
+    if (text != null && !Addresses.isListenAddress(text)) {
+      http.problem("interface", Reader.describe(http.raw("interface")), INTERFACE);
+      return null;
+    }
+    return text;
+  }
+}

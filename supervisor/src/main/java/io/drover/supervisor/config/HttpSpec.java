@@ -1,0 +1,32 @@
+package io.drover.supervisor.config;
+
+import java.time.Duration;
+
+/**
+ * The node's HTTP front.
+ *
+ * @param enabled whether the node listens at all
+ * @param iface the address to listen on
+ * @param port the port to listen on; 0 picks a free one
+ * @param eventLoops event-loop threads; 0 means one per CPU core
+ * @param connectTimeout time to open a connection to a worker
+ * @param idleTimeout a client connection idle this long is closed
+ * @param maxInitialLine longest request line accepted (longer: 414)
+ * @param maxHeaderSize largest request header block accepted (larger: 431)
+ * @param poolIdleTimeout an idle keep-alive connection to a worker is closed after this (keep it
+ *     below the workers' own keep-alive timeout, 5s in Node)
+ * @param poolMaxIdle idle connections kept per worker per event loop
+ * @param via whether a {@code Via: 1.1 drover} header is added
+ */
+public record HttpSpec(
+    boolean enabled,
+    String iface,
+    int port,
+    int eventLoops,
+    Duration connectTimeout,
+    Duration idleTimeout,
+    int maxInitialLine,
+    int maxHeaderSize,
+    Duration poolIdleTimeout,
+    int poolMaxIdle,
+    boolean via) {}
