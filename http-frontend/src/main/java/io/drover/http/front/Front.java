@@ -83,6 +83,15 @@ public final class Front extends AbstractBehavior<Front.Command> {
     super(context);
     this.timers = timers;
     this.holder = holder;
+    // one adapter for all listings (an actor has one adapter per message class); the key names the app
+    Map<String, String> appByKey = new HashMap<>();
+    ActorRef<Receptionist.Listing> adapter =
+        context.messageAdapter(
+            Receptionist.Listing.class,
+            l -> {
+              String app = appByKey.get(l.getKey().id());
+              return new Listed(app, l.getServiceInstances(WorkerKeys.of(app)));
+            });
     for (AppSpec app : appSpecs) {
       if (!app.route().routed()) {
         continue;
@@ -91,10 +100,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
       balancers.put(app.name(), Balancer.of(app.route().balancer()));
       endpoints.put(app.name(), new LinkedHashMap<>());
       listed.put(app.name(), Set.of());
-      ActorRef<Receptionist.Listing> adapter =
-          context.messageAdapter(
-              Receptionist.Listing.class,
-              l -> new Listed(app.name(), l.getServiceInstances(WorkerKeys.of(app.name()))));
+      appByKey.put(WorkerKeys.of(app.name()).id(), app.name());
       context.getSystem().receptionist().tell(Receptionist.subscribe(WorkerKeys.of(app.name()), adapter));
     }
     publish();
