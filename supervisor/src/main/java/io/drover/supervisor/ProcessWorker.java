@@ -429,16 +429,23 @@ public final class ProcessWorker {
     }
     transition(WorkerState.DRAINING, reason);
     if (wasRoutable && !spec.stop().drainTimeout().isZero()) {
+      context.getLog().debug("[{}] draining port {} at the front", name, port);
       long gen = generation;
       context.pipeToSelf(
           setup.drainer().drain(context.getSelf(), port, spec.stop().drainTimeout()),
-          (done, e) -> new Drained(gen));
+          (done, e) -> {
+            if (e != null) {
+              context.getLog().warn("[{}] drain failed, stopping now: {}", name, e.toString());
+            }
+            return new Drained(gen);
+          });
       return draining();
     }
     return signalled();
   }
 
   private Behavior<Command> onDrained(Drained m) {
+    context.getLog().debug("[{}] drained", name);
     if (m.generation() == generation && process != null) {
       return signalled();
     }

@@ -72,6 +72,11 @@ public final class Front extends AbstractBehavior<Front.Command> {
   private final Map<String, Set<ActorRef<ProcessWorker.Command>>> listed = new HashMap<>();
   /** Per app: the endpoints in rotation (or draining), by worker. */
   private final Map<String, Map<ActorRef<ProcessWorker.Command>, Endpoint>> endpoints = new HashMap<>();
+  /**
+   * Endpoints that left the listing with requests still in flight: a drain that arrives after
+   * the worker's deregistration must still find them and wait.
+   */
+  private final Map<ActorRef<ProcessWorker.Command>, Endpoint> retired = new HashMap<>();
   private final Map<Endpoint, Drain> drains = new HashMap<>();
   private final Map<Endpoint, Long> drainDeadlines = new HashMap<>();
 
@@ -127,7 +132,20 @@ public final class Front extends AbstractBehavior<Front.Command> {
   private Behavior<Command> onListed(Listed m) {
     listed.put(m.app(), m.workers());
     Map<ActorRef<ProcessWorker.Command>, Endpoint> current = endpoints.get(m.app());
-    boolean changed = current.keySet().removeIf(w -> !m.workers().contains(w));
+    retired.values().removeIf(e -> e.inFlight.get() <= 0 && !drains.containsKey(e));
+    boolean changed = false;
+    for (var it = current.entrySet().iterator(); it.hasNext(); ) {
+      var entry = it.next();
+      if (!m.workers().contains(entry.getKey())) {
+        Endpoint gone = entry.getValue();
+        gone.draining = true; // its pooled connections close instead of being reused
+        if (gone.inFlight.get() > 0) {
+          retired.put(entry.getKey(), gone);
+        }
+        it.remove();
+        changed = true;
+      }
+    }
     for (ActorRef<ProcessWorker.Command> worker : m.workers()) {
       getContext()
           .ask(
@@ -167,6 +185,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
   private Behavior<Command> onDrain(Drain m) {
     Endpoint e = find(m.worker(), m.port());
     if (e == null) {
+      getContext().getLog().debug("drain of {} port {}: not in rotation", m.worker(), m.port());
       m.replyTo().tell(Done.getInstance());
       return this;
     }
@@ -188,10 +207,13 @@ public final class Front extends AbstractBehavior<Front.Command> {
       if (timedOut) {
         getContext().getLog().warn(
             "[{}] [{}] drain timed out with {} requests in flight", e.app, e, e.inFlight.get());
+      } else {
+        getContext().getLog().debug("[{}] [{}] drained", e.app, e);
       }
       drains.remove(e);
       drainDeadlines.remove(e);
       endpoints.get(e.app).remove(e.worker, e);
+      retired.remove(e.worker, e);
       publish();
       drain.replyTo().tell(Done.getInstance());
     } else {
@@ -243,7 +265,8 @@ public final class Front extends AbstractBehavior<Front.Command> {
         return e;
       }
     }
-    return null;
+    Endpoint e = retired.get(worker);
+    return e != null && e.port == port ? e : null;
   }
 
   /** Builds and publishes the snapshot: endpoints in rotation, ordered by instance. */

@@ -237,6 +237,33 @@ class FrontTest {
     }
   }
 
+  @Test
+  void stoppingAnAppWaitsForItsInFlightRequests() throws Exception {
+    String cfg = "route.prefix = \"/\"\n stop.drain-timeout = 10s";
+    try (FrontHarness h = new FrontHarness(kit, web("busy", cfg))) {
+      h.awaitReady("busy", 1);
+      CompletableFuture<HttpResponse<String>> slow =
+          h.client.sendAsync(HttpRequest.newBuilder(h.uri("/slow?ms=1500")).build(), HttpResponse.BodyHandlers.ofString());
+      for (int i = 0; i < 100 && h.routeOf("busy").endpoints()[0].inFlight() == 0; i++) {
+        Thread.sleep(20); // until the request is in flight at the worker
+      }
+      assertEquals(1, h.routeOf("busy").endpoints()[0].inFlight());
+      TestProbe<org.apache.pekko.Done> stopped = kit.createTestProbe(org.apache.pekko.Done.class);
+      h.app("busy").tell(new AppSupervisor.StopApp(stopped.getRef()));
+      Thread.sleep(200);
+      assertEquals(503, h.get("/").statusCode(), "out of rotation at once while draining");
+      HttpResponse<String> r = slow.get(10, TimeUnit.SECONDS);
+      assertEquals(200, r.statusCode());
+      assertEquals("slow from busy-0", r.body());
+      stopped.receiveMessage(Duration.ofSeconds(15));
+      for (int i = 0; i < 50 && h.eventsIn("busy", WorkerState.STOPPED).isEmpty(); i++) {
+        Thread.sleep(100); // events reach the recorder through the event stream
+      }
+      WorkerEvent drained = h.eventsIn("busy", WorkerState.STOPPED).get(0);
+      assertEquals("stop requested (exited with status 0)", drained.detail());
+    }
+  }
+
   /** The pid of the latest READY event of a worker. */
   static long readyPid(FrontHarness h, String app, int instance) {
     List<WorkerEvent> ready = h.eventsIn(app, WorkerState.READY).stream().filter(e -> e.instance() == instance).toList();
