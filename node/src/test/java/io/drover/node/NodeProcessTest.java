@@ -63,6 +63,7 @@ class NodeProcessTest {
         conf,
         "drover {\n"
             + "  home = \"" + dir.resolve("home") + "\"\n"
+            + "  http.port = 0\n"
             + "  apps.web {\n"
             + "    command = [\"node\", \"" + WORKER + "\", \"--listen\"" + extraArgs + "]\n"
             + "    instances = 2\n"
@@ -93,9 +94,13 @@ class NodeProcessTest {
   }
 
   Node start(String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "io.drover.node.Main"));
+    return startWith(List.of(), args);
+  }
+
+  Node startWith(List<String> jvmOptions, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.drover.node.Main"));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().put("DROVER_TEST", marker);
@@ -190,6 +195,61 @@ class NodeProcessTest {
     assertTrue(node.process().waitFor(30, TimeUnit.SECONDS));
     assertEquals(0, node.process().exitValue());
     assertEquals("ok\n", node.all().toString());
+  }
+
+  @Test
+  void hundredMegabytesStreamThroughAFrontWithASmallHeap() throws Exception {
+    Path web = Path.of("../http-frontend/src/test/resources/workers/web.js").toAbsolutePath().normalize();
+    Path conf = dir.resolve("stream.conf");
+    Files.writeString(
+        conf,
+        "drover {\n  home = \"" + dir.resolve("home") + "\"\n  http.port = 0\n"
+            + "  apps.files {\n    command = [\"node\", \"" + web + "\"]\n    route.prefix = \"/\"\n"
+            + "    readiness { type = http, path = \"/health\" }\n  }\n}\n");
+    // 48 MB of heap and 32 MB of direct memory: a front that buffered 100 MB could not do this
+    Node node = startWith(List.of("-Xmx48m", "-XX:MaxDirectMemorySize=32m"), "run", conf.toString());
+    String listening = node.awaitLine("front listening on http://", Duration.ofSeconds(30));
+    int port = Integer.parseInt(listening.replaceAll(".*127\\.0\\.0\\.1:(\\d+)/.*", "$1"));
+    node.awaitLine("files-0        ready", Duration.ofSeconds(30));
+    long size = 100L * 1024 * 1024;
+    java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+    java.net.URI base = java.net.URI.create("http://127.0.0.1:" + port);
+
+    java.net.http.HttpResponse<java.io.InputStream> down =
+        client.send(java.net.http.HttpRequest.newBuilder(base.resolve("/download?mb=100")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+    assertEquals(200, down.statusCode());
+    long got = 0;
+    try (java.io.InputStream in = down.body()) {
+      byte[] buf = new byte[1 << 16];
+      for (int n = in.read(buf); n != -1; n = in.read(buf)) {
+        got += n;
+      }
+    }
+    assertEquals(size, got);
+
+    java.util.function.Supplier<java.io.InputStream> source = () -> new java.io.InputStream() {
+      long left = size;
+      @Override public int read() { return left-- > 0 ? 7 : -1; }
+      @Override public int read(byte[] b, int off, int len) {
+        if (left <= 0) return -1;
+        int n = (int) Math.min(len, left);
+        java.util.Arrays.fill(b, off, off + n, (byte) 7);
+        left -= n;
+        return n;
+      }
+    };
+    java.net.http.HttpResponse<String> up =
+        client.send(java.net.http.HttpRequest.newBuilder(base.resolve("/upload"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.fromPublisher(
+                    java.net.http.HttpRequest.BodyPublishers.ofInputStream(source), size)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, up.statusCode(), up.body());
+    assertTrue(up.body().contains("\"bytes\":" + size), up.body());
+    assertTrue(node.process().isAlive(), "the node survived");
+    signal(node.process(), "TERM");
+    assertTrue(node.process().waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, node.process().exitValue(), node.all().toString());
   }
 
   static void waitFor(java.util.function.BooleanSupplier cond, Duration within, String what) throws InterruptedException {

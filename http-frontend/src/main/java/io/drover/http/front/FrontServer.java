@@ -77,7 +77,7 @@ public final class FrontServer implements AutoCloseable {
                   @Override
                   protected void initChannel(SocketChannel ch) {
                     ch.pipeline()
-                        .addLast("idle", new IdleStateHandler(0, 0, spec.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                        .addLast("idle", new IdleStateHandler(spec.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
                         .addLast("http", new HttpServerCodec(spec.maxInitialLine(), spec.maxHeaderSize(), CHUNK))
                         .addLast("proxy", new ProxyHandler(px));
                   }
@@ -99,7 +99,7 @@ public final class FrontServer implements AutoCloseable {
       @Override
       protected void initChannel(SocketChannel ch) {
         ch.pipeline()
-            .addLast("idle", new IdleStateHandler(0, 0, px.spec().poolIdleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+            .addLast("idle", new IdleStateHandler(px.spec().poolIdleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
             .addLast("http", new HttpClientCodec(4096, px.spec().maxHeaderSize() * 2, CHUNK, false))
             .addLast("backend", new BackendHandler(endpoint));
       }

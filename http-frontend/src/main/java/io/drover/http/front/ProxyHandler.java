@@ -58,8 +58,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private boolean requestComplete;
   private boolean discarding;
   private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
+  /** Whether the request may be retried after it was sent (idempotent, body kept so far). */
+  private boolean replayable;
+  /** The body chunks kept for a retry (allocated on the first non-empty chunk). */
   private List<HttpContent> replay;
   private long replayBytes;
+  private boolean readsPaused;
   private final List<Endpoint> tried = new ArrayList<>(3);
   private Endpoint endpoint;
   private Channel backend;
@@ -96,7 +100,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (busy && (requestComplete || !queued.isEmpty()) || (!busy && !queued.isEmpty())) {
       queued.add(msg); // a pipelined request: it waits for the current exchange
-      ctx.channel().config().setAutoRead(false);
+      pauseReads();
       return;
     }
     handle(msg);
@@ -132,11 +136,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       respond(FrontErrors.badRequest(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "missing Host header"), false);
       return;
     }
-    String path = pathOf(req.uri());
-    route = px.holder().get().match(host, path);
+    route = px.holder().get().match(host, req.uri());
     clientKeepAlive = HttpUtil.isKeepAlive(req);
     if (route == null) {
-      respond(FrontErrors.noRoute(ctx.alloc(), host, path), clientKeepAlive);
+      respond(FrontErrors.noRoute(ctx.alloc(), host, pathOf(req.uri())), clientKeepAlive);
       return;
     }
     upgrade = req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
@@ -154,9 +157,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     req.setUri(route.forwardUri(req.uri()));
     req.setProtocolVersion(HttpVersion.HTTP_1_1);
     request = req;
-    replay = isIdempotent(req.method()) ? new ArrayList<>(2) : null;
+    replayable = isIdempotent(req.method());
     replayBytes = 0;
-    ctx.channel().config().setAutoRead(false); // until a worker connection is attached
     dispatch();
   }
 
@@ -170,13 +172,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    if (replay != null) {
-      int n = content.content().readableBytes();
+    int n = content.content().readableBytes();
+    if (replayable && n > 0) {
       if (replayBytes + n <= REPLAY_LIMIT) {
+        if (replay == null) {
+          replay = new ArrayList<>(4);
+        }
         replay.add(content.retainedDuplicate());
         replayBytes += n;
       } else {
         releaseReplay(); // too big to keep: retried only if nothing was sent
+        replayable = false;
       }
     }
     if (last) {
@@ -184,11 +190,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     if (backend == null) {
       pendingBody.add(content);
-      ctx.channel().config().setAutoRead(false);
+      pauseReads(); // until a worker connection is attached
     } else {
       backend.write(content).addListener(writeFailure);
       if (!backend.isWritable()) {
-        ctx.channel().config().setAutoRead(false);
+        pauseReads();
       }
     }
   }
@@ -276,9 +282,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     h.bind(this, exchangeId);
     ch.config().setAutoRead(true);
     ch.write(request).addListener(writeFailure);
-    if (tried.size() > 1 && replay != null) {
-      for (HttpContent c : replay) {
-        ch.write(c.retainedDuplicate()).addListener(writeFailure);
+    if (tried.size() > 1 && replayable) {
+      if (replay != null) {
+        for (HttpContent c : replay) {
+          ch.write(c.retainedDuplicate()).addListener(writeFailure);
+        }
+      }
+      boolean lastKept = replay != null && replay.get(replay.size() - 1) instanceof LastHttpContent;
+      if (requestComplete && !lastKept) {
+        ch.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(writeFailure);
       }
       pendingBody.forEach(HttpContent::release);
       pendingBody.clear();
@@ -291,8 +303,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     long millis = route.spec().requestTimeout().toMillis();
     long id = exchangeId;
     timeout = ctx.executor().schedule(() -> onTimeout(id, millis), millis, TimeUnit.MILLISECONDS);
-    if (!requestComplete) {
-      ctx.channel().config().setAutoRead(ch.isWritable());
+    if (!requestComplete && ch.isWritable()) {
+      resumeReads();
     }
   }
 
@@ -364,7 +376,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   void backendWritabilityChanged(boolean writable) {
     if (writable && !requestComplete) {
-      ctx.channel().config().setAutoRead(true);
+      resumeReads();
     }
   }
 
@@ -392,7 +404,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
     }
     boolean nothingSent = connectFailed;
-    boolean replayable = replay != null;
     if (tried.size() <= route.spec().retries() && (nothingSent || replayable)) {
       dispatch();
       return;
@@ -423,7 +434,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     if (!requestComplete) {
       discarding = true; // the worker answered before the body ended: drop the rest
-      ctx.channel().config().setAutoRead(true);
+      resumeReads();
       return;
     }
     finishExchange();
@@ -445,7 +456,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     ctx.writeAndFlush(response);
     if (!requestComplete) {
       discarding = true;
-      ctx.channel().config().setAutoRead(true);
+      resumeReads();
       return;
     }
     finishExchange();
@@ -470,7 +481,22 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     while (!busy && !queued.isEmpty()) {
       handle(queued.poll());
     }
-    if (!busy || !requestComplete) {
+    if (queued.isEmpty() && (!busy || (!requestComplete && backend != null))) {
+      resumeReads();
+    }
+  }
+
+  /** Stops reading from the client (body while no worker is attached, pipelined requests, backpressure). */
+  private void pauseReads() {
+    if (!readsPaused) {
+      readsPaused = true;
+      ctx.channel().config().setAutoRead(false);
+    }
+  }
+
+  private void resumeReads() {
+    if (readsPaused) {
+      readsPaused = false;
       ctx.channel().config().setAutoRead(true);
     }
   }
@@ -520,6 +546,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       replay.forEach(HttpContent::release);
       replay = null;
     }
+    replayBytes = 0;
   }
 
   private void cancelTimeout() {
@@ -559,6 +586,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       client.pipeline().remove("idle");
       client.pipeline().remove("http");
       client.pipeline().replace("proxy", "tunnel", new Tunnel(worker, onClose));
+      readsPaused = false;
       client.config().setAutoRead(true);
       worker.config().setAutoRead(true);
     });

@@ -15,7 +15,8 @@ final class RouteSnapshot {
 
   /** One app's route and its endpoints. */
   record Route(String app, RouteSpec spec, Balancer balancer, Endpoint[] endpoints) {
-    boolean matches(String host, String path) {
+    /** {@code uri} is the request target: a path, maybe with a query. */
+    boolean matches(String host, String uri) {
       if (!spec.host().isEmpty() && !spec.host().equalsIgnoreCase(host)) {
         return false;
       }
@@ -23,13 +24,15 @@ final class RouteSnapshot {
       if (prefix.isEmpty() || prefix.equals("/")) {
         return true;
       }
-      if (!path.startsWith(prefix)) {
+      if (!uri.startsWith(prefix)) {
         return false;
       }
-      // "/api" matches "/api" and "/api/..." but not "/apiary"
-      return path.length() == prefix.length()
-          || prefix.endsWith("/")
-          || path.charAt(prefix.length()) == '/';
+      // "/api" matches "/api", "/api/..." and "/api?..." but not "/apiary"
+      if (uri.length() == prefix.length() || prefix.endsWith("/")) {
+        return true;
+      }
+      char next = uri.charAt(prefix.length());
+      return next == '/' || next == '?';
     }
 
     /** The URI to send to the worker: the prefix removed when the route says so. */
@@ -43,6 +46,7 @@ final class RouteSnapshot {
   }
 
   private final Route[] routes;
+  private final boolean hostRoutes;
 
   /** Routes are tried host-specific first, then by longest prefix. */
   RouteSnapshot(List<Route> routes) {
@@ -51,17 +55,32 @@ final class RouteSnapshot {
         Comparator.comparing((Route r) -> r.spec().host().isEmpty())
             .thenComparing(r -> -r.spec().prefix().length()));
     this.routes = sorted.toArray(new Route[0]);
+    this.hostRoutes = sorted.stream().anyMatch(r -> !r.spec().host().isEmpty());
   }
 
-  /** The route for a request, or null. {@code host} may carry a port; it is ignored. */
-  Route match(String host, String path) {
-    String bareHost = bareHost(host);
+  /**
+   * The route for a request, or null. {@code host} may carry a port (ignored); {@code uri} is
+   * the request target (origin form; an absolute form is reduced to its path).
+   */
+  Route match(String host, String uri) {
+    String bareHost = hostRoutes ? bareHost(host) : "";
+    String target = uri.startsWith("/") ? uri : originForm(uri);
     for (Route r : routes) {
-      if (r.matches(bareHost, path)) {
+      if (r.matches(bareHost, target)) {
         return r;
       }
     }
     return null;
+  }
+
+  /** "http://host/x?y" becomes "/x?y"; anything else not starting with '/' becomes "/". */
+  private static String originForm(String uri) {
+    int scheme = uri.indexOf("://");
+    if (scheme < 0) {
+      return "/";
+    }
+    int slash = uri.indexOf('/', scheme + 3);
+    return slash < 0 ? "/" : uri.substring(slash);
   }
 
   List<Route> routes() {
