@@ -34,6 +34,16 @@ import org.slf4j.LoggerFactory;
 public final class FrontServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FrontServer.class);
   private static final int CHUNK = 16 * 1024;
+  /**
+   * Responses from our own workers: generous limits, and no per-header validation on this side
+   * (requests from clients, the untrusted side, are validated by the server codec).
+   */
+  private static final io.netty.handler.codec.http.HttpDecoderConfig WORKER_RESPONSES =
+      new io.netty.handler.codec.http.HttpDecoderConfig()
+          .setMaxInitialLineLength(8192)
+          .setMaxHeaderSize(64 * 1024)
+          .setMaxChunkSize(CHUNK)
+          .setValidateHeaders(false);
 
   private final EventLoopGroup group;
   private final Channel server;
@@ -100,7 +110,7 @@ public final class FrontServer implements AutoCloseable {
       protected void initChannel(SocketChannel ch) {
         ch.pipeline()
             .addLast("idle", new IdleStateHandler(px.spec().poolIdleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
-            .addLast("http", new HttpClientCodec(4096, px.spec().maxHeaderSize() * 2, CHUNK, false))
+            .addLast("http", new HttpClientCodec(WORKER_RESPONSES, false, false))
             .addLast("backend", new BackendHandler(endpoint));
       }
     };

@@ -23,7 +23,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -70,7 +69,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private boolean responseStarted;
   private boolean interim;
   private boolean backendKeepAlive;
-  private ScheduledFuture<?> timeout;
+  /** When the current attempt times out (System.nanoTime), or 0 when no attempt waits. */
+  private long deadline;
+  /** One timer per connection, re-armed lazily: back-to-back requests schedule nothing. */
+  private boolean timerArmed;
+  private io.netty.util.concurrent.Future<?> timer;
   private final ArrayDeque<Object> queued = new ArrayDeque<>();
 
   ProxyHandler(ProxyContext px) {
@@ -192,7 +195,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       pendingBody.add(content);
       pauseReads(); // until a worker connection is attached
     } else {
-      backend.write(content).addListener(writeFailure);
+      backend.write(content, backend.voidPromise());
       if (!backend.isWritable()) {
         pauseReads();
       }
@@ -230,6 +233,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     queued.forEach(ReferenceCountUtil::release);
     queued.clear();
+    if (timer != null) {
+      timer.cancel(false); // do not keep a closed connection's handler until the timer fires
+      timer = null;
+    }
     ctx.fireChannelInactive();
   }
 
@@ -276,44 +283,42 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         });
   }
 
+  /**
+   * Writes to the worker use void promises: a failed write fires exceptionCaught on the worker
+   * connection, which ends up in {@link #backendFailed}.
+   */
   private void attach(Channel ch) {
     backend = ch;
     BackendHandler h = ch.pipeline().get(BackendHandler.class);
     h.bind(this, exchangeId);
     ch.config().setAutoRead(true);
-    ch.write(request).addListener(writeFailure);
+    ch.write(request, ch.voidPromise());
     if (tried.size() > 1 && replayable) {
       if (replay != null) {
         for (HttpContent c : replay) {
-          ch.write(c.retainedDuplicate()).addListener(writeFailure);
+          ch.write(c.retainedDuplicate(), ch.voidPromise());
         }
       }
       boolean lastKept = replay != null && replay.get(replay.size() - 1) instanceof LastHttpContent;
       if (requestComplete && !lastKept) {
-        ch.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(writeFailure);
+        ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
       }
       pendingBody.forEach(HttpContent::release);
       pendingBody.clear();
     } else {
       for (HttpContent c = pendingBody.poll(); c != null; c = pendingBody.poll()) {
-        ch.write(c).addListener(writeFailure);
+        ch.write(c, ch.voidPromise());
       }
     }
     ch.flush();
-    long millis = route.spec().requestTimeout().toMillis();
-    long id = exchangeId;
-    timeout = ctx.executor().schedule(() -> onTimeout(id, millis), millis, TimeUnit.MILLISECONDS);
+    deadline = System.nanoTime() + route.spec().requestTimeout().toNanos();
+    if (!timerArmed) {
+      armTimer(route.spec().requestTimeout().toNanos());
+    }
     if (!requestComplete && ch.isWritable()) {
       resumeReads();
     }
   }
-
-  private final ChannelFutureListener writeFailure =
-      f -> {
-        if (!f.isSuccess() && backend == f.channel()) {
-          backendFailed(f.channel(), f.cause(), false);
-        }
-      };
 
   void onResponse(HttpResponse res) {
     int code = res.status().code();
@@ -412,10 +417,22 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     respond(FrontErrors.workerFailed(ctx.alloc(), route.app(), e.toString(), reason), requestComplete && clientKeepAlive);
   }
 
-  private void onTimeout(long id, long millis) {
-    if (!owns(id) || responseStarted) {
+  private void armTimer(long nanos) {
+    timerArmed = true;
+    timer = ctx.executor().schedule(this::checkTimeout, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void checkTimeout() {
+    timerArmed = false;
+    if (!busy || deadline == 0 || responseStarted || !ctx.channel().isActive()) {
+      return; // re-armed by the next attempt
+    }
+    long left = deadline - System.nanoTime();
+    if (left > 0) {
+      armTimer(left);
       return;
     }
+    long millis = route.spec().requestTimeout().toMillis();
     Endpoint e = endpoint;
     dropBackend(false);
     respond(FrontErrors.timeout(ctx.alloc(), route.app(), e == null ? null : e.toString(), millis),
@@ -550,10 +567,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void cancelTimeout() {
-    if (timeout != null) {
-      timeout.cancel(false);
-      timeout = null;
-    }
+    deadline = 0;
   }
 
   // ------------------------------------------------------------------ protocol switch
