@@ -173,45 +173,40 @@ public final class ProcessWorker {
 
   /** STARTING: spawning, then probing readiness until it passes or times out. */
   private Behavior<Command> starting() {
-    return common()
+    return withProcess()
         .onMessage(SpawnDone.class, this::onSpawnDone)
         .onMessage(ProbeTick.class, this::onProbeTick)
         .onMessage(ProbeDone.class, this::onProbeDone)
         .onMessage(ReadinessTimeout.class, this::onReadinessTimeout)
-        .onMessage(Exited.class, this::onExited)
-        .onMessage(Stop.class, this::onStop)
-        .onMessage(Restart.class, this::onRestart)
-        .onMessage(Start.class, m -> Behaviors.same())
-        .onMessage(StartAfter.class, m -> Behaviors.same())
         .build();
   }
 
   /** READY: registered, watched by liveness and memory checks. */
   private Behavior<Command> ready() {
-    return common()
+    return withProcess()
         .onMessage(LivenessTick.class, this::onLivenessTick)
         .onMessage(LivenessDone.class, this::onLivenessDone)
         .onMessage(MemoryTick.class, this::onMemoryTick)
-        .onMessage(Exited.class, this::onExited)
-        .onMessage(Stop.class, this::onStop)
-        .onMessage(Restart.class, this::onRestart)
-        .onMessage(Start.class, m -> Behaviors.same())
-        .onMessage(StartAfter.class, m -> Behaviors.same())
         .build();
   }
 
-  /** DRAINING: out of rotation, signalled; waiting for the process to exit. */
+  /** DRAINING: out of rotation, then signalled; waiting for the process to exit. */
   private Behavior<Command> draining() {
-    return common()
-        .onMessage(Exited.class, this::onExited)
+    return withProcess()
         .onMessage(KillTimeout.class, this::onKillTimeout)
         .onMessage(Drained.class, this::onDrained)
         .onMessage(SpawnDone.class, this::onSpawnDone)
+        .build();
+  }
+
+  /** What every state with a (starting, running or ending) process handles alike. */
+  private BehaviorBuilder<Command> withProcess() {
+    return common()
+        .onMessage(Exited.class, this::onExited)
         .onMessage(Stop.class, this::onStop)
         .onMessage(Restart.class, this::onRestart)
         .onMessage(Start.class, m -> Behaviors.same())
-        .onMessage(StartAfter.class, m -> Behaviors.same())
-        .build();
+        .onMessage(StartAfter.class, m -> Behaviors.same());
   }
 
   private BehaviorBuilder<Command> common() {
