@@ -147,6 +147,7 @@ public final class ConfigLoader {
     Path stateDir = directory(root, "state-dir");
     Path logsDir = directory(root, "logs-dir");
     HttpSpec http = HttpReader.read(root.group(HTTP));
+    ManagementSpec management = ManagementReader.read(root.group("management"));
 
     ConfigObject defaults = appDefaults(root, referenceDrover);
     Reader defaultsReader = new Reader(defaults, DEFAULTS_PATH, null, origins, problems);
@@ -158,7 +159,7 @@ public final class ConfigLoader {
     if (!problems.isEmpty()) {
       throw fail(problems, origins);
     }
-    return new DroverSettings(source, stateDir, logsDir, http, apps);
+    return new DroverSettings(source, stateDir, logsDir, http, management, apps);
   }
 
   /** Resolves substitutions; null (with a problem for each unresolved one) when some fail. */

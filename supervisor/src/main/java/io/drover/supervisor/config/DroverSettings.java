@@ -13,13 +13,24 @@ import java.util.Optional;
  * @param stateDir directory for run records (pids and start times of live workers)
  * @param logsDir directory holding one sub-directory of worker log files per app
  * @param http the node's HTTP front
+ * @param management the node's management API
  * @param apps the declared apps, keyed by name, in declaration order
  */
 public record DroverSettings(
-    Optional<Path> source, Path stateDir, Path logsDir, HttpSpec http, Map<String, AppSpec> apps) {
+    Optional<Path> source,
+    Path stateDir,
+    Path logsDir,
+    HttpSpec http,
+    ManagementSpec management,
+    Map<String, AppSpec> apps) {
 
   public DroverSettings {
     apps = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(apps));
+  }
+
+  /** The same node settings with other apps (a config applied at run time). */
+  public DroverSettings withApps(Map<String, AppSpec> newApps) {
+    return new DroverSettings(source, stateDir, logsDir, http, management, newApps);
   }
 
   /** The apps in declaration order. */

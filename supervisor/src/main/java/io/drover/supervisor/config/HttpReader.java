@@ -58,7 +58,7 @@ final class HttpReader {
   }
 
   /** The listen address as written, when it is an IP literal or localhost (no DNS lookup). */
-  private static String iface(Reader http) {
+  static String iface(Reader http) {
     String text = http.string("interface", INTERFACE);
     if (text != null && !Addresses.isListenAddress(text)) {
       http.problem("interface", Reader.describe(http.raw("interface")), INTERFACE);
