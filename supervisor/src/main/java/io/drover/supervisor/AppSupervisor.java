@@ -51,6 +51,25 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   /** How a rolling restart ended. */
   public record RollingResult(String app, boolean completed, String detail) {}
 
+  /** Restarts one worker the rolling way (replacement first); replies a {@link RollingResult}. */
+  public record RestartWorker(int instance, ActorRef<RollingResult> replyTo) implements Command {}
+
+  /**
+   * Runs {@code instances} workers: new ones start (if the app runs), the highest-numbered ones
+   * are drained and stopped. Replies at once with the new count.
+   */
+  public record Scale(int instances, ActorRef<Scaled> replyTo) implements Command {}
+
+  /** The reply to {@link Scale}. */
+  public record Scaled(String app, int instances) {}
+
+  /**
+   * Takes new settings for the app: the worker count follows them and, when anything else
+   * changed, every worker is replaced the rolling way (the new ones run the new settings).
+   */
+  public record UpdateSpec(AppSpec spec, WorkerLogs logs, ActorRef<RollingResult> replyTo)
+      implements Command {}
+
   /** From a worker: its process ended on its own or by a failure (never for requested stops). */
   record WorkerExited(ActorRef<ProcessWorker.Command> worker, int instance, WorkerExit exit)
       implements Command {}
@@ -78,10 +97,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private final TimerScheduler<Command> timers;
-  private final AppSpec spec;
-  private final RestartSpec restart;
-  private final RestartWindow window;
-  private final WorkerLogs logs;
+  private AppSpec spec;
+  private RestartSpec restart;
+  private RestartWindow window;
+  private WorkerLogs logs;
   private final RunRecords records;
   private final Drainer drainer;
   private final List<ActorRef<ProcessWorker.Command>> workers = new ArrayList<>();
@@ -89,10 +108,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private final java.util.ArrayDeque<Integer> rollingQueue = new java.util.ArrayDeque<>();
   private final List<ActorRef<RollingResult>> rollingRequesters = new ArrayList<>();
   private ActorRef<ProcessWorker.Command> surge;
+  private WorkerStatus surgeStatus;
   private int surgeInstance = -1;
   private int replacements;
-  private final WorkerStatus[] latest;
-  private final int[] attempts;
+  private WorkerStatus[] latest;
+  private int[] attempts;
   private final ActorRef<ProcessWorker.Stopped> stoppedAdapter;
   private final List<ActorRef<Done>> stopRequesters = new ArrayList<>();
   private int stopsPending;
@@ -116,6 +136,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     this.window = new RestartWindow(restart.maxRestarts(), restart.within());
     this.latest = new WorkerStatus[spec.instances()];
     this.attempts = new int[spec.instances()];
+
     this.stoppedAdapter =
         context.messageAdapter(ProcessWorker.Stopped.class, s -> new WorkerStopped(s.instance()));
     for (int i = 0; i < spec.instances(); i++) {
@@ -138,6 +159,9 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(RestartRolling.class, this::onRestartRolling)
         .onMessage(ReplacedStopped.class, this::onReplacedStopped)
         .onMessage(Retired.class, this::onRetired)
+        .onMessage(RestartWorker.class, this::onRestartWorker)
+        .onMessage(Scale.class, this::onScale)
+        .onMessage(UpdateSpec.class, this::onUpdateSpec)
         .build();
   }
 
@@ -151,8 +175,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     if (m.worker().equals(surge)) {
       return abortRolling(spec.name() + "-" + m.instance() + " replacement " + m.exit().reason());
     }
-    if (!m.worker().equals(workers.get(m.instance()))) {
-      return this; // a replaced worker
+    if (m.instance() >= workers.size() || !m.worker().equals(workers.get(m.instance()))) {
+      return this; // a replaced or retired worker
     }
     if (state != AppState.RUNNING) {
       return this; // a stopped or failed app restarts nothing
@@ -255,6 +279,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private Behavior<Command> onWorkerChanged(WorkerChanged m) {
     WorkerEvent e = m.event();
     if (m.worker().equals(surge)) {
+      surgeStatus = statusOf(m);
       if (e.state() == WorkerState.READY) {
         // the replacement is ready: drain and stop the old worker, then swap
         int instance = surgeInstance;
@@ -268,12 +293,16 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       }
       return this;
     }
-    if (!m.worker().equals(workers.get(e.instance()))) {
-      return this;
+    if (e.instance() >= workers.size() || !m.worker().equals(workers.get(e.instance()))) {
+      return this; // a retired or replaced worker
     }
-    latest[e.instance()] =
-        new WorkerStatus(e.app(), e.instance(), e.state(), e.pid(), e.port(), e.restarts(), e.at(), m.startedAt(), 0, e.detail());
+    latest[e.instance()] = statusOf(m);
     return this;
+  }
+
+  private static WorkerStatus statusOf(WorkerChanged m) {
+    WorkerEvent e = m.event();
+    return new WorkerStatus(e.app(), e.instance(), e.state(), e.pid(), e.port(), e.restarts(), e.at(), m.startedAt(), 0, e.detail());
   }
 
   private Behavior<Command> onGetStatus(GetStatus m) {
@@ -284,8 +313,78 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         statuses.add(new WorkerStatus(s.app(), s.instance(), s.state(), s.pid(), s.port(), s.restarts(), s.since(), s.startedAt(), rss, s.detail()));
       }
     }
-    m.replyTo().tell(new AppStatus(spec.name(), state, detail, statuses));
+    m.replyTo().tell(new AppStatus(spec.name(), state, detail, statuses, spec));
     return this;
+  }
+
+  // ---------------------------------------------------------------- scaling and updates
+
+  private Behavior<Command> onScale(Scale m) {
+    int n = m.instances();
+    int current = workers.size();
+    if (surge != null && surgeInstance >= n) {
+      abortRolling("scaled down to " + n);
+    }
+    latest = java.util.Arrays.copyOf(latest, n);
+    attempts = java.util.Arrays.copyOf(attempts, n);
+    for (int i = current; i < n; i++) {
+      ActorRef<ProcessWorker.Command> w = spawnWorker(i, 0, spec.name() + "-" + i + "." + (++replacements));
+      workers.add(w);
+      if (state == AppState.RUNNING) {
+        w.tell(ProcessWorker.Start.INSTANCE);
+      }
+    }
+    for (int i = current - 1; i >= n; i--) {
+      retire(workers.remove(i)); // drained at the front, then stopped
+    }
+    rollingQueue.removeIf(i -> i >= n);
+    spec = spec.withInstances(n);
+    if (n != current) {
+      publish(state, "scaled from " + current + " to " + n + " workers");
+    }
+    m.replyTo().tell(new Scaled(spec.name(), n));
+    return this;
+  }
+
+  private Behavior<Command> onUpdateSpec(UpdateSpec m) {
+    boolean changed = !m.spec().withInstances(spec.instances()).equals(spec);
+    onScale(new Scale(m.spec().instances(), getContext().getSystem().ignoreRef()));
+    spec = m.spec();
+    restart = spec.restart();
+    window = new RestartWindow(restart.maxRestarts(), restart.within());
+    logs = m.logs();
+    if (!changed) {
+      m.replyTo().tell(new RollingResult(spec.name(), true, "settings unchanged"));
+      return this;
+    }
+    if (state != AppState.RUNNING) {
+      // nothing runs: the next start uses the new settings
+      for (int i = 0; i < workers.size(); i++) {
+        retire(workers.get(i));
+        workers.set(i, spawnWorker(i, 0, spec.name() + "-" + i + "." + (++replacements)));
+      }
+      m.replyTo().tell(new RollingResult(spec.name(), true, "new settings apply at the next start"));
+      return this;
+    }
+    return onRestartRolling(new RestartRolling(m.replyTo()));
+  }
+
+  private Behavior<Command> onRestartWorker(RestartWorker m) {
+    if (m.instance() < 0 || m.instance() >= workers.size()) {
+      m.replyTo().tell(new RollingResult(spec.name(), false, "no worker " + m.instance()));
+      return this;
+    }
+    if (surge != null || !rollingQueue.isEmpty()) {
+      m.replyTo().tell(new RollingResult(spec.name(), false, "a rolling restart is in progress"));
+      return this;
+    }
+    if (state != AppState.RUNNING) {
+      m.replyTo().tell(new RollingResult(spec.name(), false, "not running (" + state.label() + ")"));
+      return this;
+    }
+    rollingRequesters.add(m.replyTo());
+    rollingQueue.add(m.instance());
+    return nextReplacement();
   }
 
   // ---------------------------------------------------------------- rolling restart
@@ -327,6 +426,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       return this;
     }
     ActorRef<ProcessWorker.Command> old = workers.set(surgeInstance, surge);
+    latest[surgeInstance] = surgeStatus;
     getContext().stop(old);
     attempts[surgeInstance] = 0;
     return nextReplacement();

@@ -41,6 +41,15 @@ public final class Front extends AbstractBehavior<Front.Command> {
       ActorRef<ProcessWorker.Command> worker, int port, Duration timeout, ActorRef<Done> replyTo)
       implements Command {}
 
+  /** Replaces the apps the front routes to (a config applied at run time). */
+  public record UpdateApps(List<AppSpec> apps) implements Command {}
+
+  /** Replies with the requests in flight per worker: app, then instance, then count. */
+  public record GetInFlight(ActorRef<InFlight> replyTo) implements Command {}
+
+  /** The reply to {@link GetInFlight}. */
+  public record InFlight(Map<String, Map<Integer, Integer>> byApp) {}
+
   /** From the data plane: the endpoint refused or reset a connection. */
   record EndpointFailed(Endpoint endpoint) implements Command {}
 
@@ -60,14 +69,19 @@ public final class Front extends AbstractBehavior<Front.Command> {
   private static final Duration DRAIN_POLL = Duration.ofMillis(10);
   private static final Duration RECHECK_AFTER = Duration.ofMillis(500);
 
-  public static Behavior<Command> create(List<AppSpec> apps, SnapshotHolder holder) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new Front(ctx, t, apps, holder)));
+  public static Behavior<Command> create(
+      List<AppSpec> apps, SnapshotHolder holder, io.micrometer.core.instrument.MeterRegistry registry) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new Front(ctx, t, apps, holder, registry)));
   }
 
   private final TimerScheduler<Command> timers;
   private final SnapshotHolder holder;
   private final Map<String, AppSpec> apps = new LinkedHashMap<>();
   private final Map<String, Balancer> balancers = new HashMap<>();
+  private final Map<String, AppMeters> meters = new HashMap<>();
+  private final io.micrometer.core.instrument.MeterRegistry registry;
+  private final Map<String, String> appByKey = new HashMap<>();
+  private final ActorRef<Receptionist.Listing> listingAdapter;
   /** Per app: the workers the receptionist lists now. */
   private final Map<String, Set<ActorRef<ProcessWorker.Command>>> listed = new HashMap<>();
   /** Per app: the endpoints in rotation (or draining), by worker. */
@@ -84,31 +98,67 @@ public final class Front extends AbstractBehavior<Front.Command> {
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       List<AppSpec> appSpecs,
-      SnapshotHolder holder) {
+      SnapshotHolder holder,
+      io.micrometer.core.instrument.MeterRegistry registry) {
     super(context);
     this.timers = timers;
     this.holder = holder;
+    this.registry = registry;
     // one adapter for all listings (an actor has one adapter per message class); the key names the app
-    Map<String, String> appByKey = new HashMap<>();
-    ActorRef<Receptionist.Listing> adapter =
+    this.listingAdapter =
         context.messageAdapter(
             Receptionist.Listing.class,
             l -> {
               String app = appByKey.get(l.getKey().id());
               return new Listed(app, l.getServiceInstances(WorkerKeys.of(app)));
             });
-    for (AppSpec app : appSpecs) {
-      if (!app.route().routed()) {
-        continue;
-      }
-      apps.put(app.name(), app);
-      balancers.put(app.name(), Balancer.of(app.route().balancer()));
+    appSpecs.forEach(this::addApp);
+    publish();
+  }
+
+  private void addApp(AppSpec app) {
+    if (!app.route().routed()) {
+      return;
+    }
+    apps.put(app.name(), app);
+    balancers.put(app.name(), Balancer.of(app.route().balancer()));
+    meters.computeIfAbsent(app.name(), n -> new AppMeters(registry, n));
+    if (!endpoints.containsKey(app.name())) {
       endpoints.put(app.name(), new LinkedHashMap<>());
       listed.put(app.name(), Set.of());
       appByKey.put(WorkerKeys.of(app.name()).id(), app.name());
-      context.getSystem().receptionist().tell(Receptionist.subscribe(WorkerKeys.of(app.name()), adapter));
+      getContext().getSystem().receptionist().tell(Receptionist.subscribe(WorkerKeys.of(app.name()), listingAdapter));
     }
+  }
+
+  private Behavior<Command> onUpdateApps(UpdateApps m) {
+    Set<String> keep = new java.util.HashSet<>();
+    for (AppSpec app : m.apps()) {
+      if (app.route().routed()) {
+        keep.add(app.name());
+        AppSpec old = apps.get(app.name());
+        if (old == null || !old.route().balancer().equals(app.route().balancer())) {
+          addApp(app);
+        } else {
+          apps.put(app.name(), app); // same balancer (and turn counter), new route settings
+        }
+      }
+    }
+    apps.keySet().removeIf(name -> !keep.contains(name)); // unrouted: its endpoints stay for drains
     publish();
+    return this;
+  }
+
+  private Behavior<Command> onGetInFlight(GetInFlight m) {
+    Map<String, Map<Integer, Integer>> byApp = new HashMap<>();
+    endpoints.forEach(
+        (app, eps) -> {
+          Map<Integer, Integer> counts = new HashMap<>();
+          eps.values().forEach(e -> counts.merge(e.instance, e.inFlight.get(), Integer::sum));
+          byApp.put(app, counts);
+        });
+    m.replyTo().tell(new InFlight(byApp));
+    return this;
   }
 
   @Override
@@ -121,6 +171,8 @@ public final class Front extends AbstractBehavior<Front.Command> {
         .onMessage(EndpointFailed.class, this::onEndpointFailed)
         .onMessage(Recheck.class, this::onRecheck)
         .onMessage(RecheckDone.class, this::onRecheckDone)
+        .onMessage(UpdateApps.class, this::onUpdateApps)
+        .onMessage(GetInFlight.class, this::onGetInFlight)
         .build();
   }
 
@@ -278,7 +330,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
               .filter(e -> !e.draining)
               .sorted(java.util.Comparator.comparingInt((Endpoint e) -> e.instance).thenComparingInt(e -> e.port))
               .toArray(Endpoint[]::new);
-      routes.add(new RouteSnapshot.Route(app.name(), app.route(), balancers.get(app.name()), eps));
+      routes.add(new RouteSnapshot.Route(app.name(), app.route(), balancers.get(app.name()), eps, meters.get(app.name())));
     }
     holder.set(new RouteSnapshot(routes));
   }

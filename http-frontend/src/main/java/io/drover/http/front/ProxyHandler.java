@@ -69,6 +69,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private boolean responseStarted;
   private boolean interim;
   private boolean backendKeepAlive;
+  private long startNanos;
+  private int responseStatus;
   /** When the current attempt times out (System.nanoTime), or 0 when no attempt waits. */
   private long deadline;
   /** One timer per connection, re-armed lazily: back-to-back requests schedule nothing. */
@@ -121,6 +123,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void startExchange(HttpRequest req) {
+    startNanos = System.nanoTime();
     busy = true;
     exchangeId++;
     requestComplete = false;
@@ -260,6 +263,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
       return;
     }
+    if (!tried.isEmpty()) {
+      route.meters().retried();
+    }
     tried.add(e);
     endpoint = e;
     e.inFlight.incrementAndGet();
@@ -328,8 +334,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     responseStarted = true;
+    responseStatus = code;
     cancelTimeout();
     if (code == 101 && upgrade) {
+      route.meters().answered(code, startNanos);
       switchToTunnel(res);
       return;
     }
@@ -443,6 +451,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** The worker's answer is complete: keep both connections when they allow it. */
   private void completeExchange(ChannelFuture written) {
+    route.meters().answered(responseStatus, startNanos);
     boolean keepClient = clientKeepAlive;
     ctx.flush();
     dropBackend(backendKeepAlive && requestComplete);
@@ -461,6 +470,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private void respond(FullHttpResponse response, boolean keepAlive) {
     if (endpoint != null) {
       dropBackend(false);
+    }
+    if (route != null) {
+      int code = response.status().code();
+      route.meters().answered(code, startNanos);
+      switch (code) {
+        case 503 -> route.meters().error(AppMeters.ErrorKind.NO_WORKER);
+        case 504 -> route.meters().error(AppMeters.ErrorKind.TIMEOUT);
+        case 502 -> route.meters().error(AppMeters.ErrorKind.WORKER_FAILED);
+        default -> { }
+      }
     }
     cancelTimeout();
     if (!keepAlive) {

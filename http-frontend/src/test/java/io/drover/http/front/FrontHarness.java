@@ -45,6 +45,8 @@ final class FrontHarness implements AutoCloseable {
   final ActorTestKit kit;
   final ActorRef<Front.Command> front;
   final SnapshotHolder holder;
+  final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
+      new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
   final FrontServer server;
   final ActorRef<Supervisor.Command> supervisor;
   final ConcurrentLinkedQueue<WorkerEvent> events = new ConcurrentLinkedQueue<>();
@@ -75,7 +77,7 @@ final class FrontHarness implements AutoCloseable {
         }));
     kit.system().eventStream().tell(new EventStream.Subscribe<>(WorkerEvent.class, recorder));
     this.holder = new SnapshotHolder();
-    this.front = kit.spawn(Front.create(settings.appList(), holder));
+    this.front = kit.spawn(Front.create(settings.appList(), holder, registry));
     this.server = FrontServer.start(settings.http(), holder, front);
     io.drover.supervisor.Drainer drainer =
         (worker, port, timeout) ->

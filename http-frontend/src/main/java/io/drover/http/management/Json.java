@@ -1,0 +1,105 @@
+package io.drover.http.management;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.drover.supervisor.AppEvent;
+import io.drover.supervisor.AppStatus;
+import io.drover.supervisor.DroverEvent;
+import io.drover.supervisor.WorkerEvent;
+import io.drover.supervisor.WorkerStatus;
+import io.drover.supervisor.config.AppSpec;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The API's JSON shapes (docs/api.md), built as ordered maps and written by Jackson. */
+final class Json {
+  static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private Json() {}
+
+  static String write(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Map<String, Object> obj(Object... kv) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put((String) kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+
+  static Map<String, Object> error(String error, Object... more) {
+    Map<String, Object> m = obj("error", error);
+    m.putAll(obj(more));
+    return m;
+  }
+
+  static Map<String, Object> app(AppStatus s, Map<Integer, Integer> inFlight, Instant now) {
+    return obj(
+        "name", s.app(),
+        "state", s.state().label(),
+        "detail", s.detail(),
+        "instances", s.spec().instances(),
+        "route", obj("host", s.spec().route().host(), "prefix", s.spec().route().prefix()),
+        "workers", s.workers().stream().map(w -> worker(w, inFlight.getOrDefault(w.instance(), 0), now)).toList());
+  }
+
+  static Map<String, Object> worker(WorkerStatus w, int inFlight, Instant now) {
+    return obj(
+        "app", w.app(),
+        "instance", w.instance(),
+        "state", w.state().label(),
+        "pid", w.pid(),
+        "port", w.port(),
+        "uptimeMs", w.uptime(now).toMillis(),
+        "restarts", w.restarts(),
+        "inFlight", inFlight,
+        "rssBytes", w.rssBytes(),
+        "since", w.since().toString(),
+        "detail", w.detail());
+  }
+
+  static Map<String, Object> spec(AppSpec a) {
+    return obj(
+        "kind", a.kind().configName(),
+        "command", a.command(),
+        "cwd", a.cwd().toString(),
+        "env", a.env(),
+        "instances", a.instances(),
+        "route", obj("host", a.route().host(), "prefix", a.route().prefix(), "stripPrefix", a.route().stripPrefix(),
+            "balancer", enumName(a.route().balancer()), "retries", a.route().retries(),
+            "requestTimeoutMs", a.route().requestTimeout().toMillis()),
+        "readiness", obj("type", enumName(a.readiness().type()), "path", a.readiness().path(),
+            "timeoutMs", a.readiness().timeout().toMillis()),
+        "liveness", obj("type", enumName(a.liveness().type()), "path", a.liveness().path(),
+            "intervalMs", a.liveness().interval().toMillis(), "failures", a.liveness().failures()),
+        "restart", obj("policy", enumName(a.restart().policy()), "strategy", enumName(a.restart().strategy()),
+            "maxRestarts", a.restart().maxRestarts(), "withinMs", a.restart().within().toMillis(),
+            "minUptimeMs", a.restart().minUptime().toMillis(),
+            "onGiveUp", a.restart().retryAfterGiveUp().map(d -> "retry-after " + d.toMillis() + "ms").orElse("stay")),
+        "stop", obj("signal", a.stop().signal().name(), "timeoutMs", a.stop().timeout().toMillis(),
+            "drainTimeoutMs", a.stop().drainTimeout().toMillis()),
+        "maxMemoryBytes", a.maxMemory().isPresent() ? a.maxMemory().getAsLong() : null);
+  }
+
+  static Map<String, Object> event(DroverEvent e) {
+    if (e instanceof WorkerEvent w) {
+      return obj("type", "worker", "at", w.at().toString(), "app", w.app(), "instance", w.instance(),
+          "state", w.state().label(), "pid", w.pid(), "port", w.port(), "restarts", w.restarts(), "detail", w.detail());
+    }
+    AppEvent a = (AppEvent) e;
+    return obj("type", "app", "at", a.at().toString(), "app", a.app(), "state", a.state().label(), "detail", a.detail());
+  }
+
+  static String enumName(Enum<?> e) {
+    return e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
+}

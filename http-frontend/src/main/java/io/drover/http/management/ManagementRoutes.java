@@ -1,0 +1,363 @@
+package io.drover.http.management;
+
+import static io.drover.http.management.Json.error;
+import static io.drover.http.management.Json.obj;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.drover.http.front.Front;
+import io.drover.supervisor.AppSupervisor;
+import io.drover.supervisor.DroverEvent;
+import io.drover.supervisor.Supervisor;
+import io.drover.supervisor.WorkerEvent;
+import io.drover.supervisor.config.AppSpec;
+import io.drover.supervisor.config.ConfigException;
+import io.drover.supervisor.config.ConfigLoader;
+import io.drover.supervisor.config.ConfigProblem;
+import io.drover.supervisor.config.DroverSettings;
+import io.drover.supervisor.config.ManagementSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.typed.javadsl.ActorSource;
+
+/** The management API's routes (docs/api.md): JSON in and out, errors always as JSON. */
+final class ManagementRoutes extends AllDirectives {
+  private static final int MAX_INSTANCES = 10_000;
+  private static final Duration LOG_POLL = Duration.ofMillis(250);
+  private static final Duration HEARTBEAT = Duration.ofSeconds(10);
+
+  private final NodeView node;
+  private final ManagementSpec spec;
+  private final NodeMetrics metrics;
+  private final Supplier<Boolean> ready;
+  private final byte[] token;
+
+  ManagementRoutes(NodeView node, ManagementSpec spec, NodeMetrics metrics, Supplier<Boolean> ready) {
+    this.node = node;
+    this.spec = spec;
+    this.metrics = metrics;
+    this.ready = ready;
+    this.token = spec.token().map(t -> t.getBytes(StandardCharsets.UTF_8)).orElse(null);
+  }
+
+  Route routes() {
+    return handleExceptions(
+        exceptions(),
+        () ->
+            handleRejections(
+                rejections(),
+                () ->
+                    concat(
+                        path("health", () -> get(() -> json(200, obj("status", "ok")))),
+                        authorized(this::protectedRoutes))));
+  }
+
+  private Route protectedRoutes() {
+    return concat(
+        pathEndOrSingleSlash(() -> get(this::dashboard)),
+        path("ready", () -> get(() -> ready.get()
+            ? json(200, obj("status", "ready"))
+            : json(503, obj("status", "starting")))),
+        pathPrefix("apps", () -> concat(
+            pathEnd(() -> get(this::listApps)),
+            pathPrefix(PathMatchers.segment(), this::appRoutes))),
+        path("events", () -> get(this::events)),
+        path("config", () -> concat(post(this::applyConfig), put(this::applyConfig))),
+        path("metrics", () -> get(this::scrape)),
+        path("cluster", () -> get(this::cluster)));
+  }
+
+  private Route appRoutes(String app) {
+    return concat(
+        pathEnd(() -> get(() -> getApp(app))),
+        path("scale", () -> post(() -> entity(Unmarshaller.entityToString(), body -> scale(app, body)))),
+        path("restart", () -> post(() -> restart(app))),
+        path(PathMatchers.segment("workers").slash(PathMatchers.integerSegment()).slash("restart"),
+            i -> post(() -> restartWorker(app, i))),
+        path("stop", () -> post(() -> stop(app))),
+        path("start", () -> post(() -> start(app))),
+        path("logs", () -> get(() -> parameterMap(params -> logs(app, params)))));
+  }
+
+  // ---------------------------------------------------------------- handlers
+
+  private Route getApp(String app) {
+    return withApp(app, ref -> node.status(ref).thenCombine(node.inFlight(), (status, flights) -> {
+      Map<String, Object> body = Json.app(status, flights.getOrDefault(app, Map.of()), Instant.now());
+      body.put("spec", Json.spec(status.spec()));
+      return response(200, body);
+    }));
+  }
+
+  private Route restart(String app) {
+    return withApp(app, ref -> node.status(ref).thenCompose(status -> {
+      Duration budget = restartBudget(status.spec(), status.spec().instances());
+      CompletionStage<AppSupervisor.RollingResult> done = node.ask(ref, AppSupervisor.RestartRolling::new, budget);
+      return done.thenApply(r -> response(200, obj("app", app, "completed", r.completed(), "detail", r.detail())));
+    }));
+  }
+
+  private Route restartWorker(String app, int instance) {
+    return withApp(app, ref -> node.status(ref).thenCompose(status -> {
+      Duration budget = restartBudget(status.spec(), 1);
+      CompletionStage<AppSupervisor.RollingResult> done =
+          node.ask(ref, r -> new AppSupervisor.RestartWorker(instance, r), budget);
+      return done.thenApply(r -> {
+        if (r.detail().startsWith("no worker")) {
+          return response(404, error("no such worker", "app", app, "instance", instance));
+        }
+        return response(r.completed() ? 200 : 409, obj("app", app, "instance", instance, "completed", r.completed(), "detail", r.detail()));
+      });
+    }));
+  }
+
+  private Route stop(String app) {
+    return withApp(app, ref -> node.status(ref).thenCompose(status -> {
+      CompletionStage<org.apache.pekko.Done> done = node.ask(ref, AppSupervisor.StopApp::new, stopBudget(status.spec()));
+      return done.thenApply(d -> response(200, obj("app", app, "state", "stopped")));
+    }));
+  }
+
+  private Route start(String app) {
+    return withApp(app, ref -> {
+      ref.tell(AppSupervisor.StartApp.INSTANCE);
+      return CompletableFuture.completedFuture(response(200, obj("app", app, "state", "running")));
+    });
+  }
+
+  private Route listApps() {
+    return completeWithFuture(
+        node.statuses().thenCombine(node.inFlight(), (apps, flights) -> {
+          Instant now = Instant.now();
+          return response(200, obj("apps", apps.stream().map(a -> Json.app(a, flights.getOrDefault(a.app(), Map.of()), now)).toList()));
+        }));
+  }
+
+  private Route scale(String app, String body) {
+    JsonNode json;
+    try {
+      json = Json.MAPPER.readTree(body);
+    } catch (IOException e) {
+      return json(400, error("body is not JSON: " + firstLine(e.getMessage()), "expected", "{\"instances\": n}"));
+    }
+    JsonNode n = json == null ? null : json.get("instances");
+    if (n == null || !n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 1 || n.asInt() > MAX_INSTANCES) {
+      return json(400, error("instances must be an integer from 1 to " + MAX_INSTANCES, "field", "instances",
+          "found", n == null ? null : n.toString()));
+    }
+    int instances = n.asInt();
+    return withApp(app, ref -> {
+      CompletionStage<AppSupervisor.Scaled> scaled = node.ask(ref, r -> new AppSupervisor.Scale(instances, r), NodeView.QUERY);
+      return scaled.thenApply(done -> response(200, obj("app", app, "instances", done.instances())));
+    });
+  }
+
+  private Route logs(String app, Map<String, String> params) {
+    Optional<Integer> worker = intParam(params.get("worker"), 0, MAX_INSTANCES);
+    Optional<Integer> tail = intParam(params.get("tail"), 0, 100_000);
+    String stream = params.getOrDefault("stream", "out");
+    if (params.containsKey("worker") && worker.isEmpty()) {
+      return json(400, error("worker must be an instance number", "field", "worker", "found", params.get("worker")));
+    }
+    if (params.containsKey("tail") && tail.isEmpty()) {
+      return json(400, error("tail must be an integer from 0 to 100000", "field", "tail", "found", params.get("tail")));
+    }
+    if (!stream.equals("out") && !stream.equals("err")) {
+      return json(400, error("stream must be out or err", "field", "stream", "found", stream));
+    }
+    boolean follow = "true".equals(params.get("follow"));
+    int lines = tail.orElse(100);
+    int instance = worker.orElse(0);
+    return onSuccess(node.app(app).thenCombine(node.settings(), (ref, settings) -> ref.map(r -> settings)), found -> {
+      if (found.isEmpty()) {
+        return json(404, error("no such app", "app", app));
+      }
+      Path file = found.get().logsDir().resolve(app).resolve(app + "-" + instance + "." + stream);
+      LogTailer tailer = new LogTailer(file);
+      List<String> last;
+      try {
+        last = tailer.last(lines);
+      } catch (IOException e) {
+        return json(500, error("cannot read the log: " + e.getMessage(), "app", app));
+      }
+      if (!follow) {
+        return complete(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8,
+            last.isEmpty() ? "" : String.join("\n", last) + "\n"));
+      }
+      Source<ServerSentEvent, NotUsed> more =
+          Source.tick(LOG_POLL, LOG_POLL, "tick")
+              .mapConcat(t -> tailer.poll())
+              .map(ServerSentEvent::create)
+              .mapMaterializedValue(c -> NotUsed.getInstance());
+      Source<ServerSentEvent, NotUsed> all =
+          Source.from(last).map(ServerSentEvent::create).concat(more).keepAlive(HEARTBEAT, ServerSentEvent::heartbeat);
+      return completeOK(all, EventStreamMarshalling.toEventStream());
+    });
+  }
+
+  private Route events() {
+    Source<ServerSentEvent, NotUsed> source =
+        ActorSource.<DroverEvent>actorRef(e -> false, e -> Optional.empty(), 1024, OverflowStrategy.dropHead())
+            .mapMaterializedValue(ref -> {
+              node.system.eventStream().tell(new EventStream.Subscribe<>(DroverEvent.class, ref));
+              return NotUsed.getInstance();
+            })
+            .map(e -> ServerSentEvent.create(Json.write(Json.event(e)), e instanceof WorkerEvent ? "worker" : "app"))
+            .keepAlive(HEARTBEAT, ServerSentEvent::heartbeat);
+    return completeOK(source, EventStreamMarshalling.toEventStream());
+  }
+
+  private Route applyConfig() {
+    return parameterOptional("dry-run", dry -> entity(Unmarshaller.entityToString(), text -> {
+      boolean dryRun = dry.map(d -> d.isEmpty() || d.equals("true")).orElse(false);
+      return onSuccess(node.settings(), current -> {
+        DroverSettings next;
+        try {
+          Path base = current.source().map(p -> p.toAbsolutePath().getParent()).orElse(Path.of("").toAbsolutePath());
+          next = ConfigLoader.parse(text, "config", base);
+        } catch (ConfigException e) {
+          return json(400, obj("error", "invalid config", "problems", e.problems().stream().map(ConfigProblem::message).toList()));
+        }
+        DroverSettings applied = next;
+        CompletionStage<Supervisor.Applied> result =
+            node.ask(node.supervisor, r -> new Supervisor.Apply(applied, dryRun, r), NodeView.QUERY);
+        return completeWithFuture(
+            result.thenApply(diff -> {
+                  if (!dryRun) {
+                    node.front.tell(new Front.UpdateApps(applied.appList()));
+                  }
+                  return response(200, obj("dryRun", dryRun, "added", diff.added(), "removed", diff.removed(),
+                      "changed", diff.changed(), "scaled", diff.scaled(), "unchanged", diff.unchanged()));
+                }));
+      });
+    }));
+  }
+
+  private Route scrape() {
+    return completeWithFuture(node.statuses().thenCombine(node.inFlight(), (apps, flights) ->
+        HttpResponse.create().withEntity(
+            ContentTypes.create(org.apache.pekko.http.javadsl.model.MediaTypes.TEXT_PLAIN, org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8),
+            metrics.scrape(apps, flights))));
+  }
+
+  private Route cluster() {
+    String self = node.system.address().toString();
+    return json(200, obj(
+        "clustered", false,
+        "members", List.of(obj("address", self, "status", "up", "roles", List.of())),
+        "detail", "this node runs alone: no cluster is configured"));
+  }
+
+  private Route dashboard() {
+    try (InputStream in = ManagementRoutes.class.getResourceAsStream("dashboard.html")) {
+      if (in == null) {
+        return json(404, error("the dashboard is not part of this build"));
+      }
+      return complete(HttpResponse.create().withEntity(ContentTypes.TEXT_HTML_UTF8, in.readAllBytes()));
+    } catch (IOException e) {
+      return json(500, error("cannot read the dashboard: " + e.getMessage()));
+    }
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  /** Runs {@code action} on the app's supervisor, or answers 404 for an unknown app. */
+  private Route withApp(String app, Function<ActorRef<AppSupervisor.Command>, CompletionStage<HttpResponse>> action) {
+    return completeWithFuture(node.app(app).thenCompose(ref -> ref.isPresent()
+        ? action.apply(ref.get())
+        : CompletableFuture.completedFuture(response(404, error("no such app", "app", app)))));
+  }
+
+  private Route authorized(Supplier<Route> inner) {
+    if (token == null) {
+      return inner.get();
+    }
+    return optionalHeaderValueByName("Authorization", header -> {
+      byte[] given = header.filter(h -> h.startsWith("Bearer ")).map(h -> h.substring(7).trim().getBytes(StandardCharsets.UTF_8)).orElse(new byte[0]);
+      return MessageDigest.isEqual(given, token) ? inner.get() : json(401, error("missing or wrong bearer token"));
+    });
+  }
+
+  private Route json(int status, Object body) {
+    return complete(response(status, body));
+  }
+
+  static HttpResponse response(int status, Object body) {
+    return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, Json.write(body) + "\n");
+  }
+
+  private static Duration stopBudget(AppSpec s) {
+    return s.stop().drainTimeout().plus(s.stop().timeout()).plusSeconds(10);
+  }
+
+  private static Duration restartBudget(AppSpec s, int workers) {
+    return s.readiness().timeout().plus(stopBudget(s)).multipliedBy(Math.max(1, workers)).plusSeconds(10);
+  }
+
+  private static Optional<Integer> intParam(String value, int min, int max) {
+    try {
+      int n = Integer.parseInt(value == null ? "" : value.trim());
+      return n >= min && n <= max ? Optional.of(n) : Optional.empty();
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static String firstLine(String s) {
+    return s == null ? "" : s.lines().findFirst().orElse("");
+  }
+
+  private ExceptionHandler exceptions() {
+    return ExceptionHandler.newBuilder()
+        .matchAny(e -> {
+          Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+          if (cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout")) {
+            return json(503, error("the node did not answer in time: " + firstLine(cause.getMessage())));
+          }
+          return json(500, error("internal error: " + cause.getClass().getSimpleName() + ": " + firstLine(cause.getMessage())));
+        })
+        .build();
+  }
+
+  /** Pekko's rejections (404, 405, 400, 415, ...) with their text turned into a JSON body. */
+  private static RejectionHandler rejections() {
+    return RejectionHandler.defaultHandler()
+        .mapRejectionResponse(r -> {
+          if (r.entity() instanceof HttpEntity.Strict strict && !strict.getContentType().equals(ContentTypes.APPLICATION_JSON)) {
+            String text = strict.getData().utf8String();
+            return r.withEntity(ContentTypes.APPLICATION_JSON, Json.write(error(text.isBlank() ? r.status().reason() : text)) + "\n");
+          }
+          return r;
+        });
+  }
+}

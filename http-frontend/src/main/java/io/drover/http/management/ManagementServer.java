@@ -1,0 +1,55 @@
+package io.drover.http.management;
+
+import io.drover.http.front.Front;
+import io.drover.supervisor.Supervisor;
+import io.drover.supervisor.config.ManagementSpec;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+
+/** The management API (docs/api.md) on its own port, served by Pekko HTTP. */
+public final class ManagementServer {
+  private final ServerBinding binding;
+
+  private ManagementServer(ServerBinding binding) {
+    this.binding = binding;
+  }
+
+  /** Binds the API; fails when the address cannot be bound. */
+  public static ManagementServer start(
+      ActorSystem<?> system,
+      ManagementSpec spec,
+      ActorRef<Supervisor.Command> supervisor,
+      ActorRef<Front.Command> front,
+      NodeMetrics metrics,
+      Supplier<Boolean> ready)
+      throws Exception {
+    NodeView view = new NodeView(system, supervisor, front);
+    ManagementRoutes routes = new ManagementRoutes(view, spec, metrics, ready);
+    ServerBinding binding =
+        Http.get(system)
+            .newServerAt(spec.iface(), spec.port())
+            .bind(routes.routes())
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+    return new ManagementServer(binding);
+  }
+
+  public InetSocketAddress address() {
+    return binding.localAddress();
+  }
+
+  public int port() {
+    return binding.localAddress().getPort();
+  }
+
+  /** Stops accepting connections; open ones finish within {@code grace}. */
+  public void stop(Duration grace) {
+    binding.terminate(grace).toCompletableFuture().join();
+  }
+}

@@ -1,0 +1,259 @@
+package io.drover.http.management;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.drover.http.front.FrontHarnessAccess;
+import io.drover.supervisor.config.ManagementSpec;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The management API's contract (docs/api.md) against a real node in this JVM. */
+class ManagementApiTest {
+  static final ActorTestKit kit = ActorTestKit.create();
+  static final ObjectMapper json = new ObjectMapper();
+  static final String TOKEN = "s3cret-token-0123456789";
+
+  FrontHarnessAccess node;
+  ManagementServer api;
+  final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @AfterAll
+  static void shutdown() {
+    kit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    node = FrontHarnessAccess.start(kit, "web { command = [\"node\", \"$WEB\"], instances = 2, route.prefix = \"/\" }");
+    api = ManagementServer.start(kit.system(), new ManagementSpec(true, "127.0.0.1", 0, Optional.of(TOKEN)),
+        node.supervisor(), node.front(), new NodeMetrics(node.registry()), () -> true);
+    node.awaitReady("web", 2);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    api.stop(Duration.ofSeconds(1));
+    node.close();
+  }
+
+  HttpResponse<String> call(String method, String path, String body, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + path)).timeout(Duration.ofSeconds(60));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> get(String path) throws Exception {
+    return call("GET", path, null, TOKEN);
+  }
+
+  HttpResponse<String> post(String path, String body) throws Exception {
+    return call("POST", path, body, TOKEN);
+  }
+
+  static JsonNode parse(HttpResponse<String> r) throws Exception {
+    return json.readTree(r.body());
+  }
+
+  static void assertJsonError(HttpResponse<String> r, int status, String error) throws Exception {
+    assertEquals(status, r.statusCode(), r.body());
+    assertEquals("application/json", r.headers().firstValue("content-type").orElse(""));
+    assertTrue(parse(r).get("error").asText().contains(error), r.body());
+  }
+
+  List<Long> pids() throws Exception {
+    List<Long> pids = new ArrayList<>();
+    parse(get("/apps/web")).get("workers").forEach(w -> pids.add(w.get("pid").asLong()));
+    return pids;
+  }
+
+  @Test
+  void tokenIsRequiredExceptForHealth() throws Exception {
+    assertEquals(200, call("GET", "/health", null, null).statusCode());
+    assertJsonError(call("GET", "/apps", null, null), 401, "missing or wrong bearer token");
+    assertJsonError(call("GET", "/apps", null, "wrong-token-0123456789"), 401, "missing or wrong bearer token");
+    assertEquals(200, get("/apps").statusCode());
+    assertEquals(200, get("/ready").statusCode());
+  }
+
+  @Test
+  void appsListsWorkersWithTheirState() throws Exception {
+    JsonNode apps = parse(get("/apps")).get("apps");
+    assertEquals(1, apps.size());
+    JsonNode web = apps.get(0);
+    assertEquals("web", web.get("name").asText());
+    assertEquals("running", web.get("state").asText());
+    assertEquals(2, web.get("workers").size());
+    for (JsonNode w : web.get("workers")) {
+      assertEquals("ready", w.get("state").asText());
+      assertTrue(w.get("pid").asLong() > 0 && w.get("port").asInt() > 0 && w.get("rssBytes").asLong() > 0, w.toString());
+      assertEquals(0, w.get("inFlight").asInt());
+    }
+    JsonNode one = parse(get("/apps/web"));
+    assertEquals("node", one.get("spec").get("command").get(0).asText());
+  }
+
+  @Test
+  void badCallsGetJsonErrors() throws Exception {
+    assertJsonError(get("/apps/nope"), 404, "no such app");
+    assertJsonError(post("/apps/nope/restart", ""), 404, "no such app");
+    assertJsonError(post("/apps/web/scale", "{not json"), 400, "body is not JSON");
+    assertJsonError(post("/apps/web/scale", "{\"instances\": \"three\"}"), 400, "instances must be an integer");
+    assertJsonError(post("/apps/web/scale", "{\"instances\": 0}"), 400, "instances must be an integer");
+    assertJsonError(post("/apps/web/scale", "{\"instances\": 1e12}"), 400, "instances must be an integer");
+    assertJsonError(post("/apps/web/workers/7/restart", ""), 404, "no such worker");
+    assertJsonError(get("/apps/web/logs?tail=-1"), 400, "tail must be");
+    assertJsonError(get("/nothing"), 404, "");
+    assertJsonError(call("DELETE", "/apps", null, TOKEN), 405, "");
+  }
+
+  @Test
+  void scaleUpAndDown() throws Exception {
+    assertEquals(3, parse(post("/apps/web/scale", "{\"instances\": 3}")).get("instances").asInt());
+    node.awaitReady("web", 3);
+    assertEquals(1, parse(post("/apps/web/scale", "{\"instances\": 1}")).get("instances").asInt());
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (parse(get("/apps/web")).get("workers").size() != 1 && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertEquals(1, parse(get("/apps/web")).get("workers").size());
+  }
+
+  @Test
+  void restartReplacesEveryWorkerAndOneWorkerAlone() throws Exception {
+    List<Long> before = pids();
+    JsonNode r = parse(post("/apps/web/restart", ""));
+    assertTrue(r.get("completed").asBoolean(), r.toString());
+    List<Long> after = pids();
+    assertNotEquals(before.get(0), after.get(0));
+    assertNotEquals(before.get(1), after.get(1));
+    JsonNode one = parse(post("/apps/web/workers/1/restart", ""));
+    assertTrue(one.get("completed").asBoolean(), one.toString());
+    List<Long> last = pids();
+    assertEquals(after.get(0), last.get(0));
+    assertNotEquals(after.get(1), last.get(1));
+  }
+
+  @Test
+  void stopAndStart() throws Exception {
+    assertEquals("stopped", parse(post("/apps/web/stop", "")).get("state").asText());
+    JsonNode web = parse(get("/apps/web"));
+    assertEquals("stopped", web.get("state").asText());
+    web.get("workers").forEach(w -> assertEquals("stopped", w.get("state").asText()));
+    assertEquals("running", parse(post("/apps/web/start", "")).get("state").asText());
+    node.awaitReady("web", 2);
+  }
+
+  @Test
+  void logsTailAndFollow() throws Exception {
+    HttpResponse<String> r = get("/apps/web/logs?worker=0&tail=5");
+    assertEquals(200, r.statusCode());
+    assertEquals("text/plain; charset=UTF-8", r.headers().firstValue("content-type").orElse(""));
+    HttpRequest follow = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/apps/web/logs?worker=0&stream=err&follow=true&tail=0"))
+        .header("Authorization", "Bearer " + TOKEN).build();
+    HttpResponse<java.io.InputStream> stream = client.send(follow, HttpResponse.BodyHandlers.ofInputStream());
+    assertEquals("text/event-stream", stream.headers().firstValue("content-type").orElse(""));
+    stream.body().close();
+  }
+
+  @Test
+  void eventsStreamLifecycleChangesInOrder() throws Exception {
+    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/events"))
+        .header("Authorization", "Bearer " + TOKEN).build();
+    HttpResponse<java.io.InputStream> stream = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
+    assertEquals(200, stream.statusCode());
+    long victim = pids().get(0);
+    new ProcessBuilder("kill", "-9", Long.toString(victim)).start().waitFor();
+    List<String> states = new ArrayList<>();
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      for (String line = in.readLine(); line != null && System.nanoTime() < deadline; line = in.readLine()) {
+        if (line.startsWith("data:")) {
+          JsonNode e = json.readTree(line.substring(5));
+          if (e.get("type").asText().equals("worker") && e.get("instance").asInt() == 0) {
+            states.add(e.get("state").asText());
+            if (states.get(states.size() - 1).equals("ready")) {
+              break;
+            }
+          }
+        }
+      }
+    }
+    assertEquals(List.of("failed", "backoff", "starting", "starting", "ready"), states);
+  }
+
+  @Test
+  void applyAddsChangesAndRemovesApps() throws Exception {
+    String bad = "drover.apps.web { command = [], instances = 0 }";
+    HttpResponse<String> invalid = post("/config", bad);
+    assertJsonError(invalid, 400, "invalid config");
+    assertEquals(2, parse(invalid).get("problems").size());
+
+    String base = "drover.app-defaults { env.DROVER_TEST = \"" + node.marker() + "\", readiness { type = http, path = \"/health\" } }\n";
+    String web = "drover.apps.web { command = [\"node\", \"" + FrontHarnessAccess.WEB + "\"], instances = 2, route.prefix = \"/\", cwd = \"" + node.dir() + "\" }\n";
+    String api2 = "drover.apps.api { command = [\"node\", \"" + FrontHarnessAccess.WEB + "\"], route.prefix = \"/api\" }\n";
+    JsonNode dry = parse(post("/config?dry-run=true", base + web + api2));
+    assertEquals("[\"api\"]", dry.get("added").toString());
+    assertEquals("[\"web\"]", dry.get("unchanged").toString());
+    assertEquals(1, parse(get("/apps")).get("apps").size(), "a dry run changes nothing");
+
+    JsonNode added = parse(post("/config", base + web + api2));
+    assertEquals("[\"api\"]", added.get("added").toString());
+    node.awaitReady("api", 1);
+    assertTrue(node.get("/api/x").body().startsWith("hello from api-0"));
+
+    String webChanged = web.replace("instances = 2", "instances = 2, env.COLOR = blue");
+    JsonNode changed = parse(post("/config", base + webChanged));
+    assertEquals("[\"web\"]", changed.get("changed").toString());
+    assertEquals("[\"api\"]", changed.get("removed").toString());
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (parse(get("/apps")).get("apps").size() != 1 && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertTrue(node.get("/api/x").body().startsWith("hello from web-"), "the api route is gone");
+  }
+
+  static final Pattern SAMPLE = Pattern.compile("^[a-zA-Z_:][a-zA-Z0-9_:]*(\\{.*\\})? (-?[0-9.]+([eE][-+]?[0-9]+)?|NaN|[+-]Inf)$");
+
+  @Test
+  void metricsAreValidPrometheusText() throws Exception {
+    for (int i = 0; i < 10; i++) {
+      assertEquals(200, node.get("/").statusCode());
+    }
+    HttpResponse<String> r = get("/metrics");
+    assertEquals(200, r.statusCode());
+    for (String line : r.body().split("\n")) {
+      if (!line.isEmpty() && !line.startsWith("#")) {
+        assertTrue(SAMPLE.matcher(line).matches(), "not a Prometheus sample: " + line);
+      }
+    }
+    String body = r.body();
+    assertTrue(body.contains("drover_http_requests_total{app=\"web\",status=\"2xx\"} 10.0"), body);
+    assertTrue(body.contains("drover_http_request_duration_seconds_bucket{app=\"web\""), body);
+    assertTrue(body.contains("drover_worker_state{app=\"web\",instance=\"0\",state=\"ready\"} 1.0"), body);
+    assertTrue(body.contains("drover_worker_restarts{app=\"web\",instance=\"1\"} 0.0"), body);
+    assertTrue(body.contains("drover_app_state{app=\"web\",state=\"running\"} 1.0"), body);
+    assertTrue(body.contains("jvm_memory_used_bytes"), body);
+  }
+}
