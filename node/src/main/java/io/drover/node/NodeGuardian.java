@@ -6,7 +6,12 @@ import io.drover.http.front.SnapshotHolder;
 import io.drover.supervisor.Drainer;
 import io.drover.supervisor.Supervisor;
 import io.drover.supervisor.config.DroverSettings;
-import io.drover.supervisor.config.HttpSpec;
+import io.drover.http.management.ManagementServer;
+import io.drover.http.management.NodeMetrics;
+import io.drover.supervisor.config.ManagementSpec;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
 import java.io.PrintWriter;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,15 +48,17 @@ final class NodeGuardian {
         ctx -> {
           ctx.spawn(ConsoleReporter.create(out, settings), "console");
           SnapshotHolder routes = new SnapshotHolder();
-          ActorRef<Front.Command> front = ctx.spawn(Front.create(settings.appList(), routes), "front");
+          NodeMetrics metrics = new NodeMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+          ActorRef<Front.Command> front =
+              ctx.spawn(Front.create(settings.appList(), routes, metrics.registry()), "front");
           if (settings.http().enabled()) {
             try {
               FrontServer server = FrontServer.start(settings.http(), routes, front);
               closeOnShutdown(ctx.getSystem(), server);
-              out.println("drover: front listening on http://" + hostPort(settings.http(), server.port()) + "/ (" + server.transport() + ")");
+              out.println("drover: front listening on http://" + hostPort(settings.http().iface(), server.port()) + "/ (" + server.transport() + ")");
               out.flush();
             } catch (Exception e) {
-              out.println("drover: cannot listen on " + hostPort(settings.http(), settings.http().port()) + ": " + e.getMessage());
+              out.println("drover: cannot listen on " + hostPort(settings.http().iface(), settings.http().port()) + ": " + e.getMessage());
               out.flush();
               exitStatus.set(1);
               return Behaviors.stopped();
@@ -60,6 +67,27 @@ final class NodeGuardian {
           ActorRef<Supervisor.Command> supervisor =
               ctx.spawn(Supervisor.create(settings, drainer(ctx, front)), "supervisor");
           ctx.watch(supervisor);
+          ManagementSpec management = settings.management();
+          if (management.enabled()) {
+            try {
+              ManagementServer api =
+                  ManagementServer.start(ctx.getSystem(), management, supervisor, front, metrics, () -> true);
+              CoordinatedShutdown.get(ctx.getSystem())
+                  .addTask(CoordinatedShutdown.PhaseServiceUnbind(), "management-unbind", () -> {
+                    api.stop(Duration.ofSeconds(1));
+                    return CompletableFuture.completedFuture(Done.getInstance());
+                  });
+              out.println("drover: management API on http://" + hostPort(management.iface(), api.port()) + "/"
+                  + (management.token().isPresent() ? " (bearer token required)" : ""));
+              out.flush();
+            } catch (Exception e) {
+              out.println("drover: cannot serve the management API on " + hostPort(management.iface(), management.port())
+                  + ": " + rootMessage(e));
+              out.flush();
+              exitStatus.set(1);
+              return Behaviors.stopped();
+            }
+          }
           return Behaviors.receive(Command.class)
               .onMessage(
                   StopWorkers.class,
@@ -112,8 +140,8 @@ final class NodeGuardian {
     });
   }
 
-  private static String hostPort(HttpSpec http, int port) {
-    String host = http.iface().contains(":") ? "[" + http.iface() + "]" : http.iface();
+  private static String hostPort(String iface, int port) {
+    String host = iface.contains(":") ? "[" + iface + "]" : iface;
     return host + ":" + port;
   }
 
