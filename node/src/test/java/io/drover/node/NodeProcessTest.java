@@ -64,6 +64,7 @@ class NodeProcessTest {
         "drover {\n"
             + "  home = \"" + dir.resolve("home") + "\"\n"
             + "  http.port = 0\n"
+            + "  management.port = 0\n"
             + "  apps.web {\n"
             + "    command = [\"node\", \"" + WORKER + "\", \"--listen\"" + extraArgs + "]\n"
             + "    instances = 2\n"
@@ -203,7 +204,7 @@ class NodeProcessTest {
     Path conf = dir.resolve("stream.conf");
     Files.writeString(
         conf,
-        "drover {\n  home = \"" + dir.resolve("home") + "\"\n  http.port = 0\n"
+        "drover {\n  home = \"" + dir.resolve("home") + "\"\n  http.port = 0\n  management.port = 0\n"
             + "  apps.files {\n    command = [\"node\", \"" + web + "\"]\n    route.prefix = \"/\"\n"
             + "    readiness { type = http, path = \"/health\" }\n  }\n}\n");
     // 48 MB of heap and 32 MB of direct memory: a front that buffered 100 MB could not do this
