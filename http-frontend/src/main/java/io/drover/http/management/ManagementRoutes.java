@@ -79,12 +79,13 @@ final class ManagementRoutes extends AllDirectives {
                 () ->
                     concat(
                         path("health", () -> get(() -> json(200, obj("status", "ok")))),
+                        // the page holds no data (it asks for a token when the API wants one)
+                        pathEndOrSingleSlash(() -> get(this::dashboard)),
                         authorized(this::protectedRoutes))));
   }
 
   private Route protectedRoutes() {
     return concat(
-        pathEndOrSingleSlash(() -> get(this::dashboard)),
         path("ready", () -> get(() -> ready.get()
             ? json(200, obj("status", "ready"))
             : json(503, obj("status", "starting")))),

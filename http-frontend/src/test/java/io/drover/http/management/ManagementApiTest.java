@@ -91,6 +91,7 @@ class ManagementApiTest {
   @Test
   void tokenIsRequiredExceptForHealth() throws Exception {
     assertEquals(200, call("GET", "/health", null, null).statusCode());
+    assertEquals(200, call("GET", "/", null, null).statusCode(), "the page asks for the token itself");
     assertJsonError(call("GET", "/apps", null, null), 401, "missing or wrong bearer token");
     assertJsonError(call("GET", "/apps", null, "wrong-token-0123456789"), 401, "missing or wrong bearer token");
     assertEquals(200, get("/apps").statusCode());

@@ -1,0 +1,203 @@
+package io.drover.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.drover.supervisor.config.Signal;
+import io.drover.supervisor.process.ProcFs;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dashboard (GET / of the management API) in a real browser, against a real node: it shows
+ * both workers ready, follows a {@code kill -9} of one (away from ready and back with a new pid)
+ * and a rolling restart clicked on the page. The browser part is {@code src/test/browser/
+ * dashboard.test.mjs} (Playwright driving the system Chromium); its screenshot is left in the
+ * build directory as {@code dashboard/dashboard.png}.
+ */
+class DashboardBrowserTest {
+  static final Path BROWSER_TEST = Path.of("src/test/browser").toAbsolutePath().normalize();
+  static final Path SERVER_JS = Path.of("../deploy/examples/quickstart/server.js").toAbsolutePath().normalize();
+  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  static final Pattern MANAGEMENT = Pattern.compile("drover: management API on (http://127\\.0\\.0\\.1:\\d+/)");
+  static final Pattern FRONT = Pattern.compile("drover: front listening on (http://127\\.0\\.0\\.1:\\d+/)");
+
+  Path dir;
+  String marker;
+  final List<Process> started = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() throws IOException {
+    dir = Files.createTempDirectory("drover-dashboard-test");
+    marker = UUID.randomUUID().toString();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (Process p : started) {
+      if (p.isAlive()) {
+        NodeProcessTest.signal(p, "TERM");
+        p.waitFor(30, TimeUnit.SECONDS);
+      }
+      p.destroyForcibly();
+    }
+    List<Long> left = ProcFs.withEnvironment("DROVER_TEST", marker);
+    ProcFs.signal(Signal.KILL, 0, left);
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+    assertEquals(List.of(), left, "processes (node, workers, browser) left running by the test");
+    assertFalse(Files.exists(dir), "temp dir left: " + dir);
+  }
+
+  @Test
+  void dashboardFollowsAKilledWorkerAndARollingRestart() throws Exception {
+    requireBrowser();
+    Path conf = dir.resolve("node.conf");
+    Files.writeString(
+        conf,
+        "drover {\n"
+            + "  home = \"" + dir.resolve("home") + "\"\n"
+            + "  http.port = 0\n"
+            + "  management.port = 0\n"
+            + "  apps.web {\n"
+            + "    command = [\"node\", \"" + SERVER_JS + "\"]\n"
+            + "    instances = 2\n"
+            + "    route.prefix = \"/\"\n"
+            + "    readiness { type = http, path = \"/health\" }\n"
+            + "    stop.timeout = 2s\n"
+            + "  }\n"
+            + "}\n");
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Output node = start(new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"), "io.drover.node.Main", "run", conf.toString()));
+    String dashboard = node.group(MANAGEMENT, Duration.ofSeconds(30));
+    String front = node.group(FRONT, Duration.ofSeconds(30));
+    String ready0 = node.awaitLine("web-0          ready", Duration.ofSeconds(30));
+    node.awaitLine("web-1          ready", Duration.ofSeconds(30));
+    long pid = Long.parseLong(ready0.trim().split("\\s+")[3]);
+
+    Path tmp = Files.createDirectories(dir.resolve("tmp")); // the browser's temp files, to check they go
+    Path shot = buildDir().resolve("dashboard").resolve("dashboard.png");
+    Files.deleteIfExists(shot);
+    ProcessBuilder pb = new ProcessBuilder("node", "dashboard.test.mjs").directory(BROWSER_TEST.toFile());
+    pb.environment().put("DASHBOARD_URL", dashboard);
+    pb.environment().put("WORKER_PID", Long.toString(pid));
+    pb.environment().put("APP", "web");
+    pb.environment().put("INSTANCES", "2");
+    pb.environment().put("FRONT_URL", front);
+    pb.environment().put("SCREENSHOT", shot.toString());
+    pb.environment().put("TMPDIR", tmp.toString());
+    Output browser = start(pb);
+    boolean ended = browser.process().waitFor(300, TimeUnit.SECONDS);
+    if (!ended) {
+      browser.process().destroyForcibly();
+    }
+    assertTrue(ended, "dashboard.test.mjs did not end within 300 s:\n" + browser.all() + "\nnode:\n" + node.all());
+    assertEquals(0, browser.process().exitValue(), "dashboard.test.mjs failed:\n" + browser.all() + "\nnode:\n" + node.all());
+    assertTrue(Files.size(shot) > 0, "no screenshot at " + shot);
+    System.out.println(browser.all());
+    try (Stream<Path> s = Files.list(tmp)) {
+      assertEquals(List.of(), s.toList(), "the browser left temp files");
+    }
+
+    NodeProcessTest.signal(node.process(), "TERM");
+    assertTrue(node.process().waitFor(30, TimeUnit.SECONDS), "node did not exit after SIGTERM:\n" + node.all());
+    assertEquals(0, node.process().exitValue(), node.all().toString());
+    assertEquals(List.of(), ProcFs.withEnvironment("DROVER_TEST", marker), "processes left after the node stopped");
+  }
+
+  /** Fails (not skips: CI installs both) when the browser or Playwright is missing. */
+  static void requireBrowser() {
+    if (!Files.isExecutable(CHROMIUM)) {
+      fail("no Chromium at " + CHROMIUM + ": install it with `apt-get update && apt-get install -y chromium` (.ci/run does)");
+    }
+    if (!Files.isDirectory(BROWSER_TEST.resolve("node_modules/playwright-core"))) {
+      fail("no playwright-core in " + BROWSER_TEST + "/node_modules: run `cd node/src/test/browser && npm install --no-audit --no-fund` (.ci/run does)");
+    }
+  }
+
+  /** The build directory (target, or the -Ddrover.target one): the parent of test-classes. */
+  static Path buildDir() throws Exception {
+    return Path.of(DashboardBrowserTest.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
+  }
+
+  /** A process, marked for the leftover check, with its output (stdout and stderr) kept. */
+  record Output(Process process, List<String> lines, StringBuilder all) {
+    String awaitLine(String contains, Duration within) throws InterruptedException {
+      long deadline = System.nanoTime() + within.toNanos();
+      while (System.nanoTime() < deadline) {
+        synchronized (lines) {
+          for (String line : lines) {
+            if (line.contains(contains)) {
+              return line;
+            }
+          }
+        }
+        Thread.sleep(50);
+      }
+      throw new AssertionError("no line containing '" + contains + "' within " + within + ":\n" + all);
+    }
+
+    String group(Pattern pattern, Duration within) throws InterruptedException {
+      long deadline = System.nanoTime() + within.toNanos();
+      while (System.nanoTime() < deadline) {
+        synchronized (lines) {
+          for (String line : lines) {
+            Matcher m = pattern.matcher(line);
+            if (m.find()) {
+              return m.group(1);
+            }
+          }
+        }
+        Thread.sleep(50);
+      }
+      throw new AssertionError("no line matching " + pattern + " within " + within + ":\n" + all);
+    }
+  }
+
+  Output start(ProcessBuilder pb) throws IOException {
+    pb.redirectErrorStream(true);
+    pb.environment().put("DROVER_TEST", marker);
+    Process p = pb.start();
+    started.add(p);
+    List<String> lines = new ArrayList<>();
+    StringBuilder all = new StringBuilder();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = r.readLine(); line != null; line = r.readLine()) {
+          synchronized (all) {
+            all.append(line).append('\n');
+          }
+          synchronized (lines) {
+            lines.add(line);
+          }
+        }
+      } catch (IOException e) {
+        // process gone
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    return new Output(p, lines, all);
+  }
+}
