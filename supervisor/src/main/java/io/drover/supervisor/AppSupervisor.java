@@ -12,6 +12,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -101,6 +102,9 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private RestartSpec restart;
   private RestartWindow window;
   private WorkerLogs logs;
+  private ActorRuntime runtime;
+  private io.drover.supervisor.config.ActorSpec runtimeSpec;
+  private final List<ActorRuntime> runtimes = new ArrayList<>();
   private final RunRecords records;
   private final Drainer drainer;
   private final List<ActorRef<ProcessWorker.Command>> workers = new ArrayList<>();
@@ -162,13 +166,32 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(RestartWorker.class, this::onRestartWorker)
         .onMessage(Scale.class, this::onScale)
         .onMessage(UpdateSpec.class, this::onUpdateSpec)
+        .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
 
   private ActorRef<ProcessWorker.Command> spawnWorker(int instance, int restarts, String actorName) {
     ProcessWorker.Setup setup =
         new ProcessWorker.Setup(spec, instance, restarts, getContext().getSelf(), logs, records, drainer);
+    if (spec.kind() == io.drover.supervisor.config.WorkerKind.ACTOR) {
+      return getContext().spawn(ActorWorker.create(setup, runtime()), actorName);
+    }
     return getContext().spawn(ProcessWorker.create(setup), actorName);
+  }
+
+  /** The class loader and thread pool of the current settings (new settings get new ones). */
+  private ActorRuntime runtime() {
+    if (runtime == null || !spec.actor().equals(runtimeSpec)) {
+      runtime = new ActorRuntime(spec.name(), spec.actor());
+      runtimeSpec = spec.actor();
+      runtimes.add(runtime);
+    }
+    return runtime;
+  }
+
+  private Behavior<Command> onPostStop(PostStop signal) {
+    runtimes.forEach(ActorRuntime::close); // the app is gone: its threads end, its classes unload
+    return this;
   }
 
   private Behavior<Command> onWorkerExited(WorkerExited m) {

@@ -10,7 +10,9 @@ import org.apache.pekko.actor.typed.ActorRef;
  * next process listens on another port and is another endpoint.
  */
 public final class Endpoint {
-  final ActorRef<?> worker;
+  final ActorRef<io.drover.supervisor.ProcessWorker.Command> worker;
+  /** An actor worker: requests travel as messages to {@link #worker}, not over a socket. */
+  final boolean actor;
   final String app;
   final int instance;
   final int port;
@@ -22,8 +24,9 @@ public final class Endpoint {
   /** Being stopped: no new requests. */
   volatile boolean draining;
 
-  Endpoint(ActorRef<?> worker, String app, int instance, int port) {
+  Endpoint(ActorRef<io.drover.supervisor.ProcessWorker.Command> worker, String app, int instance, int port, boolean actor) {
     this.worker = worker;
+    this.actor = actor;
     this.app = app;
     this.instance = instance;
     this.port = port;

@@ -217,8 +217,10 @@ public final class Front extends AbstractBehavior<Front.Command> {
     Map<ActorRef<ProcessWorker.Command>, Endpoint> current = endpoints.get(m.app());
     Endpoint existing = current.get(m.worker());
     WorkerStatus s = m.status();
+    AppSpec spec = apps.get(m.app());
+    boolean actor = spec != null && spec.kind() == io.drover.supervisor.config.WorkerKind.ACTOR;
     boolean routable =
-        s != null && s.state() == WorkerState.READY && s.port() > 0 && listed.get(m.app()).contains(m.worker());
+        s != null && s.state() == WorkerState.READY && (s.port() > 0 || actor) && listed.get(m.app()).contains(m.worker());
     if (!routable) {
       if (existing != null && !existing.draining) {
         current.remove(m.worker());
@@ -229,7 +231,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
     if (existing != null && existing.sameProcess(m.worker(), s.port())) {
       return this;
     }
-    current.put(m.worker(), new Endpoint(m.worker(), m.app(), s.instance(), s.port()));
+    current.put(m.worker(), new Endpoint(m.worker(), m.app(), s.instance(), s.port(), actor));
     publish();
     return this;
   }
@@ -330,7 +332,8 @@ public final class Front extends AbstractBehavior<Front.Command> {
               .filter(e -> !e.draining)
               .sorted(java.util.Comparator.comparingInt((Endpoint e) -> e.instance).thenComparingInt(e -> e.port))
               .toArray(Endpoint[]::new);
-      routes.add(new RouteSnapshot.Route(app.name(), app.route(), balancers.get(app.name()), eps, meters.get(app.name())));
+      long maxBody = app.actor() == null ? 0 : app.actor().maxBody();
+      routes.add(new RouteSnapshot.Route(app.name(), app.route(), balancers.get(app.name()), eps, meters.get(app.name()), maxBody));
     }
     holder.set(new RouteSnapshot(routes));
   }

@@ -39,6 +39,10 @@ final class FrontErrors {
         "\"worker\":" + quote(worker));
   }
 
+  static FullHttpResponse tooLarge(ByteBufAllocator alloc, String app, long maxBody) {
+    return json(alloc, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body larger than max-body (" + maxBody + " bytes)", app, null);
+  }
+
   static FullHttpResponse badRequest(ByteBufAllocator alloc, HttpResponseStatus status, String reason) {
     return json(alloc, status, reason, null, null);
   }

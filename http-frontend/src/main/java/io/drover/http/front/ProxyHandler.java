@@ -71,6 +71,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private boolean backendKeepAlive;
   private long startNanos;
   private int responseStatus;
+  /** The exchange goes to an actor worker: the body is gathered, then sent as one message. */
+  private boolean toActor;
+  private io.netty.buffer.CompositeByteBuf actorBody;
   /** When the current attempt times out (System.nanoTime), or 0 when no attempt waits. */
   private long deadline;
   /** One timer per connection, re-armed lazily: back-to-back requests schedule nothing. */
@@ -178,6 +181,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
       return;
     }
+    if (toActor) {
+      gatherForActor(content, last);
+      return;
+    }
     int n = content.content().readableBytes();
     if (replayable && n > 0) {
       if (replayBytes + n <= REPLAY_LIMIT) {
@@ -269,6 +276,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     tried.add(e);
     endpoint = e;
     e.inFlight.incrementAndGet();
+    if (e.actor) {
+      toActor = true;
+      deadline = System.nanoTime() + route.spec().requestTimeout().toNanos();
+      if (!timerArmed) {
+        armTimer(route.spec().requestTimeout().toNanos());
+      }
+      if (requestComplete) {
+        sendToActor();
+      } else {
+        resumeReads();
+      }
+      return;
+    }
     Channel pooled = upgrade ? null : BackendPool.current().acquire(e);
     if (pooled != null) {
       attach(pooled);
@@ -447,6 +467,103 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         requestComplete && clientKeepAlive);
   }
 
+  // ------------------------------------------------------------------ actor workers
+
+  private void gatherForActor(HttpContent content, boolean last) {
+    if (actorBody == null) {
+      actorBody = ctx.alloc().compositeBuffer(64);
+    }
+    if (content.content().isReadable()) {
+      actorBody.addComponent(true, content.content().retain());
+    }
+    content.release();
+    if (actorBody.readableBytes() > route.maxBody()) {
+      respond(FrontErrors.tooLarge(ctx.alloc(), route.app(), route.maxBody()), false);
+      return;
+    }
+    if (last) {
+      requestComplete = true;
+      if (endpoint != null) {
+        sendToActor();
+      }
+    }
+  }
+
+  /** The whole request, as one message to the worker's actor; the answer comes back on this loop. */
+  private void sendToActor() {
+    String uri = request.uri();
+    int q = uri.indexOf('?');
+    java.util.Map<String, java.util.List<String>> headers = new java.util.LinkedHashMap<>();
+    for (java.util.Map.Entry<String, String> h : request.headers()) {
+      headers.computeIfAbsent(h.getKey().toLowerCase(java.util.Locale.ROOT), k -> new ArrayList<>(1)).add(h.getValue());
+    }
+    byte[] body = new byte[actorBody == null ? 0 : actorBody.readableBytes()];
+    if (actorBody != null) {
+      actorBody.getBytes(actorBody.readerIndex(), body);
+    }
+    io.drover.worker.Request r =
+        new io.drover.worker.Request(request.method().name(), q < 0 ? uri : uri.substring(0, q), q < 0 ? "" : uri.substring(q + 1), headers, body);
+    endpoint.worker.tell(new io.drover.supervisor.ActorWorker.Handle(r, new ActorReply(this, exchangeId, ctx.channel().eventLoop())));
+  }
+
+  void onActorAnswer(long id, io.drover.worker.Response answer) {
+    if (!owns(id) || !toActor) {
+      return;
+    }
+    responseStarted = true;
+    cancelTimeout();
+    io.netty.handler.codec.http.FullHttpResponse res =
+        new io.netty.handler.codec.http.DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(answer.status()), io.netty.buffer.Unpooled.wrappedBuffer(answer.body()));
+    answer.headers().forEach((k, v) -> res.headers().set(k, v));
+    ProxyHeaders.dropHopByHop(res.headers());
+    res.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+    HttpUtil.setContentLength(res, answer.body().length);
+    if (!clientKeepAlive) {
+      res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (clientVersion.equals(HttpVersion.HTTP_1_0)) {
+      res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    if (px.spec().via()) {
+      ProxyHeaders.addVia(res.headers());
+    }
+    route.meters().answered(answer.status(), startNanos);
+    boolean keep = clientKeepAlive;
+    ChannelFuture written = ctx.writeAndFlush(res);
+    dropBackend(false);
+    if (!keep) {
+      written.addListener(ChannelFutureListener.CLOSE);
+    }
+    finishExchange();
+  }
+
+  void onActorRefused(long id, String why) {
+    if (!owns(id) || !toActor || responseStarted) {
+      return;
+    }
+    dropBackend(false);
+    cancelTimeout();
+    if (tried.size() <= route.spec().retries()) {
+      dispatch(); // another worker of the app, if one is available
+    } else {
+      respond(FrontErrors.noReadyWorker(ctx.alloc(), route.app()), clientKeepAlive);
+    }
+  }
+
+  /** Brings an actor worker's answer back to the connection's event loop. */
+  private record ActorReply(ProxyHandler proxy, long id, io.netty.channel.EventLoop loop)
+      implements io.drover.supervisor.ActorWorker.Reply {
+    @Override
+    public void answer(io.drover.worker.Response response) {
+      loop.execute(() -> proxy.onActorAnswer(id, response));
+    }
+
+    @Override
+    public void refuse(String why) {
+      loop.execute(() -> proxy.onActorRefused(id, why));
+    }
+  }
+
   // ------------------------------------------------------------------ endings
 
   /** The worker's answer is complete: keep both connections when they allow it. */
@@ -571,6 +688,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private void clearExchange() {
     pendingBody.forEach(HttpContent::release);
     pendingBody.clear();
+    toActor = false;
+    if (actorBody != null) {
+      actorBody.release();
+      actorBody = null;
+    }
     releaseReplay();
     request = null;
     route = null;

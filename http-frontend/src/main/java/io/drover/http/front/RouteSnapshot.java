@@ -14,7 +14,8 @@ final class RouteSnapshot {
   static final RouteSnapshot EMPTY = new RouteSnapshot(List.of());
 
   /** One app's route and its endpoints. */
-  record Route(String app, RouteSpec spec, Balancer balancer, Endpoint[] endpoints, AppMeters meters) {
+  /** One app's route and its endpoints; {@code maxBody} limits bodies sent to actor workers. */
+  record Route(String app, RouteSpec spec, Balancer balancer, Endpoint[] endpoints, AppMeters meters, long maxBody) {
     /** {@code uri} is the request target: a path, maybe with a query. */
     boolean matches(String host, String uri) {
       if (!spec.host().isEmpty() && !spec.host().equalsIgnoreCase(host)) {

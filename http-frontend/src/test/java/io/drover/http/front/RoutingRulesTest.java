@@ -27,7 +27,7 @@ class RoutingRulesTest {
     RouteSpec spec = new RouteSpec(host, prefix, strip, BalancerKind.ROUND_ROBIN, 2, Duration.ofSeconds(60));
     return new RouteSnapshot.Route(
         app, spec, Balancer.of(BalancerKind.ROUND_ROBIN), new Endpoint[0],
-        new AppMeters(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), app));
+        new AppMeters(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), app), 0);
   }
 
   @Test
@@ -65,10 +65,11 @@ class RoutingRulesTest {
   }
 
   static Endpoint[] endpoints(int n) {
-    ActorRef<Object> ref = kit.createTestProbe().getRef();
+    ActorRef<io.drover.supervisor.ProcessWorker.Command> ref =
+        kit.createTestProbe(io.drover.supervisor.ProcessWorker.Command.class).getRef();
     Endpoint[] eps = new Endpoint[n];
     for (int i = 0; i < n; i++) {
-      eps[i] = new Endpoint(ref, "app", i, 10_000 + i);
+      eps[i] = new Endpoint(ref, "app", i, 10_000 + i, false);
     }
     return eps;
   }

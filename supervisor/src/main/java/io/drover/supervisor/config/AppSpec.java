@@ -24,6 +24,7 @@ import java.util.OptionalLong;
  * @param maxMemory RSS limit in bytes for a worker's whole process tree, if any
  * @param memoryCheckInterval how often that RSS is sampled
  * @param logs rotation of the worker's stdout and stderr files
+ * @param actor for {@code kind = actor}: the worker class and how it runs; null otherwise
  */
 public record AppSpec(
     String name,
@@ -39,7 +40,8 @@ public record AppSpec(
     StopSpec stop,
     OptionalLong maxMemory,
     Duration memoryCheckInterval,
-    LogSpec logs) {
+    LogSpec logs,
+    ActorSpec actor) {
 
   public AppSpec {
     command = List.copyOf(command);
@@ -50,6 +52,6 @@ public record AppSpec(
   public AppSpec withInstances(int n) {
     return new AppSpec(
         name, kind, command, cwd, env, n, route, readiness, liveness, restart, stop, maxMemory,
-        memoryCheckInterval, logs);
+        memoryCheckInterval, logs, actor);
   }
 }

@@ -42,6 +42,8 @@ public final class ConfigLoader {
   static final String APP_DEFAULTS = "app-defaults";
   static final String HTTP = "http";
   static final String ENV = "env";
+  /** An actor app's settings for its workers: keys of the user's choosing. */
+  static final String CONFIG = "config";
   /** Top-level keys of a config file: Drover's own, and Pekko's settings of the node. */
   static final List<String> TOP_LEVEL = List.of(DROVER, "pekko");
 
@@ -50,8 +52,9 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   /**
-   * Loads and validates a config file. Relative {@code cwd}s of apps resolve against the file's
-   * directory; relative home, state and log directories against the working directory.
+   * Loads and validates a config file. Relative {@code cwd}s and {@code classpath} entries of apps
+   * resolve against the file's directory; relative home, state and log directories against the
+   * working directory.
    *
    * @throws ConfigException listing every problem found; no other exception is thrown
    */
@@ -80,7 +83,8 @@ public final class ConfigLoader {
    * Parses and validates configuration text, e.g. a body sent to an apply endpoint.
    *
    * @param originName names the text in messages (in place of a file name)
-   * @param baseDir the directory relative app {@code cwd}s resolve against; null for the working
+   * @param baseDir the directory relative app {@code cwd}s and {@code classpath} entries resolve
+   *     against; null for the working
    *     directory
    * @throws ConfigException listing every problem found; no other exception is thrown
    */
@@ -140,7 +144,7 @@ public final class ConfigLoader {
       problems.add(origins.problem(List.of(DROVER), Reader.describe(droverValue), "an object"));
       throw fail(problems, origins);
     }
-    keys.check(drover, referenceDrover, List.of(DROVER), Set.of(APPS, ENV));
+    keys.check(drover, referenceDrover, List.of(DROVER), Set.of(APPS, ENV, CONFIG));
 
     Reader root = new Reader(drover, List.of(DROVER), null, origins, problems);
     directory(root, "home");
@@ -275,7 +279,7 @@ public final class ConfigLoader {
         drover.problemAt(path, Reader.describe(app), "an object describing the app");
         continue;
       }
-      keys.check(appObject, referenceDefaults, path, Set.of(ENV));
+      keys.check(appObject, referenceDefaults, path, Set.of(ENV, CONFIG));
       Reader reader =
           new Reader(appObject.withFallback(defaults), path, DEFAULTS_PATH, origins, drover.sink());
       AppSpec spec = AppReader.read(name, reader, baseDir, true);

@@ -174,6 +174,134 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void actorAppsReadTheirWorkerClassAndLimits() {
+    DroverSettings settings = ConfigLoader.load(VALID.resolve("actor.conf"));
+    Config defaults = reference().getConfig("drover.app-defaults");
+
+    AppSpec hash = settings.apps().get("hash");
+    assertEquals(WorkerKind.ACTOR, hash.kind());
+    assertEquals(List.of(), hash.command());
+    Path dir = VALID.toAbsolutePath();
+    assertEquals(
+        new ActorSpec(
+            "com.example.HashWorker",
+            List.of(dir.resolve("lib/hash-worker.jar"), dir.resolve("lib")),
+            Map.of(
+                "algorithm", "sha-256",
+                "rounds", 2,
+                "salted", true,
+                "ratio", 0.5,
+                "tags", List.of("a", "b"),
+                "limits", Map.of("keys", 100)),
+            64 * 1024,
+            8,
+            0,
+            3 * 8,
+            2),
+        hash.actor());
+    assertEquals(ProbeType.NONE, hash.readiness().type(), "the default tcp probe is not used");
+    assertEquals(defaults.getDuration("readiness.timeout"), hash.readiness().timeout());
+    assertEquals(ProbeType.NONE, hash.liveness().type());
+    assertEquals(OptionalLong.empty(), hash.maxMemory());
+    RouteSpec route = defaultRoute();
+    assertEquals(
+        new RouteSpec(
+            "", "/hash", false, route.balancer(), route.retries(), route.requestTimeout()),
+        hash.route());
+
+    AppSpec echo = settings.apps().get("echo");
+    ActorSpec actor = echo.actor();
+    assertEquals("io.drover.examples.Echo$Worker", actor.className());
+    assertEquals(List.of(), actor.classpath(), "classes shipped with Drover need no classpath");
+    assertEquals(Map.of("region", "eu"), actor.config(), "config is inherited from app-defaults");
+    assertEquals(defaults.getBytes("max-body"), actor.maxBody());
+    assertEquals(defaults.getInt("max-in-flight"), actor.maxInFlight());
+    assertEquals(defaults.getInt("max-queue"), actor.maxQueue());
+    assertEquals(64, actor.threads(), "computed threads are capped at 64");
+    assertEquals(defaults.getInt("failure-threshold"), actor.failureThreshold());
+    assertEquals(ProbeType.NONE, echo.readiness().type());
+    assertEquals(Duration.ofSeconds(5), echo.readiness().timeout());
+
+    AppSpec web = settings.apps().get("web");
+    assertEquals(WorkerKind.PROCESS, web.kind());
+    assertEquals(null, web.actor());
+    assertEquals(ProbeType.TCP, web.readiness().type());
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "1, 1, 0, 1",
+    "2, 3, 0, 6",
+    "1, 64, 0, 64",
+    "2, 64, 0, 64",
+    "5, 4, 3, 3",
+    "1, 1, 1024, 1024"
+  })
+  void actorThreadsAreComputedWhenZero(int instances, int maxInFlight, int threads, int expected) {
+    String text =
+        "drover.apps.a { kind = actor, class = A, instances = "
+            + instances
+            + ", max-in-flight = "
+            + maxInFlight
+            + ", threads = "
+            + threads
+            + " }";
+    assertEquals(
+        expected, ConfigLoader.parse(text, "threads.conf", tmp).apps().get("a").actor().threads());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"A", "a.b.C", "_x.$Y", "com.example.Outer$Inner", "été.K", "x1.y2.Z"})
+  void actorClassAcceptsBinaryNames(String name) {
+    assertTrue(AppReader.isBinaryName(name), name);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"", ".", "a.", ".a", "a..b", "1a", "a-b", "a b", "a/b", "int", "a.class.B", "_"})
+  void actorClassRefusesOtherNames(String name) {
+    assertFalse(AppReader.isBinaryName(name), name);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "max-body = 1 | 1",
+        "max-body = 1G | 1073741824",
+        "max-in-flight = 10000 | 10000",
+        "max-queue = 1000000 | 1000000",
+        "failure-threshold = 10000 | 10000"
+      })
+  void actorLimitsAcceptTheirBoundaries(String setting, long value) {
+    String text = "drover.apps.a { kind = actor, class = A, " + setting + " }";
+    ActorSpec actor = ConfigLoader.parse(text, "edge.conf", tmp).apps().get("a").actor();
+    String key = setting.substring(0, setting.indexOf(' '));
+    long actual =
+        switch (key) {
+          case "max-body" -> actor.maxBody();
+          case "max-in-flight" -> actor.maxInFlight();
+          case "max-queue" -> actor.maxQueue();
+          default -> actor.failureThreshold();
+        };
+    assertEquals(value, actual);
+  }
+
+  @Test
+  void actorKeysAreIgnoredForProcessApps() {
+    String text = MINIMAL + "\ndrover.apps.web { class = \"not a class\", max-in-flight = 0 }";
+    assertEquals(null, ConfigLoader.parse(text, "process.conf", tmp).apps().get("web").actor());
+  }
+
+  @Test
+  void actorKindInAppDefaultsAppliesToEveryApp() {
+    String text = "drover.app-defaults.kind = actor\ndrover.apps { a.class = A, b.class = B }";
+    Map<String, AppSpec> apps = ConfigLoader.parse(text, "defaults.conf", tmp).apps();
+    assertEquals(WorkerKind.ACTOR, apps.get("a").kind());
+    assertEquals("B", apps.get("b").actor().className());
+  }
+
+  @Test
   void configWithoutAppsStillReadsTheHttpFront() {
     HttpSpec http = ConfigLoader.parse("drover.http.port = 0", "front.conf", tmp).http();
     assertEquals(0, http.port());

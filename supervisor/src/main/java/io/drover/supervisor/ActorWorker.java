@@ -1,0 +1,504 @@
+package io.drover.supervisor;
+
+import io.drover.supervisor.config.AppSpec;
+import io.drover.worker.Request;
+import io.drover.worker.Response;
+import io.drover.worker.Worker;
+import io.drover.worker.WorkerContext;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hosts one instance of an app's {@code Worker} class, one after another: creates and starts it
+ * on the app's own thread pool, hands it requests (at most {@code max-in-flight} at once, a
+ * bounded queue behind), and reports exits to its {@link AppSupervisor} exactly as a {@link
+ * ProcessWorker} does, so the same restart rules apply. It understands the same commands, plus
+ * {@link Handle}.
+ */
+public final class ActorWorker {
+
+  /** How the answer to a {@link Handle} gets back; called once, from any thread. */
+  public interface Reply {
+    /** The worker's answer (or one Drover made: 500, 503, 504). */
+    void answer(Response response);
+
+    /** The worker cannot take requests now (not ready, stopping): try another worker. */
+    void refuse(String why);
+  }
+
+  /** Handle one request and answer through {@code reply}. */
+  public record Handle(Request request, Reply reply) implements ProcessWorker.Command {}
+
+  private record Started(long generation, Worker worker, Throwable failure) implements ProcessWorker.Command {}
+
+  private record Finished(long generation, long id, Throwable failure) implements ProcessWorker.Command {}
+
+  private record TimedOut(long generation, long id) implements ProcessWorker.Command {}
+
+  private record StopCalled(long generation) implements ProcessWorker.Command {}
+
+  private record DrainCheck(long generation) implements ProcessWorker.Command {}
+
+  private enum BackoffOver implements ProcessWorker.Command {
+    INSTANCE
+  }
+
+  private static final Duration DRAIN_POLL = Duration.ofMillis(20);
+
+  static Behavior<ProcessWorker.Command> create(ProcessWorker.Setup setup, ActorRuntime runtime) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new ActorWorker(ctx, t, setup, runtime).stopped()));
+  }
+
+  private final ActorContext<ProcessWorker.Command> context;
+  private final TimerScheduler<ProcessWorker.Command> timers;
+  private final ProcessWorker.Setup setup;
+  private final AppSpec spec;
+  private final ActorRuntime runtime;
+  private final int instance;
+  private final String name;
+  private final Logger workerLog;
+
+  private WorkerState state = WorkerState.STOPPED;
+  private long generation;
+  private int restarts;
+  private boolean startedBefore;
+  private Worker worker;
+  private Instant startedAt;
+  private long startedNanos;
+  private boolean registered;
+  private long nextId;
+  private final Set<Long> inFlight = new HashSet<>();
+  private final ArrayDeque<Handle> queue = new ArrayDeque<>();
+  private int failuresInARow;
+  private int timeoutsInARow;
+  private ExitKind stopKind;
+  private String stopReason;
+  private long drainDeadline;
+  private Duration restartDelay;
+  private String restartReason;
+  private final List<org.apache.pekko.actor.typed.ActorRef<ProcessWorker.Stopped>> stopRequesters = new java.util.ArrayList<>();
+
+  private ActorWorker(
+      ActorContext<ProcessWorker.Command> context,
+      TimerScheduler<ProcessWorker.Command> timers,
+      ProcessWorker.Setup setup,
+      ActorRuntime runtime) {
+    this.context = context;
+    this.timers = timers;
+    this.setup = setup;
+    this.spec = setup.spec();
+    this.runtime = runtime;
+    this.instance = setup.instance();
+    this.name = spec.name() + "-" + instance;
+    this.restarts = setup.restarts();
+    this.startedBefore = setup.restarts() > 0;
+    this.workerLog = LoggerFactory.getLogger("drover.worker." + spec.name());
+  }
+
+  // ---------------------------------------------------------------- states
+
+  /** Handlers of the states without a worker instance: requests are refused (tried elsewhere). */
+  private BehaviorBuilder<ProcessWorker.Command> idle() {
+    return common().onMessage(Handle.class, m -> refuse(m, "worker " + name + " is " + state.label()));
+  }
+
+  private Behavior<ProcessWorker.Command> stopped() {
+    return idle()
+        .onMessage(ProcessWorker.Start.class, m -> start())
+        .onMessage(ProcessWorker.StartAfter.class, m -> backoff(m.delay(), m.reason()))
+        .onMessage(ProcessWorker.Restart.class, m -> backoff(m.delay(), m.reason()))
+        .onMessage(ProcessWorker.Stop.class, this::onStopWhileIdle)
+        .build();
+  }
+
+  private Behavior<ProcessWorker.Command> backoff(Duration delay, String reason) {
+    transition(WorkerState.BACKOFF, "restart in " + Durations.human(delay) + ": " + reason);
+    timers.startSingleTimer("backoff", BackoffOver.INSTANCE, delay);
+    return idle()
+        .onMessage(BackoffOver.class, m -> start())
+        .onMessage(ProcessWorker.Start.class, m -> start())
+        .onMessage(ProcessWorker.StartAfter.class, m -> backoff(m.delay(), m.reason()))
+        .onMessage(ProcessWorker.Restart.class, m -> backoff(m.delay(), m.reason()))
+        .onMessage(ProcessWorker.Stop.class, this::onStopWhileIdle)
+        .build();
+  }
+
+  private Behavior<ProcessWorker.Command> starting() {
+    return live().onMessage(Started.class, this::onStarted).build();
+  }
+
+  private Behavior<ProcessWorker.Command> ready() {
+    return live().build();
+  }
+
+  private Behavior<ProcessWorker.Command> draining() {
+    return live()
+        .onMessage(Started.class, this::onStarted)
+        .onMessage(DrainCheck.class, this::onDrainCheck)
+        .onMessage(StopCalled.class, this::onStopCalled)
+        .build();
+  }
+
+  /** Handlers of every state in which a worker instance exists or is being made. */
+  private BehaviorBuilder<ProcessWorker.Command> live() {
+    return common()
+        .onMessage(Handle.class, this::onHandle)
+        .onMessage(Finished.class, this::onFinished)
+        .onMessage(TimedOut.class, this::onTimedOut)
+        .onMessage(ProcessWorker.Stop.class, this::onStop)
+        .onMessage(ProcessWorker.Restart.class, this::onRestart)
+        .onMessage(ProcessWorker.Start.class, m -> Behaviors.same())
+        .onMessage(ProcessWorker.StartAfter.class, m -> Behaviors.same());
+  }
+
+  private BehaviorBuilder<ProcessWorker.Command> common() {
+    return Behaviors.receive(ProcessWorker.Command.class)
+        .onMessage(ProcessWorker.GetStatus.class, this::onGetStatus)
+        .onSignal(PostStop.class, this::onPostStop);
+  }
+
+  // ---------------------------------------------------------------- starting
+
+  private Behavior<ProcessWorker.Command> start() {
+    timers.cancel("backoff");
+    generation++;
+    if (startedBefore) {
+      restarts++;
+    }
+    startedBefore = true;
+    stopKind = null;
+    failuresInARow = 0;
+    timeoutsInARow = 0;
+    startedAt = Instant.now();
+    startedNanos = System.nanoTime();
+    transition(WorkerState.STARTING, "starting " + spec.actor().className());
+    long gen = generation;
+    WorkerContext workerContext = new WorkerContext(spec.name(), instance, spec.actor().config(), logFor());
+    context.pipeToSelf(
+        CompletableFuture.supplyAsync(() -> {
+          try {
+            Worker w = runtime.newWorker();
+            w.start(workerContext);
+            return w;
+          } catch (Exception | LinkageError e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        }, runtime.pool),
+        (w, failure) -> new Started(gen, w, failure));
+    return starting();
+  }
+
+  private Behavior<ProcessWorker.Command> onStarted(Started m) {
+    if (m.generation() != generation) {
+      return Behaviors.same();
+    }
+    if (m.failure() != null) {
+      Throwable cause = m.failure() instanceof java.util.concurrent.CompletionException && m.failure().getCause() != null
+          ? m.failure().getCause() : m.failure();
+      String why = cause instanceof ClassNotFoundException
+          ? "class " + cause.getMessage() + " not found in " + spec.actor().classpath()
+          : cause.toString();
+      context.getLog().warn("[{}] could not start: {}", name, why);
+      return exited(ExitKind.FAILED_START, "could not start: " + why);
+    }
+    worker = m.worker();
+    if (stopKind != null) {
+      return terminate(stopKind, stopReason);
+    }
+    context.getSystem().receptionist().tell(Receptionist.register(WorkerKeys.of(spec.name()), context.getSelf()));
+    registered = true;
+    transition(WorkerState.READY, "started");
+    return ready();
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  private Behavior<ProcessWorker.Command> onHandle(Handle m) {
+    if (state != WorkerState.READY && state != WorkerState.DRAINING) {
+      return refuse(m, "worker " + name + " is " + state.label());
+    }
+    if (inFlight.size() < spec.actor().maxInFlight()) {
+      run(m);
+    } else if (queue.size() < spec.actor().maxQueue()) {
+      queue.add(m);
+    } else {
+      m.reply().answer(Response.json(503, "{\"status\":503,\"error\":\"worker busy: queue full\",\"app\":\"" + spec.name() + "\"}"));
+    }
+    return Behaviors.same();
+  }
+
+  private void run(Handle m) {
+    long id = ++nextId;
+    long gen = generation;
+    inFlight.add(id);
+    Worker w = worker;
+    Reply once = new Once(m.reply());
+    timers.startSingleTimer(id, new TimedOut(gen, id), spec.route().requestTimeout());
+    runtime.pool.execute(() -> {
+      CompletionStage<Response> answer;
+      try {
+        answer = w.handle(m.request());
+      } catch (Throwable e) {
+        answer = CompletableFuture.failedFuture(e);
+      }
+      answer.whenComplete((response, failure) -> {
+        Throwable problem = failure != null ? failure : response == null ? new NullPointerException("handle answered null") : null;
+        if (problem == null) {
+          once.answer(response);
+        } else {
+          once.answer(Response.json(500, "{\"status\":500,\"error\":\"worker failed: " + jsonText(problem.toString())
+              + "\",\"app\":\"" + spec.name() + "\"}"));
+        }
+        context.getSelf().tell(new Finished(gen, id, problem));
+      });
+    });
+    pendingReplies.put(id, once);
+  }
+
+  private final java.util.Map<Long, Reply> pendingReplies = new java.util.HashMap<>();
+
+  private Behavior<ProcessWorker.Command> onFinished(Finished m) {
+    if (m.generation() != generation || !inFlight.remove(m.id())) {
+      return Behaviors.same();
+    }
+    timers.cancel(m.id());
+    pendingReplies.remove(m.id());
+    if (m.failure() == null) {
+      failuresInARow = 0;
+      timeoutsInARow = 0;
+    } else if (++failuresInARow >= spec.actor().failureThreshold() && stopKind == null) {
+      String why = failuresInARow + " exceptions in a row from handle, the last: " + m.failure();
+      context.getLog().warn("[{}] {}", name, why);
+      return terminate(ExitKind.ABNORMAL, why);
+    }
+    Handle next = queue.poll();
+    if (next != null) {
+      run(next);
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<ProcessWorker.Command> onTimedOut(TimedOut m) {
+    Reply r = pendingReplies.get(m.id());
+    if (m.generation() != generation || r == null) {
+      return Behaviors.same();
+    }
+    long ms = spec.route().requestTimeout().toMillis();
+    r.answer(Response.json(504, "{\"status\":504,\"error\":\"worker did not answer within " + ms + "ms\",\"app\":\""
+        + spec.name() + "\",\"worker\":\"" + name + "\"}"));
+    int allowed = Math.max(1, spec.liveness().failures());
+    if (++timeoutsInARow >= allowed && stopKind == null) {
+      String why = "hung: " + timeoutsInARow + " requests in a row took longer than " + ms + "ms";
+      context.getLog().warn("[{}] {}", name, why);
+      return terminate(ExitKind.UNHEALTHY, why);
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<ProcessWorker.Command> refuse(Handle m, String why) {
+    m.reply().refuse(why);
+    return Behaviors.same();
+  }
+
+  // ---------------------------------------------------------------- stopping
+
+  private Behavior<ProcessWorker.Command> onStop(ProcessWorker.Stop m) {
+    stopRequesters.add(m.replyTo());
+    restartDelay = null;
+    return stopKind != null ? Behaviors.same() : terminate(ExitKind.REQUESTED, "stop requested");
+  }
+
+  private Behavior<ProcessWorker.Command> onRestart(ProcessWorker.Restart m) {
+    if (!stopRequesters.isEmpty()) {
+      return Behaviors.same();
+    }
+    restartDelay = m.delay();
+    restartReason = m.reason();
+    return stopKind != null ? Behaviors.same() : terminate(ExitKind.REQUESTED, m.reason());
+  }
+
+  private Behavior<ProcessWorker.Command> onStopWhileIdle(ProcessWorker.Stop m) {
+    timers.cancel("backoff");
+    if (state != WorkerState.STOPPED) {
+      transition(WorkerState.STOPPED, "stop requested");
+    }
+    m.replyTo().tell(new ProcessWorker.Stopped(instance));
+    return stopped();
+  }
+
+  /** Out of rotation; in-flight and queued requests finish (bounded by the drain timeout). */
+  private Behavior<ProcessWorker.Command> terminate(ExitKind kind, String reason) {
+    stopKind = kind;
+    stopReason = reason;
+    deregister();
+    transition(WorkerState.DRAINING, reason);
+    if (worker == null) {
+      return draining(); // still starting: Started comes back here
+    }
+    drainDeadline = System.nanoTime() + spec.stop().drainTimeout().toNanos();
+    return onDrainCheck(new DrainCheck(generation));
+  }
+
+  private Behavior<ProcessWorker.Command> onDrainCheck(DrainCheck m) {
+    if (m.generation() != generation || worker == null) {
+      return Behaviors.same();
+    }
+    boolean unhealthy = stopKind == ExitKind.UNHEALTHY;
+    if ((inFlight.isEmpty() && queue.isEmpty()) || unhealthy || System.nanoTime() >= drainDeadline) {
+      queue.forEach(h -> h.reply().refuse("worker " + name + " stopped"));
+      queue.clear();
+      Worker w = worker;
+      long gen = generation;
+      CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> {
+        try {
+          w.stop();
+        } catch (Exception e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      }, runtime.pool);
+      context.pipeToSelf(stop.orTimeout(spec.stop().timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS),
+          (v, e) -> {
+            if (e != null) {
+              context.getLog().warn("[{}] stop() did not end cleanly: {}", name, e.toString());
+            }
+            return new StopCalled(gen);
+          });
+      return draining();
+    }
+    timers.startSingleTimer("drain", new DrainCheck(generation), DRAIN_POLL);
+    return draining();
+  }
+
+  private Behavior<ProcessWorker.Command> onStopCalled(StopCalled m) {
+    if (m.generation() != generation) {
+      return Behaviors.same();
+    }
+    return exited(stopKind, stopReason);
+  }
+
+  private Behavior<ProcessWorker.Command> exited(ExitKind kind, String reason) {
+    deregister();
+    inFlight.forEach(timers::cancel);
+    inFlight.clear();
+    pendingReplies.values().forEach(r -> r.refuse("worker " + name + " stopped"));
+    pendingReplies.clear();
+    Duration uptime = startedAt == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - startedNanos);
+    worker = null;
+    startedAt = null;
+    stopKind = null;
+    transition(kind.abnormal() ? WorkerState.FAILED : WorkerState.STOPPED, reason);
+    if (!stopRequesters.isEmpty()) {
+      stopRequesters.forEach(r -> r.tell(new ProcessWorker.Stopped(instance)));
+      stopRequesters.clear();
+      return stopped();
+    }
+    if (restartDelay != null) {
+      Duration delay = restartDelay;
+      restartDelay = null;
+      return backoff(delay, restartReason);
+    }
+    if (kind != ExitKind.REQUESTED) {
+      setup.parent().tell(new AppSupervisor.WorkerExited(context.getSelf(), instance, new WorkerExit(kind, reason, uptime)));
+    }
+    return stopped();
+  }
+
+  private Behavior<ProcessWorker.Command> onPostStop(PostStop s) {
+    Worker w = worker;
+    if (w != null) {
+      try {
+        w.stop();
+      } catch (Exception e) {
+        context.getLog().warn("[{}] stop() failed: {}", name, e.toString());
+      }
+    }
+    return Behaviors.same();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private void deregister() {
+    if (registered) {
+      context.getSystem().receptionist().tell(Receptionist.deregister(WorkerKeys.of(spec.name()), context.getSelf()));
+      registered = false;
+    }
+  }
+
+  private void transition(WorkerState to, String why) {
+    state = to;
+    WorkerEvent event = new WorkerEvent(Instant.now(), spec.name(), instance, to, 0, 0, restarts, why);
+    context.getLog().debug("[{}] {}: {}", name, to.label(), why);
+    context.getSystem().eventStream().tell(new EventStream.Publish<>(event));
+    setup.parent().tell(new AppSupervisor.WorkerChanged(context.getSelf(), event, startedAt));
+  }
+
+  private Behavior<ProcessWorker.Command> onGetStatus(ProcessWorker.GetStatus m) {
+    m.replyTo().tell(new WorkerStatus(spec.name(), instance, state, 0, 0, restarts, Instant.now(), startedAt, 0, state.label()));
+    return Behaviors.same();
+  }
+
+  private WorkerContext.Log logFor() {
+    String prefix = "[" + name + "] ";
+    return new WorkerContext.Log() {
+      @Override
+      public void info(String message) {
+        workerLog.info(prefix + message);
+      }
+
+      @Override
+      public void warn(String message) {
+        workerLog.warn(prefix + message);
+      }
+
+      @Override
+      public void error(String message, Throwable cause) {
+        workerLog.error(prefix + message, cause);
+      }
+    };
+  }
+
+  private static String jsonText(String s) {
+    return s.replace("\\", "\\\\").replace("\"", "\\\"").replaceAll("[\\x00-\\x1f]", " ");
+  }
+
+  /** Answers at most once, whichever comes first: the worker, a timeout, a refusal. */
+  private static final class Once implements Reply {
+    private final Reply reply;
+    private final AtomicBoolean done = new AtomicBoolean();
+
+    Once(Reply reply) {
+      this.reply = reply;
+    }
+
+    @Override
+    public void answer(Response response) {
+      if (done.compareAndSet(false, true)) {
+        reply.answer(response);
+      }
+    }
+
+    @Override
+    public void refuse(String why) {
+      if (done.compareAndSet(false, true)) {
+        reply.refuse(why);
+      }
+    }
+  }
+}
