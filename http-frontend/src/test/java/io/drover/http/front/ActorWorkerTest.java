@@ -124,6 +124,20 @@ class ActorWorkerTest {
   }
 
   @Test
+  void aHungWorkerIsRestartedAfterLivenessFailuresTimeouts() throws Exception {
+    String cfg = "route { prefix = \"/\", request-timeout = 200ms }, config.ms = 3000, liveness.failures = 2, "
+        + "restart.backoff.min = 50ms, stop.drain-timeout = 0s";
+    try (FrontHarness h = new FrontHarness(kit, actor("stuck", "Sleep", cfg))) {
+      h.awaitReady("stuck", 1);
+      assertEquals(504, h.get("/").statusCode());
+      assertEquals(504, h.get("/").statusCode());
+      WorkerEvent failed = awaitEvent(h, "stuck", WorkerState.FAILED);
+      assertTrue(failed.detail().startsWith("hung: 2 requests in a row took longer than 200ms"), failed.detail());
+      awaitEvent(h, "stuck", WorkerState.BACKOFF);
+    }
+  }
+
+  @Test
   void overflowAnswers503() throws Exception {
     String cfg = "route.prefix = \"/\", config.ms = 1000, max-in-flight = 1, max-queue = 1";
     try (FrontHarness h = new FrontHarness(kit, actor("narrow", "Sleep", cfg))) {
