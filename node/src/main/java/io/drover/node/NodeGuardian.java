@@ -73,7 +73,8 @@ final class NodeGuardian {
               ManagementServer api =
                   ManagementServer.start(ctx.getSystem(), management, supervisor, front, metrics, () -> true);
               CoordinatedShutdown.get(ctx.getSystem())
-                  .addTask(CoordinatedShutdown.PhaseServiceUnbind(), "management-unbind", () -> {
+                  // the API stays up while workers stop, so clients see the stop events
+                  .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "management-unbind", () -> {
                     api.stop(Duration.ofSeconds(1));
                     return CompletableFuture.completedFuture(Done.getInstance());
                   });

@@ -55,6 +55,8 @@ final class ManagementRoutes extends AllDirectives {
   private static final int MAX_INSTANCES = 10_000;
   private static final Duration LOG_POLL = Duration.ofMillis(250);
   private static final Duration HEARTBEAT = Duration.ofSeconds(10);
+  /** Keeps idle streams open; a named event that clients without a listener for it ignore. */
+  private static final ServerSentEvent KEEP_ALIVE = ServerSentEvent.create("", "heartbeat");
 
   private final NodeView node;
   private final ManagementSpec spec;
@@ -124,7 +126,7 @@ final class ManagementRoutes extends AllDirectives {
     return withApp(app, ref -> node.status(ref).thenCompose(status -> {
       Duration budget = restartBudget(status.spec(), status.spec().instances());
       CompletionStage<AppSupervisor.RollingResult> done = node.ask(ref, AppSupervisor.RestartRolling::new, budget);
-      return done.thenApply(r -> response(200, obj("app", app, "completed", r.completed(), "detail", r.detail())));
+      return done.thenApply(r -> response(r.completed() ? 200 : 409, obj("app", app, "completed", r.completed(), "detail", r.detail())));
     }));
   }
 
@@ -203,6 +205,9 @@ final class ManagementRoutes extends AllDirectives {
       if (found.isEmpty()) {
         return json(404, error("no such app", "app", app));
       }
+      if (instance >= found.get().apps().get(app).instances()) {
+        return json(404, error("no such worker", "app", app, "instance", instance));
+      }
       Path file = found.get().logsDir().resolve(app).resolve(app + "-" + instance + "." + stream);
       LogTailer tailer = new LogTailer(file);
       List<String> last;
@@ -221,7 +226,7 @@ final class ManagementRoutes extends AllDirectives {
               .map(ServerSentEvent::create)
               .mapMaterializedValue(c -> NotUsed.getInstance());
       Source<ServerSentEvent, NotUsed> all =
-          Source.from(last).map(ServerSentEvent::create).concat(more).keepAlive(HEARTBEAT, ServerSentEvent::heartbeat);
+          Source.from(last).map(ServerSentEvent::create).concat(more).keepAlive(HEARTBEAT, () -> KEEP_ALIVE);
       return completeOK(all, EventStreamMarshalling.toEventStream());
     });
   }
@@ -234,7 +239,7 @@ final class ManagementRoutes extends AllDirectives {
               return NotUsed.getInstance();
             })
             .map(e -> ServerSentEvent.create(Json.write(Json.event(e)), e instanceof WorkerEvent ? "worker" : "app"))
-            .keepAlive(HEARTBEAT, ServerSentEvent::heartbeat);
+            .keepAlive(HEARTBEAT, () -> KEEP_ALIVE);
     return completeOK(source, EventStreamMarshalling.toEventStream());
   }
 

@@ -1,0 +1,76 @@
+package io.drover.node.cli;
+
+import java.io.PrintWriter;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** A verb that talks to a node's management API: one client per call, failures as one line. */
+abstract class ApiCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin ApiOptions api;
+
+  /** How long the verb waits for an answer unless --timeout says otherwise. */
+  Duration defaultTimeout() {
+    return Duration.ofSeconds(30);
+  }
+
+  /** Does the verb's work; the exit status. */
+  abstract int run(ApiClient client) throws ApiClient.Failure, InterruptedException;
+
+  /** Checks done before any connection (usage errors, exit 2). */
+  void check() {}
+
+  PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
+  PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
+
+  /** "drover: " and one line on stderr. */
+  void error(String message) {
+    err().println("drover: " + message);
+    err().flush();
+  }
+
+  /** The raw JSON answer, on one line of its own. */
+  void printRaw(String body) {
+    String b = body.strip();
+    if (!b.isEmpty()) {
+      out().println(b);
+    }
+    out().flush();
+  }
+
+  @Override
+  public Integer call() {
+    CommandLine cmd = spec.commandLine();
+    URI base = api.baseUrl(cmd);
+    String token = api.token(cmd);
+    check();
+    try (ApiClient client = ApiClient.open(base, token, api.timeout(defaultTimeout()))) {
+      return run(client);
+    } catch (ApiClient.Failure f) {
+      if (api.json && f.body() != null && ApiClient.errorLine(f.body()) != null) {
+        printRaw(f.body());
+      }
+      error(f.getMessage());
+      return f.exit();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Exit.INTERRUPTED;
+    } catch (RuntimeException e) {
+      error(Cli.oneLine(e.getMessage() == null ? e.toString() : e.getMessage(), 300));
+      return Exit.REFUSED;
+    } finally {
+      out().flush();
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package io.drover.node.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code drover status [APP]}: every app and worker of the node, one row each. */
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Show the node's apps and workers.",
+      "One row per app (its state and why) and per worker: state, pid, port, uptime, restarts,"
+          + " requests in flight, memory (RSS of its process tree, MiB) and why it is in its state."
+    },
+    footer = Exit.FOOTER)
+public final class StatusCommand extends ApiCommand {
+  @Parameters(arity = "0..1", paramLabel = "APP", description = "only this app")
+  String app;
+
+  @Override
+  int run(ApiClient client) throws ApiClient.Failure, InterruptedException {
+    ApiClient.Response r = client.get(app == null ? "/apps" : "/apps/" + Cli.seg(app));
+    if (api.json) {
+      printRaw(r.body());
+      return Exit.OK;
+    }
+    JsonNode json = r.json();
+    List<JsonNode> apps = new ArrayList<>();
+    if (app == null) {
+      json.path("apps").forEach(apps::add);
+    } else {
+      apps.add(json);
+    }
+    if (apps.isEmpty()) {
+      out().println("no apps");
+      return Exit.OK;
+    }
+    Cli.Table t = new Cli.Table();
+    t.row("app", "instance", "state", "pid", "port", "uptime", "restarts", "in-flight", "rss(MiB)", "detail");
+    for (JsonNode a : apps) {
+      t.row(
+          a.path("name").asText("?"),
+          a.has("instances") ? "×" + a.path("instances").asInt() : "",
+          "app:" + a.path("state").asText("?"),
+          "", "", "", "", "", "",
+          a.path("detail").asText(""));
+      for (JsonNode w : a.path("workers")) {
+        t.row(
+            w.path("app").asText(a.path("name").asText("?")),
+            w.path("instance").asText("?"),
+            w.path("state").asText("?"),
+            orDash(w.path("pid").asLong()),
+            orDash(w.path("port").asLong()),
+            Cli.duration(w.path("uptimeMs").asLong()),
+            w.path("restarts").asText("0"),
+            w.path("inFlight").asText("0"),
+            Cli.mib(w.path("rssBytes").asLong()),
+            Cli.oneLine(w.path("detail").asText(""), 200));
+      }
+    }
+    t.print(out());
+    return Exit.OK;
+  }
+
+  private static String orDash(long n) {
+    return n == 0 ? "-" : Long.toString(n);
+  }
+}
