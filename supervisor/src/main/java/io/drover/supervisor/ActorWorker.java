@@ -16,12 +16,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,6 +72,7 @@ public final class ActorWorker {
   private final int instance;
   private final String name;
   private final Logger workerLog;
+  private final WorkerPresence presence;
 
   private WorkerState state = WorkerState.STOPPED;
   private long generation;
@@ -82,7 +81,6 @@ public final class ActorWorker {
   private Worker worker;
   private Instant startedAt;
   private long startedNanos;
-  private boolean registered;
   private long nextId;
   private final Set<Long> inFlight = new HashSet<>();
   private final ArrayDeque<Handle> queue = new ArrayDeque<>();
@@ -110,6 +108,7 @@ public final class ActorWorker {
     this.restarts = setup.restarts();
     this.startedBefore = setup.restarts() > 0;
     this.workerLog = LoggerFactory.getLogger("drover.worker." + spec.name());
+    this.presence = new WorkerPresence(context, setup);
   }
 
   // ---------------------------------------------------------------- states
@@ -222,8 +221,7 @@ public final class ActorWorker {
     if (stopKind != null) {
       return terminate(stopKind, stopReason);
     }
-    context.getSystem().receptionist().tell(Receptionist.register(WorkerKeys.of(spec.name()), context.getSelf()));
-    registered = true;
+    presence.register();
     transition(WorkerState.READY, "started");
     return ready();
   }
@@ -435,18 +433,12 @@ public final class ActorWorker {
   // ---------------------------------------------------------------- helpers
 
   private void deregister() {
-    if (registered) {
-      context.getSystem().receptionist().tell(Receptionist.deregister(WorkerKeys.of(spec.name()), context.getSelf()));
-      registered = false;
-    }
+    presence.deregister();
   }
 
   private void transition(WorkerState to, String why) {
     state = to;
-    WorkerEvent event = new WorkerEvent(Instant.now(), spec.name(), instance, to, 0, 0, restarts, why);
-    context.getLog().debug("[{}] {}: {}", name, to.label(), why);
-    context.getSystem().eventStream().tell(new EventStream.Publish<>(event));
-    setup.parent().tell(new AppSupervisor.WorkerChanged(context.getSelf(), event, startedAt));
+    presence.changed(to, 0, 0, restarts, why, startedAt);
   }
 
   private Behavior<ProcessWorker.Command> onGetStatus(ProcessWorker.GetStatus m) {

@@ -21,12 +21,10 @@ import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
 /**
  * Owns one OS process of an app, one after another: spawns it, probes it until ready, watches
@@ -114,6 +112,7 @@ public final class ProcessWorker {
   private final String name;
   private final Setup setup;
   private final ProcessLauncher launcher = ProcessLauncher.get();
+  private final WorkerPresence presence;
 
   private WorkerState state = WorkerState.STOPPED;
   private Instant since = Instant.now();
@@ -125,7 +124,6 @@ public final class ProcessWorker {
   private Spawned process;
   private Instant startedAt;
   private long startedNanos;
-  private boolean registered;
   private int livenessMisses;
   /** Set when Drover asked the running process to end: how the exit is then classified. */
   private ExitKind stopKind;
@@ -142,6 +140,7 @@ public final class ProcessWorker {
     this.spec = setup.spec();
     this.instance = setup.instance();
     this.name = spec.name() + "-" + instance;
+    this.presence = new WorkerPresence(context, setup);
     this.restarts = setup.restarts();
     this.spawnedBefore = setup.restarts() > 0;
   }
@@ -317,8 +316,7 @@ public final class ProcessWorker {
 
   private Behavior<Command> becomeReady(String why) {
     timers.cancel(Timer.PROBE);
-    context.getSystem().receptionist().tell(Receptionist.register(WorkerKeys.of(spec.name()), context.getSelf()));
-    registered = true;
+    presence.register();
     transition(WorkerState.READY, why);
     if (spec.liveness().enabled()) {
       timers.startSingleTimer(Timer.LIVENESS, new LivenessTick(generation), spec.liveness().interval());
@@ -411,8 +409,7 @@ public final class ProcessWorker {
   private Behavior<Command> terminate(ExitKind kind, String reason) {
     stopKind = kind;
     stopReason = reason;
-    boolean wasRoutable = registered;
-    deregister();
+    boolean wasRoutable = presence.deregister();
     timers.cancel(Timer.PROBE);
     timers.cancel(Timer.READINESS_TIMEOUT);
     timers.cancel(Timer.LIVENESS);
@@ -543,22 +540,15 @@ public final class ProcessWorker {
   }
 
   private void deregister() {
-    if (registered) {
-      context.getSystem().receptionist().tell(Receptionist.deregister(WorkerKeys.of(spec.name()), context.getSelf()));
-      registered = false;
-    }
+    presence.deregister();
   }
 
   private void transition(WorkerState to, String why) {
     state = to;
-    since = Instant.now();
     detail = why;
     long pid = process == null ? 0 : process.pid();
     int shownPort = to == WorkerState.STOPPED || to == WorkerState.FAILED || to == WorkerState.BACKOFF ? 0 : port;
-    WorkerEvent event = new WorkerEvent(since, spec.name(), instance, to, pid, shownPort, restarts, why);
-    context.getLog().debug("[{}] {}: {}", name, to.label(), why);
-    context.getSystem().eventStream().tell(new EventStream.Publish<>(event));
-    setup.parent().tell(new AppSupervisor.WorkerChanged(context.getSelf(), event, startedAt));
+    since = presence.changed(to, pid, shownPort, restarts, why, startedAt).at();
   }
 
   private Behavior<Command> onGetStatus(GetStatus m) {
