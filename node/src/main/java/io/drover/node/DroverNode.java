@@ -33,10 +33,11 @@ final class DroverNode {
         ConfigFactory.parseString(
                 "pekko.coordinated-shutdown.phases.service-stop.timeout = "
                     + stopBudget.toMillis() + "ms")
+            .withFallback(ClusterMembership.settings(settings.cluster()))
             .withFallback(ConfigFactory.parseResources("drover-node.conf"))
             .withFallback(ConfigFactory.load());
     ActorSystem<NodeGuardian.Command> system =
-        ActorSystem.create(NodeGuardian.create(settings, out), "drover", pekko);
+        ActorSystem.create(NodeGuardian.create(settings, out), ClusterMembership.SYSTEM, pekko);
     DroverNode node = new DroverNode(system, out);
     CoordinatedShutdown.get(system)
         .addTask(

@@ -71,7 +71,8 @@ final class NodeGuardian {
           if (management.enabled()) {
             try {
               ManagementServer api =
-                  ManagementServer.start(ctx.getSystem(), management, supervisor, front, metrics, () -> true);
+                  ManagementServer.start(ctx.getSystem(), management, supervisor, front, metrics, () -> true,
+                      settings.cluster().enabled() ? ClusterMembership.view(ctx.getSystem()) : ManagementServer.alone(ctx.getSystem()));
               CoordinatedShutdown.get(ctx.getSystem())
                   // the API stays up while workers stop, so clients see the stop events
                   .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "management-unbind", () -> {

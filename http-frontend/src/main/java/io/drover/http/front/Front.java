@@ -110,7 +110,14 @@ public final class Front extends AbstractBehavior<Front.Command> {
             Receptionist.Listing.class,
             l -> {
               String app = appByKey.get(l.getKey().id());
-              return new Listed(app, l.getServiceInstances(WorkerKeys.of(app)));
+              // this node's workers only: workers on other nodes are reached through their own node
+              Set<ActorRef<ProcessWorker.Command>> local = new java.util.HashSet<>();
+              for (ActorRef<ProcessWorker.Command> w : l.getServiceInstances(WorkerKeys.of(app))) {
+                if (w.path().address().hasLocalScope()) {
+                  local.add(w);
+                }
+              }
+              return new Listed(app, local);
             });
     appSpecs.forEach(this::addApp);
     publish();

@@ -62,9 +62,12 @@ final class ManagementRoutes extends AllDirectives {
   private final ManagementSpec spec;
   private final NodeMetrics metrics;
   private final Supplier<Boolean> ready;
+  private final Supplier<Map<String, Object>> cluster;
   private final byte[] token;
 
-  ManagementRoutes(NodeView node, ManagementSpec spec, NodeMetrics metrics, Supplier<Boolean> ready) {
+  ManagementRoutes(
+      NodeView node, ManagementSpec spec, NodeMetrics metrics, Supplier<Boolean> ready, Supplier<Map<String, Object>> cluster) {
+    this.cluster = cluster;
     this.node = node;
     this.spec = spec;
     this.metrics = metrics;
@@ -277,11 +280,16 @@ final class ManagementRoutes extends AllDirectives {
   }
 
   private Route cluster() {
-    String self = node.system.address().toString();
-    return json(200, obj(
+    return json(200, cluster.get());
+  }
+
+  /** What {@code GET /cluster} says of a node that runs alone. */
+  static Map<String, Object> alone(String self) {
+    return obj(
         "clustered", false,
+        "self", self,
         "members", List.of(obj("address", self, "status", "up", "roles", List.of())),
-        "detail", "this node runs alone: no cluster is configured"));
+        "detail", "this node runs alone: no cluster is configured (drover.cluster.enabled)");
   }
 
   private Route dashboard() {

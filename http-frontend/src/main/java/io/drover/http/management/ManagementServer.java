@@ -6,6 +6,7 @@ import io.drover.supervisor.config.ManagementSpec;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -20,17 +21,22 @@ public final class ManagementServer {
     this.binding = binding;
   }
 
-  /** Binds the API; fails when the address cannot be bound. */
+  /**
+   * Binds the API; fails when the address cannot be bound.
+   *
+   * @param cluster describes the cluster for {@code GET /cluster} (see docs/api.md)
+   */
   public static ManagementServer start(
       ActorSystem<?> system,
       ManagementSpec spec,
       ActorRef<Supervisor.Command> supervisor,
       ActorRef<Front.Command> front,
       NodeMetrics metrics,
-      Supplier<Boolean> ready)
+      Supplier<Boolean> ready,
+      Supplier<Map<String, Object>> cluster)
       throws Exception {
     NodeView view = new NodeView(system, supervisor, front);
-    ManagementRoutes routes = new ManagementRoutes(view, spec, metrics, ready);
+    ManagementRoutes routes = new ManagementRoutes(view, spec, metrics, ready, cluster);
     ServerBinding binding =
         Http.get(system)
             .newServerAt(spec.iface(), spec.port())
@@ -38,6 +44,11 @@ public final class ManagementServer {
             .toCompletableFuture()
             .get(10, TimeUnit.SECONDS);
     return new ManagementServer(binding);
+  }
+
+  /** {@code GET /cluster} for a node that runs alone. */
+  public static Supplier<Map<String, Object>> alone(ActorSystem<?> system) {
+    return () -> ManagementRoutes.alone(system.address().toString());
   }
 
   public InetSocketAddress address() {

@@ -152,6 +152,7 @@ public final class ConfigLoader {
     Path logsDir = directory(root, "logs-dir");
     HttpSpec http = HttpReader.read(root.group(HTTP));
     ManagementSpec management = ManagementReader.read(root.group("management"));
+    ClusterSpec cluster = ClusterReader.read(root.group("cluster"));
 
     ConfigObject defaults = appDefaults(root, referenceDrover);
     Reader defaultsReader = new Reader(defaults, DEFAULTS_PATH, null, origins, problems);
@@ -163,7 +164,7 @@ public final class ConfigLoader {
     if (!problems.isEmpty()) {
       throw fail(problems, origins);
     }
-    return new DroverSettings(source, stateDir, logsDir, http, management, apps);
+    return new DroverSettings(source, stateDir, logsDir, http, management, cluster, apps);
   }
 
   /** Resolves substitutions; null (with a problem for each unresolved one) when some fail. */

@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param logsDir directory holding one sub-directory of worker log files per app
  * @param http the node's HTTP front
  * @param management the node's management API
+ * @param cluster membership of a cluster of nodes
  * @param apps the declared apps, keyed by name, in declaration order
  */
 public record DroverSettings(
@@ -22,6 +23,7 @@ public record DroverSettings(
     Path logsDir,
     HttpSpec http,
     ManagementSpec management,
+    ClusterSpec cluster,
     Map<String, AppSpec> apps) {
 
   public DroverSettings {
@@ -30,7 +32,7 @@ public record DroverSettings(
 
   /** The same node settings with other apps (a config applied at run time). */
   public DroverSettings withApps(Map<String, AppSpec> newApps) {
-    return new DroverSettings(source, stateDir, logsDir, http, management, newApps);
+    return new DroverSettings(source, stateDir, logsDir, http, management, cluster, newApps);
   }
 
   /** The apps in declaration order. */

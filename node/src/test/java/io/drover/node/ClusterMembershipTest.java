@@ -1,0 +1,139 @@
+package io.drover.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.drover.supervisor.config.Signal;
+import io.drover.supervisor.process.ProcFs;
+import io.drover.supervisor.process.Ports;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Three node JVMs form a Pekko cluster; a crashed node is downed and removed by the others. */
+class ClusterMembershipTest {
+  static final ObjectMapper json = new ObjectMapper();
+  final HttpClient client = HttpClient.newHttpClient();
+  final List<Process> nodes = new ArrayList<>();
+  Path dir;
+  String marker;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    dir = Files.createTempDirectory("drover-cluster-test");
+    marker = UUID.randomUUID().toString();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (Process node : nodes) {
+      if (node.isAlive()) {
+        new ProcessBuilder("kill", "-s", "TERM", Long.toString(node.pid())).start().waitFor();
+        node.waitFor(30, TimeUnit.SECONDS);
+      }
+      node.destroyForcibly();
+    }
+    List<Long> left = ProcFs.withEnvironment("DROVER_TEST", marker);
+    ProcFs.signal(Signal.KILL, 0, left);
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  Process start(int i, int clusterPort, int seedPort, int apiPort) throws IOException {
+    Path conf = dir.resolve("n" + i + ".conf");
+    Files.writeString(conf,
+        "drover {\n home = \"" + dir.resolve("home" + i) + "\"\n http.port = 0\n management.port = " + apiPort + "\n"
+            + " cluster { enabled = on, port = " + clusterPort + ", seed-nodes = [\"127.0.0.1:" + seedPort + "\"], roles = [\"r" + i + "\"] }\n"
+            + "}\n");
+    ProcessBuilder pb = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
+        "-cp", System.getProperty("java.class.path"), "io.drover.node.Main", "run", conf.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("n" + i + ".log").toFile());
+    pb.environment().put("DROVER_TEST", marker);
+    Process p = pb.start();
+    nodes.add(p);
+    return p;
+  }
+
+  JsonNode cluster(int apiPort) {
+    try {
+      HttpResponse<String> r = client.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/cluster")).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? json.readTree(r.body()) : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  long upMembers(int apiPort) {
+    JsonNode c = cluster(apiPort);
+    if (c == null) {
+      return -1;
+    }
+    long up = 0;
+    for (JsonNode m : c.get("members")) {
+      if (m.get("status").asText().equals("up")) {
+        up++;
+      }
+    }
+    return up;
+  }
+
+  /** Milliseconds until every node in {@code apis} sees {@code n} members up. */
+  long awaitMembers(int[] apis, int n, Duration within) throws InterruptedException {
+    long t0 = System.nanoTime();
+    long deadline = t0 + within.toNanos();
+    while (System.nanoTime() < deadline) {
+      boolean all = true;
+      for (int api : apis) {
+        all &= upMembers(api) == n;
+      }
+      if (all) {
+        return (System.nanoTime() - t0) / 1_000_000;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("not every node saw " + n + " members within " + within);
+  }
+
+  @Test
+  void threeNodesFormAClusterAndACrashedNodeIsRemoved() throws Exception {
+    int[] cluster = {Ports.freeLoopbackPort(), Ports.freeLoopbackPort(), Ports.freeLoopbackPort()};
+    int[] api = {Ports.freeLoopbackPort(), Ports.freeLoopbackPort(), Ports.freeLoopbackPort()};
+    Process[] p = new Process[3];
+    for (int i = 0; i < 3; i++) {
+      p[i] = start(i, cluster[i], cluster[0], api[i]);
+    }
+    awaitMembers(api, 3, Duration.ofSeconds(90));
+    JsonNode view = cluster(api[1]);
+    assertTrue(view.get("clustered").asBoolean());
+    assertEquals("pekko://drover@127.0.0.1:" + cluster[1], view.get("self").asText());
+    assertTrue(view.toString().contains("\"roles\":[\"r2\"]"), view.toString());
+
+    new ProcessBuilder("kill", "-9", Long.toString(p[2].pid())).start().waitFor();
+    long removedMs = awaitMembers(new int[] {api[0], api[1]}, 2, Duration.ofSeconds(60));
+    System.out.println("crashed node removed from the cluster after " + removedMs + " ms");
+    assertTrue(removedMs < 30_000, "removal took " + removedMs + " ms");
+  }
+}

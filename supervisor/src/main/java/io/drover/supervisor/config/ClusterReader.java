@@ -1,0 +1,61 @@
+package io.drover.supervisor.config;
+
+import static io.drover.supervisor.config.Reader.anyNull;
+
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Reads and validates {@code drover.cluster} into a {@link ClusterSpec}. */
+final class ClusterReader {
+  static final String SEED = "a list of \"host:port\" strings such as [\"127.0.0.1:2551\"]";
+  static final String ROLES = "a list of role names (letters, digits, '-', '_')";
+  private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9.:\\[\\]-]+:[0-9]{1,5}");
+  static final String HOST = "a host name or IP address the other nodes can reach";
+  private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?");
+  private static final Pattern ROLE = Pattern.compile("[A-Za-z0-9_-]+");
+
+  private ClusterReader() {}
+
+  static ClusterSpec read(Reader c) {
+    if (c == null) {
+      return null;
+    }
+    Boolean enabled = c.bool("enabled");
+    String host = c.string("host", HOST);
+    if (host != null && !HOSTNAME.matcher(host).matches() && !Addresses.isListenAddress(host)) {
+      c.problem("host", Reader.quoteText(host), HOST);
+      host = null;
+    }
+    Long port = c.integer("port", 0, HttpReader.MAX_PORT, Reader.integerRange(0, HttpReader.MAX_PORT));
+    List<String> seeds = strings(c, "seed-nodes", HOST_PORT, SEED);
+    List<String> roles = strings(c, "roles", ROLE, ROLES);
+    Duration stableAfter = c.duration("stable-after", false);
+    if (anyNull(enabled, host, port, seeds, roles, stableAfter)) {
+      return null;
+    }
+    return new ClusterSpec(enabled, host, port.intValue(), seeds, roles, stableAfter);
+  }
+
+  private static List<String> strings(Reader c, String key, Pattern valid, String expected) {
+    ConfigValue value = c.raw(key);
+    if (!(value instanceof ConfigList list)) {
+      c.problem(key, Reader.describe(value), expected);
+      return null;
+    }
+    List<String> out = new ArrayList<>();
+    for (ConfigValue v : list) {
+      String text = v.valueType() == ConfigValueType.STRING ? (String) v.unwrapped() : null;
+      if (text == null || !valid.matcher(text).matches()) {
+        c.problem(key, Reader.describe(v), expected);
+        return null;
+      }
+      out.add(text);
+    }
+    return out;
+  }
+}
