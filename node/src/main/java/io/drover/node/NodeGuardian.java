@@ -6,6 +6,8 @@ import io.drover.http.front.SnapshotHolder;
 import io.drover.supervisor.Drainer;
 import io.drover.supervisor.Supervisor;
 import io.drover.supervisor.config.DroverSettings;
+import io.drover.http.management.ConfigApplier;
+import io.drover.http.management.LocalConfigApplier;
 import io.drover.http.management.ManagementServer;
 import io.drover.http.management.NodeMetrics;
 import io.drover.supervisor.config.ManagementSpec;
@@ -70,9 +72,15 @@ final class NodeGuardian {
           ManagementSpec management = settings.management();
           if (management.enabled()) {
             try {
+              ConfigApplier applier = new LocalConfigApplier(ctx.getSystem(), supervisor, front);
+              if (settings.cluster().enabled()) {
+                ActorRef<ReplicatedConfig.Command> replicated = ctx.spawn(ReplicatedConfig.create(applier), "config");
+                applier = ReplicatedConfig.applier(ctx.getSystem(), applier, replicated);
+              }
               ManagementServer api =
                   ManagementServer.start(ctx.getSystem(), management, supervisor, front, metrics, () -> true,
-                      settings.cluster().enabled() ? ClusterMembership.view(ctx.getSystem()) : ManagementServer.alone(ctx.getSystem()));
+                      settings.cluster().enabled() ? ClusterMembership.view(ctx.getSystem()) : ManagementServer.alone(ctx.getSystem()),
+                      applier);
               CoordinatedShutdown.get(ctx.getSystem())
                   // the API stays up while workers stop, so clients see the stop events
                   .addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "management-unbind", () -> {

@@ -117,6 +117,62 @@ class ClusterMembershipTest {
     throw new AssertionError("not every node saw " + n + " members within " + within);
   }
 
+  JsonNode apps(int apiPort) {
+    try {
+      HttpResponse<String> r = client.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + apiPort + "/apps")).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? json.readTree(r.body()).get("apps") : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  /** Waits until the node runs app {@code name} with a ready worker; returns the time taken. */
+  long awaitApp(int apiPort, String name, Duration within) throws InterruptedException {
+    long t0 = System.nanoTime();
+    while (System.nanoTime() - t0 < within.toNanos()) {
+      JsonNode apps = apps(apiPort);
+      if (apps != null) {
+        for (JsonNode a : apps) {
+          if (a.get("name").asText().equals(name) && a.get("workers").toString().contains("\"state\":\"ready\"")) {
+            return (System.nanoTime() - t0) / 1_000_000;
+          }
+        }
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("node " + apiPort + " does not run " + name + " within " + within + ": " + apps(apiPort));
+  }
+
+  @Test
+  void aConfigAppliedOnOneNodeReachesEveryNodeAndARestartedNodeConverges() throws Exception {
+    int[] cluster = {Ports.freeLoopbackPort(), Ports.freeLoopbackPort(), Ports.freeLoopbackPort()};
+    int[] api = {Ports.freeLoopbackPort(), Ports.freeLoopbackPort(), Ports.freeLoopbackPort()};
+    Process[] p = new Process[3];
+    for (int i = 0; i < 3; i++) {
+      p[i] = start(i, cluster[i], cluster[0], api[i]);
+    }
+    awaitMembers(api, 3, Duration.ofSeconds(90));
+    Path worker = Path.of("../supervisor/src/test/resources/workers/worker.js").toAbsolutePath().normalize();
+    String conf = "drover.apps.extra { command = [\"node\", \"" + worker + "\", \"--listen\"], readiness { type = http, path = \"/health\" } }";
+    HttpResponse<String> applied = client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api[0] + "/config")).POST(HttpRequest.BodyPublishers.ofString(conf)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, applied.statusCode(), applied.body());
+    assertTrue(applied.body().contains("\"added\":[\"extra\"]"), applied.body());
+    long reached = awaitApp(api[2], "extra", Duration.ofSeconds(30));
+    awaitApp(api[1], "extra", Duration.ofSeconds(30));
+    System.out.println("an apply on node 0 ran on node 2 after " + reached + " ms");
+
+    // node 1 crashes and comes back from its file, which has no apps: it takes the cluster's config
+    new ProcessBuilder("kill", "-9", Long.toString(p[1].pid())).start().waitFor();
+    p[1].waitFor(10, TimeUnit.SECONDS);
+    p[1] = start(1, cluster[1], cluster[0], api[1]);
+    long converged = awaitApp(api[1], "extra", Duration.ofSeconds(60));
+    System.out.println("a restarted node ran the cluster's config after " + converged + " ms");
+  }
+
   @Test
   void threeNodesFormAClusterAndACrashedNodeIsRemoved() throws Exception {
     int[] cluster = {Ports.freeLoopbackPort(), Ports.freeLoopbackPort(), Ports.freeLoopbackPort()};

@@ -63,11 +63,18 @@ final class ManagementRoutes extends AllDirectives {
   private final NodeMetrics metrics;
   private final Supplier<Boolean> ready;
   private final Supplier<Map<String, Object>> cluster;
+  private final ConfigApplier applier;
   private final byte[] token;
 
   ManagementRoutes(
-      NodeView node, ManagementSpec spec, NodeMetrics metrics, Supplier<Boolean> ready, Supplier<Map<String, Object>> cluster) {
+      NodeView node,
+      ManagementSpec spec,
+      NodeMetrics metrics,
+      Supplier<Boolean> ready,
+      Supplier<Map<String, Object>> cluster,
+      ConfigApplier applier) {
     this.cluster = cluster;
+    this.applier = applier;
     this.node = node;
     this.spec = spec;
     this.metrics = metrics;
@@ -249,26 +256,18 @@ final class ManagementRoutes extends AllDirectives {
   private Route applyConfig() {
     return parameterOptional("dry-run", dry -> entity(Unmarshaller.entityToString(), text -> {
       boolean dryRun = dry.map(d -> d.isEmpty() || d.equals("true")).orElse(false);
-      return onSuccess(node.settings(), current -> {
-        DroverSettings next;
-        try {
-          Path base = current.source().map(p -> p.toAbsolutePath().getParent()).orElse(Path.of("").toAbsolutePath());
-          next = ConfigLoader.parse(text, "config", base);
-        } catch (ConfigException e) {
-          return json(400, obj("error", "invalid config", "problems", e.problems().stream().map(ConfigProblem::message).toList()));
-        }
-        DroverSettings applied = next;
-        CompletionStage<Supervisor.Applied> result =
-            node.ask(node.supervisor, r -> new Supervisor.Apply(applied, dryRun, r), NodeView.QUERY);
-        return completeWithFuture(
-            result.thenApply(diff -> {
-                  if (!dryRun) {
-                    node.front.tell(new Front.UpdateApps(applied.appList()));
-                  }
-                  return response(200, obj("dryRun", dryRun, "added", diff.added(), "removed", diff.removed(),
-                      "changed", diff.changed(), "scaled", diff.scaled(), "unchanged", diff.unchanged()));
-                }));
-      });
+      CompletionStage<HttpResponse> answer = applier.apply(text, dryRun)
+          .thenApply(diff -> response(200, obj("dryRun", dryRun, "added", diff.added(), "removed", diff.removed(),
+              "changed", diff.changed(), "scaled", diff.scaled(), "unchanged", diff.unchanged())))
+          .exceptionally(e -> {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof ConfigException ce) {
+              return response(400, obj("error", "invalid config",
+                  "problems", ce.problems().stream().map(ConfigProblem::message).toList()));
+            }
+            throw e instanceof CompletionException ce2 ? ce2 : new CompletionException(e);
+          });
+      return completeWithFuture(answer);
     }));
   }
 

@@ -25,6 +25,7 @@ public final class ManagementServer {
    * Binds the API; fails when the address cannot be bound.
    *
    * @param cluster describes the cluster for {@code GET /cluster} (see docs/api.md)
+   * @param applier applies {@code POST /config}: to this node, or to every node of a cluster
    */
   public static ManagementServer start(
       ActorSystem<?> system,
@@ -33,10 +34,11 @@ public final class ManagementServer {
       ActorRef<Front.Command> front,
       NodeMetrics metrics,
       Supplier<Boolean> ready,
-      Supplier<Map<String, Object>> cluster)
+      Supplier<Map<String, Object>> cluster,
+      ConfigApplier applier)
       throws Exception {
     NodeView view = new NodeView(system, supervisor, front);
-    ManagementRoutes routes = new ManagementRoutes(view, spec, metrics, ready, cluster);
+    ManagementRoutes routes = new ManagementRoutes(view, spec, metrics, ready, cluster, applier);
     ServerBinding binding =
         Http.get(system)
             .newServerAt(spec.iface(), spec.port())

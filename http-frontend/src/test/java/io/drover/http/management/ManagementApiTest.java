@@ -45,7 +45,8 @@ class ManagementApiTest {
   void start() throws Exception {
     node = FrontHarnessAccess.start(kit, "web { command = [\"node\", \"$WEB\"], instances = 2, route.prefix = \"/\" }");
     api = ManagementServer.start(kit.system(), new ManagementSpec(true, "127.0.0.1", 0, Optional.of(TOKEN)),
-        node.supervisor(), node.front(), new NodeMetrics(node.registry()), () -> true, ManagementServer.alone(kit.system()));
+        node.supervisor(), node.front(), new NodeMetrics(node.registry()), () -> true, ManagementServer.alone(kit.system()),
+        new LocalConfigApplier(kit.system(), node.supervisor(), node.front()));
     node.awaitReady("web", 2);
   }
 

@@ -1,0 +1,47 @@
+package io.drover.http.management;
+
+import io.drover.http.front.Front;
+import io.drover.supervisor.Supervisor;
+import io.drover.supervisor.config.ConfigLoader;
+import io.drover.supervisor.config.DroverSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/**
+ * Applies a config to this node: validated against the running config's directory, converged by
+ * the supervisor (apps added, removed, scaled, restarted rolling), routes updated at the front.
+ */
+public final class LocalConfigApplier implements ConfigApplier {
+  private static final Duration ASK = Duration.ofSeconds(10);
+
+  private final ActorSystem<?> system;
+  private final ActorRef<Supervisor.Command> supervisor;
+  private final ActorRef<Front.Command> front;
+
+  public LocalConfigApplier(ActorSystem<?> system, ActorRef<Supervisor.Command> supervisor, ActorRef<Front.Command> front) {
+    this.system = system;
+    this.supervisor = supervisor;
+    this.front = front;
+  }
+
+  @Override
+  public CompletionStage<Supervisor.Applied> apply(String text, boolean dryRun) {
+    CompletionStage<DroverSettings> current = AskPattern.ask(supervisor, Supervisor.GetSettings::new, ASK, system.scheduler());
+    return current.thenCompose(settings -> {
+      Path base = settings.source().map(p -> p.toAbsolutePath().getParent()).orElse(Path.of("").toAbsolutePath());
+      DroverSettings next = ConfigLoader.parse(text, "config", base); // throws ConfigException
+      CompletionStage<Supervisor.Applied> diff =
+          AskPattern.ask(supervisor, r -> new Supervisor.Apply(next, dryRun, r), ASK, system.scheduler());
+      return diff.thenApply(d -> {
+        if (!dryRun) {
+          front.tell(new Front.UpdateApps(next.appList()));
+        }
+        return d;
+      });
+    });
+  }
+}
