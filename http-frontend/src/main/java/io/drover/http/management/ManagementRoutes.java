@@ -90,7 +90,11 @@ final class ManagementRoutes extends AllDirectives {
                 rejections(),
                 () ->
                     concat(
+                        // probes need no token: they reveal nothing
                         path("health", () -> get(() -> json(200, obj("status", "ok")))),
+                        path("ready", () -> get(() -> ready.get()
+                            ? json(200, obj("status", "ready"))
+                            : json(503, obj("status", "starting")))),
                         // the page holds no data (it asks for a token when the API wants one)
                         pathEndOrSingleSlash(() -> get(this::dashboard)),
                         authorized(this::protectedRoutes))));
@@ -98,9 +102,6 @@ final class ManagementRoutes extends AllDirectives {
 
   private Route protectedRoutes() {
     return concat(
-        path("ready", () -> get(() -> ready.get()
-            ? json(200, obj("status", "ready"))
-            : json(503, obj("status", "starting")))),
         pathPrefix("apps", () -> concat(
             pathEnd(() -> get(this::listApps)),
             pathPrefix(PathMatchers.segment(), this::appRoutes))),
