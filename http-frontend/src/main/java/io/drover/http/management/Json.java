@@ -10,7 +10,6 @@ import io.drover.supervisor.WorkerStatus;
 import io.drover.supervisor.config.AppSpec;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /** The API's JSON shapes (docs/api.md), built as ordered maps and written by Jackson. */
