@@ -85,6 +85,9 @@ public final class ActorWorker {
   private final Set<Long> inFlight = new HashSet<>();
   private final ArrayDeque<Handle> queue = new ArrayDeque<>();
   private int failuresInARow;
+  private boolean stopping;
+  /** Requests that timed out and have not finished: each holds a slot. */
+  private final Set<Long> hung = new HashSet<>();
   private int timeoutsInARow;
   private ExitKind stopKind;
   private String stopReason;
@@ -163,7 +166,7 @@ public final class ActorWorker {
         .onMessage(TimedOut.class, this::onTimedOut)
         .onMessage(ProcessWorker.Stop.class, this::onStop)
         .onMessage(ProcessWorker.Restart.class, this::onRestart)
-        .onMessage(ProcessWorker.Start.class, m -> Behaviors.same())
+        .onMessage(ProcessWorker.Start.class, this::onStartWhileLive)
         .onMessage(ProcessWorker.StartAfter.class, m -> Behaviors.same());
   }
 
@@ -229,7 +232,7 @@ public final class ActorWorker {
   // ---------------------------------------------------------------- requests
 
   private Behavior<ProcessWorker.Command> onHandle(Handle m) {
-    if (state != WorkerState.READY && state != WorkerState.DRAINING) {
+    if (stopping || (state != WorkerState.READY && state != WorkerState.DRAINING)) {
       return refuse(m, "worker " + name + " is " + state.label());
     }
     if (inFlight.size() < spec.actor().maxInFlight()) {
@@ -278,17 +281,20 @@ public final class ActorWorker {
     }
     timers.cancel(m.id());
     pendingReplies.remove(m.id());
+    boolean wasHung = hung.remove(m.id());
+    Handle next = stopping ? null : queue.poll();
+    if (next != null) {
+      run(next);
+    }
     if (m.failure() == null) {
       failuresInARow = 0;
-      timeoutsInARow = 0;
+      if (!wasHung) {
+        timeoutsInARow = 0;
+      }
     } else if (++failuresInARow >= spec.actor().failureThreshold() && stopKind == null) {
       String why = failuresInARow + " exceptions in a row from handle, the last: " + m.failure();
       context.getLog().warn("[{}] {}", name, why);
       return terminate(ExitKind.ABNORMAL, why);
-    }
-    Handle next = queue.poll();
-    if (next != null) {
-      run(next);
     }
     return Behaviors.same();
   }
@@ -301,8 +307,10 @@ public final class ActorWorker {
     long ms = spec.route().requestTimeout().toMillis();
     r.answer(Response.json(504, "{\"status\":504,\"error\":\"worker did not answer within " + ms + "ms\",\"app\":\""
         + spec.name() + "\",\"worker\":\"" + name + "\"}"));
+    hung.add(m.id());
     int allowed = Math.max(1, spec.liveness().failures());
-    if (++timeoutsInARow >= allowed && stopKind == null) {
+    boolean allSlotsHung = hung.size() >= spec.actor().maxInFlight();
+    if ((++timeoutsInARow >= allowed || allSlotsHung) && stopKind == null) {
       String why = "hung: " + timeoutsInARow + " requests in a row took longer than " + ms + "ms";
       context.getLog().warn("[{}] {}", name, why);
       return terminate(ExitKind.UNHEALTHY, why);
@@ -330,6 +338,15 @@ public final class ActorWorker {
     restartDelay = m.delay();
     restartReason = m.reason();
     return stopKind != null ? Behaviors.same() : terminate(ExitKind.REQUESTED, m.reason());
+  }
+
+  /** A start after a stop was asked for: the stop completes (and is answered), then it starts. */
+  private Behavior<ProcessWorker.Command> onStartWhileLive(ProcessWorker.Start m) {
+    if (stopKind != null) {
+      restartDelay = Duration.ZERO;
+      restartReason = "start requested";
+    }
+    return Behaviors.same();
   }
 
   private Behavior<ProcessWorker.Command> onStopWhileIdle(ProcessWorker.Stop m) {
@@ -362,6 +379,7 @@ public final class ActorWorker {
     if ((inFlight.isEmpty() && queue.isEmpty()) || unhealthy || System.nanoTime() >= drainDeadline) {
       queue.forEach(h -> h.reply().refuse("worker " + name + " stopped"));
       queue.clear();
+      stopping = true; // stop() runs: no new request may reach this instance
       Worker w = worker;
       long gen = generation;
       CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> {
@@ -395,8 +413,12 @@ public final class ActorWorker {
     deregister();
     inFlight.forEach(timers::cancel);
     inFlight.clear();
-    pendingReplies.values().forEach(r -> r.refuse("worker " + name + " stopped"));
+    hung.clear();
+    // these may have run already: answered, never handed to another worker
+    pendingReplies.values().forEach(r -> r.answer(Response.json(502, "{\"status\":502,\"error\":\"worker "
+        + name + " stopped before answering\",\"app\":\"" + spec.name() + "\"}")));
     pendingReplies.clear();
+    stopping = false;
     Duration uptime = startedAt == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - startedNanos);
     worker = null;
     startedAt = null;
@@ -405,7 +427,9 @@ public final class ActorWorker {
     if (!stopRequesters.isEmpty()) {
       stopRequesters.forEach(r -> r.tell(new ProcessWorker.Stopped(instance)));
       stopRequesters.clear();
-      return stopped();
+      if (restartDelay == null) {
+        return stopped();
+      }
     }
     if (restartDelay != null) {
       Duration delay = restartDelay;

@@ -288,7 +288,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private Behavior<Command> onWorkerStopped(WorkerStopped m) {
-    if (state == AppState.STOPPED && stopsPending > 0 && --stopsPending == 0) {
+    if (stopsPending > 0 && --stopsPending == 0) {
       replyStopped();
     }
     return this;
@@ -446,6 +446,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private Behavior<Command> onReplacedStopped(ReplacedStopped m) {
     if (surge == null || m.instance() != surgeInstance) {
+      // the rolling restart was aborted after this old worker was told to stop: it runs again
+      if (state == AppState.RUNNING && m.instance() < workers.size()) {
+        workers.get(m.instance()).tell(ProcessWorker.Start.INSTANCE);
+      }
       return this;
     }
     ActorRef<ProcessWorker.Command> old = workers.set(surgeInstance, surge);

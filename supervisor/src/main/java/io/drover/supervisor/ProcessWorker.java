@@ -204,7 +204,7 @@ public final class ProcessWorker {
         .onMessage(Exited.class, this::onExited)
         .onMessage(Stop.class, this::onStop)
         .onMessage(Restart.class, this::onRestart)
-        .onMessage(Start.class, m -> Behaviors.same())
+        .onMessage(Start.class, this::onStartWhileRunning)
         .onMessage(StartAfter.class, m -> Behaviors.same());
   }
 
@@ -391,6 +391,15 @@ public final class ProcessWorker {
     return terminate(ExitKind.REQUESTED, m.reason());
   }
 
+  /** A start after a stop was asked for: the stop completes (and is answered), then it starts. */
+  private Behavior<Command> onStartWhileRunning(Start m) {
+    if (stopKind != null) {
+      restartDelay = Duration.ZERO;
+      restartReason = "start requested";
+    }
+    return Behaviors.same();
+  }
+
   private Behavior<Command> onStopWhileIdle(Stop m) {
     timers.cancel(Timer.BACKOFF);
     if (state != WorkerState.STOPPED) {
@@ -505,7 +514,9 @@ public final class ProcessWorker {
     if (!stopRequesters.isEmpty()) {
       stopRequesters.forEach(r -> r.tell(new Stopped(instance)));
       stopRequesters.clear();
-      return stopped();
+      if (restartDelay == null) {
+        return stopped();
+      }
     }
     if (restartDelay != null) {
       Duration delay = restartDelay;

@@ -61,6 +61,11 @@ public final class Front extends AbstractBehavior<Front.Command> {
 
   private record DrainCheck(Endpoint endpoint) implements Command {}
 
+  /** Timer keys: a drain's polling and a health re-check of one endpoint run side by side. */
+  private record DrainTimer(Endpoint endpoint) {}
+
+  private record RecheckTimer(Endpoint endpoint) {}
+
   private record Recheck(Endpoint endpoint) implements Command {}
 
   private record RecheckDone(Endpoint endpoint, boolean accepting) implements Command {}
@@ -230,6 +235,11 @@ public final class Front extends AbstractBehavior<Front.Command> {
         s != null && s.state() == WorkerState.READY && (s.port() > 0 || actor) && listed.get(m.app()).contains(m.worker());
     if (!routable) {
       if (existing != null && !existing.draining) {
+        // leaving (e.g. draining before its Drain arrived): out of rotation, but findable by a drain
+        existing.draining = true;
+        if (existing.inFlight.get() > 0) {
+          retired.put(m.worker(), existing);
+        }
         current.remove(m.worker());
         publish();
       }
@@ -278,7 +288,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
       publish();
       drain.replyTo().tell(Done.getInstance());
     } else {
-      timers.startSingleTimer(e, new DrainCheck(e), DRAIN_POLL);
+      timers.startSingleTimer(new DrainTimer(e), new DrainCheck(e), DRAIN_POLL);
     }
     return this;
   }
@@ -287,7 +297,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
     Endpoint e = m.endpoint();
     if (isCurrent(e)) {
       getContext().getLog().info("[{}] [{}] refused a connection: out of rotation until it accepts again", e.app, e);
-      timers.startSingleTimer(e, new Recheck(e), RECHECK_AFTER);
+      timers.startSingleTimer(new RecheckTimer(e), new Recheck(e), RECHECK_AFTER);
     }
     return this;
   }
@@ -309,7 +319,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
       e.down = false;
       getContext().getLog().info("[{}] [{}] accepts connections again: back in rotation", e.app, e);
     } else {
-      timers.startSingleTimer(e, new Recheck(e), RECHECK_AFTER);
+      timers.startSingleTimer(new RecheckTimer(e), new Recheck(e), RECHECK_AFTER);
     }
     return this;
   }

@@ -63,6 +63,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private List<HttpContent> replay;
   private long replayBytes;
   private boolean readsPaused;
+  /** Whether any part of the request was written to a worker on an earlier or current attempt. */
+  private boolean sentToAWorker;
   private final List<Endpoint> tried = new ArrayList<>(3);
   private Endpoint endpoint;
   private Channel backend;
@@ -128,6 +130,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private void startExchange(HttpRequest req) {
     startNanos = System.nanoTime();
     busy = true;
+    sentToAWorker = false;
     exchangeId++;
     requestComplete = false;
     discarding = false;
@@ -173,6 +176,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   private void onRequestContent(HttpContent content) {
     boolean last = content instanceof LastHttpContent;
+    if (busy && !discarding && content.decoderResult().isFailure()) {
+      Throwable cause = content.decoderResult().cause();
+      content.release();
+      if (responseStarted) {
+        ctx.close(); // the answer is under way; the request was broken: end both
+        return;
+      }
+      requestComplete = true;
+      respondBadRequest(cause); // never forwarded as if complete
+      return;
+    }
     if (!busy || discarding) {
       content.release();
       if (last && discarding) {
@@ -319,6 +333,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     h.bind(this, exchangeId);
     ch.config().setAutoRead(true);
     ch.write(request, ch.voidPromise());
+    sentToAWorker = true;
     if (tried.size() > 1 && replayable) {
       if (replay != null) {
         for (HttpContent c : replay) {
@@ -436,7 +451,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         px.front().tell(new Front.EndpointFailed(e));
       }
     }
-    boolean nothingSent = connectFailed;
+    // safe to retry: the whole request is still here (nothing ever left), or it is idempotent
+    // and its whole body so far was kept
+    boolean nothingSent = connectFailed && !sentToAWorker;
     if (tried.size() <= route.spec().retries() && (nothingSent || replayable)) {
       dispatch();
       return;
@@ -631,7 +648,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private void finishExchange() {
     clearExchange();
     busy = false;
-    while (!busy && !queued.isEmpty()) {
+    // feed the next request, and its body as far as it has arrived
+    while (!queued.isEmpty() && !(busy && requestComplete)) {
       handle(queued.poll());
     }
     if (queued.isEmpty() && (!busy || (!requestComplete && backend != null))) {
@@ -679,6 +697,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       h.unbind();
     }
     if (reusable && h != null) {
+      ch.config().setAutoRead(true); // backpressure from this client must not stick to the pooled connection
       BackendPool.current().release(h.endpoint, ch, px.spec().poolMaxIdle());
     } else {
       ch.close();
@@ -729,7 +748,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
     };
     ctx.writeAndFlush(res).addListener(f -> {
-      if (!f.isSuccess()) {
+      if (!f.isSuccess() || !worker.isActive()) {
         worker.close();
         client.close();
         onClose.run();

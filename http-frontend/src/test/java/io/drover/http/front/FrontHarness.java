@@ -100,12 +100,16 @@ final class FrontHarness implements AutoCloseable {
 
   /** Sends raw bytes and parses the answer minimally (status line and body after the blank line). */
   RawResponse raw(String request) throws IOException {
+    return RawResponse.parse(rawText(request));
+  }
+
+  /** Sends raw bytes and returns everything the front answered until it closed. */
+  String rawText(String request) throws IOException {
     try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
       s.setSoTimeout(30_000);
       s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
       s.getOutputStream().flush();
-      String all = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
-      return RawResponse.parse(all);
+      return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
     }
   }
 

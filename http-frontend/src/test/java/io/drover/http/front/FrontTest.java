@@ -157,6 +157,25 @@ class FrontTest {
   }
 
   @Test
+  void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+    try (FrontHarness h = new FrontHarness(kit, web("pipe", "instances = 2, route.prefix = \"/\""))) {
+      h.awaitReady("pipe", 2);
+      String body = "x".repeat(100);
+      String all = h.rawText(
+          "GET /echo/1 HTTP/1.1\r\nHost: a\r\n\r\n"
+              + "POST /echo/2 HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n" + body
+              + "GET /echo/3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+      int first = all.indexOf("\"url\":\"/echo/1\"");
+      int second = all.indexOf("\"url\":\"/echo/2\"");
+      int third = all.indexOf("\"url\":\"/echo/3\"");
+      assertTrue(first > 0 && second > first && third > second, all);
+      assertTrue(all.contains("\"method\":\"POST\",\"url\":\"/echo/2\""), all);
+      assertTrue(all.contains("\"bodyLength\":100"), all);
+      assertEquals(3, all.split("HTTP/1.1 200 OK", -1).length - 1, all);
+    }
+  }
+
+  @Test
   void workersThatCloseOrEndBodiesByEofDoNotBreakThePool() throws Exception {
     try (FrontHarness h = new FrontHarness(kit, web("odd", "instances = 2, route.prefix = \"/\""))) {
       h.awaitReady("odd", 2);
