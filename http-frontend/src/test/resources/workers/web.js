@@ -15,6 +15,7 @@ const name = `${process.env.DROVER_APP}-${process.env.DROVER_INSTANCE}`;
 const delay = Number(process.env.READY_DELAY_MS || 0);
 
 const server = http.createServer((req, res) => {
+  if (process.env.LOG_REQUESTS) console.log(`request ${req.method} ${req.url}`);
   const url = new URL(req.url, 'http://x');
   if (url.pathname === '/health') return res.end('ok');
   if (url.pathname === '/upload') {

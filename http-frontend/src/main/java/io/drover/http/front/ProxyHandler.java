@@ -41,6 +41,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   /** Bodies of idempotent requests up to this size are kept so they can be retried. */
   static final int REPLAY_LIMIT = 64 * 1024;
 
+  /** host[:port]: a registered name or IPv4 (RFC 3986 reg-name characters) or an [IPv6] literal. */
+  private static final java.util.regex.Pattern VALID_HOST =
+      java.util.regex.Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(:[0-9]{1,5})?");
+
   private final ProxyContext px;
   private ChannelHandlerContext ctx;
   private String clientIp = "";
@@ -143,9 +147,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       respondBadRequest(decoded.cause());
       return;
     }
-    String host = req.headers().get(HttpHeaderNames.HOST);
+    java.util.List<String> hosts = req.headers().getAll(HttpHeaderNames.HOST);
+    String host = hosts.isEmpty() ? null : hosts.get(0);
     if (host == null && clientVersion.equals(HttpVersion.HTTP_1_1)) {
       respond(FrontErrors.badRequest(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "missing Host header"), false);
+      return;
+    }
+    if (hosts.size() > 1 || (host != null && !VALID_HOST.matcher(host).matches())) {
+      // RFC 9110 7.2: more than one Host, or one that is not host[:port], is a 400
+      respond(FrontErrors.badRequest(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "invalid Host header"), false);
       return;
     }
     route = px.holder().get().match(host, req.uri());
