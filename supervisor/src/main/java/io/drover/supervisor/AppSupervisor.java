@@ -212,7 +212,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
           restart.policy().name().toLowerCase(), m.exit().reason());
       return this;
     }
-    if (window.recordAndCheck(System.nanoTime())) {
+    // Intensity counts unstable restarts only (died before min-uptime): a worker that ran
+    // fine and was then killed is replaced, not held against the app.
+    boolean unstable = m.exit().uptime().compareTo(restart.minUptime()) < 0;
+    if (unstable && window.recordAndCheck(System.nanoTime())) {
       return giveUp(worker + " " + m.exit().reason());
     }
     int i = m.instance();

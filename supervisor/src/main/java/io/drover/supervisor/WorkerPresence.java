@@ -11,6 +11,8 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * app supervisor.
  */
 final class WorkerPresence {
+  // its own logger: the actor's (context.getLog()) is named after its first caller
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WorkerPresence.class);
   private final ActorContext<ProcessWorker.Command> context;
   private final ProcessWorker.Setup setup;
   private final String name;
@@ -41,7 +43,7 @@ final class WorkerPresence {
   /** Publishes a state change: on the event stream, and to the app supervisor. */
   WorkerEvent changed(WorkerState to, long pid, int port, int restarts, String why, Instant startedAt) {
     WorkerEvent event = new WorkerEvent(Instant.now(), setup.spec().name(), setup.instance(), to, pid, port, restarts, why);
-    context.getLog().debug("[{}] {}: {}", name, to.label(), why);
+    log.debug("[{}] {}: {}", name, to.label(), why);
     context.getSystem().eventStream().tell(new EventStream.Publish<>(event));
     setup.parent().tell(new AppSupervisor.WorkerChanged(context.getSelf(), event, startedAt));
     return event;

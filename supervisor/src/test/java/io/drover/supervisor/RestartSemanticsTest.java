@@ -159,6 +159,19 @@ class RestartSemanticsTest {
   }
 
   @Test
+  void workersThatRanPastMinUptimeDoNotCountTowardIntensity() throws Exception {
+    String cfg = "restart { backoff { min = 20ms, max = 50ms }, max-restarts = 2, within = 30s, min-uptime = 300ms }";
+    try (Harness h = new Harness(kit, app("sturdy", "\"--exit-after\", \"500\"", cfg))) {
+      for (int i = 0; i < 5; i++) {
+        h.await("sturdy", 0, WorkerState.FAILED, T);
+        h.await("sturdy", 0, WorkerState.STARTING, T);
+      }
+      assertTrue(h.seen.stream().noneMatch(e -> e instanceof AppEvent a && a.state() == AppState.FAILED),
+          "5 restarts of a worker that ran 500ms each must not give the app up: " + h.describeSeen());
+    }
+  }
+
+  @Test
   void giveUpWithStayKeepsTheAppFailed() throws Exception {
     String cfg = "restart { backoff { min = 20ms, max = 50ms }, max-restarts = 2, within = 30s, on-give-up = stay }";
     try (Harness h = new Harness(kit, app("stays", "\"--exit-after\", \"30\"", cfg))) {
