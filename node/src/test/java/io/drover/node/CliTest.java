@@ -7,26 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.drover.supervisor.config.Signal;
-import io.drover.supervisor.process.ProcFs;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +37,7 @@ class CliTest {
 
   Path dir;
   String marker;
-  final List<Process> nodes = new ArrayList<>();
+  final List<NodeJvm> nodes = new ArrayList<>();
   final List<Thread> threads = new ArrayList<>();
   String url;
 
@@ -59,22 +53,7 @@ class CliTest {
       t.interrupt();
       t.join(10_000);
     }
-    for (Process node : nodes) {
-      if (node.isAlive()) {
-        new ProcessBuilder("kill", "-s", "TERM", Long.toString(node.pid())).start().waitFor();
-        node.waitFor(30, TimeUnit.SECONDS);
-      }
-      node.destroyForcibly();
-      node.waitFor(10, TimeUnit.SECONDS);
-    }
-    List<Long> left = ProcFs.withEnvironment("DROVER_TEST", marker);
-    ProcFs.signal(Signal.KILL, 0, left);
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-    assertEquals(List.of(), left, "processes left running by the test");
+    assertEquals(List.of(), NodeJvm.cleanUp(nodes, marker, dir), "processes left running by the test");
     for (Thread t : threads) {
       assertFalse(t.isAlive(), "a streaming CLI call did not end: " + t.getName());
     }
@@ -196,9 +175,7 @@ class CliTest {
     // the node stops while a stream is open: the call ends with one line, no hang
     Streaming last = cliInBackground("events");
     last.await(s -> s.startsWith("time"), "the events header (connected)");
-    Process node = nodes.get(0);
-    new ProcessBuilder("kill", "-s", "TERM", Long.toString(node.pid())).start().waitFor();
-    assertTrue(node.waitFor(30, TimeUnit.SECONDS), "node stopped");
+    assertTrue(nodes.get(0).stop("TERM", Duration.ofSeconds(30)), "node stopped");
     last.thread().join(15_000);
     assertFalse(last.thread().isAlive(), "the stream ended with the node");
     String lost = last.err().toString();
@@ -493,48 +470,13 @@ class CliTest {
   void startNode(String extra) throws Exception {
     Path conf = dir.resolve("node.conf");
     Files.writeString(conf, config(extra, 2));
-    List<String> cmd = List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "io.drover.node.Main", "run", conf.toString());
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("DROVER_TEST", marker);
+    ProcessBuilder pb = NodeJvm.command(List.of(), "run", conf.toString());
     pb.environment().remove("DROVER_TOKEN");
-    Process p = pb.start();
-    nodes.add(p);
-    List<String> lines = new ArrayList<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = r.readLine(); line != null; line = r.readLine()) {
-          synchronized (lines) {
-            lines.add(line);
-          }
-        }
-      } catch (IOException e) {
-        // node gone
-      }
-    });
-    reader.setDaemon(true);
-    reader.start();
-    String api = awaitLine(lines, "management API on http://");
+    NodeJvm node = NodeJvm.start(pb, marker);
+    nodes.add(node);
+    String api = node.awaitLine("management API on http://", Duration.ofSeconds(30));
     url = api.replaceAll(".*management API on (http://[^/\\s]+)/.*", "$1");
-    awaitLine(lines, "web-0          ready");
-    awaitLine(lines, "web-1          ready");
-  }
-
-  static String awaitLine(List<String> lines, String contains) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      synchronized (lines) {
-        for (String line : lines) {
-          if (line.contains(contains)) {
-            return line;
-          }
-        }
-      }
-      Thread.sleep(50);
-    }
-    synchronized (lines) {
-      throw new AssertionError("no line containing '" + contains + "':\n" + String.join("\n", lines));
-    }
+    node.awaitLine("web-0          ready", Duration.ofSeconds(30));
+    node.awaitLine("web-1          ready", Duration.ofSeconds(30));
   }
 }

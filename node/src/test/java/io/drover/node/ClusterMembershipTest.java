@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.drover.supervisor.config.Signal;
-import io.drover.supervisor.process.ProcFs;
 import io.drover.supervisor.process.Ports;
 import java.io.IOException;
 import java.net.URI;
@@ -17,11 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class ClusterMembershipTest {
   static final ObjectMapper json = new ObjectMapper();
   final HttpClient client = HttpClient.newHttpClient();
-  final List<Process> nodes = new ArrayList<>();
+  final List<NodeJvm> nodes = new ArrayList<>();
   Path dir;
   String marker;
 
@@ -42,37 +37,18 @@ class ClusterMembershipTest {
 
   @AfterEach
   void tearDown() throws Exception {
-    for (Process node : nodes) {
-      if (node.isAlive()) {
-        new ProcessBuilder("kill", "-s", "TERM", Long.toString(node.pid())).start().waitFor();
-        node.waitFor(30, TimeUnit.SECONDS);
-      }
-      node.destroyForcibly();
-    }
-    List<Long> left = ProcFs.withEnvironment("DROVER_TEST", marker);
-    ProcFs.signal(Signal.KILL, 0, left);
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
+    NodeJvm.cleanUp(nodes, marker, dir);
   }
 
-  Process start(int i, int clusterPort, int seedPort, int apiPort) throws IOException {
+  NodeJvm start(int i, int clusterPort, int seedPort, int apiPort) throws IOException {
     Path conf = dir.resolve("n" + i + ".conf");
     Files.writeString(conf,
         "drover {\n home = \"" + dir.resolve("home" + i) + "\"\n http.port = 0\n management.port = " + apiPort + "\n"
             + " cluster { enabled = on, port = " + clusterPort + ", seed-nodes = [\"127.0.0.1:" + seedPort + "\"], roles = [\"r" + i + "\"] }\n"
             + "}\n");
-    ProcessBuilder pb = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
-        "-cp", System.getProperty("java.class.path"), "io.drover.node.Main", "run", conf.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("n" + i + ".log").toFile());
-    pb.environment().put("DROVER_TEST", marker);
-    Process p = pb.start();
-    nodes.add(p);
-    return p;
+    NodeJvm node = NodeJvm.start(marker, List.of("-Xmx128m"), "run", conf.toString());
+    nodes.add(node);
+    return node;
   }
 
   JsonNode cluster(int apiPort) {
@@ -149,7 +125,7 @@ class ClusterMembershipTest {
   void aConfigAppliedOnOneNodeReachesEveryNodeAndARestartedNodeConverges() throws Exception {
     int[] cluster = {Ports.freeLoopbackPort(), Ports.freeLoopbackPort(), Ports.freeLoopbackPort()};
     int[] api = {Ports.freeLoopbackPort(), Ports.freeLoopbackPort(), Ports.freeLoopbackPort()};
-    Process[] p = new Process[3];
+    NodeJvm[] p = new NodeJvm[3];
     for (int i = 0; i < 3; i++) {
       p[i] = start(i, cluster[i], cluster[0], api[i]);
     }
@@ -166,8 +142,7 @@ class ClusterMembershipTest {
     System.out.println("an apply on node 0 ran on node 2 after " + reached + " ms");
 
     // node 1 crashes and comes back from its file, which has no apps: it takes the cluster's config
-    new ProcessBuilder("kill", "-9", Long.toString(p[1].pid())).start().waitFor();
-    p[1].waitFor(10, TimeUnit.SECONDS);
+    p[1].stop("KILL", Duration.ofSeconds(10));
     p[1] = start(1, cluster[1], cluster[0], api[1]);
     long converged = awaitApp(api[1], "extra", Duration.ofSeconds(60));
     System.out.println("a restarted node ran the cluster's config after " + converged + " ms");
@@ -177,7 +152,7 @@ class ClusterMembershipTest {
   void threeNodesFormAClusterAndACrashedNodeIsRemoved() throws Exception {
     int[] cluster = {Ports.freeLoopbackPort(), Ports.freeLoopbackPort(), Ports.freeLoopbackPort()};
     int[] api = {Ports.freeLoopbackPort(), Ports.freeLoopbackPort(), Ports.freeLoopbackPort()};
-    Process[] p = new Process[3];
+    NodeJvm[] p = new NodeJvm[3];
     for (int i = 0; i < 3; i++) {
       p[i] = start(i, cluster[i], cluster[0], api[i]);
     }
@@ -187,7 +162,7 @@ class ClusterMembershipTest {
     assertEquals("pekko://drover@127.0.0.1:" + cluster[1], view.get("self").asText());
     assertTrue(view.toString().contains("\"roles\":[\"r2\"]"), view.toString());
 
-    new ProcessBuilder("kill", "-9", Long.toString(p[2].pid())).start().waitFor();
+    p[2].signal("KILL");
     long removedMs = awaitMembers(new int[] {api[0], api[1]}, 2, Duration.ofSeconds(60));
     System.out.println("crashed node removed from the cluster after " + removedMs + " ms");
     assertTrue(removedMs < 30_000, "removal took " + removedMs + " ms");

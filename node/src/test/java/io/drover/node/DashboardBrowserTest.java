@@ -5,21 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.drover.supervisor.config.Signal;
-import io.drover.supervisor.process.ProcFs;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -42,7 +35,7 @@ class DashboardBrowserTest {
 
   Path dir;
   String marker;
-  final List<Process> started = new ArrayList<>();
+  final List<NodeJvm> started = new ArrayList<>();
 
   @BeforeEach
   void setUp() throws IOException {
@@ -52,20 +45,7 @@ class DashboardBrowserTest {
 
   @AfterEach
   void tearDown() throws Exception {
-    for (Process p : started) {
-      if (p.isAlive()) {
-        NodeProcessTest.signal(p, "TERM");
-        p.waitFor(30, TimeUnit.SECONDS);
-      }
-      p.destroyForcibly();
-    }
-    List<Long> left = ProcFs.withEnvironment("DROVER_TEST", marker);
-    ProcFs.signal(Signal.KILL, 0, left);
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
+    List<Long> left = NodeJvm.cleanUp(started, marker, dir);
     assertEquals(List.of(), left, "processes (node, workers, browser) left running by the test");
     assertFalse(Files.exists(dir), "temp dir left: " + dir);
   }
@@ -88,10 +68,9 @@ class DashboardBrowserTest {
             + "    stop.timeout = 2s\n"
             + "  }\n"
             + "}\n");
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Output node = start(new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"), "io.drover.node.Main", "run", conf.toString()));
-    String dashboard = node.group(MANAGEMENT, Duration.ofSeconds(30));
-    String front = node.group(FRONT, Duration.ofSeconds(30));
+    NodeJvm node = start(NodeJvm.command(List.of(), "run", conf.toString()));
+    String dashboard = node.awaitGroup(MANAGEMENT, Duration.ofSeconds(30));
+    String front = node.awaitGroup(FRONT, Duration.ofSeconds(30));
     String ready0 = node.awaitLine("web-0          ready", Duration.ofSeconds(30));
     node.awaitLine("web-1          ready", Duration.ofSeconds(30));
     long pid = Long.parseLong(ready0.trim().split("\\s+")[3]);
@@ -107,7 +86,7 @@ class DashboardBrowserTest {
     pb.environment().put("FRONT_URL", front);
     pb.environment().put("SCREENSHOT", shot.toString());
     pb.environment().put("TMPDIR", tmp.toString());
-    Output browser = start(pb);
+    NodeJvm browser = start(pb);
     boolean ended = browser.process().waitFor(300, TimeUnit.SECONDS);
     if (!ended) {
       browser.process().destroyForcibly();
@@ -120,10 +99,9 @@ class DashboardBrowserTest {
       assertEquals(List.of(), s.toList(), "the browser left temp files");
     }
 
-    NodeProcessTest.signal(node.process(), "TERM");
-    assertTrue(node.process().waitFor(30, TimeUnit.SECONDS), "node did not exit after SIGTERM:\n" + node.all());
-    assertEquals(0, node.process().exitValue(), node.all().toString());
-    assertEquals(List.of(), ProcFs.withEnvironment("DROVER_TEST", marker), "processes left after the node stopped");
+    assertTrue(node.stop("TERM", Duration.ofSeconds(30)), "node did not exit after SIGTERM:\n" + node.all());
+    assertEquals(0, node.process().exitValue(), node.all());
+    assertEquals(List.of(), NodeJvm.marked(marker), "processes left after the node stopped");
   }
 
   /** Fails (not skips: CI installs both) when the browser or Playwright is missing. */
@@ -141,63 +119,10 @@ class DashboardBrowserTest {
     return Path.of(DashboardBrowserTest.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
   }
 
-  /** A process, marked for the leftover check, with its output (stdout and stderr) kept. */
-  record Output(Process process, List<String> lines, StringBuilder all) {
-    String awaitLine(String contains, Duration within) throws InterruptedException {
-      long deadline = System.nanoTime() + within.toNanos();
-      while (System.nanoTime() < deadline) {
-        synchronized (lines) {
-          for (String line : lines) {
-            if (line.contains(contains)) {
-              return line;
-            }
-          }
-        }
-        Thread.sleep(50);
-      }
-      throw new AssertionError("no line containing '" + contains + "' within " + within + ":\n" + all);
-    }
-
-    String group(Pattern pattern, Duration within) throws InterruptedException {
-      long deadline = System.nanoTime() + within.toNanos();
-      while (System.nanoTime() < deadline) {
-        synchronized (lines) {
-          for (String line : lines) {
-            Matcher m = pattern.matcher(line);
-            if (m.find()) {
-              return m.group(1);
-            }
-          }
-        }
-        Thread.sleep(50);
-      }
-      throw new AssertionError("no line matching " + pattern + " within " + within + ":\n" + all);
-    }
-  }
-
-  Output start(ProcessBuilder pb) throws IOException {
-    pb.redirectErrorStream(true);
-    pb.environment().put("DROVER_TEST", marker);
-    Process p = pb.start();
+  /** Starts a process (the node or the browser test), marked for the leftover check, with its output kept. */
+  NodeJvm start(ProcessBuilder pb) throws IOException {
+    NodeJvm p = NodeJvm.start(pb, marker);
     started.add(p);
-    List<String> lines = new ArrayList<>();
-    StringBuilder all = new StringBuilder();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = r.readLine(); line != null; line = r.readLine()) {
-          synchronized (all) {
-            all.append(line).append('\n');
-          }
-          synchronized (lines) {
-            lines.add(line);
-          }
-        }
-      } catch (IOException e) {
-        // process gone
-      }
-    });
-    reader.setDaemon(true);
-    reader.start();
-    return new Output(p, lines, all);
+    return p;
   }
 }
