@@ -1,8 +1,6 @@
 package io.drover.node.cli;
 
-import java.time.Duration;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /** {@code drover start APP}. */
 @Command(
@@ -10,24 +8,14 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = "Start APP again when it is stopped or failed.",
     footer = Exit.FOOTER)
-public final class StartCommand extends ApiCommand {
-  @Parameters(paramLabel = "APP", description = "the app")
-  String app;
-
+public final class StartCommand extends AppStateCommand {
   @Override
-  Duration defaultTimeout() {
-    return Duration.ofMinutes(2);
+  String action() {
+    return "start";
   }
 
   @Override
-  int run(ApiClient client) throws ApiClient.Failure, InterruptedException {
-    ApiClient.Response r = client.post("/apps/" + Cli.seg(app) + "/start");
-    if (api.json) {
-      printRaw(r.body());
-    } else {
-      var json = r.json();
-      out().println(json.path("app").asText(app) + ": " + json.path("state").asText("running"));
-    }
-    return Exit.OK;
+  String state() {
+    return "running";
   }
 }

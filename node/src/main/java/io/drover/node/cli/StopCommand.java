@@ -1,8 +1,6 @@
 package io.drover.node.cli;
 
-import java.time.Duration;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /** {@code drover stop APP}. */
 @Command(
@@ -13,24 +11,14 @@ import picocli.CommandLine.Parameters;
       "Each is drained first, then signalled; the app stays stopped until `drover start APP`."
     },
     footer = Exit.FOOTER)
-public final class StopCommand extends ApiCommand {
-  @Parameters(paramLabel = "APP", description = "the app")
-  String app;
-
+public final class StopCommand extends AppStateCommand {
   @Override
-  Duration defaultTimeout() {
-    return Duration.ofMinutes(2);
+  String action() {
+    return "stop";
   }
 
   @Override
-  int run(ApiClient client) throws ApiClient.Failure, InterruptedException {
-    ApiClient.Response r = client.post("/apps/" + Cli.seg(app) + "/stop");
-    if (api.json) {
-      printRaw(r.body());
-    } else {
-      var json = r.json();
-      out().println(json.path("app").asText(app) + ": " + json.path("state").asText("stopped"));
-    }
-    return Exit.OK;
+  String state() {
+    return "stopped";
   }
 }
