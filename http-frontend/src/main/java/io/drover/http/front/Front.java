@@ -349,7 +349,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
               .filter(e -> !e.draining)
               .sorted(java.util.Comparator.comparingInt((Endpoint e) -> e.instance).thenComparingInt(e -> e.port))
               .toArray(Endpoint[]::new);
-      long maxBody = app.actor() == null ? 0 : app.actor().maxBody();
+      long maxBody = app.maxBody();
       routes.add(new RouteSnapshot.Route(app.name(), app.route(), balancers.get(app.name()), eps, meters.get(app.name()), maxBody));
     }
     holder.set(new RouteSnapshot(routes));

@@ -10,7 +10,6 @@ import java.util.Map;
  * @param className the fully qualified class implementing {@code io.drover.worker.Worker}
  * @param classpath jars and class directories the class is loaded from (its own class loader)
  * @param config the {@code config} block handed to each worker, as plain Java values
- * @param maxBody largest request body accepted, in bytes (larger: 413)
  * @param maxInFlight requests one worker handles at once
  * @param maxQueue requests waiting per worker when it is busy; more answer 503
  * @param threads threads of the app's own pool
@@ -20,7 +19,6 @@ public record ActorSpec(
     String className,
     List<Path> classpath,
     Map<String, Object> config,
-    long maxBody,
     int maxInFlight,
     int maxQueue,
     int threads,

@@ -109,6 +109,16 @@ final class AppReader {
     OptionalLong maxMemory = maxMemory();
     Duration memoryCheckInterval = app.duration("memory-check-interval", false);
     LogSpec logs = logs(app.group("logs"));
+    Placement placement = app.choice("placement", Placement.class);
+    String placementRole = placementRole();
+    Long maxBody = app.size("max-body", 1, MAX_BODY, BODY);
+    if (placement == Placement.CLUSTER
+        && restart != null
+        && restart.strategy() != RestartStrategy.ONE_FOR_ONE) {
+      app.group("restart").problem("strategy", Reader.quoteText(Reader.configName(restart.strategy())),
+          "one-for-one for placement = cluster (its slots run on different nodes and restart each on its own)");
+      restart = null;
+    }
     ActorSpec actorSpec = null;
     if (actor) {
       readiness = unprobed(readiness, "readiness", READY_ONCE_STARTED);
@@ -117,13 +127,22 @@ final class AppReader {
       actorSpec = actor(commandRequired, instances);
     }
     if (anyNull(kind, command, cwd, env, instances, route, readiness, liveness, restart, stop)
-        || anyNull(maxMemory, memoryCheckInterval, logs)
+        || anyNull(maxMemory, memoryCheckInterval, logs, placement, placementRole, maxBody)
         || (actor && actorSpec == null)) {
       return null;
     }
     return new AppSpec(
         name, kind, command, cwd, env, instances, route, readiness, liveness, restart, stop,
-        maxMemory, memoryCheckInterval, logs, actorSpec);
+        maxMemory, memoryCheckInterval, logs, actorSpec, placement, placementRole, maxBody);
+  }
+
+  private String placementRole() {
+    String role = app.string("placement-role", ClusterReader.ROLE_OR_ANY);
+    if (role != null && !role.isEmpty() && !ClusterReader.isRole(role)) {
+      app.problem("placement-role", Reader.quoteText(role), ClusterReader.ROLE_OR_ANY);
+      return null;
+    }
+    return role;
   }
 
   /**
@@ -191,7 +210,6 @@ final class AppReader {
     String className = className(classRequired);
     List<Path> classpath = classpath();
     Map<String, Object> config = config(app.group("config"));
-    Long maxBody = app.size("max-body", 1, MAX_BODY, BODY);
     Long maxInFlight =
         app.integer(
             "max-in-flight", 1, MAX_IN_FLIGHT, Reader.integerRange(1, MAX_IN_FLIGHT));
@@ -203,7 +221,7 @@ final class AppReader {
             1,
             MAX_FAILURE_THRESHOLD,
             Reader.integerRange(1, MAX_FAILURE_THRESHOLD));
-    if (anyNull(className, classpath, config, maxBody, maxInFlight, maxQueue, threads)
+    if (anyNull(className, classpath, config, maxInFlight, maxQueue, threads)
         || anyNull(failureThreshold, instances)) {
       return null;
     }
@@ -213,7 +231,6 @@ final class AppReader {
         className,
         classpath,
         config,
-        maxBody,
         maxInFlight.intValue(),
         maxQueue.intValue(),
         (int) Math.max(1, poolSize),

@@ -25,6 +25,10 @@ import java.util.OptionalLong;
  * @param memoryCheckInterval how often that RSS is sampled
  * @param logs rotation of the worker's stdout and stderr files
  * @param actor for {@code kind = actor}: the worker class and how it runs; null otherwise
+ * @param placement every node runs {@code instances} workers, or the cluster runs that many in all
+ * @param placementRole for {@code placement = cluster}: only nodes with this role host slots ("" any)
+ * @param maxBody largest request body carried as a message (to an actor worker, or to a worker on
+ *     another node), in bytes; larger bodies are answered 413
  */
 public record AppSpec(
     String name,
@@ -41,7 +45,10 @@ public record AppSpec(
     OptionalLong maxMemory,
     Duration memoryCheckInterval,
     LogSpec logs,
-    ActorSpec actor) {
+    ActorSpec actor,
+    Placement placement,
+    String placementRole,
+    long maxBody) {
 
   public AppSpec {
     command = List.copyOf(command);
@@ -52,6 +59,11 @@ public record AppSpec(
   public AppSpec withInstances(int n) {
     return new AppSpec(
         name, kind, command, cwd, env, n, route, readiness, liveness, restart, stop, maxMemory,
-        memoryCheckInterval, logs, actor);
+        memoryCheckInterval, logs, actor, placement, placementRole, maxBody);
+  }
+
+  /** Whether the app's workers are spread over the cluster (one slot each) rather than per node. */
+  public boolean clusterPlaced() {
+    return placement == Placement.CLUSTER;
   }
 }

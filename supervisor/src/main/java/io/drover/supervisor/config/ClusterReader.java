@@ -18,6 +18,7 @@ final class ClusterReader {
   static final String HOST = "a host name or IP address the other nodes can reach";
   private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?");
   private static final Pattern ROLE = Pattern.compile("[A-Za-z0-9_-]+");
+  static final String ROLE_OR_ANY = "a role name (letters, digits, '-', '_'), or \"\" for any node";
 
   private ClusterReader() {}
 
@@ -39,6 +40,10 @@ final class ClusterReader {
       return null;
     }
     return new ClusterSpec(enabled, host, port.intValue(), seeds, roles, stableAfter);
+  }
+
+  static boolean isRole(String text) {
+    return ROLE.matcher(text).matches();
   }
 
   private static List<String> strings(Reader c, String key, Pattern valid, String expected) {

@@ -160,6 +160,7 @@ public final class ConfigLoader {
     ConfigObject referenceDefaults = (ConfigObject) referenceDrover.get(APP_DEFAULTS);
     Map<String, AppSpec> apps = apps(root, defaults, referenceDefaults, keys, baseDir);
     duplicateRoutes(apps, origins, problems);
+    clusterPlacement(apps, cluster, origins, problems);
 
     if (!problems.isEmpty()) {
       throw fail(problems, origins);
@@ -319,6 +320,23 @@ public final class ConfigLoader {
                 List.of(DROVER, APPS, app.name(), "route"),
                 found,
                 "a host and prefix no other app routes"));
+      }
+    }
+  }
+
+  /** {@code placement = cluster} needs a cluster to place the slots on. */
+  private static void clusterPlacement(
+      Map<String, AppSpec> apps, ClusterSpec cluster, Origins origins, Collection<ConfigProblem> problems) {
+    if (cluster == null || cluster.enabled()) {
+      return;
+    }
+    for (AppSpec app : apps.values()) {
+      if (app.clusterPlaced()) {
+        problems.add(
+            origins.problem(
+                List.of(DROVER, APPS, app.name(), "placement"),
+                "cluster while drover.cluster.enabled is false",
+                "local, or drover.cluster.enabled = true"));
       }
     }
   }

@@ -193,12 +193,12 @@ class ConfigLoaderTest {
                 "ratio", 0.5,
                 "tags", List.of("a", "b"),
                 "limits", Map.of("keys", 100)),
-            64 * 1024,
             8,
             0,
             3 * 8,
             2),
         hash.actor());
+    assertEquals(64 * 1024, hash.maxBody());
     assertEquals(ProbeType.NONE, hash.readiness().type(), "the default tcp probe is not used");
     assertEquals(defaults.getDuration("readiness.timeout"), hash.readiness().timeout());
     assertEquals(ProbeType.NONE, hash.liveness().type());
@@ -214,7 +214,7 @@ class ConfigLoaderTest {
     assertEquals("io.drover.examples.Echo$Worker", actor.className());
     assertEquals(List.of(), actor.classpath(), "classes shipped with Drover need no classpath");
     assertEquals(Map.of("region", "eu"), actor.config(), "config is inherited from app-defaults");
-    assertEquals(defaults.getBytes("max-body"), actor.maxBody());
+    assertEquals(defaults.getBytes("max-body"), echo.maxBody());
     assertEquals(defaults.getInt("max-in-flight"), actor.maxInFlight());
     assertEquals(defaults.getInt("max-queue"), actor.maxQueue());
     assertEquals(64, actor.threads(), "computed threads are capped at 64");
@@ -275,11 +275,12 @@ class ConfigLoaderTest {
       })
   void actorLimitsAcceptTheirBoundaries(String setting, long value) {
     String text = "drover.apps.a { kind = actor, class = A, " + setting + " }";
-    ActorSpec actor = ConfigLoader.parse(text, "edge.conf", tmp).apps().get("a").actor();
+    AppSpec app = ConfigLoader.parse(text, "edge.conf", tmp).apps().get("a");
+    ActorSpec actor = app.actor();
     String key = setting.substring(0, setting.indexOf(' '));
     long actual =
         switch (key) {
-          case "max-body" -> actor.maxBody();
+          case "max-body" -> app.maxBody();
           case "max-in-flight" -> actor.maxInFlight();
           case "max-queue" -> actor.maxQueue();
           default -> actor.failureThreshold();
