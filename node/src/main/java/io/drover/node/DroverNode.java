@@ -49,14 +49,17 @@ final class DroverNode {
     return node;
   }
 
-  /** The longest a graceful stop of every worker may take, with a margin. */
+  /**
+   * The longest a graceful stop of every worker may take, with a margin: drain and stop, once
+   * more in a cluster (slots placed here move away first, then the local apps stop).
+   */
   private static Duration stopBudget(DroverSettings settings) {
-    return settings.appList().stream()
+    Duration one = settings.appList().stream()
         .map(AppSpec::stop)
-        .map(s -> s.timeout())
+        .map(s -> s.drainTimeout().plus(s.timeout()))
         .max(Duration::compareTo)
-        .orElse(Duration.ZERO)
-        .plusSeconds(10);
+        .orElse(Duration.ZERO);
+    return (settings.cluster().enabled() ? one.multipliedBy(2) : one).plusSeconds(10);
   }
 
   /**

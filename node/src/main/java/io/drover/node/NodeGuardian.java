@@ -13,7 +13,14 @@ import io.drover.http.management.NodeMetrics;
 import io.drover.supervisor.config.ManagementSpec;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.drover.supervisor.ClusterApps;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import java.io.PrintWriter;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -66,17 +73,24 @@ final class NodeGuardian {
               return Behaviors.stopped();
             }
           }
+          boolean clustered = settings.cluster().enabled();
+          AtomicReference<ConfigApplier> clusterApplier = new AtomicReference<>();
+          AtomicReference<ActorRef<ReplicatedConfig.Command>> replicated = new AtomicReference<>();
+          ClusterPlacement placement =
+              clustered ? new ClusterPlacement(ctx.getSystem(), scaler(ctx.getSystem(), settings, clusterApplier, replicated)) : null;
           ActorRef<Supervisor.Command> supervisor =
-              ctx.spawn(Supervisor.create(settings, drainer(ctx, front)), "supervisor");
+              ctx.spawn(Supervisor.create(settings, drainer(ctx, front), placement == null ? ClusterApps.NONE : placement), "supervisor");
           ctx.watch(supervisor);
+          ConfigApplier applier = new LocalConfigApplier(ctx.getSystem(), supervisor, front);
+          if (clustered) {
+            replicated.set(ctx.spawn(ReplicatedConfig.create(applier), "config"));
+            applier = ReplicatedConfig.applier(ctx.getSystem(), applier, replicated.get());
+            clusterApplier.set(applier);
+            ctx.spawn(placement.keeper(supervisor), "slot-keeper");
+          }
           ManagementSpec management = settings.management();
           if (management.enabled()) {
             try {
-              ConfigApplier applier = new LocalConfigApplier(ctx.getSystem(), supervisor, front);
-              if (settings.cluster().enabled()) {
-                ActorRef<ReplicatedConfig.Command> replicated = ctx.spawn(ReplicatedConfig.create(applier), "config");
-                applier = ReplicatedConfig.applier(ctx.getSystem(), applier, replicated);
-              }
               ManagementServer api =
                   ManagementServer.start(ctx.getSystem(), management, supervisor, front, metrics, () -> true,
                       settings.cluster().enabled() ? ClusterMembership.view(ctx.getSystem()) : ManagementServer.alone(ctx.getSystem()),
@@ -102,7 +116,10 @@ final class NodeGuardian {
               .onMessage(
                   StopWorkers.class,
                   m -> {
-                    supervisor.tell(new Supervisor.StopAll(m.replyTo()));
+                    // slots placed here move to other nodes first (drained, then started there)
+                    CompletionStage<Done> handedOff =
+                        placement == null ? CompletableFuture.completedFuture(Done.getInstance()) : placement.handOff();
+                    handedOff.whenComplete((done, e) -> supervisor.tell(new Supervisor.StopAll(m.replyTo())));
                     return Behaviors.same();
                   })
               .onMessage(
@@ -122,6 +139,28 @@ final class NodeGuardian {
                   })
               .build();
         });
+  }
+
+  /**
+   * Scaling a cluster-placed app changes the cluster's desired state: the current config (the
+   * cluster's, else this node's file) with the new instance count on top, applied cluster-wide.
+   */
+  private static ClusterApp.Scaler scaler(ActorSystem<?> system, DroverSettings settings,
+      AtomicReference<ConfigApplier> applier, AtomicReference<ActorRef<ReplicatedConfig.Command>> replicated) {
+    return (app, instances) -> {
+      CompletionStage<Optional<String>> agreed = AskPattern.ask(
+          replicated.get(), ReplicatedConfig.GetText::new, Duration.ofSeconds(5), system.scheduler());
+      return agreed.thenCompose(text -> {
+        String current;
+        try {
+          current = text.isPresent() ? text.get() : Files.readString(settings.source().orElseThrow());
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        String scaled = current + "\n# scaled through the management API\ndrover.apps.\"" + app + "\".instances = " + instances + "\n";
+        return applier.get().apply(scaled, false);
+      }).thenApply(diff -> instances);
+    };
   }
 
   /** Workers are drained at the front before they are signalled. */

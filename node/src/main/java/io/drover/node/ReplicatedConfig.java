@@ -31,6 +31,9 @@ final class ReplicatedConfig {
   /** Writes a (validated) config for every node; replies with whether a majority has it. */
   record Publish(String text, ActorRef<Boolean> replyTo) implements Command {}
 
+  /** Replies with the last config the cluster agreed on, or null when none was applied yet. */
+  record GetText(ActorRef<java.util.Optional<String>> replyTo) implements Command {}
+
   private record Changed(Replicator.SubscribeResponse<LWWRegister<String>> change) implements Command {}
 
   private record Written(Replicator.UpdateResponse<LWWRegister<String>> response, ActorRef<Boolean> replyTo)
@@ -49,6 +52,10 @@ final class ReplicatedConfig {
                     r -> new Replicator.Update<>(KEY, LWWRegister.create(self, m.text()),
                         new Replicator.WriteMajority(WRITE), r, reg -> reg.withValue(self, m.text())),
                     rsp -> new Written(rsp, m.replyTo()));
+                return Behaviors.same();
+              })
+              .onMessage(GetText.class, m -> {
+                m.replyTo().tell(java.util.Optional.ofNullable(applied[0]));
                 return Behaviors.same();
               })
               .onMessage(Written.class, m -> {

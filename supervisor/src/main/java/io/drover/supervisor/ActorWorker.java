@@ -466,7 +466,7 @@ public final class ActorWorker {
   }
 
   private Behavior<ProcessWorker.Command> onGetStatus(ProcessWorker.GetStatus m) {
-    m.replyTo().tell(new WorkerStatus(spec.name(), instance, state, 0, 0, restarts, Instant.now(), startedAt, 0, state.label()));
+    m.replyTo().tell(new WorkerStatus(spec.name(), instance, state, 0, 0, restarts, Instant.now(), startedAt, 0, state.label(), null));
     return Behaviors.same();
   }
 

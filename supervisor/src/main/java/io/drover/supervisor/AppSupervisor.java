@@ -91,13 +91,29 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   public static Behavior<Command> create(
       AppSpec spec, WorkerLogs logs, RunRecords records, Drainer drainer) {
+    return create(spec, 0, logs, records, drainer);
+  }
+
+  /**
+   * Supervises one slot of a cluster-placed app: a single worker numbered {@code slot}, with the
+   * app's restart policy and backoff (the strategy is one-for-one by validation).
+   */
+  public static Behavior<Command> createSlot(
+      AppSpec spec, int slot, WorkerLogs logs, RunRecords records, Drainer drainer) {
+    return create(spec.withInstances(1), slot, logs, records, drainer);
+  }
+
+  private static Behavior<Command> create(
+      AppSpec spec, int base, WorkerLogs logs, RunRecords records, Drainer drainer) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
-                timers -> new AppSupervisor(ctx, timers, spec, logs, records, drainer)));
+                timers -> new AppSupervisor(ctx, timers, spec, base, logs, records, drainer)));
   }
 
   private final TimerScheduler<Command> timers;
+  /** The instance number of the first worker: 0, or the slot a cluster-placed slot runs. */
+  private final int base;
   private AppSpec spec;
   private RestartSpec restart;
   private RestartWindow window;
@@ -127,10 +143,12 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
       AppSpec spec,
+      int base,
       WorkerLogs logs,
       RunRecords records,
       Drainer drainer) {
     super(context);
+    this.base = base;
     this.logs = logs;
     this.records = records;
     this.drainer = drainer;
@@ -144,7 +162,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     this.stoppedAdapter =
         context.messageAdapter(ProcessWorker.Stopped.class, s -> new WorkerStopped(s.instance()));
     for (int i = 0; i < spec.instances(); i++) {
-      workers.add(spawnWorker(i, 0, spec.name() + "-" + i));
+      workers.add(spawnWorker(i, 0, workerName(i)));
     }
     publish(AppState.RUNNING, "starting " + spec.instances() + " workers");
     workers.forEach(w -> w.tell(ProcessWorker.Start.INSTANCE));
@@ -170,9 +188,19 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .build();
   }
 
-  private ActorRef<ProcessWorker.Command> spawnWorker(int instance, int restarts, String actorName) {
+  /** The worker's name: app and instance number, as in events and logs. */
+  private String workerName(int index) {
+    return spec.name() + "-" + (base + index);
+  }
+
+  /** A name for a replacement's actor (unique: the worker it replaces may still be stopping). */
+  private String replacementName(int index) {
+    return workerName(index) + "." + (++replacements);
+  }
+
+  private ActorRef<ProcessWorker.Command> spawnWorker(int index, int restarts, String actorName) {
     ProcessWorker.Setup setup =
-        new ProcessWorker.Setup(spec, instance, restarts, getContext().getSelf(), logs, records, drainer);
+        new ProcessWorker.Setup(spec, base + index, restarts, getContext().getSelf(), logs, records, drainer);
     if (spec.kind() == io.drover.supervisor.config.WorkerKind.ACTOR) {
       return getContext().spawn(ActorWorker.create(setup, runtime()), actorName);
     }
@@ -198,7 +226,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     if (m.worker().equals(surge)) {
       return abortRolling(spec.name() + "-" + m.instance() + " replacement " + m.exit().reason());
     }
-    if (m.instance() >= workers.size() || !m.worker().equals(workers.get(m.instance()))) {
+    int i = m.instance() - base;
+    if (i < 0 || i >= workers.size() || !m.worker().equals(workers.get(i))) {
       return this; // a replaced or retired worker
     }
     if (state != AppState.RUNNING) {
@@ -218,7 +247,6 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     if (unstable && window.recordAndCheck(System.nanoTime())) {
       return giveUp(worker + " " + m.exit().reason());
     }
-    int i = m.instance();
     if (m.exit().uptime().compareTo(restart.minUptime()) >= 0) {
       attempts[i] = 0; // stayed up for min-uptime: backoff starts over
     }
@@ -319,16 +347,17 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       }
       return this;
     }
-    if (e.instance() >= workers.size() || !m.worker().equals(workers.get(e.instance()))) {
+    int i = e.instance() - base;
+    if (i < 0 || i >= workers.size() || !m.worker().equals(workers.get(i))) {
       return this; // a retired or replaced worker
     }
-    latest[e.instance()] = statusOf(m);
+    latest[i] = statusOf(m);
     return this;
   }
 
   private static WorkerStatus statusOf(WorkerChanged m) {
     WorkerEvent e = m.event();
-    return new WorkerStatus(e.app(), e.instance(), e.state(), e.pid(), e.port(), e.restarts(), e.at(), m.startedAt(), 0, e.detail());
+    return new WorkerStatus(e.app(), e.instance(), e.state(), e.pid(), e.port(), e.restarts(), e.at(), m.startedAt(), 0, e.detail(), null);
   }
 
   private Behavior<Command> onGetStatus(GetStatus m) {
@@ -336,7 +365,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     for (WorkerStatus s : latest) {
       if (s != null) {
         long rss = s.pid() == 0 ? 0 : io.drover.supervisor.process.ProcFs.treeRss(s.pid());
-        statuses.add(new WorkerStatus(s.app(), s.instance(), s.state(), s.pid(), s.port(), s.restarts(), s.since(), s.startedAt(), rss, s.detail()));
+        statuses.add(new WorkerStatus(s.app(), s.instance(), s.state(), s.pid(), s.port(), s.restarts(), s.since(), s.startedAt(), rss, s.detail(), null));
       }
     }
     m.replyTo().tell(new AppStatus(spec.name(), state, detail, statuses, spec));
@@ -354,7 +383,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     latest = java.util.Arrays.copyOf(latest, n);
     attempts = java.util.Arrays.copyOf(attempts, n);
     for (int i = current; i < n; i++) {
-      ActorRef<ProcessWorker.Command> w = spawnWorker(i, 0, spec.name() + "-" + i + "." + (++replacements));
+      ActorRef<ProcessWorker.Command> w = spawnWorker(i, 0, replacementName(i));
       workers.add(w);
       if (state == AppState.RUNNING) {
         w.tell(ProcessWorker.Start.INSTANCE);
@@ -387,7 +416,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       // nothing runs: the next start uses the new settings
       for (int i = 0; i < workers.size(); i++) {
         retire(workers.get(i));
-        workers.set(i, spawnWorker(i, 0, spec.name() + "-" + i + "." + (++replacements)));
+        workers.set(i, spawnWorker(i, 0, replacementName(i)));
       }
       m.replyTo().tell(new RollingResult(spec.name(), true, "new settings apply at the next start"));
       return this;
@@ -396,7 +425,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private Behavior<Command> onRestartWorker(RestartWorker m) {
-    if (m.instance() < 0 || m.instance() >= workers.size()) {
+    int i = m.instance() - base;
+    if (i < 0 || i >= workers.size()) {
       m.replyTo().tell(new RollingResult(spec.name(), false, "no worker " + m.instance()));
       return this;
     }
@@ -409,7 +439,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       return this;
     }
     rollingRequesters.add(m.replyTo());
-    rollingQueue.add(m.instance());
+    rollingQueue.add(i);
     return nextReplacement();
   }
 
@@ -442,7 +472,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     surgeInstance = next;
     WorkerStatus old = latest[next];
     int restarts = old == null ? 1 : old.restarts() + 1;
-    surge = spawnWorker(next, restarts, spec.name() + "-" + next + "." + (++replacements));
+    surge = spawnWorker(next, restarts, replacementName(next));
     surge.tell(ProcessWorker.Start.INSTANCE);
     return this;
   }

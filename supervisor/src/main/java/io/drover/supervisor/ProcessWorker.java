@@ -567,7 +567,7 @@ public final class ProcessWorker {
     m.replyTo().tell(
         new WorkerStatus(
             spec.name(), instance, state, pid, process == null ? 0 : port, restarts, since,
-            startedAt, pid == 0 ? 0 : ProcFs.treeRss(pid), detail));
+            startedAt, pid == 0 ? 0 : ProcFs.treeRss(pid), detail, null));
     return Behaviors.same();
   }
 }

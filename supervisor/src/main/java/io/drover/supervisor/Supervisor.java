@@ -21,7 +21,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * One per node: ends what a killed previous run left behind, then runs one {@link
- * AppSupervisor} per declared app and stops them all on request.
+ * AppSupervisor} per declared app and stops them all on request. Of an app placed on the cluster
+ * it runs the slots the cluster gives this node ({@link HostSlot}), each under an app supervisor
+ * of its own, and the app's cluster-wide actor from {@link ClusterApps}.
  */
 public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
@@ -61,7 +63,27 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** The reply to {@link GetApps}. */
   public record Apps(Map<String, ActorRef<AppSupervisor.Command>> apps) {}
 
+  /**
+   * Runs slot {@code slot} of a cluster-placed app on this node, unless it runs here already;
+   * replies with its supervisor, or with why this node does not run it.
+   */
+  public record HostSlot(String app, int slot, ActorRef<SlotHosted> replyTo) implements Command {}
+
+  /** The reply to {@link HostSlot}: the slot's supervisor, or null and why not. */
+  public record SlotHosted(String app, int slot, ActorRef<AppSupervisor.Command> supervisor, String refused) {}
+
+  /** Drains and stops a slot's worker on this node; replies when it has exited. */
+  public record ReleaseSlot(String app, int slot, ActorRef<Done> replyTo) implements Command {}
+
+  /** Replies with the slots this node runs: app name to slot number to its supervisor. */
+  public record GetSlots(ActorRef<Slots> replyTo) implements Command {}
+
+  /** The reply to {@link GetSlots}. */
+  public record Slots(Map<String, Map<Integer, ActorRef<AppSupervisor.Command>>> slots) {}
+
   private record RemovedAppStopped(ActorRef<AppSupervisor.Command> app) implements Command {}
+
+  private record SlotReleased(ActorRef<AppSupervisor.Command> slot, ActorRef<Done> replyTo) implements Command {}
 
   private enum AppStopped implements Command {
     INSTANCE
@@ -73,22 +95,35 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /** @param drainer drains a worker at the front before it is signalled */
   public static Behavior<Command> create(DroverSettings settings, Drainer drainer) {
-    return Behaviors.setup(ctx -> new Supervisor(ctx, settings, drainer));
+    return create(settings, drainer, ClusterApps.NONE);
+  }
+
+  /**
+   * @param drainer drains a worker at the front before it is signalled
+   * @param clusterApps runs the cluster-wide side of apps placed on the cluster
+   */
+  public static Behavior<Command> create(DroverSettings settings, Drainer drainer, ClusterApps clusterApps) {
+    return Behaviors.setup(ctx -> new Supervisor(ctx, settings, drainer, clusterApps));
   }
 
   private final RunRecords records;
   private final Drainer drainer;
+  private final ClusterApps clusterApps;
   private DroverSettings settings;
+  /** Slots of cluster-placed apps run here: app name to slot number to its supervisor. */
+  private final Map<String, Map<Integer, ActorRef<AppSupervisor.Command>>> slots = new LinkedHashMap<>();
+  private boolean stopping;
   private int incarnations;
   private final ActorRef<Done> appStoppedAdapter;
   private final Map<String, ActorRef<AppSupervisor.Command>> apps = new LinkedHashMap<>();
   private final List<ActorRef<Done>> stopRequesters = new ArrayList<>();
   private int appsStopping;
 
-  private Supervisor(ActorContext<Command> context, DroverSettings settings, Drainer drainer) {
+  private Supervisor(ActorContext<Command> context, DroverSettings settings, Drainer drainer, ClusterApps clusterApps) {
     super(context);
     this.appStoppedAdapter = context.messageAdapter(Done.class, d -> AppStopped.INSTANCE);
     this.drainer = drainer;
+    this.clusterApps = clusterApps;
     this.settings = settings;
     try {
       this.records = RunRecords.open(settings.stateDir());
@@ -111,6 +146,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(Apply.class, this::onApply)
         .onMessage(GetSettings.class, this::onGetSettings)
         .onMessage(RemovedAppStopped.class, this::onRemovedAppStopped)
+        .onMessage(HostSlot.class, this::onHostSlot)
+        .onMessage(ReleaseSlot.class, this::onReleaseSlot)
+        .onMessage(SlotReleased.class, this::onSlotReleased)
+        .onMessage(GetSlots.class, this::onGetSlots)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
@@ -120,11 +159,21 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (stopRequesters.size() > 1) {
       return this; // already stopping
     }
-    appsStopping = apps.size();
+    stopping = true; // and the cluster finds other nodes for this node's slots
+    List<ActorRef<AppSupervisor.Command>> local = new ArrayList<>();
+    apps.forEach((name, app) -> {
+      if (!settings.apps().get(name).clusterPlaced()) {
+        local.add(app); // a cluster-placed app's own actor stops nothing on the other nodes
+      }
+    });
+    Map<String, List<Integer>> hosted = new LinkedHashMap<>();
+    slots.forEach((app, bySlot) -> hosted.put(app, new ArrayList<>(bySlot.keySet())));
+    appsStopping = local.size() + hosted.values().stream().mapToInt(List::size).sum();
     if (appsStopping == 0) {
       replyStopped();
     }
-    apps.values().forEach(app -> app.tell(new AppSupervisor.StopApp(appStoppedAdapter)));
+    local.forEach(app -> app.tell(new AppSupervisor.StopApp(appStoppedAdapter)));
+    hosted.forEach((app, list) -> list.forEach(slot -> release(app, slot, appStoppedAdapter)));
     return this;
   }
 
@@ -146,9 +195,88 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private void startApp(AppSpec app) {
-    // a removed app of the same name may still be stopping under its name
-    String actorName = getContext().getChild(app.name()).isPresent() ? app.name() + "~" + (++incarnations) : app.name();
-    apps.put(app.name(), getContext().spawn(AppSupervisor.create(app, logsOf(app), records, drainer), actorName));
+    Behavior<AppSupervisor.Command> behavior =
+        app.clusterPlaced()
+            ? clusterApps.app(app, getContext().getSelf())
+            : AppSupervisor.create(app, logsOf(app), records, drainer);
+    apps.put(app.name(), getContext().spawn(behavior, uniqueName(app.name())));
+  }
+
+  /** The name, or a numbered one while an actor of that name (being removed) still stops. */
+  private String uniqueName(String name) {
+    return getContext().getChild(name).isPresent() ? name + "~" + (++incarnations) : name;
+  }
+
+  // ---------------------------------------------------------------- slots of cluster-placed apps
+
+  private Behavior<Command> onHostSlot(HostSlot m) {
+    AppSpec app = settings.apps().get(m.app());
+    String refused =
+        stopping ? "this node is stopping"
+            : app == null ? "no app " + m.app() + " in this node's settings"
+            : !app.clusterPlaced() ? "app " + m.app() + " is not placed on the cluster"
+            : m.slot() < 0 || m.slot() >= app.instances() ? "app " + m.app() + " has " + app.instances() + " slots"
+            : null;
+    if (refused != null) {
+      m.replyTo().tell(new SlotHosted(m.app(), m.slot(), null, refused));
+      return this;
+    }
+    Map<Integer, ActorRef<AppSupervisor.Command>> bySlot = slots.computeIfAbsent(m.app(), k -> new java.util.TreeMap<>());
+    ActorRef<AppSupervisor.Command> slot = bySlot.get(m.slot());
+    if (slot == null) {
+      getContext().getLog().info("[{}] hosting slot {} of {}", m.app(), m.slot(), app.instances());
+      slot = getContext().spawn(
+          AppSupervisor.createSlot(app, m.slot(), logsOf(app), records, drainer),
+          uniqueName(m.app() + ".slot-" + m.slot()));
+      bySlot.put(m.slot(), slot);
+    }
+    m.replyTo().tell(new SlotHosted(m.app(), m.slot(), slot, null));
+    return this;
+  }
+
+  private Behavior<Command> onReleaseSlot(ReleaseSlot m) {
+    release(m.app(), m.slot(), m.replyTo());
+    return this;
+  }
+
+  /** Stops a hosted slot's worker (drained first), then its supervisor; {@code replyTo} hears when. */
+  private void release(String app, int slot, ActorRef<Done> replyTo) {
+    Map<Integer, ActorRef<AppSupervisor.Command>> bySlot = slots.get(app);
+    ActorRef<AppSupervisor.Command> supervisor = bySlot == null ? null : bySlot.remove(slot);
+    if (supervisor == null) {
+      replyTo.tell(Done.getInstance());
+      return;
+    }
+    if (bySlot.isEmpty()) {
+      slots.remove(app);
+    }
+    getContext().getLog().info("[{}] releasing slot {}", app, slot);
+    getContext()
+        .ask(Done.class, supervisor, java.time.Duration.ofMinutes(10), AppSupervisor.StopApp::new,
+            (done, failure) -> new SlotReleased(supervisor, replyTo));
+  }
+
+  private Behavior<Command> onSlotReleased(SlotReleased m) {
+    getContext().stop(m.slot());
+    m.replyTo().tell(Done.getInstance());
+    return this;
+  }
+
+  /** Releases the hosted slots of {@code app} numbered {@code from} and above. */
+  private void releaseFrom(String app, int from) {
+    Map<Integer, ActorRef<AppSupervisor.Command>> bySlot = slots.get(app);
+    if (bySlot == null) {
+      return;
+    }
+    ActorRef<Done> ignore = getContext().getSystem().ignoreRef();
+    new ArrayList<>(bySlot.keySet()).stream().filter(i -> i >= from).forEach(i -> release(app, i, ignore));
+  }
+
+  private Behavior<Command> onGetSlots(GetSlots m) {
+    Map<String, Map<Integer, ActorRef<AppSupervisor.Command>>> copy = new LinkedHashMap<>();
+    slots.forEach((app, bySlot) -> copy.put(app, java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(bySlot))));
+    m.replyTo().tell(new Slots(java.util.Collections.unmodifiableMap(copy)));
+    return this;
   }
 
   private Behavior<Command> onApply(Apply m) {
@@ -176,22 +304,41 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       getContext().getLog().info("applying config: {}", diff);
       ActorRef<AppSupervisor.RollingResult> ignore = getContext().getSystem().ignoreRef();
       ActorRef<AppSupervisor.Scaled> ignoreScaled = getContext().getSystem().ignoreRef();
+      // an app moved between local and cluster placement stops and starts again
+      List<String> replaced = changed.stream()
+          .filter(n -> settings.apps().get(n).placement() != next.get(n).placement()).toList();
       for (String name : removed) {
-        ActorRef<AppSupervisor.Command> app = apps.remove(name);
-        getContext()
-            .ask(Done.class, app, java.time.Duration.ofMinutes(10), AppSupervisor.StopApp::new,
-                (done, failure) -> new RemovedAppStopped(app));
+        removeApp(name);
+      }
+      for (String name : replaced) {
+        removeApp(name);
       }
       for (String name : scaled) {
-        apps.get(name).tell(new AppSupervisor.Scale(next.get(name).instances(), ignoreScaled));
+        if (next.get(name).clusterPlaced()) {
+          releaseFrom(name, next.get(name).instances());
+        } else {
+          apps.get(name).tell(new AppSupervisor.Scale(next.get(name).instances(), ignoreScaled));
+        }
       }
       for (String name : changed) {
         AppSpec app = next.get(name);
-        apps.get(name).tell(new AppSupervisor.UpdateSpec(app, logsOf(app), ignore));
+        if (replaced.contains(name)) {
+          continue;
+        }
+        if (app.clusterPlaced()) {
+          releaseFrom(name, app.instances());
+          slots.getOrDefault(name, Map.of()).values()
+              .forEach(slot -> slot.tell(new AppSupervisor.UpdateSpec(app.withInstances(1), logsOf(app), ignore)));
+        } else {
+          apps.get(name).tell(new AppSupervisor.UpdateSpec(app, logsOf(app), ignore));
+        }
       }
       // apps change at run time; the node's own settings (dirs, listeners) stay as started
       settings = settings.withApps(next);
       for (String name : added) {
+        startApp(next.get(name));
+      }
+      for (String name : replaced) {
         startApp(next.get(name));
       }
       Map<String, ActorRef<AppSupervisor.Command>> ordered = new LinkedHashMap<>();
@@ -201,6 +348,19 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     m.replyTo().tell(diff);
     return this;
+  }
+
+  /** Stops a removed app's workers (for a cluster-placed one: the slots hosted here), then its actor. */
+  private void removeApp(String name) {
+    ActorRef<AppSupervisor.Command> app = apps.remove(name);
+    if (settings.apps().get(name).clusterPlaced()) {
+      releaseFrom(name, 0);
+      getContext().stop(app);
+      return;
+    }
+    getContext()
+        .ask(Done.class, app, java.time.Duration.ofMinutes(10), AppSupervisor.StopApp::new,
+            (done, failure) -> new RemovedAppStopped(app));
   }
 
   private Behavior<Command> onRemovedAppStopped(RemovedAppStopped m) {
@@ -213,9 +373,15 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return this;
   }
 
+  /** Restarts what this node runs: its local apps and the slots it hosts. */
   private Behavior<Command> onRestartAllRolling(RestartAllRolling m) {
     ActorRef<AppSupervisor.RollingResult> ignore = getContext().getSystem().ignoreRef();
-    apps.values().forEach(app -> app.tell(new AppSupervisor.RestartRolling(ignore)));
+    apps.forEach((name, app) -> {
+      if (!settings.apps().get(name).clusterPlaced()) {
+        app.tell(new AppSupervisor.RestartRolling(ignore));
+      }
+    });
+    slots.values().forEach(bySlot -> bySlot.values().forEach(slot -> slot.tell(new AppSupervisor.RestartRolling(ignore))));
     return this;
   }
 

@@ -16,6 +16,7 @@ import java.time.Instant;
  * @param startedAt when its current process was spawned, or null
  * @param rssBytes RSS of its process tree, 0 when none
  * @param detail the reason of the last change
+ * @param node the cluster member it runs on, for a slot of a cluster-placed app; null otherwise
  */
 public record WorkerStatus(
     String app,
@@ -27,7 +28,8 @@ public record WorkerStatus(
     Instant since,
     Instant startedAt,
     long rssBytes,
-    String detail) {
+    String detail,
+    String node) {
 
   /** Time since the current process was spawned, zero when there is none. */
   public Duration uptime(Instant now) {

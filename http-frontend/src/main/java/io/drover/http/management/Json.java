@@ -46,11 +46,20 @@ final class Json {
         "state", s.state().label(),
         "detail", s.detail(),
         "instances", s.spec().instances(),
+        "placement", s.spec().placement().name().toLowerCase(java.util.Locale.ROOT),
         "route", obj("host", s.spec().route().host(), "prefix", s.spec().route().prefix()),
         "workers", s.workers().stream().map(w -> worker(w, inFlight.getOrDefault(w.instance(), 0), now)).toList());
   }
 
   static Map<String, Object> worker(WorkerStatus w, int inFlight, Instant now) {
+    Map<String, Object> worker = workerFields(w, inFlight, now);
+    if (w.node() != null) {
+      worker.put("node", w.node());
+    }
+    return worker;
+  }
+
+  private static Map<String, Object> workerFields(WorkerStatus w, int inFlight, Instant now) {
     return obj(
         "app", w.app(),
         "instance", w.instance(),

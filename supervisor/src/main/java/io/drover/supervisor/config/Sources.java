@@ -15,6 +15,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reading and parsing a configuration's text, with every failure (missing file, binary data,
@@ -24,6 +26,9 @@ final class Sources {
   static final String HOCON_FILE = "a readable UTF-8 HOCON file";
   static final String TEXT = "a UTF-8 HOCON text file";
   static final int MAX_DETAIL = 300;
+  /** An include statement: the keyword at the start of a line or after '{' or ',', then its target. */
+  private static final Pattern INCLUDE =
+      Pattern.compile("(^|[{,])\\s*include\\s*(\"|(required|file|url|classpath)\\s*\\()");
 
   private Sources() {}
 
@@ -144,15 +149,18 @@ final class Sources {
     return message.length() <= MAX_DETAIL ? message : message.substring(0, MAX_DETAIL) + "...";
   }
 
-  /** The 1-based line of the first include statement (naming {@code name}, if given), or 0. */
+  /**
+   * The 1-based line of the first include statement (naming {@code name}, if given), or 0. The
+   * statement may follow other text on its line, as in {@code drover { include "apps.conf" }}.
+   */
   private static int includeLine(String text, String name) {
     if (text == null) {
       return 0;
     }
     String[] lines = text.split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
-      String line = lines[i].strip();
-      if (line.startsWith("include") && (name == null || line.contains(name))) {
+      Matcher include = INCLUDE.matcher(lines[i]);
+      if (include.find() && (name == null || lines[i].indexOf(name, include.start()) >= 0)) {
         return i + 1;
       }
     }
@@ -166,7 +174,7 @@ final class Sources {
         && e instanceof com.typesafe.config.ConfigException.IO
         && e.origin() != null
         && e.origin().lineNumber() < 1
-        && detail.contains("not found")) {
+        && (detail.contains("not found") || detail.contains("FileNotFoundException"))) {
       name = e.origin().description(); // e.g. "resource not found on classpath", named by origin
     }
     return name;

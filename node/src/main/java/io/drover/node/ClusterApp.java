@@ -1,0 +1,158 @@
+package io.drover.node;
+
+import io.drover.supervisor.AppState;
+import io.drover.supervisor.AppStatus;
+import io.drover.supervisor.AppSupervisor;
+import io.drover.supervisor.Supervisor;
+import io.drover.supervisor.WorkerState;
+import io.drover.supervisor.WorkerStatus;
+import io.drover.supervisor.config.AppSpec;
+import io.drover.supervisor.config.DroverSettings;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * Answers for a whole cluster-placed app on this node, in the {@link AppSupervisor.Command}
+ * protocol the management API speaks: status gathers every slot from wherever it runs; restart
+ * replaces slot after slot; stop and start reach every slot; scale changes the cluster's desired
+ * state (through the replicated config), which every node then converges on.
+ */
+final class ClusterApp {
+  private static final Duration QUERY = Duration.ofSeconds(3);
+
+  /** Changes an app's instance count in the cluster's desired state. */
+  @FunctionalInterface
+  interface Scaler {
+    CompletionStage<Integer> scale(String app, int instances);
+  }
+
+  private ClusterApp() {}
+
+  static Behavior<AppSupervisor.Command> create(
+      String app, ClusterPlacement placement, ActorRef<Supervisor.Command> supervisor, Scaler scaler) {
+    return Behaviors.setup(ctx -> {
+      ActorSystem<?> system = ctx.getSystem();
+      Function<Void, CompletionStage<AppSpec>> spec = v ->
+          AskPattern.<Supervisor.Command, DroverSettings>ask(supervisor, Supervisor.GetSettings::new, QUERY, system.scheduler())
+              .thenApply(s -> s.apps().get(app));
+      return Behaviors.receive(AppSupervisor.Command.class)
+          .onMessage(AppSupervisor.GetStatus.class, m -> {
+            spec.apply(null).thenCompose(s -> status(placement, s)).whenComplete((status, e) -> {
+              if (status != null) {
+                m.replyTo().tell(status);
+              }
+            });
+            return Behaviors.same();
+          })
+          .onMessage(AppSupervisor.RestartWorker.class, m -> {
+            placement.slot(app, m.instance())
+                .<Slot.Result>ask(Slot.Restart::new, Slot.OPERATION)
+                .whenComplete((r, e) -> m.replyTo().tell(rolling(app, r, e)));
+            return Behaviors.same();
+          })
+          .onMessage(AppSupervisor.RestartRolling.class, m -> {
+            spec.apply(null).thenCompose(s -> restartFrom(placement, app, 0, s.instances()))
+                .whenComplete((r, e) -> m.replyTo().tell(r != null ? r : new AppSupervisor.RollingResult(app, false, String.valueOf(e))));
+            return Behaviors.same();
+          })
+          .onMessage(AppSupervisor.StopApp.class, m -> {
+            spec.apply(null).thenCompose(s -> everySlot(placement, s, Slot.Stop::new))
+                .whenComplete((r, e) -> m.replyTo().tell(Done.getInstance()));
+            return Behaviors.same();
+          })
+          .onMessage(AppSupervisor.StartApp.class, m -> {
+            spec.apply(null).thenCompose(s -> everySlot(placement, s, Slot.Start::new));
+            return Behaviors.same();
+          })
+          .onMessage(AppSupervisor.Scale.class, m -> {
+            scaler.scale(app, m.instances())
+                .whenComplete((n, e) -> m.replyTo().tell(new AppSupervisor.Scaled(app, n != null ? n : m.instances())));
+            return Behaviors.same();
+          })
+          .onMessage(AppSupervisor.UpdateSpec.class, m -> {
+            // the supervisor updates the slots it hosts; nothing runs here
+            m.replyTo().tell(new AppSupervisor.RollingResult(app, true, "slots updated where they run"));
+            return Behaviors.same();
+          })
+          .build();
+    });
+  }
+
+  /** Every slot's status, asked where it runs; a slot that does not answer shows why. */
+  static CompletionStage<AppStatus> status(ClusterPlacement placement, AppSpec spec) {
+    List<CompletableFuture<Slot.Status>> asks = new ArrayList<>();
+    for (int i = 0; i < spec.instances(); i++) {
+      String node = "?";
+      asks.add(placement.slot(spec.name(), i).<Slot.Status>ask(Slot.GetStatus::new, QUERY)
+          .exceptionally(e -> new Slot.Status(node, null, "no answer from the slot's node within " + QUERY.toSeconds() + "s", null))
+          .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      Instant now = Instant.now();
+      List<WorkerStatus> workers = new ArrayList<>();
+      TreeSet<String> nodes = new TreeSet<>();
+      int ready = 0;
+      AppState state = AppState.STOPPED;
+      String detail = null;
+      for (int i = 0; i < asks.size(); i++) {
+        Slot.Status s = asks.get(i).join();
+        if (s.worker() != null) {
+          workers.add(s.worker());
+          nodes.add(s.node());
+          ready += s.worker().state() == WorkerState.READY ? 1 : 0;
+        } else {
+          workers.add(new WorkerStatus(spec.name(), i, WorkerState.STARTING, 0, 0, 0, now, null, 0,
+              "slot not running: " + s.detail(), null));
+        }
+        if (s.state() == AppState.FAILED) {
+          state = AppState.FAILED;
+          detail = "slot " + i + ": " + s.detail();
+        } else if (s.state() != AppState.STOPPED && state != AppState.FAILED) {
+          state = AppState.RUNNING;
+        }
+      }
+      if (detail == null) {
+        detail = ready + " of " + spec.instances() + " slots ready on " + nodes.size() + " node(s)";
+      }
+      return new AppStatus(spec.name(), state, detail, workers, spec);
+    });
+  }
+
+  /** Restarts slot {@code from} and each after it in turn, each the rolling way. */
+  private static CompletionStage<AppSupervisor.RollingResult> restartFrom(
+      ClusterPlacement placement, String app, int from, int slots) {
+    if (from >= slots) {
+      return CompletableFuture.completedFuture(new AppSupervisor.RollingResult(app, true, "rolling restart of " + slots + " slots done"));
+    }
+    return placement.slot(app, from).<Slot.Result>ask(Slot.Restart::new, Slot.OPERATION)
+        .thenCompose(r -> r.ok()
+            ? restartFrom(placement, app, from + 1, slots)
+            : CompletableFuture.completedFuture(new AppSupervisor.RollingResult(app, false, "slot " + from + ": " + r.detail())));
+  }
+
+  private static CompletionStage<Void> everySlot(
+      ClusterPlacement placement, AppSpec spec, Function<ActorRef<Slot.Result>, Slot.Command> message) {
+    List<CompletableFuture<Slot.Result>> asks = new ArrayList<>();
+    for (int i = 0; i < spec.instances(); i++) {
+      asks.add(placement.slot(spec.name(), i).ask(message::apply, Slot.OPERATION).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new));
+  }
+
+  private static AppSupervisor.RollingResult rolling(String app, Slot.Result r, Throwable e) {
+    return r == null ? new AppSupervisor.RollingResult(app, false, String.valueOf(e))
+        : new AppSupervisor.RollingResult(app, r.ok(), r.detail());
+  }
+}
