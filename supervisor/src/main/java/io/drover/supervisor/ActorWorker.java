@@ -118,7 +118,9 @@ public final class ActorWorker {
 
   /** Handlers of the states without a worker instance: requests are refused (tried elsewhere). */
   private BehaviorBuilder<ProcessWorker.Command> idle() {
-    return common().onMessage(Handle.class, m -> refuse(m, "worker " + name + " is " + state.label()));
+    return common()
+        .onMessage(Handle.class, m -> refuse(m, "worker " + name + " is " + state.label()))
+        .onMessage(Remote.Serve.class, m -> refuse(Remote.asHandle(m), "worker " + name + " is " + state.label()));
   }
 
   private Behavior<ProcessWorker.Command> stopped() {
@@ -162,6 +164,7 @@ public final class ActorWorker {
   private BehaviorBuilder<ProcessWorker.Command> live() {
     return common()
         .onMessage(Handle.class, this::onHandle)
+        .onMessage(Remote.Serve.class, m -> onHandle(Remote.asHandle(m)))
         .onMessage(Finished.class, this::onFinished)
         .onMessage(TimedOut.class, this::onTimedOut)
         .onMessage(ProcessWorker.Stop.class, this::onStop)

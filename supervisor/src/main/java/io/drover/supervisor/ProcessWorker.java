@@ -54,7 +54,11 @@ public final class ProcessWorker {
   public record Stopped(int instance) {}
 
   /** Replies with a {@link WorkerStatus}. */
-  public record GetStatus(ActorRef<WorkerStatus> replyTo) implements Command {}
+  public record GetStatus(ActorRef<WorkerStatus> replyTo) implements Command, CrossNode {}
+
+  private enum RemoteDone implements Command {
+    INSTANCE
+  }
 
   private record SpawnDone(long generation, Spawned spawned, Throwable failure)
       implements Command {}
@@ -87,8 +91,11 @@ public final class ProcessWorker {
     READINESS_TIMEOUT,
     LIVENESS,
     MEMORY,
-    KILL
+    KILL,
+    REMOTE_DRAIN
   }
+
+  private static final Duration REMOTE_DRAIN_POLL = Duration.ofMillis(50);
 
   /** Everything a worker needs from its app supervisor. */
   record Setup(
@@ -132,6 +139,9 @@ public final class ProcessWorker {
   private Duration restartDelay;
   private String restartReason;
   private final List<ActorRef<Stopped>> stopRequesters = new ArrayList<>();
+  /** Requests from other nodes' fronts being passed to the process; a drain waits for them too. */
+  private int remoteInFlight;
+  private long drainDeadline;
 
   private ProcessWorker(ActorContext<Command> context, TimerScheduler<Command> timers, Setup setup) {
     this.context = context;
@@ -211,6 +221,11 @@ public final class ProcessWorker {
   private BehaviorBuilder<Command> common() {
     return Behaviors.receive(Command.class)
         .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(Remote.Serve.class, this::onServe)
+        .onMessage(RemoteDone.class, m -> {
+          remoteInFlight--;
+          return Behaviors.same();
+        })
         .onSignal(PostStop.class, this::onPostStop);
   }
 
@@ -429,6 +444,7 @@ public final class ProcessWorker {
       return draining();
     }
     transition(WorkerState.DRAINING, reason);
+    drainDeadline = System.nanoTime() + spec.stop().drainTimeout().toNanos();
     if (wasRoutable && !spec.stop().drainTimeout().isZero()) {
       context.getLog().debug("[{}] draining port {} at the front", name, port);
       long gen = generation;
@@ -446,6 +462,10 @@ public final class ProcessWorker {
   }
 
   private Behavior<Command> onDrained(Drained m) {
+    if (m.generation() == generation && remoteInFlight > 0 && System.nanoTime() < drainDeadline) {
+      timers.startSingleTimer(Timer.REMOTE_DRAIN, m, REMOTE_DRAIN_POLL); // other nodes' requests finish too
+      return Behaviors.same();
+    }
     context.getLog().debug("[{}] drained", name);
     if (m.generation() == generation && process != null) {
       return signalled();
@@ -560,6 +580,20 @@ public final class ProcessWorker {
     long pid = process == null ? 0 : process.pid();
     int shownPort = to == WorkerState.STOPPED || to == WorkerState.FAILED || to == WorkerState.BACKOFF ? 0 : port;
     since = presence.changed(to, pid, shownPort, restarts, why, startedAt).at();
+  }
+
+  /** A request from another node's front: passed to the process while it is ready, else refused. */
+  private Behavior<Command> onServe(Remote.Serve m) {
+    if (state != WorkerState.READY || process == null) {
+      m.replyTo().tell(Remote.Answer.refusal(m.id(), "worker " + name + " is " + state.label()));
+      return Behaviors.same();
+    }
+    remoteInFlight++;
+    Remote.toProcess(m, port, spec.route().requestTimeout()).whenComplete((answer, e) -> {
+      m.replyTo().tell(answer != null ? answer : Remote.Answer.refusal(m.id(), String.valueOf(e)));
+      context.getSelf().tell(RemoteDone.INSTANCE);
+    });
+    return Behaviors.same();
   }
 
   private Behavior<Command> onGetStatus(GetStatus m) {

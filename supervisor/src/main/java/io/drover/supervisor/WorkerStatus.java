@@ -29,7 +29,7 @@ public record WorkerStatus(
     Instant startedAt,
     long rssBytes,
     String detail,
-    String node) {
+    String node) implements CrossNode {
 
   /** Time since the current process was spawned, zero when there is none. */
   public Duration uptime(Instant now) {

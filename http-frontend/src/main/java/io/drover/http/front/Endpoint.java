@@ -13,6 +13,8 @@ public final class Endpoint {
   final ActorRef<io.drover.supervisor.ProcessWorker.Command> worker;
   /** An actor worker: requests travel as messages to {@link #worker}, not over a socket. */
   final boolean actor;
+  /** A worker on another node: requests travel as messages to {@link #worker} (see Remote). */
+  final boolean remote;
   final String app;
   final int instance;
   final int port;
@@ -27,6 +29,7 @@ public final class Endpoint {
   Endpoint(ActorRef<io.drover.supervisor.ProcessWorker.Command> worker, String app, int instance, int port, boolean actor) {
     this.worker = worker;
     this.actor = actor;
+    this.remote = !worker.path().address().hasLocalScope();
     this.app = app;
     this.instance = instance;
     this.port = port;
@@ -48,6 +51,6 @@ public final class Endpoint {
 
   @Override
   public String toString() {
-    return app + "-" + instance + "@" + port;
+    return remote ? app + "-" + instance + "@" + worker.path().address().hostPort() : app + "-" + instance + "@" + port;
   }
 }

@@ -115,15 +115,10 @@ public final class Front extends AbstractBehavior<Front.Command> {
             Receptionist.Listing.class,
             l -> {
               String app = appByKey.get(l.getKey().id());
-              // this node's workers only: workers on other nodes are reached through their own node
-              Set<ActorRef<ProcessWorker.Command>> local = new java.util.HashSet<>();
-              for (ActorRef<ProcessWorker.Command> w : l.getServiceInstances(WorkerKeys.of(app))) {
-                if (w.path().address().hasLocalScope()) {
-                  local.add(w);
-                }
-              }
-              return new Listed(app, local);
+              // the receptionist is cluster-wide: workers on other nodes are listed too
+              return new Listed(app, Set.copyOf(l.getServiceInstances(WorkerKeys.of(app))));
             });
+    context.spawn(holder.remote.receiver(), "remote-answers");
     appSpecs.forEach(this::addApp);
     publish();
   }
@@ -202,6 +197,9 @@ public final class Front extends AbstractBehavior<Front.Command> {
       var entry = it.next();
       if (!m.workers().contains(entry.getKey())) {
         Endpoint gone = entry.getValue();
+        if (gone.remote) {
+          holder.remote.lost(gone.worker); // unanswered requests: tried elsewhere when safe
+        }
         gone.draining = true; // its pooled connections close instead of being reused
         if (gone.inFlight.get() > 0) {
           retired.put(entry.getKey(), gone);
@@ -340,13 +338,19 @@ public final class Front extends AbstractBehavior<Front.Command> {
     return e != null && e.port == port ? e : null;
   }
 
-  /** Builds and publishes the snapshot: endpoints in rotation, ordered by instance. */
+  /**
+   * Builds and publishes the snapshot: endpoints in rotation, ordered by instance. A
+   * cluster-placed app is served by its workers on every node; an app every node runs, by this
+   * node's workers, and by other nodes' only while none of its own is in rotation.
+   */
   private void publish() {
     List<RouteSnapshot.Route> routes = new ArrayList<>();
     for (AppSpec app : apps.values()) {
+      boolean ownReady = endpoints.get(app.name()).values().stream().anyMatch(e -> !e.draining && !e.remote);
+      boolean remoteToo = app.clusterPlaced() || !ownReady;
       Endpoint[] eps =
           endpoints.get(app.name()).values().stream()
-              .filter(e -> !e.draining)
+              .filter(e -> !e.draining && (remoteToo || !e.remote))
               .sorted(java.util.Comparator.comparingInt((Endpoint e) -> e.instance).thenComparingInt(e -> e.port))
               .toArray(Endpoint[]::new);
       long maxBody = app.maxBody();

@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * The responses the front makes itself, each with a short JSON body saying what happened and
  * which app. One place maps failures to statuses: no route 404, no ready worker 503 (with
- * Retry-After), worker too slow 504, worker failed 502, bad request 400/414/431.
+ * Retry-After), worker too slow 504, worker failed 502, bad request 400/414/431, request head too slow 408.
  */
 final class FrontErrors {
   private FrontErrors() {}
@@ -41,6 +41,13 @@ final class FrontErrors {
 
   static FullHttpResponse tooLarge(ByteBufAllocator alloc, String app, long maxBody) {
     return json(alloc, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body larger than max-body (" + maxBody + " bytes)", app, null);
+  }
+
+  /** The client did not send a complete request head in time (slowloris and friends): 408, then the connection closes. */
+  static FullHttpResponse headTimeout(ByteBufAllocator alloc, long millis) {
+    FullHttpResponse r = json(alloc, HttpResponseStatus.REQUEST_TIMEOUT, "request head not received within " + millis + "ms", null, null);
+    r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    return r;
   }
 
   static FullHttpResponse badRequest(ByteBufAllocator alloc, HttpResponseStatus status, String reason) {

@@ -89,6 +89,7 @@ public final class FrontServer implements AutoCloseable {
                     ch.pipeline()
                         .addLast("idle", new IdleStateHandler(spec.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
                         .addLast("http", new HttpServerCodec(spec.maxInitialLine(), spec.maxHeaderSize(), CHUNK))
+                        .addLast("deadlines", new ClientTimeouts(spec.idleTimeout().toMillis()))
                         .addLast("proxy", new ProxyHandler(px));
                   }
                 });

@@ -79,6 +79,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private int responseStatus;
   /** The exchange goes to an actor worker: the body is gathered, then sent as one message. */
   private boolean toActor;
+  /** The request in flight to a worker on another node, 0 when none. */
+  private long remoteCall;
   private io.netty.buffer.CompositeByteBuf actorBody;
   /** When the current attempt times out (System.nanoTime), or 0 when no attempt waits. */
   private long deadline;
@@ -283,7 +285,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** Picks a worker for the request and attaches a connection to it. */
   private void dispatch() {
-    Endpoint e = route.balancer().select(route.endpoints(), tried);
+    // a WebSocket is a byte pipe: only this node's workers can take one
+    Endpoint e = route.balancer().select(route.endpoints(), upgrade ? withRemotes(route.endpoints(), tried) : tried);
     if (e == null) {
       if (tried.isEmpty()) {
         respond(FrontErrors.noReadyWorker(ctx.alloc(), route.app()), requestComplete && clientKeepAlive);
@@ -300,7 +303,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     tried.add(e);
     endpoint = e;
     e.inFlight.incrementAndGet();
-    if (e.actor) {
+    if (e.actor || e.remote) {
       toActor = true;
       deadline = System.nanoTime() + route.spec().requestTimeout().toNanos();
       if (!timerArmed) {
@@ -516,8 +519,22 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  private static List<Endpoint> withRemotes(Endpoint[] endpoints, List<Endpoint> tried) {
+    List<Endpoint> skip = new ArrayList<>(tried);
+    for (Endpoint e : endpoints) {
+      if (e.remote) {
+        skip.add(e);
+      }
+    }
+    return skip;
+  }
+
   /** The whole request, as one message to the worker's actor; the answer comes back on this loop. */
   private void sendToActor() {
+    if (endpoint.remote) {
+      sendToRemote();
+      return;
+    }
     String uri = request.uri();
     int q = uri.indexOf('?');
     java.util.Map<String, java.util.List<String>> headers = new java.util.LinkedHashMap<>();
@@ -533,7 +550,52 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     endpoint.worker.tell(new io.drover.supervisor.ActorWorker.Handle(r, new ActorReply(this, exchangeId, ctx.channel().eventLoop())));
   }
 
+  /** The request, whole, as a message to a worker on another node (see {@link RemoteCalls}). */
+  private void sendToRemote() {
+    List<String> headers = new ArrayList<>(request.headers().size() * 2);
+    for (java.util.Map.Entry<String, String> h : request.headers()) {
+      headers.add(h.getKey().toLowerCase(java.util.Locale.ROOT));
+      headers.add(h.getValue());
+    }
+    byte[] body = new byte[actorBody == null ? 0 : actorBody.readableBytes()];
+    if (actorBody != null) {
+      actorBody.getBytes(actorBody.readerIndex(), body);
+    }
+    remoteCall = px.holder().remote.send(endpoint.worker, request.method().name(), request.uri(), headers, body,
+        route.spec().requestTimeout(), new RemoteReply(this, exchangeId, ctx.channel().eventLoop()));
+  }
+
+  void onRemoteAnswer(long id, io.drover.supervisor.Remote.Answer answer) {
+    remoteCall = 0;
+    answerWhole(id, answer.status(), answer.body(), h -> {
+      for (int i = 0; i + 1 < answer.headers().size(); i += 2) {
+        h.add(answer.headers().get(i), answer.headers().get(i + 1));
+      }
+    });
+  }
+
+  /** The worker's node was lost before it answered: tried elsewhere when that is safe, else 502. */
+  void onRemoteLost(long id, String why) {
+    remoteCall = 0;
+    if (!owns(id) || !toActor || responseStarted) {
+      return;
+    }
+    if (replayable) {
+      onActorRefused(id, why);
+      return;
+    }
+    Endpoint e = endpoint;
+    dropBackend(false);
+    cancelTimeout();
+    respond(FrontErrors.workerFailed(ctx.alloc(), route.app(), e.toString(), why), clientKeepAlive);
+  }
+
   void onActorAnswer(long id, io.drover.worker.Response answer) {
+    answerWhole(id, answer.status(), answer.body(), h -> answer.headers().forEach(h::set));
+  }
+
+  /** Answers the client with a whole response from an actor worker or a worker on another node. */
+  private void answerWhole(long id, int status, byte[] body, java.util.function.Consumer<io.netty.handler.codec.http.HttpHeaders> headers) {
     if (!owns(id) || !toActor) {
       return;
     }
@@ -541,11 +603,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     cancelTimeout();
     io.netty.handler.codec.http.FullHttpResponse res =
         new io.netty.handler.codec.http.DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(answer.status()), io.netty.buffer.Unpooled.wrappedBuffer(answer.body()));
-    answer.headers().forEach((k, v) -> res.headers().set(k, v));
+            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), io.netty.buffer.Unpooled.wrappedBuffer(body));
+    headers.accept(res.headers());
     ProxyHeaders.dropHopByHop(res.headers());
     res.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
-    HttpUtil.setContentLength(res, answer.body().length);
+    HttpUtil.setContentLength(res, body.length);
     if (!clientKeepAlive) {
       res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     } else if (clientVersion.equals(HttpVersion.HTTP_1_0)) {
@@ -554,7 +616,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (px.spec().via()) {
       ProxyHeaders.addVia(res.headers());
     }
-    route.meters().answered(answer.status(), startNanos);
+    route.meters().answered(status, startNanos);
     boolean keep = clientKeepAlive;
     ChannelFuture written = ctx.writeAndFlush(res);
     dropBackend(false);
@@ -565,6 +627,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   void onActorRefused(long id, String why) {
+    remoteCall = 0;
     if (!owns(id) || !toActor || responseStarted) {
       return;
     }
@@ -588,6 +651,24 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void refuse(String why) {
       loop.execute(() -> proxy.onActorRefused(id, why));
+    }
+  }
+
+  /** Brings an answer from another node back to the connection's event loop. */
+  private record RemoteReply(ProxyHandler proxy, long id, io.netty.channel.EventLoop loop) implements RemoteCalls.Callback {
+    @Override
+    public void answer(io.drover.supervisor.Remote.Answer answer) {
+      loop.execute(() -> proxy.onRemoteAnswer(id, answer));
+    }
+
+    @Override
+    public void refuse(String why) {
+      loop.execute(() -> proxy.onActorRefused(id, why));
+    }
+
+    @Override
+    public void lost(String why) {
+      loop.execute(() -> proxy.onRemoteLost(id, why));
     }
   }
 
@@ -718,6 +799,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     pendingBody.forEach(HttpContent::release);
     pendingBody.clear();
     toActor = false;
+    if (remoteCall != 0) {
+      px.holder().remote.forget(remoteCall); // timed out or closed: its answer is not awaited
+      remoteCall = 0;
+    }
     if (actorBody != null) {
       actorBody.release();
       actorBody = null;

@@ -33,7 +33,10 @@ public final class LocalConfigApplier implements ConfigApplier {
     CompletionStage<DroverSettings> current = AskPattern.ask(supervisor, Supervisor.GetSettings::new, ASK, system.scheduler());
     return current.thenCompose(settings -> {
       Path base = settings.source().map(p -> p.toAbsolutePath().getParent()).orElse(Path.of("").toAbsolutePath());
-      DroverSettings next = ConfigLoader.parse(text, "config", base); // throws ConfigException
+      // the node's own settings (listeners, cluster membership) stay as started: an applied text
+      // need not repeat them, and apps are checked against the cluster this node is in
+      String asRunning = settings.cluster().enabled() ? text + "\ndrover.cluster.enabled = true\n" : text;
+      DroverSettings next = ConfigLoader.parse(asRunning, "config", base); // throws ConfigException
       CompletionStage<Supervisor.Applied> diff =
           AskPattern.ask(supervisor, r -> new Supervisor.Apply(next, dryRun, r), ASK, system.scheduler());
       return diff.thenApply(d -> {

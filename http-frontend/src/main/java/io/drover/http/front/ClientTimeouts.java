@@ -1,0 +1,201 @@
+package io.drover.http.front;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Bounds, by {@code http.idle-timeout}, how long a client connection may hold the front without
+ * making progress, where the idle handler (no byte read for that long) does not see it:
+ *
+ * <ul>
+ *   <li>a connection with no request in progress must send a complete request head within the
+ *       timeout of its start or of the end of its last answer; bytes that trickle in without
+ *       completing one (slowloris) get a 408 and the connection closes;
+ *   <li>once the answer is out, the rest of a request body the front discards must arrive within
+ *       the timeout;
+ *   <li>a client that takes none of an answer's bytes (the connection stays unwritable) for the
+ *       timeout is closed, letting go of the worker connection it held.
+ * </ul>
+ *
+ * A body a worker is still waiting for is bounded by the route's request-timeout (the front
+ * answers and closes). Sits between the HTTP codec and the proxy handler; a connection that
+ * became a tunnel (101) is left alone.
+ */
+final class ClientTimeouts extends ChannelDuplexHandler {
+  private final long timeoutNanos;
+  private ChannelHandlerContext ctx;
+  private ScheduledFuture<?> timer;
+  /** Requests whose head arrived and whose answer is not complete yet. */
+  private int open;
+  /** The last request's body is still arriving. */
+  private boolean readingBody;
+  /** A 1xx answer (other than 101) is being written: its end is not the end of the exchange. */
+  private boolean interim;
+  private boolean tunnel;
+  /** When the connection began waiting for a request head (nanoTime), or 0. */
+  private long waitingSince;
+  private boolean bytesWhileWaiting;
+  /** Waiting began since the last read completed: that read's bytes belong to the previous request. */
+  private boolean waitingIsNew;
+  /** When the answer ended while its request body was still arriving (nanoTime), or 0. */
+  private long discardingSince;
+  /** When the connection became unwritable (nanoTime), or 0. */
+  private long unwritableSince;
+
+  ClientTimeouts(long timeoutMillis) {
+    this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    if (ctx.channel().isActive()) {
+      start();
+    }
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    start();
+    ctx.fireChannelActive();
+  }
+
+  private void start() {
+    if (timer == null && timeoutNanos > 0) {
+      waitingSince = System.nanoTime();
+      arm(timeoutNanos);
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest) {
+      open++;
+      readingBody = true;
+      waitingSince = 0;
+      bytesWhileWaiting = false;
+    }
+    if (msg instanceof LastHttpContent) {
+      readingBody = false;
+      if (discardingSince != 0) {
+        discardingSince = 0;
+        startWaiting();
+      }
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (waitingSince != 0 && !waitingIsNew) {
+      bytesWhileWaiting = true; // bytes came, but no complete request head
+    }
+    waitingIsNew = false;
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (msg instanceof HttpResponse r) {
+      int code = r.status().code();
+      if (code == 101) {
+        tunnel = true;
+        cancel();
+      } else if (code >= 100 && code < 200) {
+        interim = true;
+      }
+    }
+    if (msg instanceof LastHttpContent && !tunnel) {
+      if (interim) {
+        interim = false;
+      } else if (open > 0 && --open == 0) {
+        if (readingBody) {
+          discardingSince = System.nanoTime();
+        } else {
+          startWaiting();
+        }
+      }
+    }
+    ctx.write(msg, promise);
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    unwritableSince = ctx.channel().isWritable() ? 0 : System.nanoTime();
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    cancel();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    cancel();
+  }
+
+  private void startWaiting() {
+    waitingSince = System.nanoTime();
+    bytesWhileWaiting = false;
+    waitingIsNew = true;
+  }
+
+  private void arm(long nanos) {
+    timer = ctx.executor().schedule(this::check, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void cancel() {
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    timer = null;
+  }
+
+  private void check() {
+    timer = null;
+    if (tunnel || !ctx.channel().isActive()) {
+      return;
+    }
+    long now = System.nanoTime();
+    long next = timeoutNanos;
+    if (open == 0 && waitingSince != 0) {
+      long left = waitingSince + timeoutNanos - now;
+      if (left <= 0) {
+        if (bytesWhileWaiting) {
+          long millis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
+          ctx.writeAndFlush(FrontErrors.headTimeout(ctx.alloc(), millis)).addListener(ChannelFutureListener.CLOSE);
+        } else {
+          ctx.close();
+        }
+        return;
+      }
+      next = Math.min(next, left);
+    }
+    if (open == 0 && discardingSince != 0) {
+      long left = discardingSince + timeoutNanos - now;
+      if (left <= 0) {
+        ctx.close();
+        return;
+      }
+      next = Math.min(next, left);
+    }
+    if (unwritableSince != 0) {
+      long left = unwritableSince + timeoutNanos - now;
+      if (left <= 0) {
+        ctx.close();
+        return;
+      }
+      next = Math.min(next, left);
+    }
+    arm(next);
+  }
+}

@@ -1,0 +1,91 @@
+package io.drover.http.front;
+
+import io.drover.supervisor.ProcessWorker;
+import io.drover.supervisor.Remote;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * Requests this front sent to workers on other nodes and not yet answered. Answers come back to
+ * one actor, which hands each to its connection's callback; when a node is lost its unanswered
+ * requests are tried on another worker if that is safe (idempotent), else answered 502.
+ */
+final class RemoteCalls {
+  /** How the answer to a remote request gets back to its connection; called once, any thread. */
+  interface Callback {
+    void answer(Remote.Answer answer);
+
+    void refuse(String why);
+
+    /** The worker's node was lost with the request unanswered. */
+    void lost(String why);
+  }
+
+  private record Call(ActorRef<ProcessWorker.Command> worker, Callback callback, long deadline) {}
+
+  private static final Duration SWEEP = Duration.ofSeconds(10);
+
+  private final Map<Long, Call> calls = new ConcurrentHashMap<>();
+  private final AtomicLong ids = new AtomicLong();
+  private volatile ActorRef<Remote.Answer> replies;
+
+  /** The actor that receives every answer; spawned once by the front actor. */
+  Behavior<Object> receiver() {
+    return Behaviors.setup(ctx -> {
+      replies = ctx.messageAdapter(Remote.Answer.class, a -> a).narrow();
+      return Behaviors.withTimers(timers -> {
+        timers.startTimerWithFixedDelay("sweep", SWEEP, SWEEP);
+        return Behaviors.receiveMessage(m -> {
+          if (m instanceof Remote.Answer a) {
+            Call call = calls.remove(a.id());
+            if (call != null) {
+              if (a.refused() != null) {
+                call.callback().refuse(a.refused());
+              } else {
+                call.callback().answer(a);
+              }
+            }
+          } else {
+            long now = System.nanoTime();
+            calls.values().removeIf(c -> now - c.deadline() > 0); // their connections timed out long ago
+          }
+          return Behaviors.same();
+        });
+      });
+    });
+  }
+
+  /** Sends a request to a worker on another node; its answer goes to {@code callback}. */
+  long send(ActorRef<ProcessWorker.Command> worker, String method, String uri, java.util.List<String> headers,
+      byte[] body, Duration timeout, Callback callback) {
+    long id = ids.incrementAndGet();
+    calls.put(id, new Call(worker, callback, System.nanoTime() + timeout.toNanos() + SWEEP.toNanos()));
+    worker.tell(new Remote.Serve(method, uri, headers, body, id, replies));
+    return id;
+  }
+
+  /** The connection no longer waits for the answer (timed out, closed). */
+  void forget(long id) {
+    calls.remove(id);
+  }
+
+  /** A worker left the cluster-wide listing (its node is unreachable or it stopped). */
+  void lost(ActorRef<ProcessWorker.Command> worker) {
+    calls.entrySet().removeIf(entry -> {
+      if (entry.getValue().worker().equals(worker)) {
+        entry.getValue().callback().lost("its node left or the worker stopped before answering");
+        return true;
+      }
+      return false;
+    });
+  }
+
+  boolean ready() {
+    return replies != null;
+  }
+}
