@@ -4,8 +4,10 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -22,6 +24,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -48,6 +51,8 @@ public final class ConfigLoader {
   static final List<String> TOP_LEVEL = List.of(DROVER, "pekko");
 
   private static final List<String> DEFAULTS_PATH = List.of(DROVER, APP_DEFAULTS);
+  /** A substitution as reference.conf's values render it: {@code ${drover.home}}. */
+  private static final Pattern SUBSTITUTION = Pattern.compile("\\$\\{\\??([^}]+)}");
 
   private ConfigLoader() {}
 
@@ -66,7 +71,7 @@ public final class ConfigLoader {
         () -> {
           Path absolute = file.toAbsolutePath().normalize();
           String text = Sources.read(absolute, name);
-          Origins bare = new Origins(null, name, null, null);
+          Origins bare = new Origins(null, name, absolute.getParent(), file.getParent());
           ConfigParseOptions options =
               ConfigParseOptions.defaults()
                   .setAllowMissing(false)
@@ -134,7 +139,7 @@ public final class ConfigLoader {
       }
     }
     Config reference = ConfigFactory.defaultReferenceUnresolved().withOnlyPath(DROVER);
-    Config resolved = resolve(user.withFallback(reference), origins, text, problems);
+    Config resolved = resolve(user, reference, origins, text, problems);
     if (resolved == null) {
       throw fail(problems, origins);
     }
@@ -170,7 +175,12 @@ public final class ConfigLoader {
 
   /** Resolves substitutions; null (with a problem for each unresolved one) when some fail. */
   private static Config resolve(
-      Config merged, Origins origins, String text, Collection<ConfigProblem> problems) {
+      Config user,
+      Config reference,
+      Origins origins,
+      String text,
+      Collection<ConfigProblem> problems) {
+    Config merged = user.withFallback(reference);
     // System properties (user.home) sit below the file and reference.conf, for substitutions
     // only (never as settings); environment variables are consulted by resolve() for ${?VAR}.
     Config properties = ConfigFactory.systemProperties();
@@ -191,9 +201,46 @@ public final class ConfigLoader {
             origins.problem(List.of(), "unresolved substitutions", "substitutions that resolve"));
       }
     } catch (com.typesafe.config.ConfigException e) {
-      problems.add(Sources.problem(e, origins, text));
+      if (!substitutedNonScalars(user, reference, origins, problems)) {
+        problems.add(Sources.problem(e, origins, text));
+      }
     }
     return null;
+  }
+
+  /**
+   * Reports each key reference.conf builds other defaults from (such as {@code drover.home}, in
+   * {@code state-dir = ${drover.home}"/state"}) that the user set to an object or a list, which
+   * cannot be joined with text: otherwise resolving fails with a message naming no key. Returns
+   * whether there was such a key.
+   */
+  private static boolean substitutedNonScalars(
+      Config user, Config reference, Origins origins, Collection<ConfigProblem> problems) {
+    boolean found = false;
+    Matcher substitution =
+        SUBSTITUTION.matcher(reference.root().render(ConfigRenderOptions.concise()));
+    Set<String> seen = new TreeSet<>();
+    while (substitution.find()) {
+      String key = substitution.group(1).strip();
+      if (!seen.add(key)) {
+        continue;
+      }
+      ConfigValue value;
+      try {
+        value = user.hasPathOrNull(key) ? user.getValue(key) : null;
+      } catch (com.typesafe.config.ConfigException e) {
+        continue; // not a path, or itself a substitution: resolving reports it
+      }
+      if (value instanceof ConfigObject || value instanceof com.typesafe.config.ConfigList) {
+        problems.add(
+            origins.problem(
+                ConfigUtil.splitPath(key),
+                Reader.describe(value),
+                "a string, number or boolean (the defaults of other keys are built from it)"));
+        found = true;
+      }
+    }
+    return found;
   }
 
   /** Reports each value under {@code value} whose substitution could not be resolved. */

@@ -7,6 +7,7 @@ import java.util.Optional;
 /** Reads and validates {@code drover.management} into a {@link ManagementSpec}. */
 final class ManagementReader {
   static final String TOKEN = "a token of at least 16 characters without spaces, or \"\" for none";
+  static final String NO_CONTROL = "a token without control characters (HTTP headers cannot carry them)";
   static final String BEYOND_LOOPBACK =
       "a token (drover.management.token or DROVER_TOKEN) when the API listens beyond loopback";
 
@@ -23,6 +24,9 @@ final class ManagementReader {
     String token = m.string("token", TOKEN);
     if (token != null && !token.isEmpty() && (token.length() < 16 || token.chars().anyMatch(Character::isWhitespace))) {
       m.problem("token", "a token of " + token.length() + " characters", TOKEN);
+      token = null;
+    } else if (token != null && token.chars().anyMatch(Character::isISOControl)) {
+      m.problem("token", "a token with a control character", NO_CONTROL);
       token = null;
     }
     if (anyNull(enabled, iface, port, token)) {

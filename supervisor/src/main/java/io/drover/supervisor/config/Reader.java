@@ -25,6 +25,13 @@ import java.util.function.UnaryOperator;
 final class Reader {
   static final String DURATION = "a duration greater than 0, such as 500ms, 10s or 1m";
   static final String DURATION_OR_ZERO = "a duration of 0 or more, such as 0s, 500ms or 1m";
+  /**
+   * The longest duration accepted. Pekko's scheduler refuses delays beyond about 248 days (2^31
+   * ticks of 10ms) by throwing when the timer is started, long after validation, so a longer
+   * timeout, interval or backoff would crash a worker's actor instead of being reported here.
+   */
+  static final Duration MAX_DURATION = Duration.ofDays(100);
+  static final String DURATION_TOO_LONG = "a duration of at most 100d (longer cannot be scheduled)";
 
   private final Config config;
   private final List<String> path;
@@ -178,7 +185,16 @@ final class Reader {
       problem(key, describe(value), expected);
       return null;
     }
+    if (!schedulable(d)) {
+      problem(key, describe(value), DURATION_TOO_LONG);
+      return null;
+    }
     return d;
+  }
+
+  /** Whether a timer can be started with {@code d} (see {@link #MAX_DURATION}). */
+  static boolean schedulable(Duration d) {
+    return d.compareTo(MAX_DURATION) <= 0;
   }
 
   /** A size in bytes greater than 0 (Typesafe Config syntax: 512K, 10M, 1G, or a bare number). */
@@ -196,7 +212,11 @@ final class Reader {
       problem(key, describe(value), expected);
       return null;
     }
-    if (bytes < min || bytes > max) {
+    // Typesafe Config truncates a number such as 1.5 to 1 byte, and saturates a number too large
+    // for a long (1e300, or 9223372036854775808 without a unit) at 2^63-1 instead of failing
+    boolean whole =
+        !(value.unwrapped() instanceof Double d) || (d == Math.rint(d) && Math.abs(d) < 0x1p63);
+    if (!whole || bytes == Long.MAX_VALUE || bytes < min || bytes > max) {
       problem(key, describe(value), expected);
       return null;
     }
