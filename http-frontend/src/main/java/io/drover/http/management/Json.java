@@ -14,7 +14,9 @@ import java.util.Map;
 
 /** The API's JSON shapes (docs/api.md), built as ordered maps and written by Jackson. */
 final class Json {
-  static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Reads a body as one JSON value: anything after it (a second value, garbage) is an error. */
+  static final ObjectMapper MAPPER =
+      new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private Json() {}
 

@@ -34,6 +34,7 @@ import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.Connection;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
@@ -41,6 +42,7 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.typed.javadsl.ActorSource;
@@ -60,14 +62,26 @@ final class ManagementRoutes extends AllDirectives {
   private final Supplier<Map<String, Object>> cluster;
   private final ConfigApplier applier;
   private final byte[] token;
+  /** Time a request body has to arrive in full, or null for no limit. */
+  private final Duration bodyTimeout;
+  /** Largest request body accepted. */
+  private final long maxBody;
 
+  /**
+   * @param bodyTimeout time a request body has to arrive in full (else 408), or null for no limit
+   * @param maxBody largest request body accepted (else 413)
+   */
   ManagementRoutes(
       NodeView node,
       ManagementSpec spec,
       NodeMetrics metrics,
       Supplier<Boolean> ready,
       Supplier<Map<String, Object>> cluster,
-      ConfigApplier applier) {
+      ConfigApplier applier,
+      Duration bodyTimeout,
+      long maxBody) {
+    this.bodyTimeout = bodyTimeout;
+    this.maxBody = maxBody;
     this.cluster = cluster;
     this.applier = applier;
     this.node = node;
@@ -92,7 +106,7 @@ final class ManagementRoutes extends AllDirectives {
                             : json(503, obj("status", "starting")))),
                         // the page holds no data (it asks for a token when the API wants one)
                         pathEndOrSingleSlash(() -> get(this::dashboard)),
-                        authorized(this::protectedRoutes))));
+                        authorized(() -> strictBody(this::protectedRoutes)))));
   }
 
   private Route protectedRoutes() {
@@ -192,6 +206,10 @@ final class ManagementRoutes extends AllDirectives {
   }
 
   private Route logs(String app, Map<String, String> params) {
+    Optional<Boolean> follow = flag(params.get("follow"));
+    if (follow.isEmpty()) {
+      return json(400, error("follow must be true or false", "field", "follow", "found", params.get("follow")));
+    }
     Optional<Integer> worker = intParam(params.get("worker"), 0, MAX_INSTANCES);
     Optional<Integer> tail = intParam(params.get("tail"), 0, 100_000);
     String stream = params.getOrDefault("stream", "out");
@@ -204,7 +222,6 @@ final class ManagementRoutes extends AllDirectives {
     if (!stream.equals("out") && !stream.equals("err")) {
       return json(400, error("stream must be out or err", "field", "stream", "found", stream));
     }
-    boolean follow = "true".equals(params.get("follow"));
     int lines = tail.orElse(100);
     int instance = worker.orElse(0);
     return onSuccess(node.app(app).thenCombine(node.settings(), (ref, settings) -> ref.map(r -> settings)), found -> {
@@ -222,7 +239,7 @@ final class ManagementRoutes extends AllDirectives {
       } catch (IOException e) {
         return json(500, error("cannot read the log: " + e.getMessage(), "app", app));
       }
-      if (!follow) {
+      if (!follow.get()) {
         return complete(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8,
             last.isEmpty() ? "" : String.join("\n", last) + "\n"));
       }
@@ -251,7 +268,11 @@ final class ManagementRoutes extends AllDirectives {
 
   private Route applyConfig() {
     return parameterOptional("dry-run", dry -> entity(Unmarshaller.entityToString(), text -> {
-      boolean dryRun = dry.map(d -> d.isEmpty() || d.equals("true")).orElse(false);
+      Optional<Boolean> flag = flag(dry.orElse(null));
+      if (flag.isEmpty()) {
+        return json(400, error("dry-run must be true or false", "field", "dry-run", "found", dry.get()));
+      }
+      boolean dryRun = flag.get();
       CompletionStage<HttpResponse> answer = applier.apply(text, dryRun)
           .thenApply(diff -> response(200, obj("dryRun", dryRun, "added", diff.added(), "removed", diff.removed(),
               "changed", diff.changed(), "scaled", diff.scaled(), "unchanged", diff.unchanged())))
@@ -333,6 +354,42 @@ final class ManagementRoutes extends AllDirectives {
     return s.readiness().timeout().plus(stopBudget(s)).multipliedBy(Math.max(1, workers)).plusSeconds(10);
   }
 
+  /** A boolean query parameter: absent is false, {@code ?name} or {@code true} is true; empty for anything else. */
+  private static Optional<Boolean> flag(String value) {
+    if (value == null || value.equals("false")) {
+      return Optional.of(false);
+    }
+    return value.isEmpty() || value.equals("true") ? Optional.of(true) : Optional.empty();
+  }
+
+  /**
+   * Reads the request body in full before the routes see it, within {@link #bodyTimeout} and
+   * {@link #maxBody}: a body that arrives too slowly is a 408, one too large a 413 (refused when
+   * it declares its length, else as soon as the limit is passed), a malformed one a 400.
+   */
+  private Route strictBody(Supplier<Route> inner) {
+    long timeoutMillis = bodyTimeout == null ? Long.MAX_VALUE / 2 : bodyTimeout.toMillis();
+    return extractMaterializer(mat -> extractRequestEntity(entity -> onComplete(
+        // the size limit fails the stream with EntityStreamSizeException: at once for a declared
+        // length past it, else as soon as the bytes read pass it
+        entity.withSizeLimit(maxBody).toStrict(timeoutMillis, Long.MAX_VALUE, mat),
+        strict -> strict.isSuccess()
+            ? mapRequest(r -> r.withEntity(strict.get()), inner)
+            : complete(bodyFailed(strict.failed().get())))));
+  }
+
+  private HttpResponse bodyFailed(Throwable e) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (cause instanceof EntityStreamSizeException) {
+      return response(413, error("request body larger than " + maxBody + " bytes", "limit", maxBody));
+    }
+    if (cause instanceof TimeoutException) {
+      return response(408, error("request body not received within " + bodyTimeout.toMillis() + "ms"))
+          .addHeader(Connection.create("close"));
+    }
+    return response(400, error("malformed request body: " + firstLine(cause.getMessage())));
+  }
+
   private static Optional<Integer> intParam(String value, int min, int max) {
     try {
       int n = Integer.parseInt(value == null ? "" : value.trim());
@@ -350,6 +407,9 @@ final class ManagementRoutes extends AllDirectives {
     return ExceptionHandler.newBuilder()
         .matchAny(e -> {
           Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+          if (cause instanceof EntityStreamSizeException) {
+            return complete(bodyFailed(cause));
+          }
           if (cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout")) {
             return json(503, error("the node did not answer in time: " + firstLine(cause.getMessage())));
           }

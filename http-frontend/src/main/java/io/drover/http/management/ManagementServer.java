@@ -12,9 +12,24 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
 
-/** The management API (docs/api.md) on its own port, served by Pekko HTTP. */
+/**
+ * The management API (docs/api.md) on its own port, served by Pekko HTTP with the limits of
+ * {@code pekko.http.server}: a connection without a request in progress must send its next request
+ * head within {@code idle-timeout} ({@link RequestHeadTimeout}), a request body must arrive in full
+ * within {@code idle-timeout} and stay within {@code parsing.max-content-length}; every error,
+ * including requests Pekko cannot parse ({@link JsonParsingErrors}), is a JSON body.
+ */
 public final class ManagementServer {
+  /**
+   * Socket receive buffer of API connections. Pekko HTTP's request parser recurses once per
+   * request found in one read, so thousands of tiny pipelined requests in one read overflow the
+   * stack and the node exits (StackOverflowError is fatal to Pekko). A small receive buffer keeps
+   * each read, and so the recursion, small; the API's requests are small anyway.
+   */
+  static final int RECEIVE_BUFFER = 4 * 1024;
+
   private final ServerBinding binding;
 
   private ManagementServer(ServerBinding binding) {
@@ -37,12 +52,25 @@ public final class ManagementServer {
       Supplier<Map<String, Object>> cluster,
       ConfigApplier applier)
       throws Exception {
+    ServerSettings settings = ServerSettings.create(com.typesafe.config.ConfigFactory
+        .parseString("pekko.http.server { parsing.error-handler = \"" + JsonParsingErrors.class.getName() + "\"\n"
+            + " socket-options.so-receive-buffer-size = " + RECEIVE_BUFFER + " }")
+        .withFallback(system.settings().config()));
+    scala.concurrent.duration.Duration idle = settings.getTimeouts().idleTimeout();
+    Duration bodyTimeout = idle.isFinite() ? Duration.ofMillis(idle.toMillis()) : null;
+    long maxBody = settings.getParserSettings().getMaxContentLength();
     NodeView view = new NodeView(system, supervisor, front);
-    ManagementRoutes routes = new ManagementRoutes(view, spec, metrics, ready, cluster, applier);
+    ManagementRoutes routes = new ManagementRoutes(view, spec, metrics, ready, cluster, applier, bodyTimeout, maxBody);
+    org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest, org.apache.pekko.http.javadsl.model.HttpResponse, ?> handler =
+        routes.routes().flow(system);
+    if (bodyTimeout != null) {
+      handler = RequestHeadTimeout.of(bodyTimeout).join(handler);
+    }
     ServerBinding binding =
         Http.get(system)
             .newServerAt(spec.iface(), spec.port())
-            .bind(routes.routes())
+            .withSettings(settings)
+            .bindFlow(handler)
             .toCompletableFuture()
             .get(10, TimeUnit.SECONDS);
     return new ManagementServer(binding);

@@ -56,11 +56,20 @@ final class FrontHarness implements AutoCloseable {
    * @param apps the body of {@code drover.apps}; {@code $WEB} stands for the worker script
    */
   FrontHarness(ActorTestKit kit, String apps) throws Exception {
+    this(kit, apps, "");
+  }
+
+  /**
+   * @param apps the body of {@code drover.apps}; {@code $WEB} stands for the worker script
+   * @param more further keys inside {@code drover { }}, e.g. {@code http.idle-timeout = 2s}
+   */
+  FrontHarness(ActorTestKit kit, String apps, String more) throws Exception {
     this.kit = kit;
     this.dir = Files.createTempDirectory("drover-front-test");
     String hocon =
         "drover {\n state-dir = \"" + dir.resolve("state") + "\"\n logs-dir = \"" + dir.resolve("logs") + "\"\n"
             + " http { port = 0, event-loops = 2 }\n"
+            + more + "\n"
             + " app-defaults.env.DROVER_TEST = \"" + marker + "\"\n"
             + " app-defaults.readiness { type = http, path = \"/health\" }\n"
             + " apps {\n" + apps.replace("$WEB", WEB.toString()) + "\n }\n}\n";
