@@ -56,6 +56,9 @@ public final class Front extends AbstractBehavior<Front.Command> {
   private record Listed(String app, Set<ActorRef<ProcessWorker.Command>> workers)
       implements Command {}
 
+  /** Asks a listed worker which process it runs (again, when an earlier ask got no answer). */
+  private record AskStatus(String app, ActorRef<ProcessWorker.Command> worker) implements Command {}
+
   private record StatusOf(String app, ActorRef<ProcessWorker.Command> worker, WorkerStatus status)
       implements Command {}
 
@@ -173,6 +176,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
     return newReceiveBuilder()
         .onMessage(Listed.class, this::onListed)
         .onMessage(StatusOf.class, this::onStatusOf)
+        .onMessage(AskStatus.class, this::onAskStatus)
         .onMessage(Drain.class, this::onDrain)
         .onMessage(DrainCheck.class, this::onDrainCheck)
         .onMessage(EndpointFailed.class, this::onEndpointFailed)
@@ -209,13 +213,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
       }
     }
     for (ActorRef<ProcessWorker.Command> worker : m.workers()) {
-      getContext()
-          .ask(
-              WorkerStatus.class,
-              worker,
-              ASK_TIMEOUT,
-              ProcessWorker.GetStatus::new,
-              (status, failure) -> new StatusOf(m.app(), worker, status));
+      askStatus(m.app(), worker);
     }
     if (changed) {
       publish();
@@ -223,7 +221,28 @@ public final class Front extends AbstractBehavior<Front.Command> {
     return this;
   }
 
+  private void askStatus(String app, ActorRef<ProcessWorker.Command> worker) {
+    getContext()
+        .ask(
+            WorkerStatus.class,
+            worker,
+            ASK_TIMEOUT,
+            ProcessWorker.GetStatus::new,
+            (status, failure) -> new StatusOf(app, worker, status));
+  }
+
+  private Behavior<Command> onAskStatus(AskStatus m) {
+    if (listed.getOrDefault(m.app(), Set.of()).contains(m.worker())) {
+      askStatus(m.app(), m.worker());
+    }
+    return this;
+  }
+
   private Behavior<Command> onStatusOf(StatusOf m) {
+    if (m.status() == null && listed.getOrDefault(m.app(), Set.of()).contains(m.worker())) {
+      // no answer in time (a busy or distant node): a listed worker is asked again, not forgotten
+      timers.startSingleTimer(new AskStatus(m.app(), m.worker()), RECHECK_AFTER);
+    }
     Map<ActorRef<ProcessWorker.Command>, Endpoint> current = endpoints.get(m.app());
     Endpoint existing = current.get(m.worker());
     WorkerStatus s = m.status();

@@ -166,8 +166,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       respond(FrontErrors.noRoute(ctx.alloc(), host, pathOf(req.uri())), clientKeepAlive);
       return;
     }
+    // an upgrade (WebSocket) becomes a byte pipe; h2c, which clients such as Java's HttpClient
+    // offer by default, is declined: the request is served as HTTP/1.1 (RFC 9113 3.1 allows it)
     upgrade = req.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
-        && req.headers().contains(HttpHeaderNames.UPGRADE);
+        && req.headers().contains(HttpHeaderNames.UPGRADE)
+        && !"h2c".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE).trim());
     String upgradeTo = upgrade ? req.headers().get(HttpHeaderNames.UPGRADE) : null;
     originalHost = host;
     ProxyHeaders.dropHopByHop(req.headers());

@@ -1,0 +1,231 @@
+package io.drover.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.drover.supervisor.process.Ports;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code placement = cluster} over real node JVMs: six slots spread 2/2/2 over three nodes,
+ * every front serves every slot, a node killed under load loses no request and its slots run
+ * again on the survivors, a joining node takes its share, and scaling from any node changes the
+ * whole cluster.
+ */
+class ClusterPlacementTest {
+  static final ObjectMapper json = new ObjectMapper();
+  static final Path WORKER = Path.of("../supervisor/src/test/resources/workers/worker.js").toAbsolutePath().normalize();
+  final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  final List<NodeJvm> nodes = new ArrayList<>();
+  Path dir;
+  String marker;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    dir = Files.createTempDirectory("drover-placement-test");
+    marker = UUID.randomUUID().toString();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    NodeJvm.cleanUp(nodes, marker, dir);
+  }
+
+  /** A node's ports: cluster, front, management API. */
+  record Ports3(int cluster, int http, int api) {
+    static Ports3 free() {
+      return new Ports3(Ports.freeLoopbackPort(), Ports.freeLoopbackPort(), Ports.freeLoopbackPort());
+    }
+  }
+
+  NodeJvm start(int i, Ports3 p, int seedPort) throws IOException {
+    Path conf = dir.resolve("n" + i + ".conf");
+    Files.writeString(conf,
+        "drover {\n home = \"" + dir.resolve("home" + i) + "\"\n http.port = " + p.http() + "\n management.port = " + p.api() + "\n"
+            + " cluster { enabled = on, port = " + p.cluster() + ", seed-nodes = [\"127.0.0.1:" + seedPort + "\"] }\n"
+            + " apps.web {\n   command = [\"node\", \"" + WORKER + "\", \"--listen\"]\n   instances = 6\n   placement = cluster\n"
+            + "   route.prefix = \"/\"\n   readiness { type = http, path = \"/health\" }\n   stop.drain-timeout = 5s\n }\n"
+            + "}\n");
+    NodeJvm node = NodeJvm.start(marker, List.of("-Xmx160m"), "run", conf.toString());
+    nodes.add(node);
+    return node;
+  }
+
+  JsonNode get(int port, String path) {
+    try {
+      HttpResponse<String> r = client.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(8)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? json.readTree(r.body()) : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  /** Ready slots of app web by node address, as node {@code api} sees them (null: no answer). */
+  Map<String, Integer> readyByNode(int api) {
+    JsonNode app = get(api, "/apps/web");
+    if (app == null) {
+      return null;
+    }
+    Map<String, Integer> byNode = new TreeMap<>();
+    for (JsonNode w : app.get("workers")) {
+      if (w.get("state").asText().equals("ready") && w.has("node")) {
+        byNode.merge(w.get("node").asText(), 1, Integer::sum);
+      }
+    }
+    return byNode;
+  }
+
+  /** Milliseconds until the placement seen from {@code api} satisfies {@code done}. */
+  long await(int api, Predicate<Map<String, Integer>> done, Duration within, String what) throws InterruptedException {
+    long t0 = System.nanoTime();
+    Map<String, Integer> last = null;
+    while (System.nanoTime() - t0 < within.toNanos()) {
+      last = readyByNode(api);
+      if (last != null && done.test(last)) {
+        return (System.nanoTime() - t0) / 1_000_000;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(what + " not within " + within + "; last seen: " + last);
+  }
+
+  static int total(Map<String, Integer> byNode) {
+    return byNode.values().stream().mapToInt(Integer::intValue).sum();
+  }
+
+  static String address(Ports3 p) {
+    return "pekko://drover@127.0.0.1:" + p.cluster();
+  }
+
+  /** GETs through a front until stopped; counts answers other than 200 and who answered. */
+  final class Load implements AutoCloseable {
+    final AtomicBoolean running = new AtomicBoolean(true);
+    final AtomicInteger ok = new AtomicInteger();
+    final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    final Map<String, Integer> answeredBy = new ConcurrentHashMap<>();
+    final List<Thread> threads = new ArrayList<>();
+
+    Load(int frontPort, int threadCount) {
+      for (int t = 0; t < threadCount; t++) {
+        Thread th = new Thread(() -> {
+          for (int n = 0; n < 1_000_000 && running.get(); n++) {
+            try {
+              HttpResponse<String> r = client.send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + frontPort + "/")).timeout(Duration.ofSeconds(30)).build(),
+                  HttpResponse.BodyHandlers.ofString());
+              if (r.statusCode() == 200) {
+                ok.incrementAndGet();
+                answeredBy.merge(r.body().trim(), 1, Integer::sum);
+              } else {
+                failures.add(r.statusCode() + " " + r.body());
+              }
+            } catch (Exception e) {
+              failures.add(e.toString());
+            }
+          }
+        });
+        th.start();
+        threads.add(th);
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running.set(false);
+      for (Thread th : threads) {
+        th.join(40_000);
+      }
+    }
+  }
+
+  @Test
+  void slotsSpreadServeFromEveryFrontFailOverRebalanceAndScale() throws Exception {
+    Ports3[] p = {Ports3.free(), Ports3.free(), Ports3.free(), Ports3.free()};
+    NodeJvm[] n = new NodeJvm[4];
+    for (int i = 0; i < 3; i++) {
+      n[i] = start(i, p[i], p[0].cluster());
+    }
+    // six slots, two on each node (a slot placed before all had joined moves, drained, on rebalance)
+    long spread = await(p[0].api(), m -> m.size() == 3 && m.values().stream().allMatch(c -> c == 2),
+        Duration.ofSeconds(120), "6 slots ready, 2 on each of 3 nodes");
+    System.out.println("6 slots ready 2/2/2 after " + spread + " ms");
+
+    // every front serves every slot: requests for other nodes' workers travel as messages
+    // (a front learns of workers through the cluster-wide receptionist within a few seconds)
+    for (Ports3 node : new Ports3[] {p[0], p[1], p[2]}) {
+      TreeSet<String> seen = new TreeSet<>();
+      long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      for (int k = 0; k < 2_000 && seen.size() < 6 && System.nanoTime() < until; k++) {
+        HttpResponse<String> r = client.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.http() + "/")).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        seen.add(r.body().trim());
+        Thread.sleep(10);
+      }
+      if (seen.size() < 6) {
+        nodes.forEach(jvm -> System.out.println(jvm.all()));
+      }
+      assertEquals(6, seen.size(), "front " + node.http() + " reached " + seen);
+    }
+
+    try (Load load = new Load(p[0].http(), 4)) {
+      Thread.sleep(1_000);
+      // a node crashes under load: its slots start again on the survivors
+      n[2].signal("KILL");
+      long t0 = System.nanoTime();
+      await(p[0].api(), m -> total(m) == 6 && !m.containsKey(address(p[2])),
+          Duration.ofSeconds(60), "6 slots ready on the 2 survivors");
+      long failoverMs = (System.nanoTime() - t0) / 1_000_000;
+      System.out.println("node killed: its slots ready on the survivors after " + failoverMs + " ms");
+      assertTrue(failoverMs < 30_000, "failover took " + failoverMs + " ms");
+
+      // a fourth node joins and takes its share; moved slots are drained first
+      n[3] = start(3, p[3], p[0].cluster());
+      long joined = await(p[0].api(), m -> total(m) == 6 && m.getOrDefault(address(p[3]), 0) >= 2,
+          Duration.ofSeconds(120), "the joining node hosting slots");
+      System.out.println("a joining node hosted its share after " + joined + " ms: " + readyByNode(p[0].api()));
+      Thread.sleep(1_000);
+      load.close();
+      System.out.println("under load: " + load.ok.get() + " answered 200, failed " + load.failures.size()
+          + ", answered by " + new TreeMap<>(load.answeredBy));
+      assertTrue(load.ok.get() > 100, "load ran: " + load.ok.get());
+      assertEquals(List.of(), load.failures.subList(0, Math.min(10, load.failures.size())), "requests failed");
+    }
+
+    // scaling from any node changes the cluster's desired state: slots 4 and 5 go away everywhere
+    HttpResponse<String> scaled = client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p[1].api() + "/apps/web/scale"))
+            .POST(HttpRequest.BodyPublishers.ofString("{\"instances\":4}")).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, scaled.statusCode(), scaled.body());
+    await(p[3].api(), m -> total(m) == 4, Duration.ofSeconds(60), "4 slots after scaling down");
+    JsonNode app = get(p[3].api(), "/apps/web");
+    assertEquals(4, app.get("instances").asInt(), app.toString());
+    assertEquals("cluster", app.get("placement").asText(), app.toString());
+  }
+}
