@@ -38,7 +38,7 @@ final class AppReader {
   static final String SIZE = "a size greater than 0, such as 512K, 10M or 1G";
   static final String MAX_MEMORY = "off or a size greater than 0, such as 512M or 2G";
   static final String ON_GIVE_UP =
-      "stay or \"retry-after <duration>\" with a duration > 0, such as \"retry-after 5m\"";
+      "stay or \"retry-after <duration>\" with a duration > 0 and at most 100d, such as \"retry-after 5m\"";
   static final String STAY = "stay";
   static final String RETRY_AFTER = "retry-after";
   static final String CORES = "cores";
@@ -373,6 +373,10 @@ final class AppReader {
         app.problem("command", "\"\" at index " + i, "a non-empty string for every element");
         return null;
       }
+      if (hasControl(arg)) {
+        app.problem("command", "a control character at index " + i, "arguments without control characters (NUL, ESC, ...)");
+        return null;
+      }
       command.add(arg);
     }
     return command;
@@ -412,6 +416,10 @@ final class AppReader {
         ok = false;
       }
       String value = env.string(name, "a string, number or boolean");
+      if (value != null && value.indexOf('\0') >= 0) {
+        env.problem(name, "a value with a NUL character", "a value without NUL (the OS cannot pass it)");
+        value = null;
+      }
       if (value == null) {
         ok = false;
       } else {
@@ -532,7 +540,7 @@ final class AppReader {
               ConfigFactory.empty()
                   .withValue("d", ConfigValueFactory.fromAnyRef(words[1]))
                   .getDuration("d");
-          if (!d.isNegative() && !d.isZero()) {
+          if (!d.isNegative() && !d.isZero() && Reader.schedulable(d)) {
             return Optional.of(d);
           }
         } catch (com.typesafe.config.ConfigException | ArithmeticException e) {
@@ -589,7 +597,12 @@ final class AppReader {
     return String.valueOf(value.unwrapped());
   }
 
+  /** Whitespace or control characters (NUL, ESC, DEL, ...): not allowed in hosts and paths. */
   private static boolean containsSpace(String s) {
-    return s.chars().anyMatch(Character::isWhitespace);
+    return s.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c));
+  }
+
+  private static boolean hasControl(String s) {
+    return s.chars().anyMatch(c -> Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r');
   }
 }
