@@ -93,7 +93,8 @@ final class NodeGuardian {
             try {
               ManagementServer api =
                   ManagementServer.start(ctx.getSystem(), management, supervisor, front, metrics, () -> true,
-                      settings.cluster().enabled() ? ClusterMembership.view(ctx.getSystem()) : ManagementServer.alone(ctx.getSystem()),
+                      settings.cluster().enabled() ? ClusterView.of(ctx.getSystem(), supervisor, ClusterMembership.view(ctx.getSystem()))
+                          : ManagementServer.alone(ctx.getSystem()),
                       applier);
               CoordinatedShutdown.get(ctx.getSystem())
                   // the API stays up while workers stop, so clients see the stop events

@@ -227,5 +227,143 @@ class ClusterPlacementTest {
     JsonNode app = get(p[3].api(), "/apps/web");
     assertEquals(4, app.get("instances").asInt(), app.toString());
     assertEquals("cluster", app.get("placement").asText(), app.toString());
+
+    // GET /cluster on any node puts each slot under the member whose worker runs it, as the
+    // workers' node fields of GET /apps/web on another node say
+    Ports3[] up = {p[0], p[1], p[3]};
+    TreeSet<String> upAddresses = new TreeSet<>();
+    for (Ports3 node : up) {
+      upAddresses.add(address(node));
+    }
+    JsonNode cluster = null;
+    Map<String, TreeSet<Integer>> placed = null;
+    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    for (int k = 0; k < 300 && System.nanoTime() < until; k++) {
+      cluster = get(p[1].api(), "/cluster");
+      placed = slotsByNode(get(p[0].api(), "/apps/web"));
+      if (cluster != null && placed != null && placed.equals(slotsByMember(cluster))
+          && upAddresses.equals(members(cluster)) && cluster.path("apps").path("web").path("ready").asInt() == 4) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    assertEquals(placed, slotsByMember(cluster), "slots by member: GET /cluster vs GET /apps/web: " + cluster);
+    assertEquals(upAddresses, members(cluster), cluster.toString());
+    assertEquals(4, placed.values().stream().mapToInt(TreeSet::size).sum(), placed.toString());
+    JsonNode web = cluster.path("apps").path("web");
+    assertEquals(4, web.path("declared").asInt(), cluster.toString());
+    assertEquals(4, web.path("ready").asInt(), cluster.toString());
+    assertEquals(0, web.path("unplaced").size(), cluster.toString());
+    assertTrue(cluster.path("slotsKnown").asBoolean(false), cluster.toString());
+    assertEquals("3 members, 4 of 4 slots ready", cluster.path("detail").asText(), cluster.toString());
+
+    // drover cluster prints the same: a row per member ending with its slots, a line for web
+    CliTest.Result table = CliTest.cliAt("http://127.0.0.1:" + p[0].api(), "cluster");
+    assertEquals(0, table.exit(), table.toString());
+    System.out.println("drover cluster:\n" + table.out());
+    List<String> lines = table.out().lines().toList();
+    assertEquals("3 members, 4 of 4 slots ready", lines.get(0), table.out());
+    assertTrue(lines.get(1).matches("address\\s+status\\s+roles\\s+reachable\\s+slots"), table.out());
+    for (String member : upAddresses) {
+      TreeSet<Integer> slots = placed.get(member);
+      String cell = slots == null ? "-" : "web:" + String.join(",", slots.stream().map(String::valueOf).toList());
+      assertTrue(lines.stream().anyMatch(l -> l.startsWith(member + " ") && l.endsWith(" " + cell)),
+          member + " runs " + cell + ": " + table.out());
+    }
+    assertTrue(lines.contains("web: 4/4 slots ready"), table.out());
+    CliTest.Result raw = CliTest.cliAt("http://127.0.0.1:" + p[3].api(), "cluster", "--json");
+    assertEquals(0, raw.exit(), raw.toString());
+    assertEquals(1, raw.out().lines().count(), raw.out());
+    assertEquals(placed, slotsByMember(json.readTree(raw.out())), "--json prints the raw body: " + raw.out());
+
+    // a node that does not answer (stopped) does not make /cluster fail: its slots show as
+    // unplaced with why, the others where they run, within ClusterView.STATUS and a margin
+    String paused = placed.getOrDefault(address(p[3]), new TreeSet<>()).size()
+        >= placed.getOrDefault(address(p[1]), new TreeSet<>()).size() ? address(p[3]) : address(p[1]);
+    NodeJvm pausedJvm = paused.equals(address(p[3])) ? n[3] : n[1];
+    TreeSet<Integer> lost = placed.getOrDefault(paused, new TreeSet<>());
+    assertTrue(!lost.isEmpty(), "4 slots on 3 nodes put some on " + paused + ": " + placed);
+    pausedJvm.signal("STOP");
+    JsonNode during;
+    long answeredMs;
+    CliTest.Result duringCli;
+    try {
+      java.util.concurrent.CompletableFuture<CliTest.Result> cli = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> CliTest.cliAt("http://127.0.0.1:" + p[0].api(), "cluster"));
+      long t1 = System.nanoTime();
+      HttpResponse<String> r = client.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p[0].api() + "/cluster")).timeout(Duration.ofSeconds(20)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      answeredMs = (System.nanoTime() - t1) / 1_000_000;
+      assertEquals(200, r.statusCode(), r.body());
+      during = json.readTree(r.body());
+      duringCli = cli.get(20, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      pausedJvm.signal("CONT");
+    }
+    System.out.println("GET /cluster with " + paused + " stopped answered in " + answeredMs + " ms: " + during.path("apps"));
+    assertTrue(answeredMs < ClusterView.STATUS.plusSeconds(3).toMillis(), "answered in " + answeredMs + " ms");
+    JsonNode webDuring = during.path("apps").path("web");
+    assertTrue(webDuring.path("known").asBoolean(false), during.toString());
+    TreeSet<Integer> unplaced = new TreeSet<>();
+    webDuring.path("unplaced").forEach(i -> unplaced.add(i.asInt()));
+    assertEquals(lost, unplaced, "the stopped node's slots, and only those, are unplaced: " + during);
+    for (int slot : lost) {
+      assertTrue(webDuring.path("why").path(Integer.toString(slot)).asText().contains("no answer"), during.toString());
+    }
+    Map<String, TreeSet<Integer>> others = new TreeMap<>(placed);
+    others.remove(paused);
+    assertEquals(others, slotsByMember(during), "the other slots stay where they run: " + during);
+    assertEquals(4 - lost.size(), webDuring.path("ready").asInt(), during.toString());
+    assertEquals(0, duringCli.exit(), duringCli.toString());
+    System.out.println("drover cluster with " + paused + " stopped:\n" + duringCli.out());
+    assertTrue(duringCli.out().lines().anyMatch(l -> l.startsWith("web: " + (4 - lost.size()) + "/4 slots ready, unplaced: "
+            + lost.first() + " (") && l.contains("no answer")),
+        duringCli.out());
+
+    // once it runs again, every slot is placed and ready (where it was, or moved if it was downed)
+    long t2 = System.nanoTime();
+    JsonNode after = null;
+    while (System.nanoTime() - t2 < Duration.ofSeconds(60).toNanos()) {
+      after = get(p[0].api(), "/cluster");
+      if (after != null && after.path("apps").path("web").path("ready").asInt() == 4
+          && after.path("apps").path("web").path("unplaced").isEmpty()) {
+        break;
+      }
+      Thread.sleep(200);
+    }
+    assertEquals(4, after.path("apps").path("web").path("ready").asInt(), String.valueOf(after));
+    System.out.println("all 4 slots placed and ready again " + (System.nanoTime() - t2) / 1_000_000 + " ms after SIGCONT");
+  }
+
+  /** Slots of app web by member, from GET /cluster (members without any left out). */
+  static Map<String, TreeSet<Integer>> slotsByMember(JsonNode cluster) {
+    Map<String, TreeSet<Integer>> byMember = new TreeMap<>();
+    for (JsonNode m : cluster.path("members")) {
+      for (JsonNode i : m.path("slots").path("web")) {
+        byMember.computeIfAbsent(m.path("address").asText(), a -> new TreeSet<>()).add(i.asInt());
+      }
+    }
+    return byMember;
+  }
+
+  /** Slots of app web by node, from the workers' node fields of GET /apps/web (null: no answer). */
+  static Map<String, TreeSet<Integer>> slotsByNode(JsonNode app) {
+    if (app == null) {
+      return null;
+    }
+    Map<String, TreeSet<Integer>> byNode = new TreeMap<>();
+    for (JsonNode w : app.path("workers")) {
+      if (w.hasNonNull("node")) {
+        byNode.computeIfAbsent(w.get("node").asText(), a -> new TreeSet<>()).add(w.get("instance").asInt());
+      }
+    }
+    return byNode;
+  }
+
+  static TreeSet<String> members(JsonNode cluster) {
+    TreeSet<String> members = new TreeSet<>();
+    cluster.path("members").forEach(m -> members.add(m.path("address").asText()));
+    return members;
   }
 }

@@ -59,7 +59,7 @@ final class ManagementRoutes extends AllDirectives {
   private final ManagementSpec spec;
   private final NodeMetrics metrics;
   private final Supplier<Boolean> ready;
-  private final Supplier<Map<String, Object>> cluster;
+  private final Supplier<CompletionStage<Map<String, Object>>> cluster;
   private final ConfigApplier applier;
   private final byte[] token;
   /** Time a request body has to arrive in full, or null for no limit. */
@@ -76,7 +76,7 @@ final class ManagementRoutes extends AllDirectives {
       ManagementSpec spec,
       NodeMetrics metrics,
       Supplier<Boolean> ready,
-      Supplier<Map<String, Object>> cluster,
+      Supplier<CompletionStage<Map<String, Object>>> cluster,
       ConfigApplier applier,
       Duration bodyTimeout,
       long maxBody) {
@@ -296,15 +296,17 @@ final class ManagementRoutes extends AllDirectives {
   }
 
   private Route cluster() {
-    return json(200, cluster.get());
+    return completeWithFuture(cluster.get().thenApply(body -> response(200, body)));
   }
 
-  /** What {@code GET /cluster} says of a node that runs alone. */
+  /** What {@code GET /cluster} says of a node that runs alone (it has no cluster-placed apps). */
   static Map<String, Object> alone(String self) {
     return obj(
         "clustered", false,
         "self", self,
-        "members", List.of(obj("address", self, "status", "up", "roles", List.of())),
+        "members", List.of(obj("address", self, "status", "up", "roles", List.of(), "slots", Map.of())),
+        "apps", Map.of(),
+        "slotsKnown", true,
         "detail", "this node runs alone: no cluster is configured (drover.cluster.enabled)");
   }
 

@@ -5,6 +5,8 @@ import io.drover.supervisor.Supervisor;
 import io.drover.supervisor.config.ManagementSpec;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -39,7 +41,8 @@ public final class ManagementServer {
   /**
    * Binds the API; fails when the address cannot be bound.
    *
-   * @param cluster describes the cluster for {@code GET /cluster} (see docs/api.md)
+   * @param cluster describes the cluster for {@code GET /cluster} (see docs/api.md); asked once
+   *     per request, it must not block: its answer completes when gathered
    * @param applier applies {@code POST /config}: to this node, or to every node of a cluster
    */
   public static ManagementServer start(
@@ -49,7 +52,7 @@ public final class ManagementServer {
       ActorRef<Front.Command> front,
       NodeMetrics metrics,
       Supplier<Boolean> ready,
-      Supplier<Map<String, Object>> cluster,
+      Supplier<CompletionStage<Map<String, Object>>> cluster,
       ConfigApplier applier)
       throws Exception {
     ServerSettings settings = ServerSettings.create(com.typesafe.config.ConfigFactory
@@ -77,8 +80,8 @@ public final class ManagementServer {
   }
 
   /** {@code GET /cluster} for a node that runs alone. */
-  public static Supplier<Map<String, Object>> alone(ActorSystem<?> system) {
-    return () -> ManagementRoutes.alone(system.address().toString());
+  public static Supplier<CompletionStage<Map<String, Object>>> alone(ActorSystem<?> system) {
+    return () -> CompletableFuture.completedFuture(ManagementRoutes.alone(system.address().toString()));
   }
 
   public InetSocketAddress address() {

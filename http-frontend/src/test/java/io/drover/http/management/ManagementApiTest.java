@@ -117,6 +117,25 @@ class ManagementApiTest {
   }
 
   @Test
+  void clusterOfANodeThatRunsAloneIsItselfWithNoSlots() throws Exception {
+    HttpResponse<String> r = get("/cluster");
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("application/json", r.headers().firstValue("content-type").orElse(""));
+    JsonNode cluster = parse(r);
+    assertEquals(false, cluster.get("clustered").asBoolean(true), r.body());
+    assertEquals(kit.system().address().toString(), cluster.get("self").asText(), r.body());
+    assertEquals(1, cluster.get("members").size(), r.body());
+    JsonNode self = cluster.get("members").get(0);
+    assertEquals(cluster.get("self").asText(), self.get("address").asText(), r.body());
+    assertEquals("up", self.get("status").asText(), r.body());
+    assertTrue(self.get("slots").isObject() && self.get("slots").isEmpty(), "its apps are not placed on a cluster: " + r.body());
+    assertTrue(cluster.get("apps").isObject() && cluster.get("apps").isEmpty(), r.body());
+    assertEquals(true, cluster.get("slotsKnown").asBoolean(false), r.body());
+    assertTrue(cluster.get("detail").asText().contains("runs alone"), r.body());
+    assertJsonError(call("GET", "/cluster", null, null), 401, "missing or wrong bearer token");
+  }
+
+  @Test
   void badCallsGetJsonErrors() throws Exception {
     assertJsonError(get("/apps/nope"), 404, "no such app");
     assertJsonError(post("/apps/nope/restart", ""), 404, "no such app");
