@@ -33,10 +33,10 @@ final class ClusterMembership {
     for (String hostPort : spec.seedNodes()) {
       seeds.add("pekko://" + SYSTEM + "@" + hostPort);
     }
-    if (seeds.isEmpty()) {
+    if (seeds.isEmpty() && !spec.bootstrap().enabled()) {
       seeds.add("pekko://" + SYSTEM + "@" + spec.host() + ":" + spec.port()); // starts a new cluster
     }
-    return ConfigFactory.parseMap(Map.of(
+    return bootstrapSettings(spec).withFallback(ConfigFactory.parseMap(Map.of(
             "pekko.actor.provider", "cluster",
             "pekko.remote.artery.canonical.hostname", spec.host(),
             "pekko.remote.artery.canonical.port", spec.port(),
@@ -44,8 +44,50 @@ final class ClusterMembership {
             "pekko.cluster.roles", ConfigValueFactory.fromIterable(spec.roles()),
             "pekko.cluster.downing-provider-class", "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider",
             "pekko.cluster.split-brain-resolver.active-strategy", "keep-majority",
-            "pekko.cluster.split-brain-resolver.stable-after", spec.stableAfter().toMillis() + "ms"))
+            "pekko.cluster.split-brain-resolver.stable-after", spec.stableAfter().toMillis() + "ms")))
         .withFallback(ConfigFactory.parseResources("drover-cluster.conf"));
+  }
+
+  /**
+   * Pekko Management (its HTTP endpoint on cluster.host:management-port is the bootstrap's
+   * contact point) and cluster bootstrap through Kubernetes API or config discovery.
+   */
+  private static Config bootstrapSettings(ClusterSpec spec) {
+    ClusterSpec.Bootstrap b = spec.bootstrap();
+    if (!b.enabled()) {
+      return ConfigFactory.empty();
+    }
+    String prefix = "pekko.management.cluster.bootstrap.contact-point-discovery.";
+    Map<String, Object> settings = new LinkedHashMap<>();
+    settings.put("pekko.management.http.hostname", spec.host());
+    settings.put("pekko.management.http.port", b.managementPort());
+    settings.put(prefix + "service-name", b.serviceName());
+    settings.put(prefix + "required-contact-point-nr", b.requiredContactPoints());
+    settings.put("pekko.management.cluster.bootstrap.contact-point.fallback-port", b.managementPort());
+    if (b.discovery() == ClusterSpec.Discovery.CONFIG) {
+      settings.put(prefix + "discovery-method", "config");
+      settings.put("pekko.management.cluster.bootstrap.contact-point.filter-on-fallback-port", false); // nodes may share a host
+      List<Map<String, Object>> endpoints = new ArrayList<>();
+      for (String hostPort : b.contactPoints()) {
+        int colon = hostPort.lastIndexOf(':');
+        endpoints.add(Map.of("host", hostPort.substring(0, colon), "port", Integer.parseInt(hostPort.substring(colon + 1))));
+      }
+      settings.put("pekko.discovery.config.services." + b.serviceName() + ".endpoints", ConfigValueFactory.fromIterable(endpoints));
+    } else {
+      settings.put(prefix + "discovery-method", "kubernetes-api");
+      settings.put("pekko.discovery.kubernetes-api.pod-label-selector", "app.kubernetes.io/name=%s");
+      settings.put("pekko.discovery.kubernetes-api.pod-port-name", "management");
+    }
+    return ConfigFactory.parseMap(settings);
+  }
+
+  /** Starts Pekko Management and cluster bootstrap when the node finds the others that way. */
+  static void startBootstrap(ActorSystem<?> system, ClusterSpec spec) {
+    if (spec.enabled() && spec.bootstrap().enabled()) {
+      org.apache.pekko.actor.ActorSystem classic = org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system);
+      org.apache.pekko.management.javadsl.PekkoManagement.get(classic).start();
+      org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap.get(classic).start();
+    }
   }
 
   /** What {@code GET /cluster} answers: members, their status and roles, and this node. */

@@ -38,6 +38,7 @@ final class DroverNode {
             .withFallback(ConfigFactory.load());
     ActorSystem<NodeGuardian.Command> system =
         ActorSystem.create(NodeGuardian.create(settings, out), ClusterMembership.SYSTEM, pekko);
+    ClusterMembership.startBootstrap(system, settings.cluster());
     DroverNode node = new DroverNode(system, out);
     CoordinatedShutdown.get(system)
         .addTask(

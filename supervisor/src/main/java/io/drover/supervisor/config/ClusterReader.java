@@ -18,6 +18,8 @@ final class ClusterReader {
   static final String HOST = "a host name or IP address the other nodes can reach";
   private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?");
   private static final Pattern ROLE = Pattern.compile("[A-Za-z0-9_-]+");
+  static final String SERVICE = "a service name (lower-case letters, digits, '-')";
+  private static final Pattern SERVICE_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?");
   static final String ROLE_OR_ANY = "a role name (letters, digits, '-', '_'), or \"\" for any node";
 
   private ClusterReader() {}
@@ -36,10 +38,51 @@ final class ClusterReader {
     List<String> seeds = strings(c, "seed-nodes", HOST_PORT, SEED);
     List<String> roles = strings(c, "roles", ROLE, ROLES);
     Duration stableAfter = c.duration("stable-after", false);
-    if (anyNull(enabled, host, port, seeds, roles, stableAfter)) {
+    Reader bootstrapGroup = c.group("bootstrap");
+    ClusterSpec.Bootstrap bootstrap = bootstrap(bootstrapGroup);
+    boolean bootstrapOn = bootstrapGroup != null && isTrue(bootstrapGroup.raw("enabled"));
+    if (bootstrapOn && seeds != null && !seeds.isEmpty()) {
+      c.problem("seed-nodes", Reader.describe(c.raw("seed-nodes")), "[] when bootstrap.enabled = on (the nodes find each other)");
+      seeds = null;
+    }
+    if (anyNull(enabled, host, port, seeds, roles, stableAfter, bootstrap)) {
       return null;
     }
-    return new ClusterSpec(enabled, host, port.intValue(), seeds, roles, stableAfter);
+    return new ClusterSpec(enabled, host, port.intValue(), seeds, roles, stableAfter, bootstrap);
+  }
+
+  private static ClusterSpec.Bootstrap bootstrap(Reader b) {
+    if (b == null) {
+      return null;
+    }
+    Boolean enabled = b.bool("enabled");
+    ClusterSpec.Discovery discovery = b.choice("discovery", ClusterSpec.Discovery.class);
+    String service = b.string("service-name", SERVICE);
+    if (service != null && !SERVICE_NAME.matcher(service).matches()) {
+      b.problem("service-name", Reader.quoteText(service), SERVICE);
+      service = null;
+    }
+    Long required = b.integer("required-contact-points", 1, 1000, Reader.integerRange(1, 1000));
+    Long managementPort = b.integer("management-port", 1, HttpReader.MAX_PORT, Reader.integerRange(1, HttpReader.MAX_PORT));
+    List<String> contactPoints = strings(b, "contact-points", HOST_PORT, SEED);
+    if (Boolean.TRUE.equals(enabled) && discovery == ClusterSpec.Discovery.CONFIG
+        && contactPoints != null && contactPoints.isEmpty()) {
+      b.problem("contact-points", "[]", "every node's management \"host:port\" for discovery = config");
+      contactPoints = null;
+    }
+    if (anyNull(enabled, discovery, service, required, managementPort, contactPoints)) {
+      return null;
+    }
+    return new ClusterSpec.Bootstrap(enabled, discovery, service, required.intValue(), managementPort.intValue(), contactPoints);
+  }
+
+  /** Whether a value reads as true (true, on, yes), even when the rest of its group is invalid. */
+  private static boolean isTrue(ConfigValue v) {
+    try {
+      return v != null && com.typesafe.config.ConfigFactory.empty().withValue("v", v).getBoolean("v");
+    } catch (com.typesafe.config.ConfigException e) {
+      return false;
+    }
   }
 
   static boolean isRole(String text) {

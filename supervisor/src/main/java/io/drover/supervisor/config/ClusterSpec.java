@@ -13,11 +13,37 @@ import java.util.List;
  * @param roles this node's roles
  * @param stableAfter how long membership must be stable before the split brain resolver downs
  *     unreachable nodes (a crashed node leaves after about this plus failure detection)
+ * @param bootstrap how nodes find each other without seed nodes
  */
 public record ClusterSpec(
-    boolean enabled, String host, int port, List<String> seedNodes, List<String> roles, Duration stableAfter) {
+    boolean enabled, String host, int port, List<String> seedNodes, List<String> roles, Duration stableAfter,
+    Bootstrap bootstrap) {
   public ClusterSpec {
     seedNodes = List.copyOf(seedNodes);
     roles = List.copyOf(roles);
+  }
+
+  /** How nodes find each other: Kubernetes API or a fixed list. */
+  public enum Discovery {
+    KUBERNETES_API,
+    CONFIG
+  }
+
+  /**
+   * Pekko Management cluster bootstrap.
+   *
+   * @param enabled find the other nodes instead of joining seed nodes
+   * @param discovery where the other nodes are looked up
+   * @param serviceName the service the nodes belong to (pods labelled app=serviceName)
+   * @param requiredContactPoints nodes that must be found before they form a new cluster
+   * @param managementPort Pekko Management's HTTP port on every node
+   * @param contactPoints for {@code discovery = config}: the nodes' management "host:port"s
+   */
+  public record Bootstrap(
+      boolean enabled, Discovery discovery, String serviceName, int requiredContactPoints, int managementPort,
+      List<String> contactPoints) {
+    public Bootstrap {
+      contactPoints = List.copyOf(contactPoints);
+    }
   }
 }
