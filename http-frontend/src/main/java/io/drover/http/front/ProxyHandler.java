@@ -74,6 +74,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private Channel backend;
   private boolean responseStarted;
   private boolean interim;
+  /** The client asked for 100 Continue before sending its body; whether a 1xx came from the worker. */
+  private boolean expectContinue;
+  private boolean interimSeen;
   private boolean backendKeepAlive;
   private long startNanos;
   private int responseStatus;
@@ -142,8 +145,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     discarding = false;
     responseStarted = false;
     interim = false;
+    interimSeen = false;
     tried.clear();
     clientVersion = req.protocolVersion();
+    expectContinue = HttpUtil.is100ContinueExpected(req);
     DecoderResult decoded = req.decoderResult();
     if (decoded.isFailure()) {
       respondBadRequest(decoded.cause());
@@ -381,6 +386,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     int code = res.status().code();
     if (code >= 100 && code < 200 && code != 101) {
       interim = true; // 100 Continue and friends: pass on, the real answer follows
+      interimSeen = true;
       ctx.write(res);
       return;
     }
@@ -495,9 +501,26 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     long millis = route.spec().requestTimeout().toMillis();
     Endpoint e = endpoint;
-    dropBackend(false);
+    boolean clientLate = awaitingClientBody();
+    dropBackend(false); // closed, never pooled: it may hold part of a body or an answer still to come
+    if (clientLate) {
+      // the client, not the worker, is late: 408, the worker is not blamed, and the connection
+      // closes (the rest of the body would have to be read to find the next request)
+      respond(FrontErrors.badRequest(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
+          "request body not received within request-timeout (" + millis + "ms)"), false);
+      return;
+    }
     respond(FrontErrors.timeout(ctx.alloc(), route.app(), e == null ? null : e.toString(), millis),
         requestComplete && clientKeepAlive);
+  }
+
+  /**
+   * Whether the exchange waits for the client's body: it is incomplete while the front reads
+   * (not paused by a worker connection that takes no more, or not yet attached) and the client
+   * is not waiting for the worker's 100 Continue.
+   */
+  private boolean awaitingClientBody() {
+    return !requestComplete && !readsPaused && (backend != null || toActor) && (!expectContinue || interimSeen);
   }
 
   // ------------------------------------------------------------------ actor workers

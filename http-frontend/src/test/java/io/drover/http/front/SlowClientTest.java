@@ -30,8 +30,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Slow clients on the front and on the management API: many connections that trickle a request
  * head (slowloris), a body that trickles, a client that never reads its answer. Each is closed
- * within a bound set by the idle-timeout (docs/config.md, docs/api.md) while a normal client is
- * served quickly, and every connection and file descriptor is released afterwards.
+ * within a bound set by the idle-timeout or, for a body a worker waits for, the route's
+ * request-timeout (docs/config.md, docs/api.md) while a normal client is served quickly, and
+ * every connection and file descriptor is released afterwards. A late body is the client's fault
+ * (408), unless the front waits on the worker for it (504).
  */
 class SlowClientTest {
   /** Both ports' idle-timeout here: http.idle-timeout (front) and pekko.http.server.idle-timeout (API). */
@@ -41,6 +43,9 @@ class SlowClientTest {
   /** Scheduling slack on top of a bound (2 cores, other builds running). */
   static final Duration SLACK = Duration.ofMillis(1_500);
   static final int SLOW_CONNECTIONS = 200;
+  /** A worker that answers every request once its body is in, and never sends 100 Continue. */
+  static final String NO_CONTINUE = "const s = require('http').createServer((q, r) => { q.resume(); q.on('end', () => r.end('x')); });"
+      + " s.on('checkContinue', () => {}); s.listen(Number(process.env.PORT), '127.0.0.1');";
 
   static final ActorTestKit kit = ActorTestKit.create(ConfigFactory
       .parseString("pekko.http.server.idle-timeout = " + IDLE.toMillis() + "ms")
@@ -51,11 +56,19 @@ class SlowClientTest {
   @BeforeAll
   static void start() throws Exception {
     h = new FrontHarness(kit, "web { command = [\"node\", \"$WEB\"], instances = 2, route { prefix = \"/\", request-timeout = "
-        + REQUEST_TIMEOUT.toMillis() + "ms } }", "http.idle-timeout = " + IDLE.toMillis() + "ms");
+        + REQUEST_TIMEOUT.toMillis() + "ms } }\n"
+        // a worker that never says 100 Continue: a client that asks for it waits on the worker
+        + "nocontinue { command = [\"node\", \"-e\", \"" + NO_CONTINUE + "\"], readiness.type = tcp,"
+        + " route { prefix = \"/no-continue\", request-timeout = " + REQUEST_TIMEOUT.toMillis() + "ms } }",
+        "http.idle-timeout = " + IDLE.toMillis() + "ms");
     api = ManagementServer.start(kit.system(), new ManagementSpec(true, "127.0.0.1", 0, Optional.empty()),
         h.supervisor, h.front, new NodeMetrics(h.registry), () -> true, ManagementServer.alone(kit.system()),
         new LocalConfigApplier(kit.system(), h.supervisor, h.front));
     h.awaitReady("web", 2);
+    h.awaitReady("nocontinue", 1);
+    // the API's first request loads its routes' classes: under load that can take long enough
+    // for an unread trickled body to look idle (pekko idle-timeout) before the route reads it
+    assertEquals(200, RawHttp.exchange(api.port(), get("/apps"), Duration.ofSeconds(10)).status());
   }
 
   @AfterAll
@@ -211,27 +224,105 @@ class SlowClientTest {
   @Test
   void aBodyThatTricklesIsCutOff() throws Exception {
     int fdsBefore = RawHttp.openFds();
+    double timeoutsBefore = errors("web", "timeout");
+    int eventsBefore = h.events.size();
     // front, the worker waits for the body: the route's request-timeout ends it
     Trickle toWorker = trickle(front(), "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n");
+    // the same after the worker's 100 Continue
+    Trickle afterContinue =
+        trickle(front(), "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n");
     // front, the worker answered before the body ended: the rest is discarded for at most the idle-timeout
     Trickle discarded = trickle(front(), "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n");
     // API: the body must arrive in full within the idle-timeout
     Trickle toApi = trickle(api.port(), "POST /apps/web/scale HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n");
-    for (Trickle t : List.of(toWorker, discarded, toApi)) {
+    for (Trickle t : List.of(toWorker, afterContinue, discarded, toApi)) {
       t.thread.join(20_000);
     }
-    System.out.printf("trickled bodies: to a worker %d %d ms, discarded %d %d ms, to the API %d %d ms%n",
-        toWorker.status, toWorker.closedMillis, discarded.status, discarded.closedMillis, toApi.status, toApi.closedMillis);
-    // 504 from the front's request-timeout (the front does not yet tell a late body, 408, from a late worker)
-    assertEquals(504, toWorker.status, toWorker.answer);
-    assertTrue(toWorker.closedMillis <= REQUEST_TIMEOUT.plus(SLACK).toMillis(), "closed after " + toWorker.closedMillis);
+    System.out.printf("trickled bodies: to a worker %d %d ms, after 100 Continue %d %d ms, discarded %d %d ms, to the API %d %d ms%n",
+        toWorker.status, toWorker.closedMillis, afterContinue.status, afterContinue.closedMillis,
+        discarded.status, discarded.closedMillis, toApi.status, toApi.closedMillis);
+    // 408 from the front's request-timeout: the client, not the worker, is late
+    assertEquals(408, toWorker.status, toWorker.answer);
+    assertTrue(toWorker.answer.contains("application/json")
+        && toWorker.answer.contains("{\"status\":408,\"error\":\"request body not received within request-timeout (3000ms)\"}"),
+        toWorker.answer);
+    assertTrue(toWorker.answer.toLowerCase(java.util.Locale.ROOT).contains("connection: close"), toWorker.answer);
+    assertTrue(toWorker.closedMillis >= REQUEST_TIMEOUT.toMillis() - 100 && toWorker.closedMillis <= REQUEST_TIMEOUT.plus(SLACK).toMillis(),
+        "closed after " + toWorker.closedMillis);
+    assertTrue(afterContinue.answer.startsWith("HTTP/1.1 100 Continue\r\n") && afterContinue.answer.contains("HTTP/1.1 408 Request Timeout\r\n")
+        && afterContinue.answer.contains("request body not received"), afterContinue.answer);
+    assertTrue(afterContinue.closedMillis <= REQUEST_TIMEOUT.plus(SLACK).toMillis(), "closed after " + afterContinue.closedMillis);
     assertEquals(200, discarded.status, discarded.answer);
     assertTrue(discarded.closedMillis >= IDLE.toMillis() - 100 && discarded.closedMillis <= IDLE.plus(SLACK).toMillis(),
         "closed after " + discarded.closedMillis);
     assertEquals(408, toApi.status, toApi.answer);
     assertTrue(toApi.answer.contains("application/json") && toApi.answer.contains("request body not received"), toApi.answer);
     assertTrue(toApi.closedMillis <= IDLE.plus(SLACK).toMillis(), "closed after " + toApi.closedMillis);
+    // not held against the workers: no worker timeout counted, none out of rotation, none restarted
+    assertEquals(timeoutsBefore, errors("web", "timeout"), "a late client body counted as a worker timeout");
+    RouteSnapshot.Route web = h.routeOf("web");
+    assertEquals(2, web.endpoints().length);
+    for (Endpoint e : web.endpoints()) {
+      assertTrue(e.available() && !e.down, e + " was taken out of rotation");
+    }
+    assertEquals(List.of(), h.events.stream().skip(eventsBefore).toList(), "worker events");
+    // the worker connections that got part of a body were closed, not pooled: whole uploads
+    // reach a worker whole. Two keep-alive connections, one per event loop (accepted in turn),
+    // each send 4 uploads in a row, which the round-robin spreads over both workers; each
+    // (event loop, worker) pair's pooled connections are used, the most recently pooled first
+    byte[] body = new byte[70_000];
+    Arrays.fill(body, (byte) 'u');
+    byte[] head = ("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    try (Socket one = new Socket("127.0.0.1", front()); Socket two = new Socket("127.0.0.1", front())) {
+      for (Socket s : List.of(one, two)) {
+        s.setSoTimeout(2_000);
+        InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+        for (int i = 0; i < 4; i++) {
+          s.getOutputStream().write(head);
+          s.getOutputStream().write(body);
+          long start = System.nanoTime();
+          RawHttp.Answer a = RawHttp.read(in, start, start + Duration.ofSeconds(2).toNanos());
+          assertEquals(200, a.status(), a.toString());
+          assertTrue(a.text().startsWith("{\"bytes\":" + body.length + ","), a.toString());
+        }
+      }
+    }
     awaitReleased(fdsBefore);
+  }
+
+  @Test
+  void aBodyTheFrontWaitsOnAWorkerForIsAWorkerTimeout() throws Exception {
+    int fdsBefore = RawHttp.openFds();
+    double timeoutsBefore = errors("web", "timeout");
+    double noContinueBefore = errors("nocontinue", "timeout");
+    // the client asked for 100 Continue and the worker never sends it: the client waits on the worker
+    Trickle noContinue =
+        trickle(front(), "POST /no-continue HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n");
+    // a worker that reads none of a large body (it answers later): the front stops reading the
+    // client once the worker connection takes no more, so the body is late by the worker's doing
+    byte[] big = new byte[64 << 20];
+    RawHttp.Answer stalled = RawHttp.exchange(front(),
+        ("POST /slow?ms=" + REQUEST_TIMEOUT.multipliedBy(3).toMillis() + " HTTP/1.1\r\nHost: a\r\nContent-Length: " + big.length + "\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1),
+        big, REQUEST_TIMEOUT.plus(SLACK).plusSeconds(2));
+    noContinue.thread.join(20_000);
+    System.out.printf("bodies held up by the worker: no 100 Continue %d %d ms, not read %d %d ms%n",
+        noContinue.status, noContinue.closedMillis, stalled.status(), stalled.millis());
+    assertEquals(504, noContinue.status, noContinue.answer);
+    assertTrue(noContinue.answer.contains("worker did not answer within 3000ms"), noContinue.answer);
+    assertEquals(504, stalled.status(), stalled.toString());
+    assertTrue(stalled.text().contains("worker did not answer within 3000ms"), stalled.toString());
+    assertTrue(stalled.millis() >= REQUEST_TIMEOUT.toMillis() - 100 && stalled.millis() <= REQUEST_TIMEOUT.plus(SLACK).toMillis(),
+        "answered after " + stalled.millis());
+    assertEquals(timeoutsBefore + 1, errors("web", "timeout"));
+    assertEquals(noContinueBefore + 1, errors("nocontinue", "timeout"));
+    awaitReleased(fdsBefore);
+  }
+
+  /** The front's count of errors of a kind it answered for the app (drover.http.errors). */
+  static double errors(String app, String kind) {
+    io.micrometer.core.instrument.Counter c = h.registry.find("drover.http.errors").tags("app", app, "kind", kind).counter();
+    return c == null ? 0 : c.count();
   }
 
   /** Sends a request head, then one body byte a second; records the answer and when the server closed. */
