@@ -29,13 +29,14 @@ final class DroverNode {
 
   static DroverNode start(DroverSettings settings, PrintWriter out) {
     Duration stopBudget = stopBudget(settings);
+    // -D system properties win, then the node's own settings, then reference.conf files
     Config pekko =
-        ConfigFactory.parseString(
+        ConfigFactory.defaultOverrides().withFallback(ConfigFactory.parseString(
                 "pekko.coordinated-shutdown.phases.service-stop.timeout = "
                     + stopBudget.toMillis() + "ms")
             .withFallback(ClusterMembership.settings(settings.cluster()))
             .withFallback(ConfigFactory.parseResources("drover-node.conf"))
-            .withFallback(ConfigFactory.load());
+            .withFallback(ConfigFactory.load()));
     ActorSystem<NodeGuardian.Command> system =
         ActorSystem.create(NodeGuardian.create(settings, out), ClusterMembership.SYSTEM, pekko);
     ClusterMembership.startBootstrap(system, settings.cluster());

@@ -31,6 +31,8 @@ public final class ManagementServer {
    * each read, and so the recursion, small; the API's requests are small anyway.
    */
   static final int RECEIVE_BUFFER = 4 * 1024;
+  /** The longest a client may take to send a request head, or a body, whatever idle-timeout is. */
+  static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(30);
 
   private final ServerBinding binding;
 
@@ -60,15 +62,15 @@ public final class ManagementServer {
             + " socket-options.so-receive-buffer-size = " + RECEIVE_BUFFER + " }")
         .withFallback(system.settings().config()));
     scala.concurrent.duration.Duration idle = settings.getTimeouts().idleTimeout();
-    Duration bodyTimeout = idle.isFinite() ? Duration.ofMillis(idle.toMillis()) : null;
+    // a request head and body must arrive within 30 s (idle-timeout when shorter): idle-timeout
+    // itself stays above request-timeout so that a long operation's answer is not cut
+    Duration bodyTimeout = idle.isFinite() ? min(Duration.ofMillis(idle.toMillis()), CLIENT_TIMEOUT) : CLIENT_TIMEOUT;
     long maxBody = settings.getParserSettings().getMaxContentLength();
     NodeView view = new NodeView(system, supervisor, front);
     ManagementRoutes routes = new ManagementRoutes(view, spec, metrics, ready, cluster, applier, bodyTimeout, maxBody);
     org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest, org.apache.pekko.http.javadsl.model.HttpResponse, ?> handler =
         routes.routes().flow(system);
-    if (bodyTimeout != null) {
-      handler = RequestHeadTimeout.of(bodyTimeout).join(handler);
-    }
+    handler = RequestHeadTimeout.of(bodyTimeout).join(handler);
     ServerBinding binding =
         Http.get(system)
             .newServerAt(spec.iface(), spec.port())
@@ -93,6 +95,10 @@ public final class ManagementServer {
   }
 
   /** Stops accepting connections; open ones finish within {@code grace}. */
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
   public void stop(Duration grace) {
     binding.terminate(grace).toCompletableFuture().join();
   }
