@@ -5,13 +5,15 @@
 #   cluster   placement = cluster, instances = 6: 2 slots per node; node 0's front balances over
 #             all 6, so about 2 of 3 requests travel as messages to a worker on another node
 # Both in one run on the same box; only the ratio means anything (the 3 node JVMs, 6 workers
-# and wrk share the machine's cores).
+# and wrk share the machine's cores). --kind actor runs the hash example's Java worker instead
+# of the Node app (GET /health: no work), which leaves out the worker process and its socket.
 #
 #   bench/cluster.sh [--duration 10s] [--warmup 10s] [--connections 32] [--threads 2] [--work-iters 0]
+#                    [--kind process|actor]
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-duration=10s warmup=10s conns=32 threads=2 work=0
+duration=10s warmup=10s conns=32 threads=2 work=0 kind=process
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
@@ -19,6 +21,7 @@ while [ $# -gt 0 ]; do
     --connections) conns=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --work-iters) work=$2; shift 2 ;;
+    --kind) kind=$2; shift 2 ;;
     -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) bench_die "unknown option $1 (see --help)" ;;
   esac
@@ -41,20 +44,27 @@ results=()
 for placement in local cluster; do
   instances=2
   [ "$placement" = cluster ] && instances=6
+  if [ "$kind" = actor ]; then
+    jar="$repo/deploy/examples/hash/target/hash-worker.jar"
+    [ -f "$jar" ] || bench_die "$jar missing: build it with mvn -B -pl deploy/examples/hash package"
+    what="kind = actor, class = \"io.drover.examples.hash.HashWorker\", classpath = [\"$jar\"]"
+  else
+    what="command = [\"node\", \"$repo/bench/app/hello.js\"], env.WORK_ITERS = \"$work\""
+  fi
   cat >"$run_dir/$placement.conf" <<CONF
 drover.apps.hello {
-  command = ["node", "$repo/bench/app/hello.js"]
-  env.WORK_ITERS = "$work"
+  $what
   instances = $instances
   placement = $placement
   route.prefix = "/"
-  readiness { type = http, path = "/health" }
+  readiness.type = $([ "$kind" = actor ] && echo none || echo http), readiness.path = "/health"
 }
 CONF
   bench_log "$placement: starting 3 nodes"
   DROVER_RUN_DIR="$run_dir/run" "$repo/deploy/local/cluster.sh" start 3 "$run_dir/$placement.conf" >"$run_dir/start.out" 2>&1 \
     || { cat "$run_dir/start.out" >&2; bench_die "the cluster did not start"; }
   url="$(front_of_node0 "$run_dir/start.out")"
+  [ "$kind" = actor ] && url="${url%/}/health"
   bench_wait_http "$url" 60 || bench_die "node 0's front does not answer $url"
   sleep 10 # slots spread and every front learns every worker
   if [ "$(bench_secs "$warmup")" -gt 0 ]; then

@@ -92,9 +92,8 @@ public final class ActorWorker {
   private ExitKind stopKind;
   private String stopReason;
   private long drainDeadline;
-  private Duration restartDelay;
-  private String restartReason;
-  private final List<org.apache.pekko.actor.typed.ActorRef<ProcessWorker.Stopped>> stopRequesters = new java.util.ArrayList<>();
+  /** Stop and restart requests, and what follows an exit. */
+  private final AfterExit afterExit = new AfterExit();
 
   private ActorWorker(
       ActorContext<ProcessWorker.Command> context,
@@ -329,25 +328,21 @@ public final class ActorWorker {
   // ---------------------------------------------------------------- stopping
 
   private Behavior<ProcessWorker.Command> onStop(ProcessWorker.Stop m) {
-    stopRequesters.add(m.replyTo());
-    restartDelay = null;
+    afterExit.stop(m.replyTo());
     return stopKind != null ? Behaviors.same() : terminate(ExitKind.REQUESTED, "stop requested");
   }
 
   private Behavior<ProcessWorker.Command> onRestart(ProcessWorker.Restart m) {
-    if (!stopRequesters.isEmpty()) {
-      return Behaviors.same();
+    if (!afterExit.restart(m.delay(), m.reason())) {
+      return Behaviors.same(); // a stop request wins
     }
-    restartDelay = m.delay();
-    restartReason = m.reason();
     return stopKind != null ? Behaviors.same() : terminate(ExitKind.REQUESTED, m.reason());
   }
 
   /** A start after a stop was asked for: the stop completes (and is answered), then it starts. */
   private Behavior<ProcessWorker.Command> onStartWhileLive(ProcessWorker.Start m) {
     if (stopKind != null) {
-      restartDelay = Duration.ZERO;
-      restartReason = "start requested";
+      afterExit.startOnceStopped();
     }
     return Behaviors.same();
   }
@@ -427,22 +422,8 @@ public final class ActorWorker {
     startedAt = null;
     stopKind = null;
     transition(kind.abnormal() ? WorkerState.FAILED : WorkerState.STOPPED, reason);
-    if (!stopRequesters.isEmpty()) {
-      stopRequesters.forEach(r -> r.tell(new ProcessWorker.Stopped(instance)));
-      stopRequesters.clear();
-      if (restartDelay == null) {
-        return stopped();
-      }
-    }
-    if (restartDelay != null) {
-      Duration delay = restartDelay;
-      restartDelay = null;
-      return backoff(delay, restartReason);
-    }
-    if (kind != ExitKind.REQUESTED) {
-      setup.parent().tell(new AppSupervisor.WorkerExited(context.getSelf(), instance, new WorkerExit(kind, reason, uptime)));
-    }
-    return stopped();
+    AfterExit.Restart restart = afterExit.exited(context.getSelf(), setup, instance, kind, reason, uptime);
+    return restart == null ? stopped() : backoff(restart.delay(), restart.reason());
   }
 
   private Behavior<ProcessWorker.Command> onPostStop(PostStop s) {

@@ -135,10 +135,8 @@ public final class ProcessWorker {
   /** Set when Drover asked the running process to end: how the exit is then classified. */
   private ExitKind stopKind;
   private String stopReason;
-  /** Set by {@link Restart}: start again after this delay once stopped. */
-  private Duration restartDelay;
-  private String restartReason;
-  private final List<ActorRef<Stopped>> stopRequesters = new ArrayList<>();
+  /** Stop and restart requests, and what follows an exit. */
+  private final AfterExit afterExit = new AfterExit();
   /** Requests from other nodes' fronts being passed to the process; a drain waits for them too. */
   private int remoteInFlight;
   private long drainDeadline;
@@ -240,7 +238,7 @@ public final class ProcessWorker {
     spawnedBefore = true;
     stopKind = null;
     stopReason = null;
-    restartDelay = null;
+    afterExit.clearRestart();
     livenessMisses = 0;
     process = null;
     startedAt = null;
@@ -386,8 +384,7 @@ public final class ProcessWorker {
   // ---------------------------------------------------------------- stopping
 
   private Behavior<Command> onStop(Stop m) {
-    stopRequesters.add(m.replyTo());
-    restartDelay = null;
+    afterExit.stop(m.replyTo());
     if (stopKind != null && state == WorkerState.DRAINING) {
       return Behaviors.same();
     }
@@ -395,11 +392,9 @@ public final class ProcessWorker {
   }
 
   private Behavior<Command> onRestart(Restart m) {
-    if (!stopRequesters.isEmpty()) {
+    if (!afterExit.restart(m.delay(), m.reason())) {
       return Behaviors.same(); // a stop request wins
     }
-    restartDelay = m.delay();
-    restartReason = m.reason();
     if (stopKind != null && state == WorkerState.DRAINING) {
       return Behaviors.same();
     }
@@ -409,8 +404,7 @@ public final class ProcessWorker {
   /** A start after a stop was asked for: the stop completes (and is answered), then it starts. */
   private Behavior<Command> onStartWhileRunning(Start m) {
     if (stopKind != null) {
-      restartDelay = Duration.ZERO;
-      restartReason = "start requested";
+      afterExit.startOnceStopped();
     }
     return Behaviors.same();
   }
@@ -531,22 +525,8 @@ public final class ProcessWorker {
     startedAt = null;
     stopKind = null;
     transition(kind.abnormal() ? WorkerState.FAILED : WorkerState.STOPPED, reason);
-    if (!stopRequesters.isEmpty()) {
-      stopRequesters.forEach(r -> r.tell(new Stopped(instance)));
-      stopRequesters.clear();
-      if (restartDelay == null) {
-        return stopped();
-      }
-    }
-    if (restartDelay != null) {
-      Duration delay = restartDelay;
-      restartDelay = null;
-      return backoff(delay, restartReason);
-    }
-    if (kind != ExitKind.REQUESTED) {
-      setup.parent().tell(new AppSupervisor.WorkerExited(context.getSelf(), instance, new WorkerExit(kind, reason, uptime)));
-    }
-    return stopped();
+    AfterExit.Restart restart = afterExit.exited(context.getSelf(), setup, instance, kind, reason, uptime);
+    return restart == null ? stopped() : backoff(restart.delay(), restart.reason());
   }
 
   private Behavior<Command> onPostStop(PostStop signal) {
