@@ -6,8 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -56,13 +61,73 @@ public final class ProcFs {
     }
   }
 
-  /** RSS of a process and all its descendants, in bytes. */
+  /**
+   * RSS of a process and all its descendants, in bytes. Which processes descend from which is
+   * taken from one scan of /proc shared by every call within {@link #TABLE_MAX_AGE_NANOS} (the
+   * RSS figures themselves are read fresh): the status of an app with N workers costs one scan
+   * of the process table, not N. A scan per call made GET /apps/{app} of 200 workers take
+   * seconds (each scan reads the stat of every process on the host) and blocked the app's
+   * supervisor meanwhile.
+   */
   public static long treeRss(long pid) {
     long total = rss(pid);
-    for (long child : descendants(pid)) {
+    for (long child : processTable().descendants(pid)) {
       total += rss(child);
     }
     return total;
+  }
+
+  /** How long one scan of the process table serves {@link #treeRss}. */
+  static final long TABLE_MAX_AGE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+  private static ProcessTable table; // guarded by ProcFs.class
+  private static long tableScans; // guarded by ProcFs.class
+
+  private static synchronized ProcessTable processTable() {
+    long now = System.nanoTime();
+    if (table == null || now - table.takenAt() > TABLE_MAX_AGE_NANOS) {
+      table = ProcessTable.scan(now);
+      tableScans++;
+    }
+    return table;
+  }
+
+  /** Scans of the process table so far (for tests). */
+  static synchronized long tableScans() {
+    return tableScans;
+  }
+
+  /** Children of every live process at one moment. */
+  private record ProcessTable(long takenAt, Map<Long, List<Long>> children) {
+    static ProcessTable scan(long now) {
+      Map<Long, List<Long>> children = new HashMap<>();
+      for (long pid : allPids()) {
+        try {
+          String[] f = statFields(pid);
+          if (!"Z".equals(f[0])) {
+            children.computeIfAbsent(Long.parseLong(f[1]), k -> new ArrayList<>()).add(pid);
+          }
+        } catch (IOException | RuntimeException e) {
+          // gone meanwhile
+        }
+      }
+      return new ProcessTable(now, children);
+    }
+
+    List<Long> descendants(long root) {
+      List<Long> found = new ArrayList<>();
+      ArrayDeque<Long> queue = new ArrayDeque<>(List.of(root));
+      Set<Long> seen = new HashSet<>(List.of(root));
+      while (!queue.isEmpty()) {
+        for (long child : children.getOrDefault(queue.poll(), List.of())) {
+          if (seen.add(child)) {
+            found.add(child);
+            queue.add(child);
+          }
+        }
+      }
+      return found;
+    }
   }
 
   /** Live descendants of a process. */
