@@ -224,7 +224,13 @@ class ClusterPlacementTest {
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, scaled.statusCode(), scaled.body());
     await(p[3].api(), m -> total(m) == 4, Duration.ofSeconds(60), "4 slots after scaling down");
+    // the new desired state reaches a node not written to directly by gossip, within seconds
     JsonNode app = get(p[3].api(), "/apps/web");
+    for (long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        (app == null || app.get("instances").asInt() != 4) && System.nanoTime() < end; ) {
+      Thread.sleep(200);
+      app = get(p[3].api(), "/apps/web");
+    }
     assertEquals(4, app.get("instances").asInt(), app.toString());
     assertEquals("cluster", app.get("placement").asText(), app.toString());
 
@@ -334,6 +340,48 @@ class ClusterPlacementTest {
     }
     assertEquals(4, after.path("apps").path("web").path("ready").asInt(), String.valueOf(after));
     System.out.println("all 4 slots placed and ready again " + (System.nanoTime() - t2) / 1_000_000 + " ms after SIGCONT");
+
+    // route.prefer-own-node: applied on one node, every front then serves from its own node's slots
+    String preferOwn = "drover.apps.web {\n command = [\"node\", \"" + WORKER + "\", \"--listen\"]\n instances = 4\n"
+        + " placement = cluster\n route { prefix = \"/\", prefer-own-node = on }\n readiness { type = http, path = \"/health\" }\n"
+        + " stop.drain-timeout = 5s\n}\n";
+    HttpResponse<String> applied = client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p[0].api() + "/config"))
+            .POST(HttpRequest.BodyPublishers.ofString(preferOwn)).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, applied.statusCode(), applied.body());
+    assertTrue(applied.body().contains("\"changed\":[\"web\"]"), applied.body());
+    for (Ports3 node : up) {
+      Map<String, TreeSet<Integer>> where = null;
+      TreeSet<String> seen = new TreeSet<>();
+      boolean own = false;
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      // the slots restart rolling with the new route; then this front answers from its own slots only
+      while (!own && System.nanoTime() < deadline) {
+        where = slotsByNode(get(node.api(), "/apps/web"));
+        TreeSet<Integer> mine = where == null ? null : where.get(address(node));
+        if (where != null && mine == null && where.values().stream().mapToInt(TreeSet::size).sum() == 4) {
+          own = true; // no slot on this node: it serves from the others', nothing to tell apart
+          break;
+        }
+        seen.clear();
+        for (int k = 0; mine != null && k < 12; k++) {
+          HttpResponse<String> r = client.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.http() + "/")).timeout(Duration.ofSeconds(10)).build(),
+              HttpResponse.BodyHandlers.ofString());
+          seen.add(r.body().trim());
+        }
+        TreeSet<String> expected = new TreeSet<>();
+        if (mine != null) {
+          mine.forEach(i -> expected.add("hello from web-" + i));
+        }
+        own = mine != null && seen.equals(expected);
+        if (!own) {
+          Thread.sleep(500);
+        }
+      }
+      assertTrue(own, "front " + node.http() + " answered from " + seen + " while its node runs " + where);
+    }
   }
 
   /** Slots of app web by member, from GET /cluster (members without any left out). */

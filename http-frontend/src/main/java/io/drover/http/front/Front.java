@@ -359,14 +359,15 @@ public final class Front extends AbstractBehavior<Front.Command> {
 
   /**
    * Builds and publishes the snapshot: endpoints in rotation, ordered by instance. A
-   * cluster-placed app is served by its workers on every node; an app every node runs, by this
-   * node's workers, and by other nodes' only while none of its own is in rotation.
+   * cluster-placed app is served by its workers on every node (unless it prefers its own node's);
+   * an app every node runs, by this node's workers, and by other nodes' only while none of its
+   * own is in rotation.
    */
   private void publish() {
     List<RouteSnapshot.Route> routes = new ArrayList<>();
     for (AppSpec app : apps.values()) {
       boolean ownReady = endpoints.get(app.name()).values().stream().anyMatch(e -> !e.draining && !e.remote);
-      boolean remoteToo = app.clusterPlaced() || !ownReady;
+      boolean remoteToo = !ownReady || (app.clusterPlaced() && !app.route().preferOwnNode());
       Endpoint[] eps =
           endpoints.get(app.name()).values().stream()
               .filter(e -> !e.draining && (remoteToo || !e.remote))

@@ -24,7 +24,7 @@ class RoutingRulesTest {
   }
 
   static RouteSnapshot.Route route(String app, String host, String prefix, boolean strip) {
-    RouteSpec spec = new RouteSpec(host, prefix, strip, BalancerKind.ROUND_ROBIN, 2, Duration.ofSeconds(60));
+    RouteSpec spec = new RouteSpec(host, prefix, strip, BalancerKind.ROUND_ROBIN, 2, Duration.ofSeconds(60), false);
     return new RouteSnapshot.Route(
         app, spec, Balancer.of(BalancerKind.ROUND_ROBIN), new Endpoint[0],
         new AppMeters(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), app), 0);

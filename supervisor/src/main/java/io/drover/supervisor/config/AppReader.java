@@ -465,9 +465,10 @@ final class AppReader {
     Long retries =
         route.integer("retries", 0, MAX_RETRIES, Reader.integerRange(0, MAX_RETRIES));
     Duration requestTimeout = route.duration("request-timeout", false);
-    return anyNull(host, prefix, strip, balancer, retries, requestTimeout)
+    Boolean preferOwnNode = route.bool("prefer-own-node");
+    return anyNull(host, prefix, strip, balancer, retries, requestTimeout, preferOwnNode)
         ? null
-        : new RouteSpec(host, prefix, strip, balancer, retries.intValue(), requestTimeout);
+        : new RouteSpec(host, prefix, strip, balancer, retries.intValue(), requestTimeout, preferOwnNode);
   }
 
   private static ProbeSpec probe(Reader probe, boolean liveness) {

@@ -12,6 +12,8 @@ import java.time.Duration;
  * @param balancer how a worker is picked for each request
  * @param retries how many other workers a failed request may be retried on, when safe
  * @param requestTimeout how long a worker may take to start answering before the front answers 504
+ * @param preferOwnNode for a cluster-placed app: a front uses its own node's ready workers while
+ *     it has any, other nodes' only when it has none (an app every node runs always does)
  */
 public record RouteSpec(
     String host,
@@ -19,7 +21,8 @@ public record RouteSpec(
     boolean stripPrefix,
     BalancerKind balancer,
     int retries,
-    Duration requestTimeout) {
+    Duration requestTimeout,
+    boolean preferOwnNode) {
 
   public boolean routed() {
     return !prefix.isEmpty() || !host.isEmpty();

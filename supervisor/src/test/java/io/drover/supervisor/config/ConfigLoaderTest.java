@@ -63,7 +63,7 @@ class ConfigLoaderTest {
     assertEquals(3, web.instances());
     assertEquals(
         new RouteSpec(
-            "example.com", "/api", true, BalancerKind.LEAST_REQUESTS, 0, Duration.ofSeconds(15)),
+            "example.com", "/api", true, BalancerKind.LEAST_REQUESTS, 0, Duration.ofSeconds(15), false),
         web.route());
     assertEquals(
         new ProbeSpec(ProbeType.HTTP, "/health", Duration.ofMillis(100), Duration.ofSeconds(10), 0),
@@ -103,7 +103,7 @@ class ConfigLoaderTest {
     RouteSpec route = defaultRoute();
     assertEquals(
         new RouteSpec(
-            "", "/batch", false, route.balancer(), route.retries(), route.requestTimeout()),
+            "", "/batch", false, route.balancer(), route.retries(), route.requestTimeout(), false),
         batch.route());
   }
 
@@ -206,7 +206,7 @@ class ConfigLoaderTest {
     RouteSpec route = defaultRoute();
     assertEquals(
         new RouteSpec(
-            "", "/hash", false, route.balancer(), route.retries(), route.requestTimeout()),
+            "", "/hash", false, route.balancer(), route.retries(), route.requestTimeout(), false),
         hash.route());
 
     AppSpec echo = settings.apps().get("echo");
@@ -318,7 +318,8 @@ class ConfigLoaderTest {
         route.getBoolean("strip-prefix"),
         BalancerKind.valueOf(route.getString("balancer").toUpperCase().replace('-', '_')),
         route.getInt("retries"),
-        route.getDuration("request-timeout"));
+        route.getDuration("request-timeout"),
+        route.getBoolean("prefer-own-node"));
   }
 
   private static void assertProbe(Config probe, int failures, ProbeSpec actual) {
