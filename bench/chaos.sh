@@ -73,48 +73,8 @@ bench_init
 bench_install "$CONTENDERS"
 SECS="$(bench_secs "$DURATION")"
 ROWS="$BENCH_TMP/rows"; : >"$ROWS"
-w=""   # set by bench_wrk
+w=""; f=""   # set by bench_wrk, bench_failures
 bench_log "chaos.sh: contenders $CONTENDERS; scenarios $SCENARIOS; wrk -t$THREADS -c$CONNS -d$DURATION; WORK_ITERS=$WORK_ITERS; run id $BENCH_RUN_ID"
-
-# kill -9 of a random worker every KILL_EVERY s while wrk runs; prints what it did.
-chaos_kill() { # WRK_PID
-  local wrk_pid="$1" end=$((SECONDS + SECS)) n=0 i w ws
-  for ((i = 0; i < SECS / KILL_EVERY + 1; i++)); do
-    sleep "$KILL_EVERY"
-    ((SECONDS < end)) && bench_alive "$wrk_pid" || break
-    mapfile -t ws < <(ct_workers)
-    if [ ${#ws[@]} -eq 0 ]; then bench_log "  t+$((SECS - end + SECONDS))s: no live worker to kill"; continue; fi
-    w="${ws[RANDOM % ${#ws[@]}]}"
-    kill -KILL "$w" 2>/dev/null && n=$((n + 1))
-    echo "t+$((SECS - end + SECONDS))s kill -9 $w" >>"$CT_DIR/chaos.log"
-  done
-  echo "$n kill -9"
-}
-
-# RELOADS rolling restarts, evenly spaced; prints what it did and how many workers were replaced.
-chaos_reload() { # WRK_PID
-  local wrk_pid="$1" start=$SECONDS k at n=0 before after changed=0 i
-  for ((k = 1; k <= RELOADS; k++)); do
-    at=$((start + SECS * k / (RELOADS + 1)))
-    while ((SECONDS < at)) && bench_alive "$wrk_pid"; do sleep 0.2; done
-    bench_alive "$wrk_pid" || break
-    before="$(ct_workers | sort | tr '\n' ' ')"
-    ct_reload
-    n=$((n + 1))
-    # Drover's SIGHUP returns at once, and PM2's old workers may still be exiting: wait
-    # (bounded) until none of the workers from before is left.
-    after=""
-    for ((i = 0; i < 100; i++)); do
-      bench_alive "$wrk_pid" || break
-      after="$(ct_workers | sort | tr '\n' ' ')"
-      [ -n "$after" ] && ! grep -qwFf <(tr ' ' '\n' <<<"$before" | grep .) <<<"$(tr ' ' '\n' <<<"$after")" && break
-      sleep 0.2
-    done
-    echo "t+$((SECONDS - start))s reload $k: workers [$before] -> [$after]" >>"$CT_DIR/chaos.log"
-    [ -n "$after" ] && [ "$before" != "$after" ] && changed=$((changed + 1))
-  done
-  echo "$n reloads, $changed changed the workers"
-}
 
 for c in "${CTS[@]}"; do
   for s in "${SCS[@]}"; do
@@ -131,11 +91,14 @@ for c in "${CTS[@]}"; do
     if [ "$(bench_secs "$WARMUP")" -gt 0 ]; then
       bench_wrk w "$url" "$WARMUP" "$CONNS" "$THREADS" "$CT_DIR/wrk-warmup.txt"
     fi
-    timeout -k 5 $((SECS + 30)) wrk --latency -t"$THREADS" -c"$CONNS" -d"$DURATION" "$url" >"$CT_DIR/wrk.txt" 2>&1 &
-    wrk_pid=$!
-    BENCH_PIDS+=("$wrk_pid")
+    bench_wrk_bg "$url" "$DURATION" "$CONNS" "$THREADS" "$CT_DIR/wrk.txt"
+    wrk_pid=$BENCH_WRK_PID
     # The chaos runs in the background too, so that a signal to this script is handled at once.
-    if [ "$s" = kill ]; then chaos_kill "$wrk_pid" >"$CT_DIR/did" & else chaos_reload "$wrk_pid" >"$CT_DIR/did" & fi
+    if [ "$s" = kill ]; then
+      bench_chaos_kill "$wrk_pid" "$SECS" "$KILL_EVERY" >"$CT_DIR/did" &
+    else
+      bench_chaos_reload "$wrk_pid" "$SECS" "$RELOADS" >"$CT_DIR/did" &
+    fi
     chaos_pid=$!
     BENCH_PIDS+=("$chaos_pid")
     wait "$chaos_pid"
@@ -147,16 +110,12 @@ for c in "${CTS[@]}"; do
       note="; the drover node exited during the run"
       bench_log "[$s] drover node exited during the run; last lines: $(tail -n 5 "$CT_DIR/drover.log" | tr '\n' ' ')"
     fi
-    if [ "$(bench_field "$m" ok)" != 1 ]; then
+    bench_failures f "$m"
+    if [ -z "$f" ]; then
       printf '%s\t%s\tno result from wrk (%s)%s\n' "$label" "$s" "$did" "$note" >>"$ROWS"
     else
-      socket=$(( $(bench_field "$m" connect) + $(bench_field "$m" read) + $(bench_field "$m" write) + $(bench_field "$m" timeout) ))
-      total=$(( $(bench_field "$m" requests) + socket ))
-      failed=$(( $(bench_field "$m" non2xx) + socket ))
-      printf '%s\t%s\t%s\t%s\t%s\tnon2xx %s, connect %s, read %s, write %s, timeout %s; %s%s\n' \
-        "$label" "$s" "$total" "$failed" "$(awk -v f="$failed" -v t="$total" 'BEGIN { printf "%.3f", t ? 100 * f / t : 0 }')" \
-        "$(bench_field "$m" non2xx)" "$(bench_field "$m" connect)" "$(bench_field "$m" read)" \
-        "$(bench_field "$m" write)" "$(bench_field "$m" timeout)" "$did" "$note" >>"$ROWS"
+      read -r total failed pct detail <<<"$f"
+      printf '%s\t%s\t%s\t%s\t%s\t%s; %s%s\n' "$label" "$s" "$total" "$failed" "$pct" "$detail" "$did" "$note" >>"$ROWS"
     fi
     bench_log "[$s] $c: $m; $did$note"
     ct_stop

@@ -7,10 +7,14 @@
 #   bench_free_port VAR        a free loopback port in VAR (never one handed out before in this run)
 #   bench_wait_http URL S [PID]  waits (at most S seconds) until URL answers 200
 #   bench_wrk VAR URL DUR CONNS THREADS RAW   runs wrk --latency, parses it into VAR
+#   bench_wrk_bg URL DUR CONNS THREADS RAW    the same in the background (pid in BENCH_WRK_PID)
 #   ct_start NAME ITERS [respawn]  starts a contender (direct | pm2 | nginx | drover), ct_stop stops it
 #   ct_workers                 pids of the running contender's app workers
 #   ct_reload                  rolling restart of the running contender's app
+#   bench_chaos_kill / bench_chaos_reload   kill -9 of a random worker every S s / N rolling restarts, while wrk runs
+#   bench_failures VAR M       "total failed pct detail" of a parsed wrk result M
 #   bench_cleanup              stops everything this run started and removes the temp dir
+#                              (after running the commands in BENCH_CLEANUP_HOOKS, if any)
 #
 # Every process this run starts carries BENCH_RUN_ID=<unique id> in its environment (set on the
 # commands, not exported to the script itself); bench_cleanup ends, as a last resort, any process
@@ -31,6 +35,7 @@ BENCH_PIDS=()        # every background pid started (nodes, nginx masters, drove
 BENCH_PM2_HOMES=()   # every PM2_HOME used
 BENCH_PORTS_USED=" "
 BENCH_CLEANED=0
+BENCH_CLEANUP_HOOKS=()   # commands bench_cleanup runs first (e.g. stopping a local cluster)
 
 bench_log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 bench_die() { bench_log "error: $*"; exit 1; }
@@ -121,6 +126,7 @@ bench_cleanup() {
   set +e
   trap - INT TERM HUP
   local h live=() p left
+  for h in "${BENCH_CLEANUP_HOOKS[@]}"; do eval "$h"; done
   ct_stop   # the running contender, in order (loops before their backends)
   for h in "${BENCH_PM2_HOMES[@]}"; do
     bench_pm2_kill "$h"
@@ -152,6 +158,7 @@ bench_install() { # contenders list, comma separated
   command -v curl >/dev/null || need+=(curl)
   command -v ss >/dev/null || need+=(iproute2)
   command -v pgrep >/dev/null || need+=(procps)
+  command -v jq >/dev/null || need+=(jq)
   command -v timeout >/dev/null || need+=(coreutils)
   command -v node >/dev/null || need+=(nodejs)
   if [[ $list == *,nginx,* ]] && [ ! -x "$NGINX_BIN" ]; then need+=(nginx); had_nginx=0; fi
@@ -234,6 +241,13 @@ bench_wrk() {
   printf -v "$1" '%s' "$(bench_parse_wrk "$6")"
 }
 
+# Starts wrk --latency for DUR in the background (bounded by timeout); its pid in BENCH_WRK_PID.
+bench_wrk_bg() { # URL DUR CONNS THREADS RAW
+  timeout -k 5 $(($(bench_secs "$2") + 30)) wrk --latency -t"$4" -c"$3" -d"$2" "$1" >"$5" 2>&1 &
+  BENCH_WRK_PID=$!
+  BENCH_PIDS+=("$BENCH_WRK_PID")
+}
+
 bench_parse_wrk() {
   awk '
     function ms(v,   n, u) { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
@@ -265,6 +279,7 @@ bench_has_env() { # PID NAME=VALUE: does the process's environment hold it?
 # --- contenders --------------------------------------------------------------------------------
 # One runs at a time. State of the running one:
 CT_NAME=""; CT_DIR=""; CT_PORT=""; CT_MAIN=""; CT_PM2_HOME=""; CT_PIDS=(); CT_LOOPS=(); CT_SKIP=""
+CT_MGMT_PORT=""      # drover: its management API's port (a free one per start)
 CT_SEQ=0
 
 ct_label() {
@@ -303,7 +318,7 @@ ct_respawn_loop() { # DIR IDX PORT ITERS
 ct_start() { # NAME ITERS [respawn]: 0 when up and answering 200 on /; else CT_SKIP says why
   local name="$1" iters="$2" respawn="${3:-}"
   CT_SEQ=$((CT_SEQ + 1))
-  CT_NAME="$name"; CT_DIR="$BENCH_TMP/$CT_SEQ-$name"; CT_MAIN=""; CT_PM2_HOME=""
+  CT_NAME="$name"; CT_DIR="$BENCH_TMP/$CT_SEQ-$name"; CT_MAIN=""; CT_PM2_HOME=""; CT_MGMT_PORT=""
   CT_PIDS=(); CT_LOOPS=(); CT_SKIP=""
   mkdir -p "$CT_DIR"; chmod 711 "$CT_DIR"
   bench_free_port CT_PORT
@@ -406,11 +421,13 @@ ct_start_drover() {
   local iters="$1" rc
   command -v java >/dev/null || { CT_SKIP="java not found"; return 1; }
   [ -x "$DROVER_LAUNCHER" ] || { CT_SKIP="launcher $DROVER_LAUNCHER not executable"; return 1; }
+  bench_free_port CT_MGMT_PORT
   cat >"$CT_DIR/drover.conf" <<EOF
 # Written by bench/lib.sh for one benchmark run; removed with its temp dir.
 drover {
   home = "$CT_DIR/drover-home"
   http { interface = "127.0.0.1", port = $CT_PORT }
+  management { interface = "127.0.0.1", port = $CT_MGMT_PORT }
   apps.hello {
     command = ["node", "$APP_JS"]
     env { WORK_ITERS = "$iters", BENCH_RUN_ID = "$BENCH_RUN_ID" }
@@ -521,4 +538,67 @@ ct_drover_jvm() {
 
 ct_backend_port() { # pid file -> port of that backend (from its process environment)
   tr '\0' '\n' 2>/dev/null <"/proc/$(cat "$1")/environ" | sed -n 's/^PORT=//p'
+}
+
+# --- chaos while wrk runs (chaos.sh, proof/run.sh) ---------------------------------------------
+
+# kill -9 of a random worker of the running contender every EVERY s for SECS s, while WRK_PID
+# runs; each kill is logged to $CT_DIR/chaos.log. Prints what it did ("9 kill -9").
+bench_chaos_kill() { # WRK_PID SECS EVERY
+  local wrk_pid="$1" secs="$2" every="$3" end=$((SECONDS + $2)) n=0 i w ws
+  for ((i = 0; i < secs / every + 1; i++)); do
+    sleep "$every"
+    ((SECONDS < end)) && bench_alive "$wrk_pid" || break
+    mapfile -t ws < <(ct_workers)
+    if [ ${#ws[@]} -eq 0 ]; then bench_log "  t+$((secs - end + SECONDS))s: no live worker to kill"; continue; fi
+    w="${ws[RANDOM % ${#ws[@]}]}"
+    kill -KILL "$w" 2>/dev/null && n=$((n + 1))
+    echo "$(date +%s.%N) t+$((secs - end + SECONDS))s kill -9 $w" >>"$CT_DIR/chaos.log"
+  done
+  echo "$n kill -9"
+}
+
+# N rolling restarts of the running contender's app, evenly spaced over SECS s, while WRK_PID
+# runs; RELOAD_FN (default ct_reload) does one. Prints what it did and how many replaced the workers.
+bench_chaos_reload() { # WRK_PID SECS N [RELOAD_FN]
+  local wrk_pid="$1" secs="$2" reloads="$3" fn="${4:-ct_reload}" start=$SECONDS k at n=0 before after changed=0 i ok=0
+  for ((k = 1; k <= reloads; k++)); do
+    at=$((start + secs * k / (reloads + 1)))
+    while ((SECONDS < at)) && bench_alive "$wrk_pid"; do sleep 0.2; done
+    bench_alive "$wrk_pid" || break
+    before="$(ct_workers | sort | tr '\n' ' ')"
+    "$fn" && ok=$((ok + 1))
+    n=$((n + 1))
+    # Drover's SIGHUP returns at once, and PM2's old workers may still be exiting: wait
+    # (bounded) until none of the workers from before is left.
+    after=""
+    for ((i = 0; i < 100; i++)); do
+      bench_alive "$wrk_pid" || break
+      after="$(ct_workers | sort | tr '\n' ' ')"
+      [ -n "$after" ] && ! grep -qwFf <(tr ' ' '\n' <<<"$before" | grep .) <<<"$(tr ' ' '\n' <<<"$after")" && break
+      sleep 0.2
+    done
+    echo "t+$((SECONDS - start))s reload $k: workers [$before] -> [$after]" >>"$CT_DIR/chaos.log"
+    [ -n "$after" ] && [ "$before" != "$after" ] && changed=$((changed + 1))
+  done
+  if [ "$ok" = "$n" ]; then
+    echo "$n reloads, $changed changed the workers"
+  else
+    echo "$n reloads ($((n - ok)) reported failure), $changed changed the workers"
+  fi
+}
+
+# From a parsed wrk result M (bench_parse_wrk): VAR = "TOTAL FAILED PCT DETAIL..." where
+# failed = non-2xx/3xx + socket errors and total = completed responses + socket errors;
+# VAR = "" when wrk printed no result.
+bench_failures() { # VAR M
+  local _bf_m="$2" _bf_socket _bf_total _bf_failed
+  if [ "$(bench_field "$_bf_m" ok)" != 1 ]; then printf -v "$1" '%s' ""; return 0; fi
+  _bf_socket=$(( $(bench_field "$_bf_m" connect) + $(bench_field "$_bf_m" read) + $(bench_field "$_bf_m" write) + $(bench_field "$_bf_m" timeout) ))
+  _bf_total=$(( $(bench_field "$_bf_m" requests) + _bf_socket ))
+  _bf_failed=$(( $(bench_field "$_bf_m" non2xx) + _bf_socket ))
+  printf -v "$1" '%s %s %s non2xx %s, connect %s, read %s, write %s, timeout %s' "$_bf_total" "$_bf_failed" \
+    "$(awk -v f="$_bf_failed" -v t="$_bf_total" 'BEGIN { printf "%.3f", t ? 100 * f / t : 0 }')" \
+    "$(bench_field "$_bf_m" non2xx)" "$(bench_field "$_bf_m" connect)" "$(bench_field "$_bf_m" read)" \
+    "$(bench_field "$_bf_m" write)" "$(bench_field "$_bf_m" timeout)"
 }
