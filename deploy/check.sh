@@ -43,6 +43,13 @@ if [ -f "$jar" ]; then
   check "ConfigMap drover.conf without DROVER_TOKEN is refused" \
     sh -c "! env -u DROVER_TOKEN POD_IP=10.0.0.1 java -jar '$jar' validate '$conf' >/dev/null 2>&1"
   check "validate deploy/docker/drover.conf" quiet java -jar "$jar" validate "$repo/deploy/docker/drover.conf"
+  # the examples as cluster.sh runs them: included after the node's own settings
+  for example in quickstart slots; do
+    node_conf=$(mktemp --suffix=.conf)
+    printf 'drover.cluster.enabled = on\ninclude file("%s")\n' "$repo/deploy/examples/$example.conf" >"$node_conf"
+    check "validate deploy/examples/$example.conf in a cluster" quiet java -jar "$jar" validate "$node_conf"
+    rm -f "$node_conf"
+  done
 else skip "drover validate" "no $jar"; fi
 
 exit $fail
