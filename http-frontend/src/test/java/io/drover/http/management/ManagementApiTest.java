@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.drover.http.front.FrontHarnessAccess;
-import io.drover.supervisor.config.ManagementSpec;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -44,9 +43,7 @@ class ManagementApiTest {
   @BeforeEach
   void start() throws Exception {
     node = FrontHarnessAccess.start(kit, "web { command = [\"node\", \"$WEB\"], instances = 2, route.prefix = \"/\" }");
-    api = ManagementServer.start(kit.system(), new ManagementSpec(true, "127.0.0.1", 0, Optional.of(TOKEN)),
-        node.supervisor(), node.front(), new NodeMetrics(node.registry()), () -> true, ManagementServer.alone(kit.system()),
-        new LocalConfigApplier(kit.system(), node.supervisor(), node.front()));
+    api = TestApi.start(kit, node, Optional.of(TOKEN));
     node.awaitReady("web", 2);
   }
 

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.drover.http.front.FrontHarnessAccess;
 import io.drover.http.front.RawHttp;
-import io.drover.supervisor.config.ManagementSpec;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
@@ -42,9 +41,7 @@ class ManagementTimeoutsTest {
     node = FrontHarnessAccess.start(kit,
         "quick { command = [\"node\", \"$WEB\"], route.prefix = \"/quick\" }\n"
             + "slow { command = [\"node\", \"$WEB\"], env.READY_DELAY_MS = \"" + SLOW_READY.toMillis() + "\", route.prefix = \"/slow\" }");
-    api = ManagementServer.start(kit.system(), new ManagementSpec(true, "127.0.0.1", 0, Optional.empty()),
-        node.supervisor(), node.front(), new NodeMetrics(node.registry()), () -> true, ManagementServer.alone(kit.system()),
-        new LocalConfigApplier(kit.system(), node.supervisor(), node.front()));
+    api = TestApi.start(kit, node, Optional.empty());
     node.awaitReady("quick", 1);
     node.awaitReady("slow", 1);
   }
