@@ -14,6 +14,8 @@ import io.drover.supervisor.config.ManagementSpec;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.drover.supervisor.ClusterApps;
+import io.drover.supervisor.ProcessWorker;
+import io.drover.supervisor.Remote;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -60,9 +62,10 @@ final class NodeGuardian {
           NodeMetrics metrics = new NodeMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
           ActorRef<Front.Command> front =
               ctx.spawn(Front.create(settings.appList(), routes, metrics.registry()), "front");
+          FrontServer server = null;
           if (settings.http().enabled()) {
             try {
-              FrontServer server = FrontServer.start(settings.http(), routes, front);
+              server = FrontServer.start(settings.http(), routes, front);
               closeOnShutdown(ctx.getSystem(), server);
               out.println("drover: front listening on http://" + hostPort(settings.http().iface(), server.port()) + "/ (" + server.transport() + ")");
               out.flush();
@@ -79,7 +82,7 @@ final class NodeGuardian {
           ClusterPlacement placement =
               clustered ? new ClusterPlacement(ctx.getSystem(), scaler(ctx.getSystem(), settings, clusterApplier, replicated)) : null;
           ActorRef<Supervisor.Command> supervisor =
-              ctx.spawn(Supervisor.create(settings, drainer(ctx, front), placement == null ? ClusterApps.NONE : placement), "supervisor");
+              ctx.spawn(Supervisor.create(settings, drainer(ctx, front, server), placement == null ? ClusterApps.NONE : placement), "supervisor");
           ctx.watch(supervisor);
           ConfigApplier applier = new LocalConfigApplier(ctx.getSystem(), supervisor, front);
           if (clustered) {
@@ -164,16 +167,28 @@ final class NodeGuardian {
     };
   }
 
-  /** Workers are drained at the front before they are signalled. */
-  private static Drainer drainer(ActorContext<Command> ctx, ActorRef<Front.Command> front) {
+  /**
+   * Workers are drained at the front before they are signalled; requests from other nodes'
+   * fronts reach them through this node's front event loops (when it has a front).
+   */
+  private static Drainer drainer(ActorContext<Command> ctx, ActorRef<Front.Command> front, FrontServer server) {
     ActorSystem<Void> system = ctx.getSystem();
-    return (worker, port, timeout) ->
-        AskPattern.<Front.Command, Done>ask(
+    return new Drainer() {
+      @Override
+      public CompletionStage<Done> drain(ActorRef<ProcessWorker.Command> worker, int port, Duration timeout) {
+        return AskPattern.<Front.Command, Done>ask(
                 front,
                 replyTo -> new Front.Drain(worker, port, timeout, replyTo),
                 timeout.plusSeconds(5),
                 system.scheduler())
             .exceptionally(e -> Done.getInstance());
+      }
+
+      @Override
+      public CompletionStage<Remote.Answer> forward(Remote.Serve request, int port, Duration timeout) {
+        return server == null ? Drainer.super.forward(request, port, timeout) : server.forwarder().forward(request, port, timeout);
+      }
+    };
   }
 
   /** New connections stop first; open ones are served while workers drain; then the loops end. */

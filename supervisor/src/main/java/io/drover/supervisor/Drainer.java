@@ -9,7 +9,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 /**
  * Whoever routes requests to workers (the HTTP front) drains a worker before it is signalled:
  * takes it out of rotation at once and completes when its in-flight requests have finished, or
- * when {@code timeout} has passed.
+ * when {@code timeout} has passed. It also carries requests from other nodes' fronts to a worker
+ * process ({@link #forward}).
  */
 @FunctionalInterface
 public interface Drainer {
@@ -21,4 +22,12 @@ public interface Drainer {
    * @param port the port of the process being stopped (a worker's next process gets another)
    */
   CompletionStage<Done> drain(ActorRef<ProcessWorker.Command> worker, int port, Duration timeout);
+
+  /**
+   * Passes a request from another node's front to the worker process listening on the loopback
+   * {@code port}; by default with the JDK's HTTP client.
+   */
+  default CompletionStage<Remote.Answer> forward(Remote.Serve request, int port, Duration timeout) {
+    return Remote.toProcess(request, port, timeout);
+  }
 }

@@ -569,7 +569,7 @@ public final class ProcessWorker {
       return Behaviors.same();
     }
     remoteInFlight++;
-    Remote.toProcess(m, port, spec.route().requestTimeout()).whenComplete((answer, e) -> {
+    setup.drainer().forward(m, port, spec.route().requestTimeout()).whenComplete((answer, e) -> {
       m.replyTo().tell(answer != null ? answer : Remote.Answer.refusal(m.id(), String.valueOf(e)));
       context.getSelf().tell(RemoteDone.INSTANCE);
     });

@@ -38,6 +38,16 @@ public final class Remote {
 
   private Remote() {}
 
+  /** Whether a header (name in lower case) describes one connection rather than the message. */
+  public static boolean hopByHop(String name) {
+    return HOP_BY_HOP.contains(name);
+  }
+
+  /** Whether a request may be sent twice (to another worker) without harm. */
+  public static boolean idempotent(String method) {
+    return IDEMPOTENT.contains(method);
+  }
+
   /**
    * One request for a worker, whole.
    *
@@ -53,8 +63,15 @@ public final class Remote {
    * take the request — not ready, or stopping — and the caller should try another worker.
    */
   public record Answer(long id, int status, List<String> headers, byte[] body, String refused) implements CrossNode {
-    static Answer refusal(long id, String why) {
+    /** The worker cannot take the request: try another. */
+    public static Answer refusal(long id, String why) {
       return new Answer(id, 0, List.of(), new byte[0], why);
+    }
+
+    /** An answer Drover makes (502, 504): a JSON body with the error. */
+    public static Answer error(long id, int status, String error) {
+      String body = "{\"status\":" + status + ",\"error\":\"" + error.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
+      return new Answer(id, status, List.of("content-type", "application/json"), body.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
     }
 
     static Answer of(long id, Response r) {
@@ -67,8 +84,11 @@ public final class Remote {
     }
   }
 
-  /** Sends a request to a worker process listening on the loopback {@code port}. */
-  static CompletionStage<Answer> toProcess(Serve m, int port, Duration timeout) {
+  /**
+   * Sends a request to a worker process listening on the loopback {@code port} with the JDK's
+   * HTTP client: for nodes without a front, whose {@link Drainer} forwards faster.
+   */
+  public static CompletionStage<Answer> toProcess(Serve m, int port, Duration timeout) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + m.uri()))
             .timeout(timeout)
@@ -103,17 +123,12 @@ public final class Remote {
   private static Answer failed(Serve m, Throwable e, Duration timeout) {
     boolean neverSent = e instanceof java.net.ConnectException;
     if (e instanceof java.net.http.HttpTimeoutException && !neverSent) {
-      return json(m.id(), 504, "worker did not answer within " + timeout.toMillis() + "ms");
+      return Answer.error(m.id(), 504, "worker did not answer within " + timeout.toMillis() + "ms");
     }
     if (neverSent || IDEMPOTENT.contains(m.method())) {
       return Answer.refusal(m.id(), "worker process: " + e);
     }
-    return json(m.id(), 502, "worker failed before answering: " + e.getClass().getSimpleName());
-  }
-
-  private static Answer json(long id, int status, String error) {
-    String body = "{\"status\":" + status + ",\"error\":\"" + error.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
-    return new Answer(id, status, List.of("content-type", "application/json"), body.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+    return Answer.error(m.id(), 502, "worker failed before answering: " + e.getClass().getSimpleName());
   }
 
   /** The request as an actor worker's {@link ActorWorker.Handle}, answering {@code m.replyTo()}. */

@@ -48,11 +48,13 @@ public final class FrontServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final Channel server;
   private final String transport;
+  private final LoopbackForwarder forwarder;
 
-  private FrontServer(EventLoopGroup group, Channel server, String transport) {
+  private FrontServer(EventLoopGroup group, Channel server, String transport, LoopbackForwarder forwarder) {
     this.group = group;
     this.server = server;
     this.transport = transport;
+    this.forwarder = forwarder;
   }
 
   /** Binds the front; fails when the address cannot be bound. */
@@ -97,7 +99,7 @@ public final class FrontServer implements AutoCloseable {
       Channel server = b.bind(new InetSocketAddress(spec.iface(), spec.port())).sync().channel();
       String transport = epoll ? "epoll" : "nio";
       log.info("front listening on {} ({} event loops, {})", server.localAddress(), threads, transport);
-      return new FrontServer(group, server, transport);
+      return new FrontServer(group, server, transport, new LoopbackForwarder(backends, group, spec.poolIdleTimeout()));
     } catch (RuntimeException | InterruptedException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
@@ -123,6 +125,11 @@ public final class FrontServer implements AutoCloseable {
 
   public InetSocketAddress address() {
     return (InetSocketAddress) server.localAddress();
+  }
+
+  /** Carries requests from other nodes' fronts to this node's worker processes, on these loops. */
+  public LoopbackForwarder forwarder() {
+    return forwarder;
   }
 
   public String transport() {
