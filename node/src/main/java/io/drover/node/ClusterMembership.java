@@ -90,7 +90,10 @@ final class ClusterMembership {
     }
   }
 
-  /** What {@code GET /cluster} answers: members, their status and roles, and this node. */
+  /**
+   * The membership part of {@code GET /cluster}: members, their status and roles, and this node
+   * ({@link ClusterView} adds which slots each member runs).
+   */
   static Supplier<Map<String, Object>> view(ActorSystem<?> system) {
     return () -> {
       Cluster cluster = Cluster.get(system);
