@@ -293,10 +293,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** Picks a worker for the request and attaches a connection to it. */
   private void dispatch() {
-    // a WebSocket is a byte pipe: only this node's workers can take one
-    Endpoint e = route.balancer().select(route.endpoints(), upgrade ? withRemotes(route.endpoints(), tried) : tried);
+    // a WebSocket is a byte pipe, and a body declared larger than max-body cannot travel as a
+    // message: only this node's workers can take those
+    boolean localOnly = upgrade || HttpUtil.getContentLength(request, -1L) > route.maxBody();
+    Endpoint e = route.balancer().select(route.endpoints(), localOnly ? withRemotes(route.endpoints(), tried) : tried);
     if (e == null) {
-      if (tried.isEmpty()) {
+      if (localOnly && !upgrade && hasRemote(route.endpoints())) {
+        respond(FrontErrors.tooLarge(ctx.alloc(), route.app(), route.maxBody()), false);
+      } else if (tried.isEmpty()) {
         respond(FrontErrors.noReadyWorker(ctx.alloc(), route.app()), requestComplete && clientKeepAlive);
       } else {
         Endpoint last = tried.get(tried.size() - 1);
@@ -543,6 +547,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         sendToActor();
       }
     }
+  }
+
+  private static boolean hasRemote(Endpoint[] endpoints) {
+    for (Endpoint e : endpoints) {
+      if (e.remote && e.available()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static List<Endpoint> withRemotes(Endpoint[] endpoints, List<Endpoint> tried) {
