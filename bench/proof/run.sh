@@ -227,6 +227,19 @@ kill_listed() { # FILE: KILL every listed process that is still the same live pr
   done <"$file"
 }
 
+# A one-node Drover config in FILE: home under DIR, the front and the API on HPORT and MPORT, then
+# the apps (HOCON inside drover { }).
+write_node_conf() { # FILE DIR HPORT MPORT APPS
+  cat >"$1" <<EOF
+drover {
+  home = "$2/home"
+  http { interface = "127.0.0.1", port = $3 }
+  management { interface = "127.0.0.1", port = $4 }
+$5
+}
+EOF
+}
+
 # Starts a drover node on CONF (in the background, from the repo root) with extra env; P_PID is
 # its JVM, P_LOG its output. Waits (S s) until its management API at MGMT answers /ready.
 node_start() { # CONF LOG MGMT S [ENV=VAL...]
@@ -598,11 +611,7 @@ section_orphans() {
   dir="$BENCH_TMP/orphans-drover"; mkdir -p "$dir"
   bench_free_port hport; bench_free_port mport
   conf="$dir/drover.conf"
-  cat >"$conf" <<EOF
-drover {
-  home = "$dir/home"
-  http { interface = "127.0.0.1", port = $hport }
-  management { interface = "127.0.0.1", port = $mport }
+  write_node_conf "$conf" "$dir" "$hport" "$mport" "$(cat <<EOF
   apps.orph {
     command = ["node", "$CHILD_JS"]
     env { BENCH_RUN_ID = "$BENCH_RUN_ID" }
@@ -610,8 +619,8 @@ drover {
     readiness { type = http, path = "/health", timeout = 60s }
     stop.timeout = 3s
   }
-}
 EOF
+)"
   if ! node_start "$conf" "$dir/node-1.log" "$mport" 120 || [ "$(wait_ready "$mport" orph "$n" 180)" = timeout ]; then
     out "| drover | skipped: the node or its $n workers did not come up ($(tail -n 2 "$dir/node-1.log" | tr '\n' ' ')) | | | |"
     summary "orphans: processes left after SIGKILL + restart" 0 "node did not start" FAIL
@@ -697,11 +706,7 @@ section_soak() {
   dir="$BENCH_TMP/soak"; mkdir -p "$dir"
   bench_free_port hport; bench_free_port mport
   conf="$dir/drover.conf"
-  cat >"$conf" <<EOF
-drover {
-  home = "$dir/home"
-  http { interface = "127.0.0.1", port = $hport }
-  management { interface = "127.0.0.1", port = $mport }
+  write_node_conf "$conf" "$dir" "$hport" "$mport" "$(cat <<EOF
   apps.hello {
     command = ["node", "$APP_JS"]
     env { BENCH_RUN_ID = "$BENCH_RUN_ID" }
@@ -715,8 +720,8 @@ drover {
     readiness.type = none
     restart.min-uptime = 500ms
   }
-}
 EOF
+)"
   if ! node_start "$conf" "$dir/node.log" "$mport" 120 || [ "$(wait_ready "$mport" hello 2 60)" = timeout ]; then
     out "**skipped**: the node did not come up: $(tail -n 3 "$dir/node.log" | tr '\n' ' ')"
     summary "soak: node RSS and heap after GC flat" flat "node did not start" FAIL
@@ -783,11 +788,7 @@ section_scale() {
   dir="$BENCH_TMP/scale"; mkdir -p "$dir"
   bench_free_port hport; bench_free_port mport
   conf="$dir/drover.conf"
-  cat >"$conf" <<EOF
-drover {
-  home = "$dir/home"
-  http { interface = "127.0.0.1", port = $hport }
-  management { interface = "127.0.0.1", port = $mport }
+  write_node_conf "$conf" "$dir" "$hport" "$mport" "$(cat <<EOF
   apps.scale {
     command = ["node", "$APP_JS"]
     env { BENCH_RUN_ID = "$BENCH_RUN_ID" }
@@ -795,8 +796,8 @@ drover {
     route.prefix = "/"
     readiness { type = http, path = "/health", timeout = 120s }
   }
-}
 EOF
+)"
   t0=$(now_ms)
   if node_start "$conf" "$dir/node.log" "$mport" 120 && [ "$(wait_ready "$mport" scale "$n" 600)" != timeout ]; then
     took="$(ms_to_s $(($(now_ms) - t0)))"
