@@ -161,7 +161,10 @@ final class NodeGuardian {
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
-        String scaled = current + "\n# scaled through the management API\ndrover.apps.\"" + app + "\".instances = " + instances + "\n";
+        // one override line per app: an earlier scale of the same app is replaced, not stacked
+        String mark = "\n# scaled through the management API\ndrover.apps.\"" + app + "\".instances = ";
+        String base = current.replaceAll(java.util.regex.Pattern.quote(mark) + "[0-9]+\n", "");
+        String scaled = base + mark + instances + "\n";
         return applier.get().apply(scaled, false);
       }).thenApply(diff -> instances);
     };
