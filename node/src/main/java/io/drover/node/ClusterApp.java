@@ -16,6 +16,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -44,12 +45,12 @@ final class ClusterApp {
       String app, ClusterPlacement placement, ActorRef<Supervisor.Command> supervisor, Scaler scaler) {
     return Behaviors.setup(ctx -> {
       ActorSystem<?> system = ctx.getSystem();
-      Function<Void, CompletionStage<AppSpec>> spec = v ->
+      Supplier<CompletionStage<AppSpec>> spec = () ->
           AskPattern.<Supervisor.Command, DroverSettings>ask(supervisor, Supervisor.GetSettings::new, QUERY, system.scheduler())
               .thenApply(s -> s.apps().get(app));
       return Behaviors.receive(AppSupervisor.Command.class)
           .onMessage(AppSupervisor.GetStatus.class, m -> {
-            spec.apply(null).thenCompose(s -> status(placement, s)).whenComplete((status, e) -> {
+            spec.get().thenCompose(s -> status(placement, s)).whenComplete((status, e) -> {
               if (status != null) {
                 m.replyTo().tell(status);
               }
@@ -63,17 +64,17 @@ final class ClusterApp {
             return Behaviors.same();
           })
           .onMessage(AppSupervisor.RestartRolling.class, m -> {
-            spec.apply(null).thenCompose(s -> restartFrom(placement, app, 0, s.instances()))
+            spec.get().thenCompose(s -> restartFrom(placement, app, 0, s.instances()))
                 .whenComplete((r, e) -> m.replyTo().tell(r != null ? r : new AppSupervisor.RollingResult(app, false, String.valueOf(e))));
             return Behaviors.same();
           })
           .onMessage(AppSupervisor.StopApp.class, m -> {
-            spec.apply(null).thenCompose(s -> everySlot(placement, s, Slot.Stop::new))
+            spec.get().thenCompose(s -> everySlot(placement, s, Slot.Stop::new))
                 .whenComplete((r, e) -> m.replyTo().tell(Done.getInstance()));
             return Behaviors.same();
           })
           .onMessage(AppSupervisor.StartApp.class, m -> {
-            spec.apply(null).thenCompose(s -> everySlot(placement, s, Slot.Start::new));
+            spec.get().thenCompose(s -> everySlot(placement, s, Slot.Start::new));
             return Behaviors.same();
           })
           .onMessage(AppSupervisor.Scale.class, m -> {

@@ -36,8 +36,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  */
 final class ClusterPlacement implements ClusterApps {
   static final Duration KEEP_EVERY = Duration.ofSeconds(1);
-  /** Longest a node's slots take to move away when it stops (sharding's handoff-timeout). */
-  static final Duration HANDOFF = Duration.ofSeconds(120);
 
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
@@ -90,10 +88,12 @@ final class ClusterPlacement implements ClusterApps {
   CompletionStage<Done> handOff() {
     org.apache.pekko.cluster.sharding.ClusterSharding classic =
         org.apache.pekko.cluster.sharding.ClusterSharding.get(Adapter.toClassic(system));
+    // as long as sharding lets a shard's entities take to stop (drover-cluster.conf)
+    Duration handoff = system.settings().config().getDuration("pekko.cluster.sharding.handoff-timeout");
     List<CompletableFuture<Boolean>> stops = new ArrayList<>();
     for (EntityTypeKey<Slot.Command> key : types.values()) {
       org.apache.pekko.actor.ActorRef region = classic.shardRegion(key.name());
-      stops.add(Patterns.gracefulStop(region, HANDOFF, ShardRegion.gracefulShutdownInstance())
+      stops.add(Patterns.gracefulStop(region, handoff, ShardRegion.gracefulShutdownInstance())
           .toCompletableFuture().exceptionally(e -> false));
     }
     return CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance());

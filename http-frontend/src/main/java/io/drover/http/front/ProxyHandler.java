@@ -189,7 +189,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     req.setUri(route.forwardUri(req.uri()));
     req.setProtocolVersion(HttpVersion.HTTP_1_1);
     request = req;
-    replayable = isIdempotent(req.method());
+    replayable = io.drover.supervisor.Remote.idempotent(req.method().name());
     replayBytes = 0;
     dispatch();
   }
@@ -580,13 +580,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     for (java.util.Map.Entry<String, String> h : request.headers()) {
       headers.computeIfAbsent(h.getKey().toLowerCase(java.util.Locale.ROOT), k -> new ArrayList<>(1)).add(h.getValue());
     }
+    byte[] body = gatheredBody();
+    io.drover.worker.Request r =
+        new io.drover.worker.Request(request.method().name(), q < 0 ? uri : uri.substring(0, q), q < 0 ? "" : uri.substring(q + 1), headers, body);
+    endpoint.worker.tell(new io.drover.supervisor.ActorWorker.Handle(r, new ActorReply(this, exchangeId, ctx.channel().eventLoop())));
+  }
+
+  /** The request body gathered for a message, as bytes (empty when there was none). */
+  private byte[] gatheredBody() {
     byte[] body = new byte[actorBody == null ? 0 : actorBody.readableBytes()];
     if (actorBody != null) {
       actorBody.getBytes(actorBody.readerIndex(), body);
     }
-    io.drover.worker.Request r =
-        new io.drover.worker.Request(request.method().name(), q < 0 ? uri : uri.substring(0, q), q < 0 ? "" : uri.substring(q + 1), headers, body);
-    endpoint.worker.tell(new io.drover.supervisor.ActorWorker.Handle(r, new ActorReply(this, exchangeId, ctx.channel().eventLoop())));
+    return body;
   }
 
   /** The request, whole, as a message to a worker on another node (see {@link RemoteCalls}). */
@@ -596,10 +602,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       headers.add(h.getKey().toLowerCase(java.util.Locale.ROOT));
       headers.add(h.getValue());
     }
-    byte[] body = new byte[actorBody == null ? 0 : actorBody.readableBytes()];
-    if (actorBody != null) {
-      actorBody.getBytes(actorBody.readerIndex(), body);
-    }
+    byte[] body = gatheredBody();
     remoteCall = px.holder().remote.send(endpoint.worker, request.method().name(), request.uri(), headers, body,
         route.spec().requestTimeout(), new RemoteReply(this, exchangeId, ctx.channel().eventLoop()));
   }
@@ -904,10 +907,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   // ------------------------------------------------------------------ helpers
 
-  private static boolean isIdempotent(HttpMethod m) {
-    return m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS)
-        || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE) || m.equals(HttpMethod.TRACE);
-  }
 
   private static String pathOf(String uri) {
     int q = uri.indexOf('?');

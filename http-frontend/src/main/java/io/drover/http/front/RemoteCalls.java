@@ -84,8 +84,4 @@ final class RemoteCalls {
       return false;
     });
   }
-
-  boolean ready() {
-    return replies != null;
-  }
 }
