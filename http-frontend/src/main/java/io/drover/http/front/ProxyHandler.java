@@ -296,9 +296,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     // a WebSocket is a byte pipe, and a body declared larger than max-body cannot travel as a
     // message: only this node's workers can take those
     boolean localOnly = upgrade || HttpUtil.getContentLength(request, -1L) > route.maxBody();
-    Endpoint e = route.balancer().select(route.endpoints(), localOnly ? withRemotes(route.endpoints(), tried) : tried);
+    Endpoint e = route.balancer().select(route.endpoints(), localOnly ? route.withRemotes(tried) : tried);
     if (e == null) {
-      if (localOnly && !upgrade && hasRemote(route.endpoints())) {
+      if (localOnly && !upgrade && route.hasAvailableRemote()) {
         respond(FrontErrors.tooLarge(ctx.alloc(), route.app(), route.maxBody()), false);
       } else if (tried.isEmpty()) {
         respond(FrontErrors.noReadyWorker(ctx.alloc(), route.app()), requestComplete && clientKeepAlive);
@@ -549,62 +549,21 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private static boolean hasRemote(Endpoint[] endpoints) {
-    for (Endpoint e : endpoints) {
-      if (e.remote && e.available()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static List<Endpoint> withRemotes(Endpoint[] endpoints, List<Endpoint> tried) {
-    List<Endpoint> skip = new ArrayList<>(tried);
-    for (Endpoint e : endpoints) {
-      if (e.remote) {
-        skip.add(e);
-      }
-    }
-    return skip;
-  }
-
   /** The whole request, as one message to the worker's actor; the answer comes back on this loop. */
   private void sendToActor() {
     if (endpoint.remote) {
       sendToRemote();
       return;
     }
-    String uri = request.uri();
-    int q = uri.indexOf('?');
-    java.util.Map<String, java.util.List<String>> headers = new java.util.LinkedHashMap<>();
-    for (java.util.Map.Entry<String, String> h : request.headers()) {
-      headers.computeIfAbsent(h.getKey().toLowerCase(java.util.Locale.ROOT), k -> new ArrayList<>(1)).add(h.getValue());
-    }
-    byte[] body = gatheredBody();
-    io.drover.worker.Request r =
-        new io.drover.worker.Request(request.method().name(), q < 0 ? uri : uri.substring(0, q), q < 0 ? "" : uri.substring(q + 1), headers, body);
-    endpoint.worker.tell(new io.drover.supervisor.ActorWorker.Handle(r, new ActorReply(this, exchangeId, ctx.channel().eventLoop())));
-  }
-
-  /** The request body gathered for a message, as bytes (empty when there was none). */
-  private byte[] gatheredBody() {
-    byte[] body = new byte[actorBody == null ? 0 : actorBody.readableBytes()];
-    if (actorBody != null) {
-      actorBody.getBytes(actorBody.readerIndex(), body);
-    }
-    return body;
+    io.drover.worker.Request r = WholeMessages.workerRequest(request, WholeMessages.bytes(actorBody));
+    endpoint.worker.tell(new io.drover.supervisor.ActorWorker.Handle(r, new WholeMessages.ActorReply(this, exchangeId, ctx.channel().eventLoop())));
   }
 
   /** The request, whole, as a message to a worker on another node (see {@link RemoteCalls}). */
   private void sendToRemote() {
-    List<String> headers = new ArrayList<>(request.headers().size() * 2);
-    for (java.util.Map.Entry<String, String> h : request.headers()) {
-      headers.add(h.getKey().toLowerCase(java.util.Locale.ROOT));
-      headers.add(h.getValue());
-    }
-    byte[] body = gatheredBody();
-    remoteCall = px.holder().remote.send(endpoint.worker, request.method().name(), request.uri(), headers, body,
-        route.spec().requestTimeout(), new RemoteReply(this, exchangeId, ctx.channel().eventLoop()));
+    remoteCall = px.holder().remote.send(endpoint.worker, request.method().name(), request.uri(),
+        WholeMessages.headerPairs(request.headers()), WholeMessages.bytes(actorBody),
+        route.spec().requestTimeout(), new WholeMessages.RemoteReply(this, exchangeId, ctx.channel().eventLoop()));
   }
 
   void onRemoteAnswer(long id, io.drover.supervisor.Remote.Answer answer) {
@@ -679,38 +638,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       dispatch(); // another worker of the app, if one is available
     } else {
       respond(FrontErrors.noReadyWorker(ctx.alloc(), route.app()), clientKeepAlive);
-    }
-  }
-
-  /** Brings an actor worker's answer back to the connection's event loop. */
-  private record ActorReply(ProxyHandler proxy, long id, io.netty.channel.EventLoop loop)
-      implements io.drover.supervisor.ActorWorker.Reply {
-    @Override
-    public void answer(io.drover.worker.Response response) {
-      loop.execute(() -> proxy.onActorAnswer(id, response));
-    }
-
-    @Override
-    public void refuse(String why) {
-      loop.execute(() -> proxy.onActorRefused(id, why));
-    }
-  }
-
-  /** Brings an answer from another node back to the connection's event loop. */
-  private record RemoteReply(ProxyHandler proxy, long id, io.netty.channel.EventLoop loop) implements RemoteCalls.Callback {
-    @Override
-    public void answer(io.drover.supervisor.Remote.Answer answer) {
-      loop.execute(() -> proxy.onRemoteAnswer(id, answer));
-    }
-
-    @Override
-    public void refuse(String why) {
-      loop.execute(() -> proxy.onActorRefused(id, why));
-    }
-
-    @Override
-    public void lost(String why) {
-      loop.execute(() -> proxy.onRemoteLost(id, why));
     }
   }
 

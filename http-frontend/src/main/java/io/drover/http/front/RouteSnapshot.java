@@ -36,6 +36,27 @@ final class RouteSnapshot {
       return next == '/' || next == '?';
     }
 
+    /** Whether a worker on another node could take a request now. */
+    boolean hasAvailableRemote() {
+      for (Endpoint e : endpoints) {
+        if (e.remote && e.available()) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** {@code tried} and every worker on another node: what a request only this node can serve skips. */
+    List<Endpoint> withRemotes(List<Endpoint> tried) {
+      List<Endpoint> skip = new ArrayList<>(tried);
+      for (Endpoint e : endpoints) {
+        if (e.remote) {
+          skip.add(e);
+        }
+      }
+      return skip;
+    }
+
     /** The URI to send to the worker: the prefix removed when the route says so. */
     String forwardUri(String uri) {
       if (!spec.stripPrefix() || spec.prefix().isEmpty() || spec.prefix().equals("/")) {
