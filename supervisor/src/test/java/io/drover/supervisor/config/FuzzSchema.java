@@ -1,0 +1,191 @@
+package io.drover.supervisor.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import net.jqwik.api.AfterFailureMode;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.EdgeCasesMode;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.GenerationMode;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.ShrinkingMode;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+import net.jqwik.api.statistics.Statistics;
+
+/** The settings reference.conf declares, and the values that are wrong or odd for each kind: what ConfigFuzzTest generates from. */
+final class FuzzSchema {
+  private FuzzSchema() {}
+
+
+  /** What a key holds, judged from its default in reference.conf (and its comment). */
+  enum Type {
+    /** on/off, true/false. */
+    FLAG,
+    /** A whole number. */
+    INTEGER,
+    /** A number with a fraction (random-factor). */
+    FRACTION,
+    DURATION,
+    SIZE,
+    /** One of the words its comment lists, "a | b | c". */
+    CHOICE,
+    /** Any string; which ones are right depends on the key (paths, hosts, class names). */
+    TEXT,
+    LIST,
+    OBJECT
+  }
+
+  /**
+   * A key of reference.conf.
+   *
+   * @param path under {@code drover}, e.g. [drover, http, port]; an app key is under
+   *     [drover, app-defaults]
+   * @param appKey whether it is an app key (may be written in app-defaults or on an app)
+   * @param actorOnly whether only apps of kind = actor read it
+   */
+  record Setting(List<String> path, Type type, boolean appKey, boolean actorOnly) {
+    /** The path below the app (or app-defaults), for an app key. */
+    List<String> relative() {
+      return path.subList(2, path.size());
+    }
+
+    @Override
+    public String toString() {
+      return ConfigUtil.joinPath(path) + " (" + type + (actorOnly ? ", actor" : "") + ")";
+    }
+  }
+
+  static final List<Setting> SETTINGS = settings();
+
+  /** Every key reference.conf declares (from {@link ConfigReference}, comments included). */
+  static List<Setting> settings() {
+    Config reference = ConfigLoaderTest.reference();
+    List<Setting> settings = new ArrayList<>();
+    Map<String, Boolean> actorOnly = new HashMap<>();
+    for (ConfigReference.Entry entry : ConfigReference.entries()) {
+      List<String> path = ConfigUtil.splitPath(entry.key());
+      boolean appKey = path.size() > 2 && path.subList(0, 2).equals(ConfigFuzzTest.DEFAULTS_PATH);
+      String parent = ConfigUtil.joinPath(path.subList(0, path.size() - 1));
+      boolean actor =
+          appKey
+              && (entry.comment().startsWith("kind = actor:")
+                  || actorOnly.getOrDefault(parent, false));
+      actorOnly.put(entry.key(), actor);
+      settings.add(
+          new Setting(path, type(reference.getValue(entry.key()), entry.comment()), appKey, actor));
+    }
+    return List.copyOf(settings);
+  }
+
+  static Type type(ConfigValue value, String comment) {
+    if (value instanceof ConfigObject) {
+      return Type.OBJECT;
+    }
+    if (value instanceof ConfigList) {
+      return Type.LIST;
+    }
+    if (value.valueType() == ConfigValueType.NUMBER) {
+      double d = ((Number) value.unwrapped()).doubleValue();
+      return d == Math.rint(d) ? Type.INTEGER : Type.FRACTION;
+    }
+    if (value.valueType() == ConfigValueType.BOOLEAN) {
+      return Type.FLAG;
+    }
+    Config one = value.atKey("v");
+    if (comment.contains("|")) {
+      return Type.CHOICE;
+    }
+    if (succeeds(() -> one.getBoolean("v")) && !comment.contains("size")) {
+      return Type.FLAG; // max-memory = off is "off or a size": text
+    }
+    if (succeeds(() -> one.getDuration("v"))) {
+      return Type.DURATION;
+    }
+    if (succeeds(() -> one.getBytes("v"))) {
+      return Type.SIZE;
+    }
+    return Type.TEXT;
+  }
+
+  static boolean succeeds(Runnable r) {
+    try {
+      r.run();
+      return true;
+    } catch (com.typesafe.config.ConfigException e) {
+      return false;
+    }
+  }
+
+  /** Values every key of the type refuses (HOCON literals). */
+  static List<String> wrongValues(Type type) {
+    List<String> structure = List.of("{}", "{ a = 1 }", "[]", "[1, 2]", "null");
+    List<String> specific =
+        switch (type) {
+          case FLAG -> List.of(
+              "\"banana\"", "2", "-1", "0.5", "1e300", "9223372036854775808", "\"\"",
+              "\"yes please\"");
+          case INTEGER -> List.of(
+              "-1", "1e300", "-1e300", "9223372036854775808", "-9223372036854775809", "3.5",
+              "1e400", "\"banana\"", "true", "\"\"", "\"12abc\"", "\"0x10\"", "\"1_000\"");
+          case FRACTION -> List.of(
+              "-1", "1e300", "9223372036854775808", "-0.5", "1.5", "\"banana\"", "true", "\"\"",
+              "\"NaN\"", "\"Infinity\"");
+          case DURATION -> List.of(
+              "\"5 parsecs\"", "\"10 mss\"", "\"-5s\"", "\"1e300d\"", "\"9223372036854775807d\"",
+              "\"300d\"", "1e300", "-1", "\"banana\"", "true", "\"\"", "\"s\"", "\"5 5s\"",
+              "\"1.5.2s\"", "\"99999999999999999999999\"");
+          case SIZE -> List.of(
+              "\"10 MiBs\"", "\"-1K\"", "\"1e30G\"", "\"5 parsecs\"", "-1", "1e300",
+              "9223372036854775808", "1.5", "\"banana\"", "true", "\"\"", "\"K\"", "\"1.5.2M\"",
+              "\"8 EiB\"", "\"99999999999999999999999\"");
+          case CHOICE -> List.of(
+              "\"banana\"", "\"\"", "42", "true", "-1", "1e300", "\"process process\"",
+              "\"TERM INT\"");
+          case TEXT -> List.of();
+          case LIST -> List.of(
+              "42", "\"banana\"", "true", "{}", "{ a = 1 }", "null", "[[]]", "[{}]", "[null]",
+              "[\"\"]", "[[1, 2]]");
+          case OBJECT -> List.of("42", "\"banana\"", "true", "[]", "[1]", "null", "1e300");
+        };
+    if (type == Type.LIST || type == Type.OBJECT) {
+      return specific;
+    }
+    List<String> all = new ArrayList<>(structure);
+    all.addAll(specific);
+    return all;
+  }
+
+  /** Values a key may or may not accept: nothing is assumed, the outcome is counted. */
+  static final List<String> ODD_VALUES =
+      List.of(
+          "0", "\"0\"", "\" \"", "\"\\u0000\"", "\"a\\u0000b\"", "\"/no/such/dir\"", "\"é\"",
+          "\"../../../../../../../../etc\"", "1e300", "-1", "true", "\"\"",
+          "\"" + "x".repeat(100_000) + "\"", "\"\\t\\n\"", "\"${x}\"", "[\"a\", 1, true]");
+}
