@@ -11,11 +11,15 @@ import io.drover.supervisor.config.DroverSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -23,6 +27,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * Answers for a whole cluster-placed app on this node, in the {@link AppSupervisor.Command}
@@ -41,6 +47,9 @@ final class ClusterApp {
 
   private ClusterApp() {}
 
+  /** The running slot entities of the app, from the receptionist. */
+  private record Placed(Receptionist.Listing listing) implements AppSupervisor.Command {}
+
   static Behavior<AppSupervisor.Command> create(
       String app, ClusterPlacement placement, ActorRef<Supervisor.Command> supervisor, Scaler scaler) {
     return Behaviors.setup(ctx -> {
@@ -48,9 +57,17 @@ final class ClusterApp {
       Supplier<CompletionStage<AppSpec>> spec = () ->
           AskPattern.<Supervisor.Command, DroverSettings>ask(supervisor, Supervisor.GetSettings::new, QUERY, system.scheduler())
               .thenApply(s -> s.apps().get(app));
+      ServiceKey<Slot.Command> key = ClusterPlacement.placedKey(app);
+      system.receptionist().tell(Receptionist.subscribe(key, ctx.messageAdapter(Receptionist.Listing.class, Placed::new)));
+      AtomicReference<Set<ActorRef<Slot.Command>>> placed = new AtomicReference<>(Set.of());
       return Behaviors.receive(AppSupervisor.Command.class)
+          .onMessage(Placed.class, m -> {
+            placed.set(Set.copyOf(m.listing().getServiceInstances(key)));
+            return Behaviors.same();
+          })
           .onMessage(AppSupervisor.GetStatus.class, m -> {
-            spec.get().thenCompose(s -> status(placement, s)).whenComplete((status, e) -> {
+            Set<ActorRef<Slot.Command>> entities = placed.get();
+            spec.get().thenCompose(s -> status(system, s, entities)).whenComplete((status, e) -> {
               if (status != null) {
                 m.replyTo().tell(status);
               }
@@ -91,16 +108,30 @@ final class ClusterApp {
     });
   }
 
-  /** Every slot's status, asked where it runs; a slot that does not answer shows why. */
-  static CompletionStage<AppStatus> status(ClusterPlacement placement, AppSpec spec) {
+  /**
+   * Every slot's status, asked of its entity wherever it runs (the receptionist lists the running
+   * entities cluster-wide, so nothing goes through a shard that may be handing off). A slot with
+   * no listed entity is not placed on any reachable node, and is shown so at once: its node was
+   * lost and the slot is being placed again, or it is starting.
+   */
+  static CompletionStage<AppStatus> status(ActorSystem<?> system, AppSpec spec, Set<ActorRef<Slot.Command>> entities) {
+    Map<Integer, List<ActorRef<Slot.Command>>> bySlot = new HashMap<>();
+    for (ActorRef<Slot.Command> entity : entities) {
+      bySlot.computeIfAbsent(ClusterPlacement.slotOf(entity), k -> new ArrayList<>()).add(entity);
+    }
     List<CompletableFuture<Slot.Status>> asks = new ArrayList<>();
     for (int i = 0; i < spec.instances(); i++) {
-      String node = "?";
-      asks.add(placement.slot(spec.name(), i).<Slot.Status>ask(Slot.GetStatus::new, QUERY)
-          .exceptionally(e -> new Slot.Status(node, null, "no answer from the slot's node within " + QUERY.toSeconds() + "s", null))
-          .toCompletableFuture());
-    }
-    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(v -> {
+      List<CompletableFuture<Slot.Status>> answers = new ArrayList<>();
+      for (ActorRef<Slot.Command> entity : bySlot.getOrDefault(i, List.of())) {
+        String node = entity.path().address().hasGlobalScope() ? entity.path().address().toString() : "?";
+        answers.add(AskPattern.<Slot.Command, Slot.Status>ask(entity, Slot.GetStatus::new, QUERY, system.scheduler())
+            .exceptionally(e -> new Slot.Status(node, null, "no answer from the slot's node within " + QUERY.toSeconds() + "s", null))
+            .toCompletableFuture());
+      }
+      asks.add(answers.isEmpty()
+          ? CompletableFuture.completedFuture(new Slot.Status("?", null, "not placed on any reachable node yet", null))
+          : CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(v -> best(answers)));
+    }    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(v -> {
       Instant now = Instant.now();
       List<WorkerStatus> workers = new ArrayList<>();
       TreeSet<String> nodes = new TreeSet<>();
@@ -129,6 +160,22 @@ final class ClusterApp {
       }
       return new AppStatus(spec.name(), state, detail, workers, spec);
     });
+  }
+
+  /** Of the answers for one slot (two entities while it moves): the one with a ready worker, else one with a worker. */
+  private static Slot.Status best(List<CompletableFuture<Slot.Status>> answers) {
+    Slot.Status best = null;
+    for (CompletableFuture<Slot.Status> a : answers) {
+      Slot.Status s = a.join();
+      if (best == null || rank(s) > rank(best)) {
+        best = s;
+      }
+    }
+    return best;
+  }
+
+  private static int rank(Slot.Status s) {
+    return s.worker() == null ? 0 : s.worker().state() == WorkerState.READY ? 2 : 1;
   }
 
   /** Restarts slot {@code from} and each after it in turn, each the rolling way. */

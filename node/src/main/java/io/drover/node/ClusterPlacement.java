@@ -14,12 +14,19 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.pattern.Patterns;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.ShardingMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -32,7 +39,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * app ({@code drover-slot-<app>}, limited to nodes with the app's {@code placement-role}), one
  * entity and one shard per slot ({@code app#i}), so the coordinator spreads the slots evenly
  * over the nodes and moves a lost node's slots to the survivors. A keeper on every node sends
- * every slot a {@link Slot.Keep} each second, which starts any slot no request has touched.
+ * each slot that runs nowhere a {@link Slot.Keep}, which starts it.
  */
 final class ClusterPlacement implements ClusterApps {
   static final Duration KEEP_EVERY = Duration.ofSeconds(1);
@@ -99,25 +106,60 @@ final class ClusterPlacement implements ClusterApps {
     return CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance());
   }
 
+  /** The slot a running entity (listed under {@link #placedKey}) stands for: its name is its entity id, URL-encoded. */
+  static int slotOf(ActorRef<Slot.Command> entity) {
+    return slotOf(URLDecoder.decode(entity.path().name(), StandardCharsets.UTF_8));
+  }
+
   static int slotOf(String entityId) {
     return Integer.parseInt(entityId.substring(entityId.lastIndexOf('#') + 1));
   }
 
-  /** Every second: every slot of every cluster-placed app in this node's settings gets a Keep. */
+  /** The receptionist key every running slot entity of {@code app} is listed under. */
+  static ServiceKey<Slot.Command> placedKey(String app) {
+    return ServiceKey.create(Slot.Command.class, "drover-slot-" + app);
+  }
+
+  /**
+   * Every second, each slot of a cluster-placed app in this node's settings that no node lists
+   * as placed (its entity is not running anywhere: never started, its node lost, handed off, or
+   * scaled up) gets a {@link Slot.Keep}, which starts it. Running slots get nothing: a message
+   * to a shard that is being handed off would be dropped, and the traffic would grow with
+   * nodes times slots.
+   */
   Behavior<Keeper> keeper(ActorRef<Supervisor.Command> supervisor) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Keeper.TICK, KEEP_EVERY);
       ActorRef<DroverSettings> settingsAdapter = ctx.messageAdapter(DroverSettings.class, Keeper.Settings::new);
+      ActorRef<Receptionist.Listing> listingAdapter = ctx.messageAdapter(Receptionist.Listing.class, Keeper.Placed::new);
+      Map<String, Set<Integer>> placed = new HashMap<>();
       return Behaviors.receive(Keeper.class)
           .onMessageEquals(Keeper.TICK, () -> {
             supervisor.tell(new Supervisor.GetSettings(settingsAdapter));
             return Behaviors.same();
           })
+          .onMessage(Keeper.Placed.class, m -> {
+            String app = m.listing().getKey().id().substring("drover-slot-".length());
+            Set<Integer> slots = new HashSet<>();
+            for (ActorRef<Slot.Command> entity : m.listing().getServiceInstances(placedKey(app))) {
+              slots.add(slotOf(entity));
+            }
+            placed.put(app, slots);
+            return Behaviors.same();
+          })
           .onMessage(Keeper.Settings.class, m -> {
             for (AppSpec app : m.settings().appList()) {
               if (app.clusterPlaced() && types.containsKey(app.name())) {
+                Set<Integer> running = placed.get(app.name());
+                if (running == null) {
+                  ctx.getSystem().receptionist().tell(Receptionist.subscribe(placedKey(app.name()), listingAdapter));
+                  running = Set.of();
+                  placed.put(app.name(), running);
+                }
                 for (int i = 0; i < app.instances(); i++) {
-                  slot(app.name(), i).tell(new Slot.Keep());
+                  if (!running.contains(i)) {
+                    slot(app.name(), i).tell(new Slot.Keep());
+                  }
                 }
               }
             }
@@ -132,6 +174,9 @@ final class ClusterPlacement implements ClusterApps {
     Keeper TICK = new Keeper() {};
 
     record Settings(DroverSettings settings) implements Keeper {}
+
+    /** The slots of one app whose entities run, on any node. */
+    record Placed(Receptionist.Listing listing) implements Keeper {}
   }
 
   /** Each slot is a shard of its own: the coordinator balances shards, so slots spread evenly. */

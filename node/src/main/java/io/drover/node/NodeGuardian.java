@@ -90,6 +90,9 @@ final class NodeGuardian {
             applier = ReplicatedConfig.applier(ctx.getSystem(), applier, replicated.get());
             clusterApplier.set(applier);
             ctx.spawn(placement.keeper(supervisor), "slot-keeper");
+            if (!settings.cluster().crashProbeInterval().isZero()) {
+              ctx.spawn(CrashWatch.create(settings.cluster().crashProbeInterval(), front), "crash-watch");
+            }
           }
           ManagementSpec management = settings.management();
           if (management.enabled()) {

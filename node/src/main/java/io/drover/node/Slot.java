@@ -15,6 +15,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
@@ -22,7 +23,8 @@ import org.apache.pekko.cluster.typed.Cluster;
  * slot runs. On start it asks this node's {@link Supervisor} to host the slot (a worker under an
  * app supervisor of its own); when sharding moves the slot away (a rebalance, or this node
  * leaving) the worker is drained and stopped before the entity stops, and the slot starts on
- * its new node at the next {@link Keep}.
+ * its new node at the next {@link Keep}. While it runs, the entity is listed with the
+ * receptionist, so that keepers know the slot is placed.
  */
 final class Slot extends AbstractBehavior<Slot.Command> {
   /** How long an operation on a slot's worker may take (a rolling restart waits for readiness). */
@@ -32,7 +34,7 @@ final class Slot extends AbstractBehavior<Slot.Command> {
 
   interface Command {}
 
-  /** Keeps the slot alive: sent to every slot every second, so a slot no message touched runs too. */
+  /** Starts the slot: sent every second to each slot that no node lists as running. */
   record Keep() implements Command, CrossNode {}
 
   /** Replies with where the slot runs and its worker's state. */
@@ -105,6 +107,8 @@ final class Slot extends AbstractBehavior<Slot.Command> {
     this.supervisor = supervisor;
     this.hostedAdapter = ctx.messageAdapter(Supervisor.SlotHosted.class, Hosted::new);
     this.node = Cluster.get(ctx.getSystem()).selfMember().address().toString();
+    // listed while this entity runs (the receptionist drops it when it stops): keepers leave it be
+    ctx.getSystem().receptionist().tell(Receptionist.register(ClusterPlacement.placedKey(app), ctx.getSelf()));
     host();
   }
 
@@ -141,6 +145,11 @@ final class Slot extends AbstractBehavior<Slot.Command> {
   private Behavior<Command> onHosted(Hosted m) {
     asking = false;
     Supervisor.SlotHosted h = m.hosted();
+    if (releasing) {
+      // handed off while the supervisor was still setting the slot up here: release it now
+      release();
+      return this;
+    }
     if (h.supervisor() == null) {
       refused = h.refused();
       timers.startSingleTimer(Retry.INSTANCE, RETRY); // e.g. the cluster's config has not reached this node yet
@@ -162,13 +171,23 @@ final class Slot extends AbstractBehavior<Slot.Command> {
   }
 
   private Behavior<Command> onHandoff() {
+    if (releasing) {
+      return this;
+    }
+    releasing = true;
+    if (asking) {
+      return this; // the supervisor may be hosting the slot right now: released once it answers
+    }
     if (hosted == null) {
       return Behaviors.stopped();
     }
-    releasing = true;
+    release();
+    return this;
+  }
+
+  private void release() {
     getContext().ask(Done.class, supervisor, OPERATION, r -> new Supervisor.ReleaseSlot(app, slot, r),
         (done, failure) -> Released.INSTANCE);
-    return this;
   }
 
   private Behavior<Command> onGetStatus(GetStatus m) {

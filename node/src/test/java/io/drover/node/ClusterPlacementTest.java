@@ -68,7 +68,7 @@ class ClusterPlacementTest {
             + " apps.web {\n   command = [\"node\", \"" + WORKER + "\", \"--listen\"]\n   instances = 6\n   placement = cluster\n"
             + "   route.prefix = \"/\"\n   readiness { type = http, path = \"/health\" }\n   stop.drain-timeout = 5s\n }\n"
             + "}\n");
-    NodeJvm node = NodeJvm.start(marker, List.of("-Xmx160m"), "run", conf.toString());
+    NodeJvm node = NodeJvm.start(marker, List.of("-Xmx160m", "-DDROVER_LOG_LEVEL=INFO", "-DDROVER_CLUSTER_LOG_LEVEL=INFO"), "run", conf.toString());
     nodes.add(node);
     return node;
   }
@@ -110,7 +110,15 @@ class ClusterPlacementTest {
       }
       Thread.sleep(100);
     }
+    dumpLogs();
     throw new AssertionError(what + " not within " + within + "; last seen: " + last);
+  }
+
+  /** Every node's output so far, for a failure to be understood from CI's log alone. */
+  void dumpLogs() {
+    for (int i = 0; i < nodes.size(); i++) {
+      System.out.println("---------- node JVM " + i + " ----------\n" + nodes.get(i).all());
+    }
   }
 
   static int total(Map<String, Integer> byNode) {
@@ -188,7 +196,7 @@ class ClusterPlacementTest {
         Thread.sleep(10);
       }
       if (seen.size() < 6) {
-        nodes.forEach(jvm -> System.out.println(jvm.all()));
+        dumpLogs();
       }
       assertEquals(6, seen.size(), "front " + node.http() + " reached " + seen);
     }
@@ -202,13 +210,16 @@ class ClusterPlacementTest {
           Duration.ofSeconds(60), "6 slots ready on the 2 survivors");
       long failoverMs = (System.nanoTime() - t0) / 1_000_000;
       System.out.println("node killed: its slots ready on the survivors after " + failoverMs + " ms");
-      assertTrue(failoverMs < 30_000, "failover took " + failoverMs + " ms");
+      // its refused cluster port gets it downed at once (without: failure detector + stable-after, 11-14 s)
+      assertTrue(failoverMs < 15_000, "failover took " + failoverMs + " ms");
 
-      // a fourth node joins and takes its share; moved slots are drained first
+      // a fourth node joins and takes its share once it is up; moved slots are drained first
       n[3] = start(3, p[3], p[0].cluster());
+      long up = awaitMember(p[0].api(), address(p[3]), "up", Duration.ofSeconds(120));
+      System.out.println("a fourth node is up after " + up + " ms (JVM start and join)");
       long joined = await(p[0].api(), m -> total(m) == 6 && m.getOrDefault(address(p[3]), 0) >= 2,
-          Duration.ofSeconds(120), "the joining node hosting slots");
-      System.out.println("a joining node hosted its share after " + joined + " ms: " + readyByNode(p[0].api()));
+          Duration.ofSeconds(60), "the joining node hosting slots");
+      System.out.println("the joined node hosted its share " + joined + " ms after it was up: " + readyByNode(p[0].api()));
       Thread.sleep(1_000);
       load.close();
       System.out.println("under load: " + load.ok.get() + " answered 200, failed " + load.failures.size()
@@ -282,18 +293,23 @@ class ClusterPlacementTest {
     assertEquals(1, raw.out().lines().count(), raw.out());
     assertEquals(placed, slotsByMember(json.readTree(raw.out())), "--json prints the raw body: " + raw.out());
 
-    // a node that does not answer (stopped) does not make /cluster fail: its slots show as
-    // unplaced with why, the others where they run, within ClusterView.STATUS and a margin
+    // a node that does not answer (paused with SIGSTOP, as a long GC would) is not downed: once
+    // it is unreachable, /cluster and /apps/web answer at once with its slots unplaced and why,
+    // the others where they run; after SIGCONT it serves its slots again, where they were
     String paused = placed.getOrDefault(address(p[3]), new TreeSet<>()).size()
         >= placed.getOrDefault(address(p[1]), new TreeSet<>()).size() ? address(p[3]) : address(p[1]);
     NodeJvm pausedJvm = paused.equals(address(p[3])) ? n[3] : n[1];
     TreeSet<Integer> lost = placed.getOrDefault(paused, new TreeSet<>());
     assertTrue(!lost.isEmpty(), "4 slots on 3 nodes put some on " + paused + ": " + placed);
-    pausedJvm.signal("STOP");
     JsonNode during;
     long answeredMs;
+    long appMs;
+    JsonNode appDuring;
     CliTest.Result duringCli;
+    pausedJvm.signal("STOP");
     try {
+      long unreachableMs = awaitMember(p[0].api(), paused, "unreachable", Duration.ofSeconds(30));
+      System.out.println(paused + " paused: unreachable after " + unreachableMs + " ms");
       java.util.concurrent.CompletableFuture<CliTest.Result> cli = java.util.concurrent.CompletableFuture.supplyAsync(
           () -> CliTest.cliAt("http://127.0.0.1:" + p[0].api(), "cluster"));
       long t1 = System.nanoTime();
@@ -303,34 +319,41 @@ class ClusterPlacementTest {
       answeredMs = (System.nanoTime() - t1) / 1_000_000;
       assertEquals(200, r.statusCode(), r.body());
       during = json.readTree(r.body());
+      long t2 = System.nanoTime();
+      appDuring = get(p[0].api(), "/apps/web");
+      appMs = (System.nanoTime() - t2) / 1_000_000;
       duringCli = cli.get(20, java.util.concurrent.TimeUnit.SECONDS);
     } finally {
       pausedJvm.signal("CONT");
     }
-    System.out.println("GET /cluster with " + paused + " stopped answered in " + answeredMs + " ms: " + during.path("apps"));
-    assertTrue(answeredMs < ClusterView.STATUS.plusSeconds(3).toMillis(), "answered in " + answeredMs + " ms");
+    System.out.println("GET /cluster with " + paused + " unreachable answered in " + answeredMs + " ms: " + during.path("apps"));
+    System.out.println("GET /apps/web with " + paused + " unreachable answered in " + appMs + " ms");
+    // 0.5 s on a quiet box; a loaded one gets room
+    assertTrue(answeredMs < 2_000, "GET /cluster answered in " + answeredMs + " ms");
+    assertTrue(appMs < 2_000, "GET /apps/web answered in " + appMs + " ms");
+    assertEquals(4, appDuring.path("workers").size(), appDuring.toString());
     JsonNode webDuring = during.path("apps").path("web");
     assertTrue(webDuring.path("known").asBoolean(false), during.toString());
     TreeSet<Integer> unplaced = new TreeSet<>();
     webDuring.path("unplaced").forEach(i -> unplaced.add(i.asInt()));
-    assertEquals(lost, unplaced, "the stopped node's slots, and only those, are unplaced: " + during);
+    assertEquals(lost, unplaced, "the paused node's slots, and only those, are unplaced: " + during);
     for (int slot : lost) {
-      assertTrue(webDuring.path("why").path(Integer.toString(slot)).asText().contains("no answer"), during.toString());
+      assertTrue(webDuring.path("why").path(Integer.toString(slot)).asText().contains("not placed on any reachable node"), during.toString());
     }
     Map<String, TreeSet<Integer>> others = new TreeMap<>(placed);
     others.remove(paused);
     assertEquals(others, slotsByMember(during), "the other slots stay where they run: " + during);
     assertEquals(4 - lost.size(), webDuring.path("ready").asInt(), during.toString());
     assertEquals(0, duringCli.exit(), duringCli.toString());
-    System.out.println("drover cluster with " + paused + " stopped:\n" + duringCli.out());
+    System.out.println("drover cluster with " + paused + " unreachable:\n" + duringCli.out());
     assertTrue(duringCli.out().lines().anyMatch(l -> l.startsWith("web: " + (4 - lost.size()) + "/4 slots ready, unplaced: "
-            + lost.first() + " (") && l.contains("no answer")),
+            + lost.first() + " (")),
         duringCli.out());
 
-    // once it runs again, every slot is placed and ready (where it was, or moved if it was downed)
-    long t2 = System.nanoTime();
+    // once it runs again, every slot is placed and ready where it was: the paused node was not downed
+    long t3 = System.nanoTime();
     JsonNode after = null;
-    while (System.nanoTime() - t2 < Duration.ofSeconds(60).toNanos()) {
+    while (System.nanoTime() - t3 < Duration.ofSeconds(60).toNanos()) {
       after = get(p[0].api(), "/cluster");
       if (after != null && after.path("apps").path("web").path("ready").asInt() == 4
           && after.path("apps").path("web").path("unplaced").isEmpty()) {
@@ -339,7 +362,9 @@ class ClusterPlacementTest {
       Thread.sleep(200);
     }
     assertEquals(4, after.path("apps").path("web").path("ready").asInt(), String.valueOf(after));
-    System.out.println("all 4 slots placed and ready again " + (System.nanoTime() - t2) / 1_000_000 + " ms after SIGCONT");
+    System.out.println("all 4 slots placed and ready again " + (System.nanoTime() - t3) / 1_000_000 + " ms after SIGCONT");
+    assertTrue(pausedJvm.process().isAlive(), "the paused node still runs");
+    assertEquals(placed, slotsByMember(after), "a paused node keeps its slots (it was not downed): " + after);
 
     // route.prefer-own-node: applied on one node, every front then serves from its own node's slots
     String preferOwn = "drover.apps.web {\n command = [\"node\", \"" + WORKER + "\", \"--listen\"]\n instances = 4\n"
@@ -382,6 +407,27 @@ class ClusterPlacementTest {
       }
       assertTrue(own, "front " + node.http() + " answered from " + seen + " while its node runs " + where);
     }
+  }
+
+  /**
+   * Milliseconds until node {@code api}'s GET /cluster shows the member at {@code address} as
+   * {@code status} ("up"), or as unreachable when {@code status} is "unreachable".
+   */
+  long awaitMember(int api, String address, String status, Duration within) throws InterruptedException {
+    long t0 = System.nanoTime();
+    JsonNode last = null;
+    while (System.nanoTime() - t0 < within.toNanos()) {
+      last = get(api, "/cluster");
+      for (JsonNode m : last == null ? json.createArrayNode() : last.path("members")) {
+        if (m.path("address").asText().equals(address)
+            && (status.equals("unreachable") ? !m.path("reachable").asBoolean(true) : m.path("status").asText().equals(status))) {
+          return (System.nanoTime() - t0) / 1_000_000;
+        }
+      }
+      Thread.sleep(100);
+    }
+    dumpLogs();
+    throw new AssertionError(address + " not " + status + " within " + within + "; last seen: " + last);
   }
 
   /** Slots of app web by member, from GET /cluster (members without any left out). */

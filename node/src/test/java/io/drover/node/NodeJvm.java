@@ -134,12 +134,19 @@ final class NodeJvm {
    * pids that were left running (and are now killed), for the test to assert there were none.
    */
   static List<Long> cleanUp(List<NodeJvm> started, String marker, Path dir) throws IOException, InterruptedException {
+    String keep = System.getProperty("drover.test.node-logs"); // a folder to keep every node's output in
     for (NodeJvm p : started) {
       if (p.process.isAlive()) {
         p.stop("TERM", Duration.ofSeconds(30));
       }
       p.process.destroyForcibly();
       p.process.waitFor(10, TimeUnit.SECONDS);
+    }
+    if (keep != null) {
+      Files.createDirectories(Path.of(keep));
+      for (int i = 0; i < started.size(); i++) {
+        Files.writeString(Path.of(keep, marker + "-" + i + ".log"), started.get(i).all());
+      }
     }
     List<Long> left = marked(marker);
     ProcFs.signal(Signal.KILL, 0, left);

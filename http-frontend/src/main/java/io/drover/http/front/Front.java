@@ -50,6 +50,15 @@ public final class Front extends AbstractBehavior<Front.Command> {
   /** The reply to {@link GetInFlight}. */
   public record InFlight(Map<String, Map<Integer, Integer>> byApp) {}
 
+  /**
+   * A cluster member's process is gone (its cluster port refuses connections): its workers leave
+   * rotation at once and the requests in flight to them are tried elsewhere when that is safe,
+   * before the receptionist has noticed (which waits for the failure detector).
+   *
+   * @param address the member's address, as in {@code pekko://drover@host:port}
+   */
+  public record NodeLost(String address) implements Command {}
+
   /** From the data plane: the endpoint refused or reset a connection. */
   record EndpointFailed(Endpoint endpoint) implements Command {}
 
@@ -100,6 +109,8 @@ public final class Front extends AbstractBehavior<Front.Command> {
    */
   private final Map<ActorRef<ProcessWorker.Command>, Endpoint> retired = new HashMap<>();
   private final Map<Endpoint, Drain> drains = new HashMap<>();
+  /** Workers of lost nodes that the receptionist still lists: never put back in rotation. */
+  private final Set<ActorRef<ProcessWorker.Command>> lost = new java.util.HashSet<>();
   private final Map<Endpoint, Long> drainDeadlines = new HashMap<>();
 
   private Front(
@@ -184,6 +195,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
         .onMessage(RecheckDone.class, this::onRecheckDone)
         .onMessage(UpdateApps.class, this::onUpdateApps)
         .onMessage(GetInFlight.class, this::onGetInFlight)
+        .onMessage(NodeLost.class, this::onNodeLost)
         .build();
   }
 
@@ -200,22 +212,47 @@ public final class Front extends AbstractBehavior<Front.Command> {
     for (var it = current.entrySet().iterator(); it.hasNext(); ) {
       var entry = it.next();
       if (!m.workers().contains(entry.getKey())) {
-        Endpoint gone = entry.getValue();
-        if (gone.remote) {
-          holder.remote.lost(gone.worker); // unanswered requests: tried elsewhere when safe
-        }
-        gone.draining = true; // its pooled connections close instead of being reused
-        if (gone.inFlight.get() > 0) {
-          retired.put(entry.getKey(), gone);
-        }
+        leave(entry.getValue());
         it.remove();
         changed = true;
       }
     }
+    lost.removeIf(w -> listed.values().stream().noneMatch(ws -> ws.contains(w)));
     for (ActorRef<ProcessWorker.Command> worker : m.workers()) {
       askStatus(m.app(), worker);
     }
     if (changed) {
+      publish();
+    }
+    return this;
+  }
+
+  /** An endpoint leaves rotation for good (its caller removes it from the app's endpoints). */
+  private void leave(Endpoint gone) {
+    if (gone.remote) {
+      holder.remote.lost(gone.worker); // unanswered requests: tried elsewhere when safe
+    }
+    gone.draining = true; // its pooled connections close instead of being reused
+    if (gone.inFlight.get() > 0) {
+      retired.put(gone.worker, gone);
+    }
+  }
+
+  private Behavior<Command> onNodeLost(NodeLost m) {
+    boolean changed = false;
+    for (Map<ActorRef<ProcessWorker.Command>, Endpoint> current : endpoints.values()) {
+      for (var it = current.entrySet().iterator(); it.hasNext(); ) {
+        Endpoint e = it.next().getValue();
+        if (e.remote && e.worker.path().address().toString().equals(m.address())) {
+          leave(e);
+          lost.add(e.worker);
+          it.remove();
+          changed = true;
+        }
+      }
+    }
+    if (changed) {
+      getContext().getLog().info("node {} is gone: its workers left rotation, requests in flight there are retried", m.address());
       publish();
     }
     return this;
@@ -248,8 +285,8 @@ public final class Front extends AbstractBehavior<Front.Command> {
     WorkerStatus s = m.status();
     AppSpec spec = apps.get(m.app());
     boolean actor = spec != null && spec.kind() == io.drover.supervisor.config.WorkerKind.ACTOR;
-    boolean routable =
-        s != null && s.state() == WorkerState.READY && (s.port() > 0 || actor) && listed.get(m.app()).contains(m.worker());
+    boolean routable = s != null && s.state() == WorkerState.READY && (s.port() > 0 || actor)
+        && listed.get(m.app()).contains(m.worker()) && !lost.contains(m.worker());
     if (!routable) {
       if (existing != null && !existing.draining) {
         // leaving (e.g. draining before its Drain arrived): out of rotation, but findable by a drain

@@ -38,6 +38,7 @@ final class ClusterReader {
     List<String> seeds = strings(c, "seed-nodes", HOST_PORT, SEED);
     List<String> roles = strings(c, "roles", ROLE, ROLES);
     Duration stableAfter = c.duration("stable-after", false);
+    Duration crashProbe = c.duration("crash-probe-interval", true);
     Reader bootstrapGroup = c.group("bootstrap");
     ClusterSpec.Bootstrap bootstrap = bootstrap(bootstrapGroup);
     boolean bootstrapOn = bootstrapGroup != null && isTrue(bootstrapGroup.raw("enabled"));
@@ -45,10 +46,10 @@ final class ClusterReader {
       c.problem("seed-nodes", Reader.describe(c.raw("seed-nodes")), "[] when bootstrap.enabled = on (the nodes find each other)");
       seeds = null;
     }
-    if (anyNull(enabled, host, port, seeds, roles, stableAfter, bootstrap)) {
+    if (anyNull(enabled, host, port, seeds, roles, stableAfter, crashProbe, bootstrap)) {
       return null;
     }
-    return new ClusterSpec(enabled, host, port.intValue(), seeds, roles, stableAfter, bootstrap);
+    return new ClusterSpec(enabled, host, port.intValue(), seeds, roles, stableAfter, crashProbe, bootstrap);
   }
 
   private static ClusterSpec.Bootstrap bootstrap(Reader b) {

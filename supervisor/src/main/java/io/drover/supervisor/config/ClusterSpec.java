@@ -13,11 +13,13 @@ import java.util.List;
  * @param roles this node's roles
  * @param stableAfter how long membership must be stable before the split brain resolver downs
  *     unreachable nodes (a crashed node leaves after about this plus failure detection)
+ * @param crashProbeInterval how often other members' cluster ports are probed to tell a crash
+ *     (refused) from a pause; zero: never
  * @param bootstrap how nodes find each other without seed nodes
  */
 public record ClusterSpec(
     boolean enabled, String host, int port, List<String> seedNodes, List<String> roles, Duration stableAfter,
-    Bootstrap bootstrap) {
+    Duration crashProbeInterval, Bootstrap bootstrap) {
   public ClusterSpec {
     seedNodes = List.copyOf(seedNodes);
     roles = List.copyOf(roles);
