@@ -6,7 +6,7 @@
 #   deploy/local/cluster.sh stop
 #
 # Each node gets its own loopback ports (front, management API, cluster), its own home under the
-# run dir and a log file; node 0 is the seed. Without a snippet every node runs the quickstart
+# run dir and a log file; every node is a seed node, node 0 first. Without a snippet every node runs the quickstart
 # app (deploy/examples/quickstart.conf: 2 Node workers, route "/", readiness GET /health).
 # A snippet is any Drover config that declares apps (drover.apps ...); its workers start in the
 # snippet's directory, so relative commands work as they do with `./drover run SNIPPET`.
@@ -89,14 +89,16 @@ start() {
 
   # Ports: three free loopback ports per node, from the base port up.
   next_free_port=${DROVER_BASE_PORT:-18080}
-  local i port seed_port
+  local i port seeds
   declare -a http mgmt clus
   for ((i = 0; i < n; i++)); do
     free_port; http[i]=$port
     free_port; mgmt[i]=$port
     free_port; clus[i]=$port
   done
-  seed_port=${clus[0]}
+  # every node is a seed (node 0 first): a restarted node 0 joins the others instead of starting a cluster of its own
+  seeds="\"127.0.0.1:${clus[0]}\""
+  for ((i = 1; i < n; i++)); do seeds+=", \"127.0.0.1:${clus[i]}\""; done
 
   for ((i = 0; i < n; i++)); do
     local dir="$run_dir/node-$i"
@@ -115,7 +117,7 @@ drover {
     enabled = on
     host = "127.0.0.1"
     port = ${clus[i]}
-    seed-nodes = ["127.0.0.1:$seed_port"]
+    seed-nodes = [$seeds]
     roles = ["local-$i"]
   }
 }
