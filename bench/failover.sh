@@ -100,6 +100,7 @@ restart() { # NODE
     </dev/null >>"$run_dir/node-$1/node.log" 2>&1 &
   echo $! >"$run_dir/node-$1/pid"
   BENCH_PIDS+=("$!")
+  disown "$!"   # its kill -9 in a later round is no news to this shell
 }
 
 rows=() readies=() failed_all=0 total_all=0 downed=0

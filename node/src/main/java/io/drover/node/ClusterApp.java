@@ -85,13 +85,17 @@ final class ClusterApp {
                 .whenComplete((r, e) -> m.replyTo().tell(r != null ? r : new AppSupervisor.RollingResult(app, false, String.valueOf(e))));
             return Behaviors.same();
           })
+          // stop and start are the cluster's desired state first (a slot that moves later keeps
+          // it), then every slot is told
           .onMessage(AppSupervisor.StopApp.class, m -> {
-            spec.get().thenCompose(s -> everySlot(placement, s, Slot.Stop::new))
+            placement.markStopped(app, true)
+                .thenCompose(written -> spec.get()).thenCompose(s -> everySlot(placement, s, Slot.Stop::new))
                 .whenComplete((r, e) -> m.replyTo().tell(Done.getInstance()));
             return Behaviors.same();
           })
           .onMessage(AppSupervisor.StartApp.class, m -> {
-            spec.get().thenCompose(s -> everySlot(placement, s, Slot.Start::new));
+            placement.markStopped(app, false)
+                .thenCompose(written -> spec.get()).thenCompose(s -> everySlot(placement, s, Slot.Start::new));
             return Behaviors.same();
           })
           .onMessage(AppSupervisor.Scale.class, m -> {

@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
@@ -49,6 +50,9 @@ final class ClusterPlacement implements ClusterApps {
   private final Map<String, EntityTypeKey<Slot.Command>> types = new ConcurrentHashMap<>();
   private final ClusterApp.Scaler scaler;
   private volatile ActorRef<Supervisor.Command> supervisor;
+  /** The cluster-placed apps the cluster wants stopped ({@link StoppedApps}), as this node's replica has them. */
+  private volatile Set<String> stopped = Set.of();
+  private volatile ActorRef<StoppedApps.Command> stoppedApps;
 
   ClusterPlacement(ActorSystem<?> system, ClusterApp.Scaler scaler) {
     this.system = system;
@@ -68,7 +72,7 @@ final class ClusterPlacement implements ClusterApps {
     return types.computeIfAbsent(spec.name(), name -> {
       EntityTypeKey<Slot.Command> key = EntityTypeKey.create(Slot.Command.class, "drover-slot-" + name);
       Entity<Slot.Command, ShardingEnvelope<Slot.Command>> entity =
-          Entity.of(key, ctx -> Slot.create(name, slotOf(ctx.getEntityId()), supervisor))
+          Entity.of(key, ctx -> Slot.create(name, slotOf(ctx.getEntityId()), supervisor, this::isStopped))
               .withStopMessage(Slot.Handoff.INSTANCE)
               .withMessageExtractor(new OneShardPerSlot());
       if (!spec.placementRole().isEmpty()) {
@@ -77,6 +81,24 @@ final class ClusterPlacement implements ClusterApps {
       sharding.init(entity);
       return key;
     });
+  }
+
+  /** Follows the apps the cluster wants stopped; spawned once by the node. */
+  Behavior<StoppedApps.Command> stoppedApps() {
+    return Behaviors.setup(ctx -> {
+      stoppedApps = ctx.getSelf();
+      return StoppedApps.create(apps -> stopped = apps);
+    });
+  }
+
+  boolean isStopped(String app) {
+    return stopped.contains(app);
+  }
+
+  /** Records in the cluster's desired state that {@code app} is stopped (or runs); completes when a majority has it. */
+  CompletionStage<Boolean> markStopped(String app, boolean isStopped) {
+    return AskPattern.<StoppedApps.Command, Boolean>ask(stoppedApps, r -> new StoppedApps.Mark(app, isStopped, r),
+        Duration.ofSeconds(10), system.scheduler());
   }
 
   EntityRef<Slot.Command> slot(String app, int slot) {

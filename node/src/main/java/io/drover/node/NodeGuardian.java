@@ -90,6 +90,7 @@ final class NodeGuardian {
             applier = ReplicatedConfig.applier(ctx.getSystem(), applier, replicated.get());
             clusterApplier.set(applier);
             ctx.spawn(placement.keeper(supervisor), "slot-keeper");
+            ctx.spawn(placement.stoppedApps(), "stopped-apps");
             if (!settings.cluster().crashProbeInterval().isZero()) {
               ctx.spawn(CrashWatch.create(settings.cluster().crashProbeInterval(), front), "crash-watch");
             }

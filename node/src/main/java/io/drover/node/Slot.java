@@ -7,6 +7,7 @@ import io.drover.supervisor.CrossNode;
 import io.drover.supervisor.Supervisor;
 import io.drover.supervisor.WorkerStatus;
 import java.time.Duration;
+import java.util.function.Predicate;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -83,14 +84,16 @@ final class Slot extends AbstractBehavior<Slot.Command> {
 
   private record StatusAnswer(ActorRef<Status> replyTo, Status status) implements Command {}
 
-  static Behavior<Command> create(String app, int slot, ActorRef<Supervisor.Command> supervisor) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Slot(ctx, timers, app, slot, supervisor)));
+  /** @param stopped whether the cluster's desired state has an app stopped */
+  static Behavior<Command> create(String app, int slot, ActorRef<Supervisor.Command> supervisor, Predicate<String> stopped) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Slot(ctx, timers, app, slot, supervisor, stopped)));
   }
 
   private final TimerScheduler<Command> timers;
   private final String app;
   private final int slot;
   private final ActorRef<Supervisor.Command> supervisor;
+  private final Predicate<String> stopped;
   private final ActorRef<Supervisor.SlotHosted> hostedAdapter;
   private final String node;
   private ActorRef<AppSupervisor.Command> hosted;
@@ -99,8 +102,9 @@ final class Slot extends AbstractBehavior<Slot.Command> {
   private boolean releasing;
 
   private Slot(ActorContext<Command> ctx, TimerScheduler<Command> timers, String app, int slot,
-      ActorRef<Supervisor.Command> supervisor) {
+      ActorRef<Supervisor.Command> supervisor, Predicate<String> stopped) {
     super(ctx);
+    this.stopped = stopped;
     this.timers = timers;
     this.app = app;
     this.slot = slot;
@@ -132,7 +136,7 @@ final class Slot extends AbstractBehavior<Slot.Command> {
 
   private void host() {
     asking = true;
-    supervisor.tell(new Supervisor.HostSlot(app, slot, hostedAdapter));
+    supervisor.tell(new Supervisor.HostSlot(app, slot, stopped.test(app), hostedAdapter));
   }
 
   private Behavior<Command> keep() {

@@ -407,6 +407,41 @@ class ClusterPlacementTest {
       }
       assertTrue(own, "front " + node.http() + " answered from " + seen + " while its node runs " + where);
     }
+
+    // a stop of a cluster app is the cluster's desired state: slots that move later (their node
+    // crashed) are set up stopped on the survivors, and a start runs them all again
+    assertEquals(200, post(p[1].api(), "/apps/web/stop").statusCode());
+    await(p[0].api(), m -> total(m) == 0 && states(get(p[0].api(), "/apps/web")).equals(Map.of("stopped", 4)),
+        Duration.ofSeconds(60), "4 slots stopped");
+    Map<String, TreeSet<Integer>> where = slotsByNode(get(p[0].api(), "/apps/web"));
+    NodeJvm victim = where.getOrDefault(address(p[3]), new TreeSet<>()).size() >= where.getOrDefault(address(p[1]), new TreeSet<>()).size() ? n[3] : n[1];
+    String victimAddress = victim == n[3] ? address(p[3]) : address(p[1]);
+    victim.signal("KILL");
+    long moved = await(p[0].api(), m -> {
+      JsonNode stoppedApp = get(p[0].api(), "/apps/web");
+      Map<String, TreeSet<Integer>> now = slotsByNode(stoppedApp);
+      return now != null && !now.containsKey(victimAddress) && now.values().stream().mapToInt(TreeSet::size).sum() == 4
+          && states(stoppedApp).equals(Map.of("stopped", 4));
+    }, Duration.ofSeconds(60), "the crashed node's stopped slots placed on the survivors, still stopped");
+    System.out.println("stopped slots of a crashed node placed, stopped, on the survivors after " + moved + " ms: "
+        + slotsByNode(get(p[0].api(), "/apps/web")));
+    assertEquals(200, post(p[0].api(), "/apps/web/start").statusCode());
+    await(p[0].api(), m -> total(m) == 4, Duration.ofSeconds(60), "4 slots ready after a start");
+  }
+
+  HttpResponse<String> post(int api, String path) throws IOException, InterruptedException {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api + path))
+            .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(60)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** How many of an app's workers are in each state (null app: empty). */
+  static Map<String, Integer> states(JsonNode app) {
+    Map<String, Integer> states = new TreeMap<>();
+    if (app != null) {
+      app.path("workers").forEach(w -> states.merge(w.path("state").asText(), 1, Integer::sum));
+    }
+    return states;
   }
 
   /**

@@ -99,16 +99,21 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
    * app's restart policy and backoff (the strategy is one-for-one by validation).
    */
   public static Behavior<Command> createSlot(
-      AppSpec spec, int slot, WorkerLogs logs, RunRecords records, Drainer drainer) {
-    return create(spec.withInstances(1), slot, logs, records, drainer);
+      AppSpec spec, int slot, boolean stopped, WorkerLogs logs, RunRecords records, Drainer drainer) {
+    return create(spec.withInstances(1), slot, stopped, logs, records, drainer);
   }
 
+  private static Behavior<Command> create(AppSpec spec, int base, WorkerLogs logs, RunRecords records, Drainer drainer) {
+    return create(spec, base, false, logs, records, drainer);
+  }
+
+  /** @param stopped the app is stopped (its workers are set up, and start on {@link StartApp}) */
   private static Behavior<Command> create(
-      AppSpec spec, int base, WorkerLogs logs, RunRecords records, Drainer drainer) {
+      AppSpec spec, int base, boolean stopped, WorkerLogs logs, RunRecords records, Drainer drainer) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
-                timers -> new AppSupervisor(ctx, timers, spec, base, logs, records, drainer)));
+                timers -> new AppSupervisor(ctx, timers, spec, base, stopped, logs, records, drainer)));
   }
 
   private final TimerScheduler<Command> timers;
@@ -144,6 +149,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       TimerScheduler<Command> timers,
       AppSpec spec,
       int base,
+      boolean stopped,
       WorkerLogs logs,
       RunRecords records,
       Drainer drainer) {
@@ -163,6 +169,14 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         context.messageAdapter(ProcessWorker.Stopped.class, s -> new WorkerStopped(s.instance()));
     for (int i = 0; i < spec.instances(); i++) {
       workers.add(spawnWorker(i, 0, workerName(i)));
+    }
+    if (stopped) {
+      for (int i = 0; i < spec.instances(); i++) {
+        latest[i] = new WorkerStatus(spec.name(), base + i, WorkerState.STOPPED, 0, 0, 0, java.time.Instant.now(), null, 0,
+            "the app is stopped", null);
+      }
+      publish(AppState.STOPPED, "stopped (and stays so until started)");
+      return;
     }
     publish(AppState.RUNNING, "starting " + spec.instances() + " workers");
     workers.forEach(w -> w.tell(ProcessWorker.Start.INSTANCE));

@@ -65,9 +65,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /**
    * Runs slot {@code slot} of a cluster-placed app on this node, unless it runs here already;
-   * replies with its supervisor, or with why this node does not run it.
+   * replies with its supervisor, or with why this node does not run it. {@code stopped}: the
+   * cluster's desired state has the app stopped, so the slot is set up stopped.
    */
-  public record HostSlot(String app, int slot, ActorRef<SlotHosted> replyTo) implements Command {}
+  public record HostSlot(String app, int slot, boolean stopped, ActorRef<SlotHosted> replyTo) implements Command {}
 
   /** The reply to {@link HostSlot}: the slot's supervisor, or null and why not. */
   public record SlotHosted(String app, int slot, ActorRef<AppSupervisor.Command> supervisor, String refused) {}
@@ -226,7 +227,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (slot == null) {
       getContext().getLog().info("[{}] hosting slot {} of {}", m.app(), m.slot(), app.instances());
       slot = getContext().spawn(
-          AppSupervisor.createSlot(app, m.slot(), logsOf(app), records, drainer),
+          AppSupervisor.createSlot(app, m.slot(), m.stopped(), logsOf(app), records, drainer),
           uniqueName(m.app() + ".slot-" + m.slot()));
       bySlot.put(m.slot(), slot);
     }
