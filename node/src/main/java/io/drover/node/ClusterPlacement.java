@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.pattern.Patterns;
@@ -157,7 +158,10 @@ final class ClusterPlacement implements ClusterApps {
       Map<String, Set<Integer>> placed = new HashMap<>();
       return Behaviors.receive(Keeper.class)
           .onMessageEquals(Keeper.TICK, () -> {
-            supervisor.tell(new Supervisor.GetSettings(settingsAdapter));
+            // a stopping node starts nothing: its region would hold the message, and its stop wait for it
+            if (CoordinatedShutdown.get(ctx.getSystem()).getShutdownReason().isEmpty()) {
+              supervisor.tell(new Supervisor.GetSettings(settingsAdapter));
+            }
             return Behaviors.same();
           })
           .onMessage(Keeper.Placed.class, m -> {

@@ -427,6 +427,18 @@ class ClusterPlacementTest {
         + slotsByNode(get(p[0].api(), "/apps/web")));
     assertEquals(200, post(p[0].api(), "/apps/web/start").statusCode());
     await(p[0].api(), m -> total(m) == 4, Duration.ofSeconds(60), "4 slots ready after a start");
+
+    // a graceful stop of a node hands its slots over (drained) and ends with no shutdown phase
+    // timed out and no message dropped in a hand-off; the last node runs all 4
+    NodeJvm leaving = victim == n[3] ? n[1] : n[3];
+    long t4 = System.nanoTime();
+    assertTrue(leaving.stop("TERM", Duration.ofSeconds(60)), "the node stopped within 60 s");
+    System.out.println("a node stopped gracefully in " + (System.nanoTime() - t4) / 1_000_000 + " ms");
+    String out = leaving.all();
+    assertTrue(out.contains("drover: stopped"), out);
+    assertTrue(!out.contains("timed out") && !out.contains("Dropping"), "a clean stop:\n" + out);
+    long alone = await(p[0].api(), m -> total(m) == 4 && m.size() == 1, Duration.ofSeconds(60), "4 slots ready on the last node");
+    System.out.println("its slots ready on the last node " + alone + " ms after it stopped");
   }
 
   HttpResponse<String> post(int api, String path) throws IOException, InterruptedException {
