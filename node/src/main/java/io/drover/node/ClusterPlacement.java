@@ -155,7 +155,7 @@ final class ClusterPlacement implements ClusterApps {
       timers.startTimerWithFixedDelay(Keeper.TICK, KEEP_EVERY);
       ActorRef<DroverSettings> settingsAdapter = ctx.messageAdapter(DroverSettings.class, Keeper.Settings::new);
       ActorRef<Receptionist.Listing> listingAdapter = ctx.messageAdapter(Receptionist.Listing.class, Keeper.Placed::new);
-      Map<String, Set<Integer>> placed = new HashMap<>();
+      Map<String, Set<Integer>> placed = new HashMap<>(); // app -> running slots (null until the first listing)
       return Behaviors.receive(Keeper.class)
           .onMessageEquals(Keeper.TICK, () -> {
             // a stopping node starts nothing: its region would hold the message, and its stop wait for it
@@ -176,11 +176,13 @@ final class ClusterPlacement implements ClusterApps {
           .onMessage(Keeper.Settings.class, m -> {
             for (AppSpec app : m.settings().appList()) {
               if (app.clusterPlaced() && types.containsKey(app.name())) {
+                if (!placed.containsKey(app.name())) {
+                  ctx.getSystem().receptionist().tell(Receptionist.subscribe(placedKey(app.name()), listingAdapter));
+                  placed.put(app.name(), null);
+                }
                 Set<Integer> running = placed.get(app.name());
                 if (running == null) {
-                  ctx.getSystem().receptionist().tell(Receptionist.subscribe(placedKey(app.name()), listingAdapter));
-                  running = Set.of();
-                  placed.put(app.name(), running);
+                  continue; // nothing is kept before the first listing: every slot may run already
                 }
                 for (int i = 0; i < app.instances(); i++) {
                   if (!running.contains(i)) {
