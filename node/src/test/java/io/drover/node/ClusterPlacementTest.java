@@ -408,6 +408,21 @@ class ClusterPlacementTest {
       assertTrue(own, "front " + node.http() + " answered from " + seen + " while its node runs " + where);
     }
 
+    // GET /metrics?scope=cluster on one node has every node's workers, each sample labelled by its node
+    String federated = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p[0].api() + "/metrics?scope=cluster"))
+        .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    Map<String, TreeSet<Integer>> running = slotsByNode(get(p[0].api(), "/apps/web"));
+    for (Map.Entry<String, TreeSet<Integer>> node : running.entrySet()) {
+      for (int slot : node.getValue()) {
+        String sample = "drover_worker_state{node=\"" + node.getKey() + "\",app=\"web\",instance=\"" + slot + "\",state=\"ready\"} 1.0";
+        assertTrue(federated.contains(sample), sample + " in:\n" + federated);
+      }
+    }
+    for (Ports3 node : up) {
+      assertTrue(federated.contains("drover_cluster_scrape_success{node=\"" + address(node) + "\"} 1"), federated);
+    }
+    assertEquals(1, federated.lines().filter(l -> l.equals("# TYPE drover_worker_state gauge")).count(), federated);
+
     // a stop of a cluster app is the cluster's desired state: slots that move later (their node
     // crashed) are set up stopped on the survivors, and a start runs them all again
     assertEquals(200, post(p[1].api(), "/apps/web/stop").statusCode());

@@ -116,7 +116,10 @@ final class ManagementRoutes extends AllDirectives {
             pathPrefix(PathMatchers.segment(), this::appRoutes))),
         path("events", () -> get(this::events)),
         path("config", () -> concat(post(this::applyConfig), put(this::applyConfig))),
-        path("metrics", () -> get(this::scrape)),
+        path("metrics", () -> get(() -> parameterOptional("scope", scope -> scope.isEmpty() || scope.get().equals("node")
+            ? scrape()
+            : scope.get().equals("cluster") ? clusterScrape()
+            : json(400, obj("error", "scope must be node or cluster", "found", scope.get()))))),
         path("cluster", () -> get(this::cluster)));
   }
 
@@ -289,10 +292,22 @@ final class ManagementRoutes extends AllDirectives {
   }
 
   private Route scrape() {
-    return completeWithFuture(node.statuses().thenCombine(node.inFlight(), (apps, flights) ->
-        HttpResponse.create().withEntity(
-            ContentTypes.create(org.apache.pekko.http.javadsl.model.MediaTypes.TEXT_PLAIN, org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8),
-            metrics.scrape(apps, flights))));
+    return completeWithFuture(localScrape().thenApply(ManagementRoutes::text));
+  }
+
+  /** This node's metrics text. */
+  CompletionStage<String> localScrape() {
+    return node.statuses().thenCombine(node.inFlight(), metrics::scrape);
+  }
+
+  private Route clusterScrape() {
+    return completeWithFuture(ClusterScrape.scrape(node.system).thenApply(ManagementRoutes::text));
+  }
+
+  private static HttpResponse text(String body) {
+    return HttpResponse.create().withEntity(
+        ContentTypes.create(org.apache.pekko.http.javadsl.model.MediaTypes.TEXT_PLAIN, org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8),
+        body);
   }
 
   private Route cluster() {

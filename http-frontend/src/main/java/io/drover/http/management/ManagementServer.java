@@ -7,11 +7,13 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
@@ -68,6 +70,8 @@ public final class ManagementServer {
     long maxBody = settings.getParserSettings().getMaxContentLength();
     NodeView view = new NodeView(system, supervisor, front);
     ManagementRoutes routes = new ManagementRoutes(view, spec, metrics, ready, cluster, applier, bodyTimeout, maxBody);
+    // this node's part of GET /metrics?scope=cluster
+    system.systemActorOf(ClusterScrape.responder(routes::localScrape), "metrics-" + UUID.randomUUID(), Props.empty());
     org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest, org.apache.pekko.http.javadsl.model.HttpResponse, ?> handler =
         routes.routes().flow(system);
     handler = RequestHeadTimeout.of(bodyTimeout).join(handler);
