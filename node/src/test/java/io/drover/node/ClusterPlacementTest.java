@@ -135,16 +135,20 @@ class ClusterPlacementTest {
     final AtomicInteger ok = new AtomicInteger();
     final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
     final Map<String, Integer> answeredBy = new ConcurrentHashMap<>();
+    final java.util.concurrent.atomic.AtomicLong slowestMs = new java.util.concurrent.atomic.AtomicLong();
     final List<Thread> threads = new ArrayList<>();
 
     Load(int frontPort, int threadCount) {
       for (int t = 0; t < threadCount; t++) {
         Thread th = new Thread(() -> {
           for (int n = 0; n < 1_000_000 && running.get(); n++) {
+            long sent = System.nanoTime();
             try {
+              // a request caught by a node's crash is retried within a second or so; 15 s is a hang
               HttpResponse<String> r = client.send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + frontPort + "/")).timeout(Duration.ofSeconds(30)).build(),
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + frontPort + "/")).timeout(Duration.ofSeconds(15)).build(),
                   HttpResponse.BodyHandlers.ofString());
+              slowestMs.accumulateAndGet((System.nanoTime() - sent) / 1_000_000, Math::max);
               if (r.statusCode() == 200) {
                 ok.incrementAndGet();
                 answeredBy.merge(r.body().trim(), 1, Integer::sum);
@@ -223,7 +227,7 @@ class ClusterPlacementTest {
       Thread.sleep(1_000);
       load.close();
       System.out.println("under load: " + load.ok.get() + " answered 200, failed " + load.failures.size()
-          + ", answered by " + new TreeMap<>(load.answeredBy));
+          + ", slowest " + load.slowestMs.get() + " ms, answered by " + new TreeMap<>(load.answeredBy));
       assertTrue(load.ok.get() > 100, "load ran: " + load.ok.get());
       assertEquals(List.of(), load.failures.subList(0, Math.min(10, load.failures.size())), "requests failed");
     }

@@ -208,53 +208,61 @@ public final class Front extends AbstractBehavior<Front.Command> {
     listed.put(m.app(), m.workers());
     Map<ActorRef<ProcessWorker.Command>, Endpoint> current = endpoints.get(m.app());
     retired.values().removeIf(e -> e.inFlight.get() <= 0 && !drains.containsKey(e));
-    boolean changed = false;
+    List<Endpoint> gone = new ArrayList<>();
     for (var it = current.entrySet().iterator(); it.hasNext(); ) {
       var entry = it.next();
       if (!m.workers().contains(entry.getKey())) {
-        leave(entry.getValue());
+        gone.add(entry.getValue());
         it.remove();
-        changed = true;
       }
     }
     lost.removeIf(w -> listed.values().stream().noneMatch(ws -> ws.contains(w)));
     for (ActorRef<ProcessWorker.Command> worker : m.workers()) {
       askStatus(m.app(), worker);
     }
-    if (changed) {
-      publish();
-    }
+    leave(gone);
     return this;
   }
 
-  /** An endpoint leaves rotation for good (its caller removes it from the app's endpoints). */
-  private void leave(Endpoint gone) {
-    if (gone.remote) {
-      holder.remote.lost(gone.worker); // unanswered requests: tried elsewhere when safe
+  /**
+   * Endpoints leave rotation for good (the caller has removed them from their apps' endpoints):
+   * the new snapshot is published first, then the requests in flight to them are tried
+   * elsewhere when safe, so that a retry never picks another of the endpoints that left.
+   */
+  private void leave(List<Endpoint> gone) {
+    if (gone.isEmpty()) {
+      return;
     }
-    gone.draining = true; // its pooled connections close instead of being reused
-    if (gone.inFlight.get() > 0) {
-      retired.put(gone.worker, gone);
+    for (Endpoint e : gone) {
+      e.draining = true; // its pooled connections close instead of being reused
+      if (e.inFlight.get() > 0) {
+        retired.put(e.worker, e);
+      }
+    }
+    publish();
+    for (Endpoint e : gone) {
+      if (e.remote) {
+        holder.remote.lost(e.worker); // unanswered requests: tried elsewhere when safe
+      }
     }
   }
 
   private Behavior<Command> onNodeLost(NodeLost m) {
-    boolean changed = false;
+    List<Endpoint> gone = new ArrayList<>();
     for (Map<ActorRef<ProcessWorker.Command>, Endpoint> current : endpoints.values()) {
       for (var it = current.entrySet().iterator(); it.hasNext(); ) {
         Endpoint e = it.next().getValue();
         if (e.remote && e.worker.path().address().toString().equals(m.address())) {
-          leave(e);
+          gone.add(e);
           lost.add(e.worker);
           it.remove();
-          changed = true;
         }
       }
     }
-    if (changed) {
+    if (!gone.isEmpty()) {
       getContext().getLog().info("node {} is gone: its workers left rotation, requests in flight there are retried", m.address());
-      publish();
     }
+    leave(gone);
     return this;
   }
 

@@ -4,16 +4,19 @@ import io.drover.supervisor.ProcessWorker;
 import io.drover.supervisor.Remote;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * Requests this front sent to workers on other nodes and not yet answered. Answers come back to
- * one actor, which hands each to its connection's callback; when a node is lost its unanswered
- * requests are tried on another worker if that is safe (idempotent), else answered 502.
+ * one actor, which hands each to its connection's callback. When a worker's node is lost, or the
+ * worker leaves the listing, or its actor stops (the actor watches every worker it sent to), its
+ * unanswered requests are tried on another worker if that is safe (idempotent), else answered 502.
  */
 final class RemoteCalls {
   /** How the answer to a remote request gets back to its connection; called once, any thread. */
@@ -30,32 +33,52 @@ final class RemoteCalls {
 
   private static final Duration SWEEP = Duration.ofSeconds(10);
 
+  /** Asks the receiver to watch a worker calls were sent to. */
+  private record Watch(ActorRef<ProcessWorker.Command> worker) {}
+
   private final Map<Long, Call> calls = new ConcurrentHashMap<>();
+  /** Workers the receiver watches: when one stops, or its node is removed, its calls are lost. */
+  private final Set<ActorRef<ProcessWorker.Command>> watched = ConcurrentHashMap.newKeySet();
   private final AtomicLong ids = new AtomicLong();
   private volatile ActorRef<Remote.Answer> replies;
+  private volatile ActorRef<Object> receiver;
 
   /** The actor that receives every answer; spawned once by the front actor. */
   Behavior<Object> receiver() {
     return Behaviors.setup(ctx -> {
       replies = ctx.messageAdapter(Remote.Answer.class, a -> a).narrow();
+      receiver = ctx.getSelf();
       return Behaviors.withTimers(timers -> {
         timers.startTimerWithFixedDelay("sweep", SWEEP, SWEEP);
-        return Behaviors.receiveMessage(m -> {
-          if (m instanceof Remote.Answer a) {
-            Call call = calls.remove(a.id());
-            if (call != null) {
-              if (a.refused() != null) {
-                call.callback().refuse(a.refused());
-              } else {
-                call.callback().answer(a);
+        return Behaviors.receive(Object.class)
+            .onMessage(Remote.Answer.class, a -> {
+              Call call = calls.remove(a.id());
+              if (call != null) {
+                if (a.refused() != null) {
+                  call.callback().refuse(a.refused());
+                } else {
+                  call.callback().answer(a);
+                }
               }
-            }
-          } else {
-            long now = System.nanoTime();
-            calls.values().removeIf(c -> now - c.deadline() > 0); // their connections timed out long ago
-          }
-          return Behaviors.same();
-        });
+              return Behaviors.same();
+            })
+            .onMessage(Watch.class, w -> {
+              ctx.watch(w.worker());
+              return Behaviors.same();
+            })
+            .onSignal(Terminated.class, t -> {
+              // the worker's actor stopped, or its node left: nothing will answer what was sent to it
+              ActorRef<ProcessWorker.Command> worker = t.getRef().unsafeUpcast();
+              watched.remove(worker);
+              lost(worker);
+              return Behaviors.same();
+            })
+            .onAnyMessage(tick -> {
+              long now = System.nanoTime();
+              calls.values().removeIf(c -> now - c.deadline() > 0); // their connections timed out long ago
+              return Behaviors.same();
+            })
+            .build();
       });
     });
   }
@@ -65,6 +88,9 @@ final class RemoteCalls {
       byte[] body, Duration timeout, Callback callback) {
     long id = ids.incrementAndGet();
     calls.put(id, new Call(worker, callback, System.nanoTime() + timeout.toNanos() + SWEEP.toNanos()));
+    if (watched.add(worker)) {
+      receiver.tell(new Watch(worker));
+    }
     worker.tell(new Remote.Serve(method, uri, headers, body, id, replies));
     return id;
   }
