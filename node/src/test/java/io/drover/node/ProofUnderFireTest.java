@@ -194,9 +194,12 @@ class ProofUnderFireTest {
       long t0 = System.nanoTime();
       for (int i = 1; i <= 7; i++) {
         sleepUntil(t0, Duration.ofSeconds(2L * i));
+        // the chaos kills a worker while the other serves: on a loaded box the last victim may
+        // take longer than 2 s to be ready again, and with none ready no front can answer
+        awaitReady(mgmt, "web", 2, Duration.ofSeconds(20));
         List<Long> pids = new ArrayList<>();
         for (JsonNode w : app(mgmt, "web").get("workers")) {
-          if (w.get("pid").asLong() > 0) {
+          if (w.get("pid").asLong() > 0 && w.get("state").asText().equals("ready")) {
             pids.add(w.get("pid").asLong());
           }
         }
@@ -336,7 +339,7 @@ class ProofUnderFireTest {
           if (status >= 200 && status < 400) {
             ok.incrementAndGet();
           } else {
-            fail("status " + status);
+            fail("status " + status + ": " + c.body);
           }
           if (c.closing) {
             c.close();
@@ -369,6 +372,8 @@ class ProofUnderFireTest {
       final InputStream in;
       final OutputStream out;
       boolean closing;
+      /** The body of the last answer that was an error (its JSON says why), else "". */
+      String body = "";
 
       Conn(int port) throws IOException {
         socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
@@ -406,6 +411,8 @@ class ProofUnderFireTest {
           for (String t = line(); !t.isEmpty(); t = line()) {
             // trailers
           }
+        } else if (length >= 0 && code >= 400 && length < 4096) {
+          body = new String(in.readNBytes((int) length), StandardCharsets.UTF_8); // Drover's JSON error: why
         } else if (length >= 0) {
           skip(length);
         } else {
