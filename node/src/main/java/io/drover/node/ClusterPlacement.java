@@ -92,8 +92,14 @@ final class ClusterPlacement implements ClusterApps {
     });
   }
 
-  boolean isStopped(String app) {
-    return stopped.contains(app);
+  /** Whether the cluster wants {@code app} stopped, as a majority has it (this node's copy if that cannot be read). */
+  CompletionStage<Boolean> isStopped(String app) {
+    ActorRef<StoppedApps.Command> replica = stoppedApps;
+    if (replica == null) {
+      return CompletableFuture.completedFuture(stopped.contains(app)); // not started yet: nothing was stopped here
+    }
+    return AskPattern.<StoppedApps.Command, Set<String>>ask(replica, StoppedApps.Read::new, Duration.ofSeconds(3), system.scheduler())
+        .handle((apps, e) -> (apps != null ? apps : stopped).contains(app));
   }
 
   /** Records in the cluster's desired state that {@code app} is stopped (or runs); completes when a majority has it. */

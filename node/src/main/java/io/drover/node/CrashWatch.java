@@ -39,7 +39,9 @@ import scala.Option;
  * refused {@link #REFUSALS} times in a row is lost: the front takes its workers out of rotation
  * and retries the requests in flight to them, and, while this node's side of the cluster holds a
  * majority of the members, the member is downed at once instead of after the failure detector
- * and the split brain resolver's {@code stable-after}. Its incarnation is also quarantined, which
+ * and the split brain resolver's {@code stable-after}. The majority is counted from the probes:
+ * only this node and the members whose last probe was accepted (and that the failure detector
+ * finds reachable) are on its side. Its incarnation is also quarantined, which
  * marks it terminated: the leader removes a downed member only once it is unreachable or
  * terminated, and the failure detector would take seconds more to say so.
  *
@@ -78,6 +80,8 @@ final class CrashWatch extends AbstractBehavior<CrashWatch.Command> {
   private final ActorRef<Front.Command> front;
   private final Cluster cluster;
   private final Map<Address, Integer> refusals = new HashMap<>();
+  /** Each member's last probe outcome. */
+  private final Map<Address, Outcome> latest = new HashMap<>();
   /** Members found crashed (and reported); forgotten when they leave the membership or accept again. */
   private final Set<Address> lost = new HashSet<>();
 
@@ -107,6 +111,7 @@ final class CrashWatch extends AbstractBehavior<CrashWatch.Command> {
       }
     }
     refusals.keySet().retainAll(members);
+    latest.keySet().retainAll(members);
     lost.retainAll(members);
     return this;
   }
@@ -118,10 +123,12 @@ final class CrashWatch extends AbstractBehavior<CrashWatch.Command> {
   }
 
   private Behavior<Command> onProbed(Probed m) {
+    latest.put(m.member(), m.outcome());
     if (m.outcome() != Outcome.REFUSED) {
       refusals.remove(m.member());
-      if (m.outcome() == Outcome.ACCEPTED) {
-        lost.remove(m.member());
+      if (m.outcome() == Outcome.ACCEPTED && lost.remove(m.member())) {
+        // the same incarnation accepts again (a refusing link that healed): its workers may serve again
+        front.tell(new Front.NodeBack(m.member().toString()));
       }
       return this;
     }
@@ -135,31 +142,35 @@ final class CrashWatch extends AbstractBehavior<CrashWatch.Command> {
   private void onCrashed(Address address) {
     front.tell(new Front.NodeLost(address.toString()));
     ClusterEvent.CurrentClusterState state = cluster.state();
+    Address self = cluster.selfMember().address();
+    // The side this node is on: itself and the members whose last probe was accepted and that
+    // the failure detector finds reachable. Every other member counts as away, the downed ones
+    // not yet removed included, so that members refusing together (a partition that rejects)
+    // are counted together, however their probes' answers interleave.
     int voters = 0;
-    int away = 0;
-    for (Member m : state.getMembers()) {
-      if (m.status() == MemberStatus.up() || m.status() == MemberStatus.leaving()) {
-        voters++;
-        if (state.getUnreachable().contains(m) || lost.contains(m.address())) {
-          away++;
-        }
-      }
-    }
+    int here = 0;
     Member member = null;
     for (Member m : state.getMembers()) {
       member = m.address().equals(address) ? m : member;
+      if (m.status() == MemberStatus.up() || m.status() == MemberStatus.leaving() || m.status() == MemberStatus.down()) {
+        voters++;
+        boolean reachable = !state.getUnreachable().contains(m) && m.status() != MemberStatus.down();
+        if (reachable && (m.address().equals(self) || latest.get(m.address()) == Outcome.ACCEPTED)) {
+          here++;
+        }
+      }
     }
     if (member == null) {
       return; // removed meanwhile
     }
-    if (2 * (voters - away) > voters) {
+    if (2 * here > voters) {
       getContext().getLog().warn("member {} refuses connections on its cluster port: its process is gone; downing it now"
-          + " ({} of {} members on this side)", address, voters - away, voters);
+          + " ({} of {} members on this side)", address, here, voters);
       cluster.manager().tell(new Down(address));
       quarantine(member);
     } else {
       getContext().getLog().warn("member {} refuses connections on its cluster port, but this side holds {} of {} members:"
-          + " left to the split brain resolver", address, voters - away, voters);
+          + " left to the split brain resolver", address, here, voters);
     }
   }
 
@@ -198,8 +209,9 @@ final class CrashWatch extends AbstractBehavior<CrashWatch.Command> {
 
       @Override
       public void failed(Throwable e, Void attachment) {
-        boolean refused = e instanceof ConnectException && String.valueOf(e.getMessage()).contains("refused");
-        outcome.complete(refused ? Outcome.REFUSED : Outcome.NO_ANSWER);
+        // ECONNREFUSED (ETIMEDOUT, the other errno a ConnectException stands for, takes the kernel
+        // far longer than a probe waits; an unreachable host or net is another exception)
+        outcome.complete(e instanceof ConnectException ? Outcome.REFUSED : Outcome.NO_ANSWER);
       }
     });
     return outcome.completeOnTimeout(Outcome.NO_ANSWER, timeout.toMillis(), TimeUnit.MILLISECONDS)

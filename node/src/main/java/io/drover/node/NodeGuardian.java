@@ -89,8 +89,8 @@ final class NodeGuardian {
             replicated.set(ctx.spawn(ReplicatedConfig.create(applier), "config"));
             applier = ReplicatedConfig.applier(ctx.getSystem(), applier, replicated.get());
             clusterApplier.set(applier);
-            ctx.spawn(placement.keeper(supervisor), "slot-keeper");
             ctx.spawn(placement.stoppedApps(), "stopped-apps");
+            ctx.spawn(placement.keeper(supervisor), "slot-keeper");
             if (!settings.cluster().crashProbeInterval().isZero()) {
               ctx.spawn(CrashWatch.create(settings.cluster().crashProbeInterval(), front), "crash-watch");
             }

@@ -7,7 +7,8 @@ import io.drover.supervisor.CrossNode;
 import io.drover.supervisor.Supervisor;
 import io.drover.supervisor.WorkerStatus;
 import java.time.Duration;
-import java.util.function.Predicate;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -72,6 +73,8 @@ final class Slot extends AbstractBehavior<Slot.Command> {
 
   private record Gone(ActorRef<AppSupervisor.Command> supervisor) implements Command {}
 
+  private record Decided(boolean stopped) implements Command {}
+
   private enum Released implements Command {
     INSTANCE
   }
@@ -85,7 +88,8 @@ final class Slot extends AbstractBehavior<Slot.Command> {
   private record StatusAnswer(ActorRef<Status> replyTo, Status status) implements Command {}
 
   /** @param stopped whether the cluster's desired state has an app stopped */
-  static Behavior<Command> create(String app, int slot, ActorRef<Supervisor.Command> supervisor, Predicate<String> stopped) {
+  static Behavior<Command> create(
+      String app, int slot, ActorRef<Supervisor.Command> supervisor, Function<String, CompletionStage<Boolean>> stopped) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Slot(ctx, timers, app, slot, supervisor, stopped)));
   }
 
@@ -93,7 +97,7 @@ final class Slot extends AbstractBehavior<Slot.Command> {
   private final String app;
   private final int slot;
   private final ActorRef<Supervisor.Command> supervisor;
-  private final Predicate<String> stopped;
+  private final Function<String, CompletionStage<Boolean>> stopped;
   private final ActorRef<Supervisor.SlotHosted> hostedAdapter;
   private final String node;
   private ActorRef<AppSupervisor.Command> hosted;
@@ -102,7 +106,7 @@ final class Slot extends AbstractBehavior<Slot.Command> {
   private boolean releasing;
 
   private Slot(ActorContext<Command> ctx, TimerScheduler<Command> timers, String app, int slot,
-      ActorRef<Supervisor.Command> supervisor, Predicate<String> stopped) {
+      ActorRef<Supervisor.Command> supervisor, Function<String, CompletionStage<Boolean>> stopped) {
     super(ctx);
     this.stopped = stopped;
     this.timers = timers;
@@ -121,6 +125,7 @@ final class Slot extends AbstractBehavior<Slot.Command> {
     return newReceiveBuilder()
         .onMessage(Keep.class, m -> keep())
         .onMessage(Retry.class, m -> keep())
+        .onMessage(Decided.class, this::onDecided)
         .onMessage(Hosted.class, this::onHosted)
         .onMessage(Gone.class, this::onGone)
         .onMessage(Handoff.class, m -> onHandoff())
@@ -134,9 +139,20 @@ final class Slot extends AbstractBehavior<Slot.Command> {
         .build();
   }
 
+  /** Reads whether the app is to run stopped (the cluster's desired state), then asks the supervisor to host the slot. */
   private void host() {
     asking = true;
-    supervisor.tell(new Supervisor.HostSlot(app, slot, stopped.test(app), hostedAdapter));
+    getContext().pipeToSelf(stopped.apply(app), (isStopped, e) -> new Decided(Boolean.TRUE.equals(isStopped)));
+  }
+
+  private Behavior<Command> onDecided(Decided m) {
+    if (releasing) {
+      asking = false;
+      release(); // handed off before it was hosted: nothing runs here, the release says so at once
+      return this;
+    }
+    supervisor.tell(new Supervisor.HostSlot(app, slot, m.stopped(), hostedAdapter));
+    return this;
   }
 
   private Behavior<Command> keep() {

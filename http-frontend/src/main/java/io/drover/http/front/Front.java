@@ -59,6 +59,9 @@ public final class Front extends AbstractBehavior<Front.Command> {
    */
   public record NodeLost(String address) implements Command {}
 
+  /** A member reported by {@link NodeLost} accepts connections again (the same incarnation): its workers may serve again. */
+  public record NodeBack(String address) implements Command {}
+
   /** From the data plane: the endpoint refused or reset a connection. */
   record EndpointFailed(Endpoint endpoint) implements Command {}
 
@@ -196,6 +199,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
         .onMessage(UpdateApps.class, this::onUpdateApps)
         .onMessage(GetInFlight.class, this::onGetInFlight)
         .onMessage(NodeLost.class, this::onNodeLost)
+        .onMessage(NodeBack.class, this::onNodeBack)
         .build();
   }
 
@@ -248,6 +252,12 @@ public final class Front extends AbstractBehavior<Front.Command> {
   }
 
   private Behavior<Command> onNodeLost(NodeLost m) {
+    // every listed worker there, in rotation or not yet: a status answer on its way must not put it back
+    listed.values().forEach(workers -> workers.forEach(w -> {
+      if (w.path().address().toString().equals(m.address())) {
+        lost.add(w);
+      }
+    }));
     List<Endpoint> gone = new ArrayList<>();
     for (Map<ActorRef<ProcessWorker.Command>, Endpoint> current : endpoints.values()) {
       for (var it = current.entrySet().iterator(); it.hasNext(); ) {
@@ -263,6 +273,16 @@ public final class Front extends AbstractBehavior<Front.Command> {
       getContext().getLog().info("node {} is gone: its workers left rotation, requests in flight there are retried", m.address());
     }
     leave(gone);
+    return this;
+  }
+
+  private Behavior<Command> onNodeBack(NodeBack m) {
+    lost.removeIf(w -> w.path().address().toString().equals(m.address()));
+    listed.forEach((app, workers) -> workers.forEach(w -> {
+      if (w.path().address().toString().equals(m.address())) {
+        askStatus(app, w); // back in rotation once it answers ready
+      }
+    }));
     return this;
   }
 

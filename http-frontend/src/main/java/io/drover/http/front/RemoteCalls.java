@@ -102,12 +102,11 @@ final class RemoteCalls {
 
   /** A worker left the cluster-wide listing (its node is unreachable or it stopped). */
   void lost(ActorRef<ProcessWorker.Command> worker) {
-    calls.entrySet().removeIf(entry -> {
-      if (entry.getValue().worker().equals(worker)) {
+    for (Map.Entry<Long, Call> entry : calls.entrySet()) {
+      // removed here or by its answer, never both: the callback runs once
+      if (entry.getValue().worker().equals(worker) && calls.remove(entry.getKey(), entry.getValue())) {
         entry.getValue().callback().lost("its node left or the worker stopped before answering");
-        return true;
       }
-      return false;
-    });
+    }
   }
 }

@@ -32,21 +32,35 @@ final class ClusterScrape {
   /** Asks a node for its metrics text. */
   public record Scrape(ActorRef<Scraped> replyTo) implements CrossNode {}
 
-  /** One node's metrics text. */
-  public record Scraped(String node, String text) implements CrossNode {}
+  /** One node's metrics text, gzipped (a few hundred workers' text would pass remoting's frame size). */
+  public record Scraped(String node, byte[] gzipped) implements CrossNode {}
+
+  /** One node's metrics text, or null when the node did not answer. */
+  record NodeText(String node, String text) {}
+
+  /** Suffixes of a family's samples besides its own name (histograms, summaries, counters, info). */
+  private static final List<String> SUFFIXES = List.of("_bucket", "_sum", "_count", "_total", "_created", "_info", "_gsum", "_gcount");
 
   private ClusterScrape() {}
 
-  /** The responder of this node: answers with what {@code local} scrapes. */
+  /** Stops a responder (its API stopped). */
+  enum Stop {
+    INSTANCE
+  }
+
+  /** The responder of this node: answers with what {@code local} scrapes, until {@link Stop}. */
   static Behavior<Scrape> responder(Supplier<CompletionStage<String>> local) {
-    return Behaviors.setup(ctx -> {
-      ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+    return Behaviors.<Object>setup(ctx -> {
+      ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf().narrow()));
       String node = ctx.getSystem().address().toString();
-      return Behaviors.receiveMessage(m -> {
-        local.get().whenComplete((text, e) -> m.replyTo().tell(new Scraped(node, text == null ? "" : text)));
-        return Behaviors.same();
-      });
-    });
+      return Behaviors.receive(Object.class)
+          .onMessage(Scrape.class, m -> {
+            local.get().whenComplete((text, e) -> m.replyTo().tell(new Scraped(node, gzip(text == null ? "" : text))));
+            return Behaviors.same();
+          })
+          .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+          .build();
+    }).narrow();
   }
 
   /** Asks every node's responder and merges what comes within {@link #ANSWER}. */
@@ -55,11 +69,12 @@ final class ClusterScrape {
         AskPattern.ask(system.receptionist(), r -> Receptionist.find(KEY, r), ANSWER, system.scheduler());
     return listing.thenCompose(l -> {
       List<ActorRef<Scrape>> nodes = new ArrayList<>(l.getServiceInstances(KEY));
-      List<CompletableFuture<Scraped>> answers = new ArrayList<>();
+      List<CompletableFuture<NodeText>> answers = new ArrayList<>();
       for (ActorRef<Scrape> node : nodes) {
         String address = node.path().address().hasGlobalScope() ? node.path().address().toString() : system.address().toString();
         answers.add(AskPattern.<Scrape, Scraped>ask(node, Scrape::new, ANSWER, system.scheduler())
-            .exceptionally(e -> new Scraped(address, null))
+            .thenApply(s -> new NodeText(s.node(), gunzip(s.gzipped())))
+            .exceptionally(e -> new NodeText(address, null))
             .toCompletableFuture());
       }
       return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
@@ -72,9 +87,9 @@ final class ClusterScrape {
    * in the order first seen, each with its HELP and TYPE once and every node's samples with a
    * {@code node} label, then {@code drover_cluster_scrape_success} per node.
    */
-  static String merge(List<Scraped> scraped) {
+  static String merge(List<NodeText> scraped) {
     Map<String, Family> families = new LinkedHashMap<>();
-    for (Scraped s : scraped) {
+    for (NodeText s : scraped) {
       if (s.text() == null) {
         continue;
       }
@@ -96,8 +111,9 @@ final class ClusterScrape {
         if (line.startsWith("#")) {
           continue;
         }
-        if (current == null || !line.startsWith(current.name)) {
-          current = families.computeIfAbsent(sampleName(line), Family::new); // a sample with no TYPE line
+        String name = sampleName(line);
+        if (current == null || !belongs(name, current.name)) {
+          current = familyOf(families, name); // a sample with no TYPE line just before it
         }
         current.samples.add(labelled(line, s.node()));
       }
@@ -114,7 +130,7 @@ final class ClusterScrape {
     }
     out.append("# HELP drover_cluster_scrape_success Whether the node answered this cluster-wide scrape (1) or not (0).\n");
     out.append("# TYPE drover_cluster_scrape_success gauge\n");
-    for (Scraped s : scraped) {
+    for (NodeText s : scraped) {
       out.append("drover_cluster_scrape_success{node=\"").append(escape(s.node())).append("\"} ")
           .append(s.text() == null ? "0" : "1").append('\n');
     }
@@ -131,6 +147,43 @@ final class ClusterScrape {
       return sample.substring(0, brace + 1) + label + (empty ? "" : ",") + sample.substring(brace + 1);
     }
     return space < 0 ? sample : sample.substring(0, space) + "{" + label + "}" + sample.substring(space);
+  }
+
+  /** Whether a sample named {@code name} is one of family {@code family}'s. */
+  static boolean belongs(String name, String family) {
+    return name.equals(family) || (name.startsWith(family) && SUFFIXES.contains(name.substring(family.length())));
+  }
+
+  /** The family a sample belongs to: by its name, else by its name less a suffix, else a new one. */
+  private static Family familyOf(Map<String, Family> families, String name) {
+    Family f = families.get(name);
+    if (f != null) {
+      return f;
+    }
+    for (String suffix : SUFFIXES) {
+      if (name.endsWith(suffix) && families.containsKey(name.substring(0, name.length() - suffix.length()))) {
+        return families.get(name.substring(0, name.length() - suffix.length()));
+      }
+    }
+    return families.computeIfAbsent(name, Family::new);
+  }
+
+  static byte[] gzip(String text) {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bytes)) {
+      gz.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  static String gunzip(byte[] gzipped) {
+    try (java.util.zip.GZIPInputStream gz = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gzipped))) {
+      return new String(gz.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static String sampleName(String sample) {

@@ -37,9 +37,12 @@ public final class ManagementServer {
   static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(30);
 
   private final ServerBinding binding;
+  /** This node's part of GET /metrics?scope=cluster. */
+  private final org.apache.pekko.actor.typed.ActorRef<ClusterScrape.Scrape> scrapes;
 
-  private ManagementServer(ServerBinding binding) {
+  private ManagementServer(ServerBinding binding, org.apache.pekko.actor.typed.ActorRef<ClusterScrape.Scrape> scrapes) {
     this.binding = binding;
+    this.scrapes = scrapes;
   }
 
   /**
@@ -70,8 +73,7 @@ public final class ManagementServer {
     long maxBody = settings.getParserSettings().getMaxContentLength();
     NodeView view = new NodeView(system, supervisor, front);
     ManagementRoutes routes = new ManagementRoutes(view, spec, metrics, ready, cluster, applier, bodyTimeout, maxBody);
-    // this node's part of GET /metrics?scope=cluster
-    system.systemActorOf(ClusterScrape.responder(routes::localScrape), "metrics-" + UUID.randomUUID(), Props.empty());
+
     org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest, org.apache.pekko.http.javadsl.model.HttpResponse, ?> handler =
         routes.routes().flow(system);
     handler = RequestHeadTimeout.of(bodyTimeout).join(handler);
@@ -82,7 +84,9 @@ public final class ManagementServer {
             .bindFlow(handler)
             .toCompletableFuture()
             .get(10, TimeUnit.SECONDS);
-    return new ManagementServer(binding);
+    // this node's part of GET /metrics?scope=cluster (listed once the API is bound; gone with it)
+    return new ManagementServer(binding,
+        system.systemActorOf(ClusterScrape.responder(routes::localScrape), "metrics-" + UUID.randomUUID(), Props.empty()));
   }
 
   /** {@code GET /cluster} for a node that runs alone. */
@@ -104,6 +108,7 @@ public final class ManagementServer {
   }
 
   public void stop(Duration grace) {
+    scrapes.unsafeUpcast().tell(ClusterScrape.Stop.INSTANCE);
     binding.terminate(grace).toCompletableFuture().join();
   }
 }

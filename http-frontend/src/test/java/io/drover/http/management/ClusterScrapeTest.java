@@ -31,9 +31,9 @@ class ClusterScrapeTest {
   @Test
   void eachFamilyOnceWithEveryNodesSamplesLabelledByNodeAndWhoAnswered() {
     String merged = ClusterScrape.merge(List.of(
-        new ClusterScrape.Scraped("pekko://drover@127.0.0.1:1", A),
-        new ClusterScrape.Scraped("pekko://drover@127.0.0.1:2", B),
-        new ClusterScrape.Scraped("pekko://drover@127.0.0.1:3", null)));
+        new ClusterScrape.NodeText("pekko://drover@127.0.0.1:1", A),
+        new ClusterScrape.NodeText("pekko://drover@127.0.0.1:2", B),
+        new ClusterScrape.NodeText("pekko://drover@127.0.0.1:3", null)));
     assertEquals("""
         # HELP drover_worker_restarts Restarts of a worker.
         # TYPE drover_worker_restarts gauge
@@ -53,6 +53,25 @@ class ClusterScrapeTest {
         drover_cluster_scrape_success{node="pekko://drover@127.0.0.1:2"} 1
         drover_cluster_scrape_success{node="pekko://drover@127.0.0.1:3"} 0
         """, merged);
+  }
+
+  @Test
+  void aSampleJoinsItsOwnFamilyNotOneItsNameOnlyStartsWith() {
+    String merged = ClusterScrape.merge(List.of(new ClusterScrape.NodeText("n", """
+        # TYPE drover_requests counter
+        drover_requests_total 3
+        drover_requests_in_flight 2
+        # TYPE drover_requests_in_flight gauge
+        drover_requests_in_flight 1
+        """)));
+    assertEquals("""
+        # TYPE drover_requests counter
+        drover_requests_total{node="n"} 3
+        # TYPE drover_requests_in_flight gauge
+        drover_requests_in_flight{node="n"} 2
+        drover_requests_in_flight{node="n"} 1
+        """, merged.substring(0, merged.indexOf("# HELP drover_cluster_scrape_success")));
+    assertEquals("text \u00e9\n", ClusterScrape.gunzip(ClusterScrape.gzip("text \u00e9\n")));
   }
 
   @Test
