@@ -81,6 +81,8 @@ final class NodeGuardian {
           AtomicReference<ActorRef<ReplicatedConfig.Command>> replicated = new AtomicReference<>();
           ClusterPlacement placement =
               clustered ? new ClusterPlacement(ctx.getSystem(), scaler(ctx.getSystem(), settings, clusterApplier, replicated)) : null;
+          // the API binds once the workers are starting: none of them may be handed its port
+          io.drover.supervisor.process.Ports.reserve(settings.management().enabled() ? settings.management().port() : 0);
           ActorRef<Supervisor.Command> supervisor =
               ctx.spawn(Supervisor.create(settings, drainer(ctx, front, server), placement == null ? ClusterApps.NONE : placement), "supervisor");
           ctx.watch(supervisor);

@@ -11,10 +11,22 @@ import java.util.Deque;
 public final class Ports {
   private static final int RECENT = 256;
   private static final Deque<Integer> recent = new ArrayDeque<>();
+  /** Ports this process binds later itself (its API): never handed to a worker. */
+  private static final java.util.Set<Integer> reserved = new java.util.HashSet<>();
 
   private Ports() {}
 
-  /** A port that was free on 127.0.0.1 a moment ago and was not handed out recently. */
+  /**
+   * Keeps {@code port} from ever being handed out: the node binds it itself once its workers are
+   * starting (its management API), and a worker given it first would take it away.
+   */
+  public static synchronized void reserve(int port) {
+    if (port > 0) {
+      reserved.add(port);
+    }
+  }
+
+  /** A port that was free on 127.0.0.1 a moment ago, not reserved and not handed out recently. */
   public static synchronized int freeLoopbackPort() {
     for (int attempt = 0; attempt < 50; attempt++) {
       int port;
@@ -23,7 +35,7 @@ public final class Ports {
       } catch (IOException e) {
         throw new UncheckedIOException("no free loopback port", e);
       }
-      if (!recent.contains(port)) {
+      if (!recent.contains(port) && !reserved.contains(port)) {
         recent.addLast(port);
         if (recent.size() > RECENT) {
           recent.removeFirst();
