@@ -254,7 +254,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
   private Behavior<Command> onNodeLost(NodeLost m) {
     // every listed worker there, in rotation or not yet: a status answer on its way must not put it back
     listed.values().forEach(workers -> workers.forEach(w -> {
-      if (w.path().address().toString().equals(m.address())) {
+      if (runsOn(w, m.address())) {
         lost.add(w);
       }
     }));
@@ -262,7 +262,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
     for (Map<ActorRef<ProcessWorker.Command>, Endpoint> current : endpoints.values()) {
       for (var it = current.entrySet().iterator(); it.hasNext(); ) {
         Endpoint e = it.next().getValue();
-        if (e.remote && e.worker.path().address().toString().equals(m.address())) {
+        if (e.remote && runsOn(e.worker, m.address())) {
           gone.add(e);
           lost.add(e.worker);
           it.remove();
@@ -277,13 +277,18 @@ public final class Front extends AbstractBehavior<Front.Command> {
   }
 
   private Behavior<Command> onNodeBack(NodeBack m) {
-    lost.removeIf(w -> w.path().address().toString().equals(m.address()));
+    lost.removeIf(w -> runsOn(w, m.address()));
     listed.forEach((app, workers) -> workers.forEach(w -> {
-      if (w.path().address().toString().equals(m.address())) {
+      if (runsOn(w, m.address())) {
         askStatus(app, w); // back in rotation once it answers ready
       }
     }));
     return this;
+  }
+
+  /** Whether the worker's actor lives on the member at {@code address} ({@code pekko://drover@host:port}). */
+  private static boolean runsOn(ActorRef<ProcessWorker.Command> worker, String address) {
+    return worker.path().address().toString().equals(address);
   }
 
   private void askStatus(String app, ActorRef<ProcessWorker.Command> worker) {
