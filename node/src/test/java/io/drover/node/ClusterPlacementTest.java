@@ -1,6 +1,7 @@
 package io.drover.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -412,16 +413,32 @@ class ClusterPlacementTest {
       assertTrue(own, "front " + node.http() + " answered from " + seen + " while its node runs " + where);
     }
 
-    // GET /metrics?scope=cluster on one node has every node's workers, each sample labelled by its node
-    String federated = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p[0].api() + "/metrics?scope=cluster"))
-        .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString()).body();
-    Map<String, TreeSet<Integer>> running = slotsByNode(get(p[0].api(), "/apps/web"));
-    for (Map.Entry<String, TreeSet<Integer>> node : running.entrySet()) {
-      for (int slot : node.getValue()) {
-        String sample = "drover_worker_state{node=\"" + node.getKey() + "\",app=\"web\",instance=\"" + slot + "\",state=\"ready\"} 1.0";
-        assertTrue(federated.contains(sample), sample + " in:\n" + federated);
+    // GET /metrics?scope=cluster on one node has every node's workers, each sample labelled by its node; a slot
+    // of the rolling restart above may still be starting, so the scrape is read until it matches /apps/web
+    String federated = "";
+    String missing = "nothing scraped";
+    long scrapeDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (missing != null && System.nanoTime() < scrapeDeadline) {
+      Map<String, TreeSet<Integer>> running = slotsByNode(get(p[0].api(), "/apps/web"));
+      federated = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p[0].api() + "/metrics?scope=cluster"))
+          .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString()).body();
+      missing = null;
+      for (Map.Entry<String, TreeSet<Integer>> node : running == null ? Map.<String, TreeSet<Integer>>of().entrySet() : running.entrySet()) {
+        for (int slot : node.getValue()) {
+          String sample = "drover_worker_state{node=\"" + node.getKey() + "\",app=\"web\",instance=\"" + slot + "\",state=\"ready\"} 1.0";
+          if (!federated.contains(sample)) {
+            missing = sample;
+          }
+        }
+      }
+      if (running == null) {
+        missing = "/apps/web unreadable";
+      }
+      if (missing != null) {
+        Thread.sleep(500);
       }
     }
+    assertNull(missing, missing + " in:\n" + federated);
     for (Ports3 node : up) {
       assertTrue(federated.contains("drover_cluster_scrape_success{node=\"" + address(node) + "\"} 1"), federated);
     }
