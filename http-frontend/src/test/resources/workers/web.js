@@ -7,7 +7,8 @@
 //   GET  /slow?ms=N         answers after N ms
 //   GET  /close             answers with Connection: close
 //   GET  /eof               answers without length, ending the body by closing (HTTP/1.0 style)
-//   WebSocket upgrade on /ws: echoes text frames back, prefixed with the worker's name
+//   WebSocket upgrade on /ws: echoes text frames back, prefixed with the worker's name; on
+//   /ws?welcome the server speaks first: "welcome from <name>" in the same write as the 101
 const http = require('http');
 const crypto = require('crypto');
 
@@ -74,10 +75,12 @@ const server = http.createServer((req, res) => {
 server.on('upgrade', (req, socket) => {
   const key = req.headers['sec-websocket-key'];
   const accept = crypto.createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
-  socket.write(
+  const head = Buffer.from(
     'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
       `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
   );
+  const welcome = Buffer.from(`welcome from ${name}`);
+  socket.write(req.url.includes('welcome') ? Buffer.concat([head, Buffer.from([0x81, welcome.length]), welcome]) : head);
   let buf = Buffer.alloc(0);
   socket.on('data', (d) => {
     buf = Buffer.concat([buf, d]);

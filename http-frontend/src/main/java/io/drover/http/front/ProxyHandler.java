@@ -403,6 +403,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     backendKeepAlive = HttpUtil.isKeepAlive(res);
+    res.setProtocolVersion(HttpVersion.HTTP_1_1); // a proxy answers with its own version (RFC 9110 6.2)
     ProxyHeaders.dropHopByHop(res.headers());
     boolean mayHaveBody = !request.method().equals(HttpMethod.HEAD) && code != 204 && code != 304;
     if (mayHaveBody && !HttpUtil.isContentLengthSet(res) && !HttpUtil.isTransferEncodingChunked(res)) {
@@ -796,12 +797,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   // ------------------------------------------------------------------ protocol switch
 
-  /** 101 from the worker: the two connections become one byte pipe until either side closes. */
+  /**
+   * 101 from the worker: the two connections become one byte pipe until either side closes. Both
+   * pipelines switch at once, while the 101 is being read: bytes the worker sent right behind it
+   * (a server that speaks first) leave its HTTP decoder as raw bytes into the tunnel.
+   */
   private void switchToTunnel(HttpResponse res) {
     Channel worker = backend;
     Endpoint e = endpoint;
-    BackendHandler h = worker.pipeline().get(BackendHandler.class);
-    h.unbind();
+    worker.pipeline().get(BackendHandler.class).unbind();
     backend = null;
     endpoint = null; // the in-flight count stays until the tunnel closes
     Channel client = ctx.channel();
@@ -811,23 +815,28 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         e.inFlight.decrementAndGet();
       }
     };
+    res.setProtocolVersion(HttpVersion.HTTP_1_1);
     ctx.writeAndFlush(res).addListener(f -> {
-      if (!f.isSuccess() || !worker.isActive()) {
+      if (!f.isSuccess()) {
         worker.close();
         client.close();
         onClose.run();
-        return;
       }
-      worker.pipeline().remove("idle");
-      worker.pipeline().remove("http");
-      worker.pipeline().replace("backend", "tunnel", new Tunnel(client, onClose));
-      client.pipeline().remove("idle");
-      client.pipeline().remove("http");
-      client.pipeline().replace("proxy", "tunnel", new Tunnel(worker, onClose));
-      readsPaused = false;
-      client.config().setAutoRead(true);
-      worker.config().setAutoRead(true);
     });
+    // the 101 went through the client's encoder above: from here on both sides carry raw bytes
+    client.pipeline().replace("proxy", "tunnel", new Tunnel(worker, onClose));
+    client.pipeline().remove("idle");
+    client.pipeline().remove("http");
+    worker.pipeline().replace("backend", "tunnel", new Tunnel(client, onClose));
+    worker.pipeline().remove("idle");
+    worker.pipeline().remove("http"); // what it had read past the 101 goes on to the tunnel
+    readsPaused = false;
+    client.config().setAutoRead(true);
+    worker.config().setAutoRead(true);
+    if (!worker.isActive()) {
+      client.close();
+      onClose.run();
+    }
     clearExchange();
     busy = false;
   }

@@ -21,8 +21,8 @@ import java.util.Map;
 public final class RawHttp {
   private RawHttp() {}
 
-  /** An answer read off the socket: status, headers (lower-case names), body, time taken. */
-  public record Answer(int status, Map<String, String> headers, byte[] body, long millis) {
+  /** An answer read off the socket: status, headers (lower-case names), body, time taken, its HTTP version. */
+  public record Answer(int status, Map<String, String> headers, byte[] body, long millis, String version) {
     public String text() {
       return new String(body, StandardCharsets.UTF_8);
     }
@@ -130,7 +130,7 @@ public final class RawHttp {
         body.write(b);
       }
     }
-    return new Answer(status, headers, body.toByteArray(), (System.nanoTime() - startNanos) / 1_000_000);
+    return new Answer(status, headers, body.toByteArray(), (System.nanoTime() - startNanos) / 1_000_000, statusLine[0]);
   }
 
   private static String readLine(InputStream in, long deadlineNanos) throws IOException {
