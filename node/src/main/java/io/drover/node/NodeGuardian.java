@@ -2,6 +2,7 @@ package io.drover.node;
 
 import io.drover.http.front.Front;
 import io.drover.http.front.FrontServer;
+import io.drover.http.front.LoopbackForwarder;
 import io.drover.http.front.SnapshotHolder;
 import io.drover.supervisor.Drainer;
 import io.drover.supervisor.Supervisor;
@@ -84,7 +85,8 @@ final class NodeGuardian {
           // the API binds once the workers are starting: none of them may be handed its port
           io.drover.supervisor.process.Ports.reserve(settings.management().enabled() ? settings.management().port() : 0);
           ActorRef<Supervisor.Command> supervisor =
-              ctx.spawn(Supervisor.create(settings, drainer(ctx, front, server), placement == null ? ClusterApps.NONE : placement), "supervisor");
+              ctx.spawn(Supervisor.create(settings, drainer(ctx, front, gateway(ctx.getSystem(), settings, server)),
+                  placement == null ? ClusterApps.NONE : placement), "supervisor");
           ctx.watch(supervisor);
           ConfigApplier applier = new LocalConfigApplier(ctx.getSystem(), supervisor, front);
           if (clustered) {
@@ -176,11 +178,24 @@ final class NodeGuardian {
     };
   }
 
+  /** Requests from other nodes' fronts reach this node's worker processes on the front's loops, or on a loop of their own. */
+  private static LoopbackForwarder gateway(ActorSystem<Void> system, DroverSettings settings, FrontServer server) {
+    if (server != null) {
+      return server.forwarder();
+    }
+    LoopbackForwarder own = LoopbackForwarder.standalone(settings.http().poolIdleTimeout(), settings.http().poolMaxIdle());
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "gateway-close", () -> {
+      own.close();
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
+    return own;
+  }
+
   /**
    * Workers are drained at the front before they are signalled; requests from other nodes'
-   * fronts reach them through this node's front event loops (when it has a front).
+   * fronts reach them through the loopback gateway.
    */
-  private static Drainer drainer(ActorContext<Command> ctx, ActorRef<Front.Command> front, FrontServer server) {
+  private static Drainer drainer(ActorContext<Command> ctx, ActorRef<Front.Command> front, LoopbackForwarder gateway) {
     ActorSystem<Void> system = ctx.getSystem();
     return new Drainer() {
       @Override
@@ -195,7 +210,7 @@ final class NodeGuardian {
 
       @Override
       public CompletionStage<Remote.Answer> forward(Remote.Serve request, int port, Duration timeout) {
-        return server == null ? Drainer.super.forward(request, port, timeout) : server.forwarder().forward(request, port, timeout);
+        return gateway.forward(request, port, timeout);
       }
     };
   }

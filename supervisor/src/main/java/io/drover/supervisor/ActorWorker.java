@@ -34,11 +34,11 @@ public final class ActorWorker {
 
   /** How the answer to a {@link Handle} gets back; called once, from any thread. */
   public interface Reply {
-    /** The worker's answer (or one Drover made: 500, 503, 504). */
+    /** The worker's answer. */
     void answer(Response response);
 
-    /** The worker cannot take requests now (not ready, stopping): try another worker. */
-    void refuse(String why);
+    /** The request ended without the worker's answer; the front decides what the client gets. */
+    void fail(WorkerFailure failure, String detail);
   }
 
   /** Handle one request and answer through {@code reply}. */
@@ -242,7 +242,7 @@ public final class ActorWorker {
     } else if (queue.size() < spec.actor().maxQueue()) {
       queue.add(m);
     } else {
-      m.reply().answer(Response.json(503, "{\"status\":503,\"error\":\"worker busy: queue full\",\"app\":\"" + spec.name() + "\"}"));
+      m.reply().fail(WorkerFailure.REFUSED, "worker " + name + " is busy (queue full)");
     }
     return Behaviors.same();
   }
@@ -266,8 +266,7 @@ public final class ActorWorker {
         if (problem == null) {
           once.answer(response);
         } else {
-          once.answer(Response.json(500, "{\"status\":500,\"error\":\"worker failed: " + jsonText(problem.toString())
-              + "\",\"app\":\"" + spec.name() + "\"}"));
+          once.fail(WorkerFailure.FAILED, problem.toString());
         }
         context.getSelf().tell(new Finished(gen, id, problem));
       });
@@ -307,8 +306,7 @@ public final class ActorWorker {
       return Behaviors.same();
     }
     long ms = spec.route().requestTimeout().toMillis();
-    r.answer(Response.json(504, "{\"status\":504,\"error\":\"worker did not answer within " + ms + "ms\",\"app\":\""
-        + spec.name() + "\",\"worker\":\"" + name + "\"}"));
+    r.fail(WorkerFailure.TIMED_OUT, "no answer within " + ms + "ms");
     hung.add(m.id());
     int allowed = Math.max(1, spec.liveness().failures());
     boolean allSlotsHung = hung.size() >= spec.actor().maxInFlight();
@@ -321,7 +319,7 @@ public final class ActorWorker {
   }
 
   private Behavior<ProcessWorker.Command> refuse(Handle m, String why) {
-    m.reply().refuse(why);
+    m.reply().fail(WorkerFailure.REFUSED, why);
     return Behaviors.same();
   }
 
@@ -375,7 +373,7 @@ public final class ActorWorker {
     }
     boolean unhealthy = stopKind == ExitKind.UNHEALTHY;
     if ((inFlight.isEmpty() && queue.isEmpty()) || unhealthy || System.nanoTime() >= drainDeadline) {
-      queue.forEach(h -> h.reply().refuse("worker " + name + " stopped"));
+      queue.forEach(h -> h.reply().fail(WorkerFailure.REFUSED, "worker " + name + " stopped"));
       queue.clear();
       stopping = true; // stop() runs: no new request may reach this instance
       Worker w = worker;
@@ -413,8 +411,7 @@ public final class ActorWorker {
     inFlight.clear();
     hung.clear();
     // these may have run already: answered, never handed to another worker
-    pendingReplies.values().forEach(r -> r.answer(Response.json(502, "{\"status\":502,\"error\":\"worker "
-        + name + " stopped before answering\",\"app\":\"" + spec.name() + "\"}")));
+    pendingReplies.values().forEach(r -> r.fail(WorkerFailure.LOST, "worker " + name + " stopped before answering"));
     pendingReplies.clear();
     stopping = false;
     Duration uptime = startedAt == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - startedNanos);
@@ -474,10 +471,6 @@ public final class ActorWorker {
     };
   }
 
-  private static String jsonText(String s) {
-    return s.replace("\\", "\\\\").replace("\"", "\\\"").replaceAll("[\\x00-\\x1f]", " ");
-  }
-
   /** Answers at most once, whichever comes first: the worker, a timeout, a refusal. */
   private static final class Once implements Reply {
     private final Reply reply;
@@ -495,9 +488,9 @@ public final class ActorWorker {
     }
 
     @Override
-    public void refuse(String why) {
+    public void fail(WorkerFailure failure, String detail) {
       if (done.compareAndSet(false, true)) {
-        reply.refuse(why);
+        reply.fail(failure, detail);
       }
     }
   }

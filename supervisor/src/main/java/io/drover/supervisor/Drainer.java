@@ -25,9 +25,11 @@ public interface Drainer {
 
   /**
    * Passes a request from another node's front to the worker process listening on the loopback
-   * {@code port}; by default with the JDK's HTTP client.
+   * {@code port} (the node's loopback gateway, which the HTTP front provides). Without one the
+   * request is refused: the calling front tries another worker.
    */
   default CompletionStage<Remote.Answer> forward(Remote.Serve request, int port, Duration timeout) {
-    return Remote.toProcess(request, port, timeout);
+    return CompletableFuture.completedFuture(
+        Remote.Answer.failed(request.id(), WorkerFailure.REFUSED, "no loopback gateway on this node"));
   }
 }

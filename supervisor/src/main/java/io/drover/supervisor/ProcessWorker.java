@@ -565,12 +565,12 @@ public final class ProcessWorker {
   /** A request from another node's front: passed to the process while it is ready, else refused. */
   private Behavior<Command> onServe(Remote.Serve m) {
     if (state != WorkerState.READY || process == null) {
-      m.replyTo().tell(Remote.Answer.refusal(m.id(), "worker " + name + " is " + state.label()));
+      m.replyTo().tell(Remote.Answer.failed(m.id(), WorkerFailure.REFUSED, "worker " + name + " is " + state.label()));
       return Behaviors.same();
     }
     remoteInFlight++;
     setup.drainer().forward(m, port, spec.route().requestTimeout()).whenComplete((answer, e) -> {
-      m.replyTo().tell(answer != null ? answer : Remote.Answer.refusal(m.id(), String.valueOf(e)));
+      m.replyTo().tell(answer != null ? answer : Remote.Answer.failed(m.id(), WorkerFailure.LOST, String.valueOf(e)));
       context.getSelf().tell(RemoteDone.INSTANCE);
     });
     return Behaviors.same();

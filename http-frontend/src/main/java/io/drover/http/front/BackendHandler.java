@@ -1,5 +1,6 @@
 package io.drover.http.front;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
@@ -8,49 +9,67 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * The end of a connection to a worker. While an exchange uses the connection it hands the
- * worker's response to that exchange's {@link ProxyHandler}; while the connection is idle in the
- * pool it only notices that it closed or idled out.
+ * The end of a connection to a worker. While a request uses the connection it hands the worker's
+ * answer to that request's {@link User}; while the connection is idle in the pool it only notices
+ * that it closed or idled out.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
-  final Endpoint endpoint;
-  /** The exchange using this connection, or null while idle. */
-  private ProxyHandler exchange;
-  private long exchangeId;
-  /** Whether the connection served an exchange before the current one. */
-  boolean reused;
+  /** Whoever sent the request the connection carries now. */
+  interface User {
+    /** Whether the request numbered {@code id} is still the user's current one. */
+    boolean owns(long id);
 
-  BackendHandler(Endpoint endpoint) {
-    this.endpoint = endpoint;
+    void onResponse(HttpResponse response);
+
+    void onResponseContent(HttpContent content);
+
+    /** A read from the worker completed: flush what was passed on. */
+    void readComplete();
+
+    void writabilityChanged(boolean writable);
+
+    /** The connection failed or closed before the answer was complete. */
+    void failed(Channel ch, Throwable cause);
   }
 
-  void bind(ProxyHandler proxy, long id) {
-    this.exchange = proxy;
-    this.exchangeId = id;
+  final int port;
+  private User user;
+  private long id;
+  /** Whether the connection served a request before the current one. */
+  boolean reused;
+
+  BackendHandler(int port) {
+    this.port = port;
+  }
+
+  void bind(User user, long id) {
+    this.user = user;
+    this.id = id;
   }
 
   void unbind() {
-    this.exchange = null;
+    this.user = null;
     this.reused = true;
   }
 
-  boolean bound() {
-    return exchange != null;
+  private User current() {
+    User u = user;
+    return u != null && u.owns(id) ? u : null;
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    ProxyHandler p = exchange;
-    if (p == null || !p.owns(exchangeId)) {
+    User u = current();
+    if (u == null) {
       ReferenceCountUtil.release(msg);
       ctx.close(); // an answer nobody asked for: this connection cannot be trusted
       return;
     }
     if (msg instanceof HttpResponse response) {
-      p.onResponse(response);
+      u.onResponse(response);
     }
     if (msg instanceof HttpContent content) {
-      p.onResponseContent(content);
+      u.onResponseContent(content);
     } else if (!(msg instanceof HttpResponse)) {
       ReferenceCountUtil.release(msg);
     }
@@ -58,42 +77,42 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    ProxyHandler p = exchange;
-    if (p != null && p.owns(exchangeId)) {
-      p.flushToClient();
+    User u = current();
+    if (u != null) {
+      u.readComplete();
     }
   }
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    ProxyHandler p = exchange;
-    if (p != null && p.owns(exchangeId)) {
-      p.backendWritabilityChanged(ctx.channel().isWritable());
+    User u = current();
+    if (u != null) {
+      u.writabilityChanged(ctx.channel().isWritable());
     }
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    ProxyHandler p = exchange;
-    if (p != null && p.owns(exchangeId)) {
-      p.backendFailed(ctx.channel(), new java.nio.channels.ClosedChannelException(), false);
+    User u = current();
+    if (u != null) {
+      u.failed(ctx.channel(), new java.nio.channels.ClosedChannelException());
     } else {
-      BackendPool.current().remove(endpoint, ctx.channel());
+      WorkerConnections.pool().remove(port, ctx.channel());
     }
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ProxyHandler p = exchange;
-    if (p != null && p.owns(exchangeId)) {
-      p.backendFailed(ctx.channel(), cause, false);
+    User u = current();
+    if (u != null) {
+      u.failed(ctx.channel(), cause);
     }
     ctx.close();
   }
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent && exchange == null) {
+    if (evt instanceof IdleStateEvent && user == null) {
       ctx.close(); // idle in the pool longer than pool-idle-timeout
     }
   }

@@ -17,7 +17,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -33,17 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FrontServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FrontServer.class);
-  private static final int CHUNK = 16 * 1024;
-  /**
-   * Responses from our own workers: generous limits, and no per-header validation on this side
-   * (requests from clients, the untrusted side, are validated by the server codec).
-   */
-  private static final io.netty.handler.codec.http.HttpDecoderConfig WORKER_RESPONSES =
-      new io.netty.handler.codec.http.HttpDecoderConfig()
-          .setMaxInitialLineLength(8192)
-          .setMaxHeaderSize(64 * 1024)
-          .setMaxChunkSize(CHUNK)
-          .setValidateHeaders(false);
+  /** Largest body chunk the codecs hand on at once. */
+  static final int CHUNK = 16 * 1024;
 
   private final EventLoopGroup group;
   private final Channel server;
@@ -99,24 +89,11 @@ public final class FrontServer implements AutoCloseable {
       Channel server = b.bind(new InetSocketAddress(spec.iface(), spec.port())).sync().channel();
       String transport = epoll ? "epoll" : "nio";
       log.info("front listening on {} ({} event loops, {})", server.localAddress(), threads, transport);
-      return new FrontServer(group, server, transport, new LoopbackForwarder(backends, group, spec.poolIdleTimeout()));
+      return new FrontServer(group, server, transport, new LoopbackForwarder(backends, group, spec.poolIdleTimeout(), spec.poolMaxIdle(), false));
     } catch (RuntimeException | InterruptedException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
     }
-  }
-
-  /** Initializes connections to workers. */
-  static ChannelInitializer<SocketChannel> backendInitializer(ProxyContext px, Endpoint endpoint) {
-    return new ChannelInitializer<>() {
-      @Override
-      protected void initChannel(SocketChannel ch) {
-        ch.pipeline()
-            .addLast("idle", new IdleStateHandler(px.spec().poolIdleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
-            .addLast("http", new HttpClientCodec(WORKER_RESPONSES, false, false))
-            .addLast("backend", new BackendHandler(endpoint));
-      }
-    };
   }
 
   public int port() {

@@ -1,237 +1,245 @@
 package io.drover.http.front;
 
 import io.drover.supervisor.Remote;
+import io.drover.supervisor.WorkerFailure;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.AttributeKey;
-import java.net.InetSocketAddress;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.ConnectException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Passes requests that came whole from other nodes' fronts ({@link Remote.Serve}) to this
- * node's worker processes over loopback, on the front's event loops, keeping connections to each
- * worker port alive between requests. The answer comes back whole (up to {@link #MAX_RESPONSE}).
- * Failures follow the front's rules: a connection refused, or a kept-alive connection that closed
- * before answering, is a refusal (the caller tries another worker); after the request was sent an
- * idempotent request is refused too, others get 502; no answer in time is a 504.
+ * The node's loopback gateway for requests that came whole from other nodes' fronts ({@link
+ * Remote.Serve}): each goes to this node's worker process over the front's one loopback client
+ * ({@link WorkerConnections}, connections kept alive per event loop) and its answer comes back
+ * whole (up to {@link #MAX_RESPONSE}). It decides nothing: how an attempt failed goes back to the
+ * calling front, whose {@link FailurePolicy} decides.
  */
-public final class LoopbackForwarder {
+public final class LoopbackForwarder implements AutoCloseable {
   /** Largest answer carried back as one message. */
   static final int MAX_RESPONSE = 64 * 1024 * 1024;
 
-  private static final AttributeKey<Integer> PORT = AttributeKey.valueOf("drover.forward.port");
-
   private final Bootstrap bootstrap;
+  private final EventLoopGroup group;
   private final Duration idleTimeout;
-  private final Map<Integer, Deque<Channel>> idle = new ConcurrentHashMap<>();
+  private final int maxIdle;
+  private final boolean ownsGroup;
 
-  LoopbackForwarder(Bootstrap backends, io.netty.channel.EventLoopGroup group, Duration idleTimeout) {
+  LoopbackForwarder(Bootstrap backends, EventLoopGroup group, Duration idleTimeout, int maxIdle, boolean ownsGroup) {
+    this.bootstrap = backends;
+    this.group = group;
     this.idleTimeout = idleTimeout;
-    this.bootstrap = backends.clone(group).handler(new ChannelInitializer<SocketChannel>() {
-      @Override
-      protected void initChannel(SocketChannel ch) {
-        ch.pipeline()
-            .addLast("idle", new IdleStateHandler(LoopbackForwarder.this.idleTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS))
-            .addLast("http", new HttpClientCodec())
-            .addLast("aggregate", new HttpObjectAggregator(MAX_RESPONSE))
-            .addLast("exchange", new Exchange());
-      }
-    });
+    this.maxIdle = maxIdle;
+    this.ownsGroup = ownsGroup;
   }
 
-  /** Sends {@code m} to the worker process on the loopback {@code port}; completes with its answer. */
+  /** For a node without a front: the gateway runs on an event loop of its own, closed by {@link #close}. */
+  public static LoopbackForwarder standalone(Duration idleTimeout, int maxIdle) {
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("drover-gateway", true), NioIoHandler.newFactory());
+    Bootstrap backends = new Bootstrap().channel(NioSocketChannel.class)
+        .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2000);
+    return new LoopbackForwarder(backends, group, idleTimeout, maxIdle, true);
+  }
+
+  /** Sends {@code m} to the worker process on the loopback {@code port}; completes with its answer or its failure. */
   public CompletionStage<Remote.Answer> forward(Remote.Serve m, int port, Duration timeout) {
     CompletableFuture<Remote.Answer> answer = new CompletableFuture<>();
-    Deque<Channel> pool = idle.get(port);
-    Channel pooled = pool == null ? null : pool.pollLast();
-    while (pooled != null && !pooled.isActive()) {
-      pooled = pool.pollLast();
-    }
-    if (pooled != null) {
-      Channel ch = pooled;
-      ch.eventLoop().execute(() -> send(ch, m, timeout, answer, true));
-      return answer;
-    }
-    ChannelFuture connect = bootstrap.connect(new InetSocketAddress("127.0.0.1", port));
-    Channel fresh = connect.channel();
-    fresh.attr(PORT).set(port);
-    fresh.closeFuture().addListener(f -> {
-      Deque<Channel> kept = idle.get(port);
-      if (kept != null) {
-        kept.remove(fresh);
-      }
-    });
-    connect.addListener((ChannelFuture f) -> {
-      if (f.isSuccess()) {
-        send(f.channel(), m, timeout, answer, false);
-      } else {
-        answer.complete(Remote.Answer.refusal(m.id(), "worker process: " + f.cause()));
-      }
-    });
+    EventLoop loop = group.next();
+    loop.execute(() -> new Call(m, port, timeout, answer, loop).start());
     return answer;
   }
 
-  /** On the channel's event loop: writes the request and arms its deadline. */
-  private void send(Channel ch, Remote.Serve m, Duration timeout, CompletableFuture<Remote.Answer> answer, boolean reused) {
-    Exchange exchange = ch.pipeline().get(Exchange.class);
-    if (exchange == null || !ch.isActive()) {
-      // closed while pooled: never sent, so any worker may take it
-      answer.complete(Remote.Answer.refusal(m.id(), "worker connection closed"));
-      return;
+  /** Idle connections kept for {@code port}, over all event loops. */
+  int pooled(int port) throws Exception {
+    int n = 0;
+    for (io.netty.util.concurrent.EventExecutor loop : group) {
+      n += loop.submit(() -> WorkerConnections.pool().idle(port)).get(5, TimeUnit.SECONDS);
     }
-    FullHttpRequest request = new DefaultFullHttpRequest(
-        HttpVersion.HTTP_1_1, HttpMethod.valueOf(m.method()), m.uri(), Unpooled.wrappedBuffer(m.body()));
-    for (int i = 0; i + 1 < m.headers().size(); i += 2) {
-      String name = m.headers().get(i);
-      if (!Remote.hopByHop(name) || name.equals("host")) {
-        request.headers().add(name, m.headers().get(i + 1));
-      }
-    }
-    HttpUtil.setContentLength(request, m.body().length);
-    exchange.start(m, answer, reused, ch.eventLoop().schedule(() -> exchange.timedOut(ch, timeout), timeout.toMillis(), TimeUnit.MILLISECONDS));
-    ch.writeAndFlush(request).addListener((ChannelFuture f) -> {
-      if (!f.isSuccess()) {
-        exchange.failed(ch, f.cause());
-      }
-    });
+    return n;
   }
 
-  /** Idle connections kept for {@code port}. */
-  int pooled(int port) {
-    Deque<Channel> pool = idle.get(port);
-    return pool == null ? 0 : pool.size();
-  }
-
-  /** Back into the pool for the next request to its port. */
-  private void release(Channel ch) {
-    Integer port = ch.attr(PORT).get();
-    if (port == null || !ch.isActive()) {
-      ch.close();
-      return;
+  @Override
+  public void close() {
+    if (ownsGroup) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
-    idle.computeIfAbsent(port, p -> new ConcurrentLinkedDeque<>()).addLast(ch); // leaves it when it closes
   }
 
-  /** The one request in flight on a connection, and how it ends. */
-  private final class Exchange extends SimpleChannelInboundHandler<FullHttpResponse> {
-    private Remote.Serve request;
-    private CompletableFuture<Remote.Answer> answer;
-    private boolean reused;
+  /** One request and its answer, on one event loop. */
+  private final class Call implements BackendHandler.User {
+    private final Remote.Serve m;
+    private final int port;
+    private final Duration timeout;
+    private final CompletableFuture<Remote.Answer> answer;
+    private final EventLoop loop;
+    private Channel ch;
     private ScheduledFuture<?> deadline;
+    private HttpResponse head;
+    private CompositeByteBuf body;
+    private boolean interim;
+    private boolean done;
 
-    void start(Remote.Serve m, CompletableFuture<Remote.Answer> answer, boolean reused, ScheduledFuture<?> deadline) {
-      this.request = m;
+    Call(Remote.Serve m, int port, Duration timeout, CompletableFuture<Remote.Answer> answer, EventLoop loop) {
+      this.m = m;
+      this.port = port;
+      this.timeout = timeout;
       this.answer = answer;
-      this.reused = reused;
-      this.deadline = deadline;
+      this.loop = loop;
     }
 
-    private CompletableFuture<Remote.Answer> finish() {
-      CompletableFuture<Remote.Answer> a = answer;
-      answer = null;
-      if (deadline != null) {
-        deadline.cancel(false);
-        deadline = null;
+    void start() {
+      deadline = loop.schedule(this::timedOut, timeout.toMillis(), TimeUnit.MILLISECONDS);
+      Channel pooled = WorkerConnections.pool().acquire(port);
+      if (pooled != null) {
+        send(pooled);
+        return;
       }
-      return a;
+      WorkerConnections.connect(bootstrap, loop, port, idleTimeout).addListener((ChannelFuture f) -> {
+        if (done) {
+          f.channel().close();
+        } else if (f.isSuccess()) {
+          send(f.channel());
+        } else {
+          finish(Remote.Answer.failed(m.id(), WorkerFailure.UNREACHABLE,
+              f.cause() instanceof ConnectException ? "connection refused" : String.valueOf(f.cause())));
+        }
+      });
+    }
+
+    private void send(Channel channel) {
+      ch = channel;
+      ch.pipeline().get(BackendHandler.class).bind(this, m.id());
+      ch.config().setAutoRead(true);
+      FullHttpRequest request = new DefaultFullHttpRequest(
+          HttpVersion.HTTP_1_1, HttpMethod.valueOf(m.method()), m.uri(), Unpooled.wrappedBuffer(m.body()));
+      for (int i = 0; i + 1 < m.headers().size(); i += 2) {
+        String name = m.headers().get(i);
+        if (ProxyHeaders.carried(name) || name.equals("host")) {
+          request.headers().add(name, m.headers().get(i + 1));
+        }
+      }
+      HttpUtil.setContentLength(request, m.body().length);
+      ch.writeAndFlush(request, ch.voidPromise());
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse res) {
-      Remote.Serve m = request;
-      CompletableFuture<Remote.Answer> a = finish();
-      if (a == null) {
-        ctx.close(); // an answer nobody waits for: the connection is out of step
+    public boolean owns(long id) {
+      return !done;
+    }
+
+    @Override
+    public void onResponse(HttpResponse response) {
+      int code = response.status().code();
+      interim = code >= 100 && code < 200;
+      if (!interim) {
+        head = response;
+        body = ch.alloc().compositeBuffer(256);
+      }
+    }
+
+    @Override
+    public void onResponseContent(HttpContent content) {
+      boolean last = content instanceof LastHttpContent;
+      if (interim) {
+        content.release();
+        interim = !last;
         return;
       }
-      List<String> headers = new ArrayList<>(res.headers().size() * 2);
-      for (Map.Entry<String, String> h : res.headers()) {
+      if (content.content().isReadable()) {
+        body.addComponent(true, content.content().retain());
+      }
+      content.release();
+      if (body.readableBytes() > MAX_RESPONSE) {
+        ch.close();
+        finish(Remote.Answer.failed(m.id(), WorkerFailure.LOST, "answer larger than " + MAX_RESPONSE + " bytes"));
+      } else if (last) {
+        complete();
+      }
+    }
+
+    private void complete() {
+      List<String> headers = new ArrayList<>(head.headers().size() * 2);
+      for (Map.Entry<String, String> h : head.headers()) {
         String name = h.getKey().toLowerCase(Locale.ROOT);
-        if (!Remote.hopByHop(name)) {
+        if (ProxyHeaders.carried(name)) {
           headers.add(name);
           headers.add(h.getValue());
         }
       }
-      byte[] body = new byte[res.content().readableBytes()];
-      res.content().getBytes(res.content().readerIndex(), body);
+      byte[] bytes = new byte[body.readableBytes()];
+      body.getBytes(body.readerIndex(), bytes);
+      Channel channel = ch;
+      boolean keepAlive = HttpUtil.isKeepAlive(head);
+      finish(new Remote.Answer(m.id(), head.status().code(), headers, bytes, null, null));
       // pooled before the answer is out, so that the caller's next request finds it
-      if (HttpUtil.isKeepAlive(res)) {
-        release(ctx.channel());
+      if (keepAlive) {
+        WorkerConnections.pool().release(port, channel, maxIdle);
       } else {
-        ctx.close();
-      }
-      a.complete(new Remote.Answer(m.id(), res.status().code(), headers, body, null));
-    }
-
-    void timedOut(Channel ch, Duration timeout) {
-      CompletableFuture<Remote.Answer> a = finish();
-      if (a != null) {
-        a.complete(Remote.Answer.error(request.id(), 504, "worker did not answer within " + timeout.toMillis() + "ms"));
-        ch.close();
+        channel.close();
       }
     }
 
-    void failed(Channel ch, Throwable cause) {
-      CompletableFuture<Remote.Answer> a = finish();
-      if (a == null) {
+    @Override
+    public void readComplete() {}
+
+    @Override
+    public void writabilityChanged(boolean writable) {}
+
+    @Override
+    public void failed(Channel channel, Throwable cause) {
+      channel.close();
+      finish(Remote.Answer.failed(m.id(), WorkerFailure.LOST, "worker connection: " + cause));
+    }
+
+    private void timedOut() {
+      if (ch != null) {
+        ch.close(); // never pooled: its answer may still come
+      }
+      finish(Remote.Answer.failed(m.id(), WorkerFailure.TIMED_OUT, "within " + timeout.toMillis() + "ms"));
+    }
+
+    private void finish(Remote.Answer a) {
+      if (done) {
         return;
       }
-      ch.close();
-      // a kept-alive connection the worker had closed, or an idempotent request: another worker may take it
-      if (reused || Remote.idempotent(request.method())) {
-        a.complete(Remote.Answer.refusal(request.id(), "worker connection: " + cause));
-      } else {
-        a.complete(Remote.Answer.error(request.id(), 502, "worker failed before answering: " + cause));
+      done = true;
+      deadline.cancel(false);
+      if (ch != null) {
+        BackendHandler h = ch.pipeline().get(BackendHandler.class);
+        if (h != null) {
+          h.unbind();
+        }
       }
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      failed(ctx.channel(), new java.io.IOException("connection closed"));
-      ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      failed(ctx.channel(), cause);
-      ctx.close();
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-      if (evt instanceof IdleStateEvent && answer == null) {
-        ctx.close(); // pooled and unused for the idle timeout
-      } else {
-        ctx.fireUserEventTriggered(evt);
+      if (body != null) {
+        body.release();
+        body = null;
       }
+      answer.complete(a);
     }
   }
 }

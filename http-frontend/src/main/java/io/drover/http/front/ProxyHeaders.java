@@ -40,6 +40,27 @@ final class ProxyHeaders {
         .remove(HttpHeaderNames.PROXY_AUTHENTICATE);
   }
 
+  /** A client's request on its way to a worker: hop-by-hop headers out, forwarding headers (and Via) in. */
+  static void forRequest(HttpHeaders h, String clientIp, String host, boolean via) {
+    dropHopByHop(h);
+    addForwarded(h, clientIp, host);
+    if (via) {
+      addVia(h);
+    }
+  }
+
+  /** A worker's answer on its way to the client (hop-by-hop headers already out): the client connection's own. */
+  static void forResponse(HttpHeaders h, boolean keepAlive, io.netty.handler.codec.http.HttpVersion clientVersion, boolean via) {
+    if (!keepAlive) {
+      h.set(HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.CLOSE);
+    } else if (clientVersion.equals(io.netty.handler.codec.http.HttpVersion.HTTP_1_0)) {
+      h.set(HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.KEEP_ALIVE);
+    }
+    if (via) {
+      addVia(h);
+    }
+  }
+
   /** X-Forwarded-For gets the client appended; Proto and Host are set when absent. */
   static void addForwarded(HttpHeaders h, String clientIp, String host) {
     String xff = h.get(X_FORWARDED_FOR);
@@ -50,6 +71,16 @@ final class ProxyHeaders {
     if (host != null && !h.contains(X_FORWARDED_HOST)) {
       h.set(X_FORWARDED_HOST, host);
     }
+  }
+
+  /** Headers that frame a message or concern one connection: never carried whole between nodes. */
+  private static final java.util.Set<String> NOT_CARRIED =
+      java.util.Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+          "content-length", "expect", "host");
+
+  /** Whether a header (name in lower case) travels with a whole message to or from another node. */
+  static boolean carried(String name) {
+    return !NOT_CARRIED.contains(name);
   }
 
   static void addVia(HttpHeaders h) {

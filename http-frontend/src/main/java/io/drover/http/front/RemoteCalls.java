@@ -2,6 +2,7 @@ package io.drover.http.front;
 
 import io.drover.supervisor.ProcessWorker;
 import io.drover.supervisor.Remote;
+import io.drover.supervisor.WorkerFailure;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -16,17 +17,12 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * Requests this front sent to workers on other nodes and not yet answered. Answers come back to
  * one actor, which hands each to its connection's callback. When a worker's node is lost, or the
  * worker leaves the listing, or its actor stops (the actor watches every worker it sent to), its
- * unanswered requests are tried on another worker if that is safe (idempotent), else answered 502.
+ * unanswered requests fail as {@link WorkerFailure#LOST} (the front's failure policy decides).
  */
 final class RemoteCalls {
-  /** How the answer to a remote request gets back to its connection; called once, any thread. */
+  /** How the answer to a remote request, or how it failed, gets back to its connection; called once, any thread. */
   interface Callback {
     void answer(Remote.Answer answer);
-
-    void refuse(String why);
-
-    /** The worker's node was lost with the request unanswered. */
-    void lost(String why);
   }
 
   private record Call(ActorRef<ProcessWorker.Command> worker, Callback callback, long deadline) {}
@@ -54,11 +50,7 @@ final class RemoteCalls {
             .onMessage(Remote.Answer.class, a -> {
               Call call = calls.remove(a.id());
               if (call != null) {
-                if (a.refused() != null) {
-                  call.callback().refuse(a.refused());
-                } else {
-                  call.callback().answer(a);
-                }
+                call.callback().answer(a);
               }
               return Behaviors.same();
             })
@@ -105,7 +97,8 @@ final class RemoteCalls {
     for (Map.Entry<Long, Call> entry : calls.entrySet()) {
       // removed here or by its answer, never both: the callback runs once
       if (entry.getValue().worker().equals(worker) && calls.remove(entry.getKey(), entry.getValue())) {
-        entry.getValue().callback().lost("its node left or the worker stopped before answering");
+        entry.getValue().callback().answer(
+            Remote.Answer.failed(entry.getKey(), WorkerFailure.LOST, "its node left or the worker stopped before answering"));
       }
     }
   }

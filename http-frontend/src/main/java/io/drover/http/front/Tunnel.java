@@ -1,10 +1,12 @@
 package io.drover.http.front;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpResponse;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One direction of a byte pipe between a client and a worker, after a protocol switch (101, e.g.
@@ -17,6 +19,44 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
   Tunnel(Channel peer, Runnable onClose) {
     this.peer = peer;
     this.onClose = onClose;
+  }
+
+  /**
+   * The worker answered 101: writes it to the client, and the two connections become one byte
+   * pipe until either side closes. Both pipelines switch at once, while the 101 is being read:
+   * bytes the worker sent right behind it (a server that speaks first) leave its HTTP decoder as
+   * raw bytes into the tunnel. The endpoint's in-flight count is returned when the pipe closes.
+   *
+   * @param client the context of the client connection's proxy handler
+   */
+  static void open(ChannelHandlerContext client, Channel worker, HttpResponse switching, Endpoint endpoint) {
+    Channel clientChannel = client.channel();
+    AtomicBoolean closed = new AtomicBoolean();
+    Runnable onClose = () -> {
+      if (closed.compareAndSet(false, true)) {
+        endpoint.inFlight.decrementAndGet();
+      }
+    };
+    client.writeAndFlush(switching).addListener(f -> {
+      if (!f.isSuccess()) {
+        worker.close();
+        clientChannel.close();
+        onClose.run();
+      }
+    });
+    // the 101 went through the client's encoder above: from here on both sides carry raw bytes
+    clientChannel.pipeline().replace("proxy", "tunnel", new Tunnel(worker, onClose));
+    clientChannel.pipeline().remove("idle");
+    clientChannel.pipeline().remove("http");
+    worker.pipeline().replace("backend", "tunnel", new Tunnel(clientChannel, onClose));
+    worker.pipeline().remove("idle");
+    worker.pipeline().remove("http"); // what it had read past the 101 goes on to the tunnel
+    clientChannel.config().setAutoRead(true);
+    worker.config().setAutoRead(true);
+    if (!worker.isActive()) {
+      clientChannel.close();
+      onClose.run();
+    }
   }
 
   @Override

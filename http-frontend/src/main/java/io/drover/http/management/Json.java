@@ -37,9 +37,7 @@ final class Json {
   }
 
   static Map<String, Object> error(String error, Object... more) {
-    Map<String, Object> m = obj("error", error);
-    m.putAll(obj(more));
-    return m;
+    return io.drover.http.ErrorJson.of(error, more);
   }
 
   static Map<String, Object> app(AppStatus s, Map<Integer, Integer> inFlight, Instant now) {

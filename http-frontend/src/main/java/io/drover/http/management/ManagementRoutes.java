@@ -119,7 +119,7 @@ final class ManagementRoutes extends AllDirectives {
         path("metrics", () -> get(() -> parameterOptional("scope", scope -> scope.isEmpty() || scope.get().equals("node")
             ? scrape()
             : scope.get().equals("cluster") ? clusterScrape()
-            : json(400, obj("error", "scope must be node or cluster", "found", scope.get()))))),
+            : json(400, error("scope must be node or cluster", "found", scope.get()))))),
         path("cluster", () -> get(this::cluster)));
   }
 
@@ -282,7 +282,7 @@ final class ManagementRoutes extends AllDirectives {
           .exceptionally(e -> {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause instanceof ConfigException ce) {
-              return response(400, obj("error", "invalid config",
+              return response(400, error("invalid config",
                   "problems", ce.problems().stream().map(ConfigProblem::message).toList()));
             }
             throw e instanceof CompletionException ce2 ? ce2 : new CompletionException(e);

@@ -1,0 +1,112 @@
+package io.drover.http.front;
+
+import io.drover.supervisor.WorkerFailure;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One request through the front, from its head to the end of its answer. Its {@link Phase}
+ * changes only along the legal transitions; the {@link ProxyHandler} of its connection drives it,
+ * and a {@link Transport} carries each attempt to a worker.
+ */
+final class Exchange {
+  /** Where an exchange stands. */
+  enum Phase {
+    /** The head was read; a worker is being picked (again, after a failed attempt). */
+    ROUTING,
+    /** A connection to the picked worker is being opened. */
+    CONNECTING,
+    /** The head went to the worker; the client's body is still arriving. */
+    SENDING,
+    /** The whole request is with the worker (or on its way); no answer yet. */
+    AWAITING,
+    /** The answer is going to the client: nothing can be retried any more. */
+    STREAMING,
+    /** Answered before the client's body ended: the rest of it is read and dropped. */
+    DISCARDING,
+    /** The worker switched protocols (101): the connections became a byte pipe. */
+    TUNNEL,
+    DONE
+  }
+
+  private static final Map<Phase, EnumSet<Phase>> LEGAL = new EnumMap<>(Phase.class);
+
+  static {
+    // DONE and DISCARDING are reachable from every phase before the answer: an error the front answers
+    LEGAL.put(Phase.ROUTING, EnumSet.of(Phase.CONNECTING, Phase.SENDING, Phase.AWAITING, Phase.DISCARDING, Phase.DONE));
+    LEGAL.put(Phase.CONNECTING, EnumSet.of(Phase.SENDING, Phase.AWAITING, Phase.ROUTING, Phase.DISCARDING, Phase.DONE));
+    LEGAL.put(Phase.SENDING, EnumSet.of(Phase.AWAITING, Phase.STREAMING, Phase.TUNNEL, Phase.ROUTING, Phase.DISCARDING, Phase.DONE));
+    LEGAL.put(Phase.AWAITING, EnumSet.of(Phase.STREAMING, Phase.TUNNEL, Phase.ROUTING, Phase.DISCARDING, Phase.DONE));
+    LEGAL.put(Phase.STREAMING, EnumSet.of(Phase.DISCARDING, Phase.DONE));
+    LEGAL.put(Phase.DISCARDING, EnumSet.of(Phase.DONE));
+    LEGAL.put(Phase.TUNNEL, EnumSet.noneOf(Phase.class));
+    LEGAL.put(Phase.DONE, EnumSet.noneOf(Phase.class));
+  }
+
+  final long id;
+  final long startNanos;
+  private Phase phase = Phase.ROUTING;
+
+  // ---- the request
+  HttpRequest request;
+  HttpVersion clientVersion;
+  RouteSnapshot.Route route;
+  boolean clientKeepAlive;
+  /** The client asks to switch protocols (WebSocket): only this node's workers can take it. */
+  boolean upgrade;
+  /** The client asked for 100 Continue before sending its body; whether a 1xx came from the worker. */
+  boolean expectContinue;
+  boolean interimSeen;
+
+  // ---- the attempts
+  final List<Endpoint> tried = new ArrayList<>(3);
+  /** The worker of the current attempt (its in-flight count held), or null. */
+  Endpoint endpoint;
+  Transport transport;
+  WorkerFailure lastFailure;
+  String lastDetail;
+  /** When the current attempt times out (System.nanoTime), or 0 when no attempt waits. */
+  long deadline;
+
+  // ---- the answer
+  int status;
+  /** A 1xx answer (other than 101) is being passed on; the real one follows. */
+  boolean interim;
+
+  Exchange(long id, HttpRequest request, long startNanos) {
+    this.id = id;
+    this.request = request;
+    this.clientVersion = request.protocolVersion();
+    this.startNanos = startNanos;
+  }
+
+  Phase phase() {
+    return phase;
+  }
+
+  /** Moves to {@code next}; a transition the table does not allow is a bug in the front. */
+  void to(Phase next) {
+    if (!LEGAL.get(phase).contains(next)) {
+      throw new IllegalStateException("exchange " + id + ": " + phase + " -> " + next);
+    }
+    phase = next;
+  }
+
+  /** Whether the worker's answer has begun: the policy can no longer retry or answer. */
+  boolean answerBegun() {
+    return phase == Phase.STREAMING || phase == Phase.TUNNEL;
+  }
+
+  /** Further attempts the route allows. */
+  int retriesLeft() {
+    return route.spec().retries() - (tried.size() - 1);
+  }
+
+  /** The body of the request, across attempts. */
+  final RequestBody body = new RequestBody();
+}

@@ -1,0 +1,238 @@
+package io.drover.http.front;
+
+import io.drover.http.front.Exchange.Phase;
+import io.drover.supervisor.WorkerFailure;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.net.ConnectException;
+
+/**
+ * An attempt streamed to a worker process over a keep-alive loopback connection of the client
+ * connection's own event loop ({@link WorkerConnections}): the request as it arrives, the answer
+ * as it comes, with backpressure both ways. Writes to the worker use void promises: a failed
+ * write fires exceptionCaught on the worker connection, which ends up in {@link #failed}.
+ */
+final class StreamedTransport implements Transport, BackendHandler.User {
+  private final ProxyHandler conn;
+  private Exchange x;
+  private Channel backend;
+  private boolean backendKeepAlive;
+
+  StreamedTransport(ProxyHandler conn) {
+    this.conn = conn;
+  }
+
+  @Override
+  public boolean owns(long id) {
+    return x != null && conn.current(id) == x;
+  }
+
+  @Override
+  public void start(Exchange e) {
+    x = e;
+    Endpoint endpoint = e.endpoint;
+    Channel pooled = e.upgrade ? null : WorkerConnections.pool().acquire(endpoint.port);
+    if (pooled != null) {
+      attach(e, pooled);
+      return;
+    }
+    e.to(Phase.CONNECTING);
+    if (!e.body.complete()) {
+      conn.pauseReads(); // the body waits until a worker connection is attached
+    }
+    WorkerConnections.connect(conn.px, conn.ctx.channel().eventLoop(), endpoint.port).addListener((ChannelFuture f) -> {
+      if (x != e || e.endpoint != endpoint || conn.current(e.id) != e) {
+        f.channel().close();
+      } else if (f.isSuccess()) {
+        attach(e, f.channel());
+      } else {
+        markDown(endpoint);
+        conn.attemptFailed(e, WorkerFailure.UNREACHABLE, f.cause() instanceof ConnectException ? "connection refused" : String.valueOf(f.cause()));
+      }
+    });
+  }
+
+  private void attach(Exchange e, Channel ch) {
+    backend = ch;
+    ch.pipeline().get(BackendHandler.class).bind(this, e.id);
+    ch.config().setAutoRead(true);
+    ch.write(e.request, ch.voidPromise());
+    e.body.writeTo(ch);
+    ch.flush();
+    e.to(e.body.complete() ? Phase.AWAITING : Phase.SENDING);
+    conn.armDeadline(e);
+    if (!e.body.complete() && ch.isWritable()) {
+      conn.resumeReads();
+    }
+  }
+
+  @Override
+  public boolean direct() {
+    return backend != null;
+  }
+
+  @Override
+  public boolean waitsForBody() {
+    return backend != null;
+  }
+
+  @Override
+  public void onRequestContent(Exchange e, HttpContent content) {
+    if (backend == null) {
+      conn.pauseReads(); // waits in the request body until a worker connection is attached
+      return;
+    }
+    backend.write(content, backend.voidPromise());
+    if (content instanceof LastHttpContent && e.phase() == Phase.SENDING) {
+      e.to(Phase.AWAITING);
+    }
+    if (!backend.isWritable()) {
+      conn.pauseReads();
+    }
+  }
+
+  void flushToWorker() {
+    if (backend != null) {
+      backend.flush();
+    }
+  }
+
+  void resumeWorker() {
+    if (backend != null) {
+      backend.config().setAutoRead(true);
+    }
+  }
+
+  // ------------------------------------------------------------------ the worker's answer
+
+  @Override
+  public void onResponse(HttpResponse res) {
+    Exchange e = x;
+    ChannelHandlerContext ctx = conn.ctx;
+    int code = res.status().code();
+    res.setProtocolVersion(HttpVersion.HTTP_1_1); // a proxy answers with its own version (RFC 9110 6.2)
+    if (code >= 100 && code < 200 && code != 101) {
+      e.interim = true; // 100 Continue and friends: pass on, the real answer follows
+      e.interimSeen = true;
+      ctx.write(res);
+      return;
+    }
+    e.status = code;
+    if (code == 101 && e.upgrade) {
+      e.route.meters().answered(code, e.startNanos);
+      Channel worker = backend;
+      Endpoint endpoint = e.endpoint;
+      worker.pipeline().get(BackendHandler.class).unbind();
+      backend = null;
+      x = null;
+      conn.tunnelled(e);
+      Tunnel.open(ctx, worker, res, endpoint);
+      return;
+    }
+    e.to(Phase.STREAMING);
+    e.deadline = 0;
+    backendKeepAlive = HttpUtil.isKeepAlive(res);
+    ProxyHeaders.dropHopByHop(res.headers());
+    boolean mayHaveBody = !e.request.method().equals(HttpMethod.HEAD) && code != 204 && code != 304;
+    if (mayHaveBody && !HttpUtil.isContentLengthSet(res) && !HttpUtil.isTransferEncodingChunked(res)) {
+      // the worker ends the body by closing: re-frame it for a keep-alive client
+      if (e.clientVersion.equals(HttpVersion.HTTP_1_1)) {
+        HttpUtil.setTransferEncodingChunked(res, true);
+      } else {
+        e.clientKeepAlive = false;
+      }
+    }
+    ProxyHeaders.forResponse(res.headers(), e.clientKeepAlive, e.clientVersion, conn.px.spec().via());
+    ctx.write(res);
+  }
+
+  @Override
+  public void onResponseContent(HttpContent content) {
+    Exchange e = x;
+    ChannelHandlerContext ctx = conn.ctx;
+    if (e.interim) {
+      if (content instanceof LastHttpContent) {
+        e.interim = false;
+        ctx.writeAndFlush(content);
+      } else {
+        content.release();
+      }
+      return;
+    }
+    if (content instanceof LastHttpContent) {
+      conn.completed(e, ctx.write(content), backendKeepAlive);
+      return;
+    }
+    ctx.write(content);
+    if (!ctx.channel().isWritable() && backend != null) {
+      backend.config().setAutoRead(false);
+    }
+  }
+
+  @Override
+  public void readComplete() {
+    conn.ctx.flush();
+  }
+
+  @Override
+  public void writabilityChanged(boolean writable) {
+    if (writable && x != null && !x.body.complete()) {
+      conn.resumeReads();
+    }
+  }
+
+  /**
+   * The worker connection failed. A refused or freshly broken connection takes the worker out of
+   * rotation (passive health); a kept-alive one the worker closed is no sign of trouble.
+   */
+  @Override
+  public void failed(Channel ch, Throwable cause) {
+    Exchange e = x;
+    if (e == null || ch != backend) {
+      return;
+    }
+    boolean reused = ch.pipeline().get(BackendHandler.class) != null && ch.pipeline().get(BackendHandler.class).reused;
+    if (!reused && cause instanceof java.io.IOException) {
+      markDown(e.endpoint);
+    }
+    conn.attemptFailed(e, WorkerFailure.LOST, cause instanceof java.nio.channels.ClosedChannelException || cause.getMessage() == null
+        ? "its connection closed before the answer was complete" : cause.getMessage());
+  }
+
+  private void markDown(Endpoint endpoint) {
+    if (!endpoint.down) {
+      endpoint.down = true;
+      conn.px.front().tell(new Front.EndpointFailed(endpoint));
+    }
+  }
+
+  @Override
+  public void release(boolean reusable) {
+    Channel ch = backend;
+    Exchange e = x;
+    backend = null;
+    x = null;
+    if (ch == null) {
+      return;
+    }
+    BackendHandler h = ch.pipeline().get(BackendHandler.class);
+    if (h != null) {
+      h.unbind();
+    }
+    if (reusable && h != null && e != null && e.endpoint != null && e.endpoint.available()) {
+      ch.config().setAutoRead(true); // backpressure from this client must not stick to the pooled connection
+      WorkerConnections.pool().release(h.port, ch, conn.px.spec().poolMaxIdle());
+    } else {
+      ch.close();
+    }
+  }
+}
