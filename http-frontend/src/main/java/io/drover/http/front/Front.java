@@ -5,7 +5,6 @@ import io.drover.supervisor.WorkerKeys;
 import io.drover.supervisor.WorkerState;
 import io.drover.supervisor.WorkerStatus;
 import io.drover.supervisor.config.AppSpec;
-import io.drover.supervisor.process.Probes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -62,9 +61,6 @@ public final class Front extends AbstractBehavior<Front.Command> {
   /** A member reported by {@link NodeLost} accepts connections again (the same incarnation): its workers may serve again. */
   public record NodeBack(String address) implements Command {}
 
-  /** From the data plane: the endpoint refused or reset a connection. */
-  record EndpointFailed(Endpoint endpoint) implements Command {}
-
   private record Listed(String app, Set<ActorRef<ProcessWorker.Command>> workers)
       implements Command {}
 
@@ -76,18 +72,11 @@ public final class Front extends AbstractBehavior<Front.Command> {
 
   private record DrainCheck(Endpoint endpoint) implements Command {}
 
-  /** Timer keys: a drain's polling and a health re-check of one endpoint run side by side. */
+  /** Timer key: a drain's polling (beside a health recheck of the same endpoint). */
   private record DrainTimer(Endpoint endpoint) {}
-
-  private record RecheckTimer(Endpoint endpoint) {}
-
-  private record Recheck(Endpoint endpoint) implements Command {}
-
-  private record RecheckDone(Endpoint endpoint, boolean accepting) implements Command {}
 
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration DRAIN_POLL = Duration.ofMillis(10);
-  private static final Duration RECHECK_AFTER = Duration.ofMillis(500);
 
   public static Behavior<Command> create(
       List<AppSpec> apps, SnapshotHolder holder, io.micrometer.core.instrument.MeterRegistry registry) {
@@ -95,6 +84,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
   }
 
   private final TimerScheduler<Command> timers;
+  private final Rechecks rechecks;
   private final SnapshotHolder holder;
   private final Map<String, AppSpec> apps = new LinkedHashMap<>();
   private final Map<String, Balancer> balancers = new HashMap<>();
@@ -124,6 +114,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
       io.micrometer.core.instrument.MeterRegistry registry) {
     super(context);
     this.timers = timers;
+    this.rechecks = new Rechecks(context, timers, this::isCurrent);
     this.holder = holder;
     this.registry = registry;
     // one adapter for all listings (an actor has one adapter per message class); the key names the app
@@ -193,9 +184,18 @@ public final class Front extends AbstractBehavior<Front.Command> {
         .onMessage(AskStatus.class, this::onAskStatus)
         .onMessage(Drain.class, this::onDrain)
         .onMessage(DrainCheck.class, this::onDrainCheck)
-        .onMessage(EndpointFailed.class, this::onEndpointFailed)
-        .onMessage(Recheck.class, this::onRecheck)
-        .onMessage(RecheckDone.class, this::onRecheckDone)
+        .onMessage(Rechecks.Failed.class, m -> {
+          rechecks.failed(m);
+          return this;
+        })
+        .onMessage(Rechecks.Recheck.class, m -> {
+          rechecks.recheck(m);
+          return this;
+        })
+        .onMessage(Rechecks.Checked.class, m -> {
+          rechecks.checked(m);
+          return this;
+        })
         .onMessage(UpdateApps.class, this::onUpdateApps)
         .onMessage(GetInFlight.class, this::onGetInFlight)
         .onMessage(NodeLost.class, this::onNodeLost)
@@ -311,7 +311,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
   private Behavior<Command> onStatusOf(StatusOf m) {
     if (m.status() == null && listed.getOrDefault(m.app(), Set.of()).contains(m.worker())) {
       // no answer in time (a busy or distant node): a listed worker is asked again, not forgotten
-      timers.startSingleTimer(new AskStatus(m.app(), m.worker()), RECHECK_AFTER);
+      timers.startSingleTimer(new AskStatus(m.app(), m.worker()), Rechecks.AFTER);
     }
     Map<ActorRef<ProcessWorker.Command>, Endpoint> current = endpoints.get(m.app());
     Endpoint existing = current.get(m.worker());
@@ -380,37 +380,6 @@ public final class Front extends AbstractBehavior<Front.Command> {
     return this;
   }
 
-  private Behavior<Command> onEndpointFailed(EndpointFailed m) {
-    Endpoint e = m.endpoint();
-    if (isCurrent(e)) {
-      getContext().getLog().info("[{}] [{}] refused a connection: out of rotation until it accepts again", e.app, e);
-      timers.startSingleTimer(new RecheckTimer(e), new Recheck(e), RECHECK_AFTER);
-    }
-    return this;
-  }
-
-  private Behavior<Command> onRecheck(Recheck m) {
-    Endpoint e = m.endpoint();
-    if (isCurrent(e) && e.down) {
-      getContext().pipeToSelf(Probes.tcp(e.port, Duration.ofSeconds(1)), (failure, ex) -> new RecheckDone(e, ex == null && failure == null));
-    }
-    return this;
-  }
-
-  private Behavior<Command> onRecheckDone(RecheckDone m) {
-    Endpoint e = m.endpoint();
-    if (!isCurrent(e)) {
-      return this;
-    }
-    if (m.accepting()) {
-      e.down = false;
-      getContext().getLog().info("[{}] [{}] accepts connections again: back in rotation", e.app, e);
-    } else {
-      timers.startSingleTimer(new RecheckTimer(e), new Recheck(e), RECHECK_AFTER);
-    }
-    return this;
-  }
-
   private boolean isCurrent(Endpoint e) {
     Map<ActorRef<ProcessWorker.Command>, Endpoint> current = endpoints.get(e.app);
     return current != null && current.get(e.worker) == e;
@@ -427,25 +396,8 @@ public final class Front extends AbstractBehavior<Front.Command> {
     return e != null && e.port == port ? e : null;
   }
 
-  /**
-   * Builds and publishes the snapshot: endpoints in rotation, ordered by instance. A
-   * cluster-placed app is served by its workers on every node (unless it prefers its own node's);
-   * an app every node runs, by this node's workers, and by other nodes' only while none of its
-   * own is in rotation.
-   */
+  /** Publishes the snapshot of the current endpoints (see {@link RouteSnapshot#of}). */
   private void publish() {
-    List<RouteSnapshot.Route> routes = new ArrayList<>();
-    for (AppSpec app : apps.values()) {
-      boolean ownReady = endpoints.get(app.name()).values().stream().anyMatch(e -> !e.draining && !e.remote);
-      boolean remoteToo = !ownReady || (app.clusterPlaced() && !app.route().preferOwnNode());
-      Endpoint[] eps =
-          endpoints.get(app.name()).values().stream()
-              .filter(e -> !e.draining && (remoteToo || !e.remote))
-              .sorted(java.util.Comparator.comparingInt((Endpoint e) -> e.instance).thenComparingInt(e -> e.port))
-              .toArray(Endpoint[]::new);
-      long maxBody = app.maxBody();
-      routes.add(new RouteSnapshot.Route(app.name(), app.route(), balancers.get(app.name()), eps, meters.get(app.name()), maxBody));
-    }
-    holder.set(new RouteSnapshot(routes));
+    holder.set(RouteSnapshot.of(apps.values(), endpoints, balancers, meters));
   }
 }

@@ -18,8 +18,18 @@ import io.netty.handler.codec.http.HttpVersion;
 final class FrontErrors {
   private FrontErrors() {}
 
-  static FullHttpResponse noRoute(ByteBufAllocator alloc, String host, String path) {
-    return json(alloc, 404, ErrorJson.bytes(404, "no route for this host and path", "host", host, "path", path));
+  static FullHttpResponse noRoute(ByteBufAllocator alloc, String host, String uri) {
+    return json(alloc, 404, ErrorJson.bytes(404, "no route for this host and path", "host", host, "path", pathOf(uri)));
+  }
+
+  private static String pathOf(String uri) {
+    int q = uri.indexOf('?');
+    String path = q >= 0 ? uri.substring(0, q) : uri;
+    if (path.startsWith("http://") || path.startsWith("https://")) { // absolute form
+      int slash = path.indexOf('/', path.indexOf("//") + 2);
+      path = slash >= 0 ? path.substring(slash) : "/";
+    }
+    return path.isEmpty() ? "/" : path;
   }
 
   static FullHttpResponse noReadyWorker(ByteBufAllocator alloc, String app) {

@@ -24,9 +24,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * One client connection of the front. Each request is an {@link Exchange}: route it, pick a
@@ -35,10 +33,6 @@ import java.util.regex.Pattern;
  * Pipelined requests wait until the exchange before them is done.
  */
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
-  /** host[:port]: a registered name or IPv4 (RFC 3986 reg-name characters) or an [IPv6] literal. */
-  private static final Pattern VALID_HOST =
-      Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(:[0-9]{1,5})?");
-
   final ProxyContext px;
   ChannelHandlerContext ctx;
   private String clientIp = "";
@@ -108,28 +102,20 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     HttpHeaders headers = req.headers();
-    List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
-    String host = hosts.isEmpty() ? null : hosts.get(0);
-    if (host == null && e.clientVersion.equals(HttpVersion.HTTP_1_1)) {
-      respond(FrontErrors.badRequest(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "missing Host header"), false);
-      return;
-    }
-    if (hosts.size() > 1 || (host != null && !VALID_HOST.matcher(host).matches())) {
-      // RFC 9110 7.2: more than one Host, or one that is not host[:port], is a 400
-      respond(FrontErrors.badRequest(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, "invalid Host header"), false);
+    String host = headers.get(HttpHeaderNames.HOST);
+    String problem = ProxyHeaders.hostProblem(headers, e.clientVersion);
+    if (problem != null) {
+      respond(FrontErrors.badRequest(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, problem), false);
       return;
     }
     e.route = px.holder().get().match(host, req.uri());
     e.clientKeepAlive = HttpUtil.isKeepAlive(req);
     if (e.route == null) {
-      respond(FrontErrors.noRoute(ctx.alloc(), host, pathOf(req.uri())), e.clientKeepAlive);
+      respond(FrontErrors.noRoute(ctx.alloc(), host, req.uri()), e.clientKeepAlive);
       return;
     }
-    // an upgrade (WebSocket) becomes a byte pipe; h2c, which clients such as Java's HttpClient
-    // offer by default, is declined: the request is served as HTTP/1.1 (RFC 9113 3.1 allows it)
-    String upgradeTo = headers.get(HttpHeaderNames.UPGRADE);
-    e.upgrade = upgradeTo != null && !"h2c".equalsIgnoreCase(upgradeTo.trim())
-        && headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+    String upgradeTo = ProxyHeaders.upgradeTo(headers);
+    e.upgrade = upgradeTo != null;
     ProxyHeaders.forRequest(headers, clientIp, host, px.spec().via());
     if (e.upgrade) {
       headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE).set(HttpHeaderNames.UPGRADE, upgradeTo);
@@ -412,15 +398,5 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       readsPaused = false;
       ctx.channel().config().setAutoRead(true);
     }
-  }
-
-  private static String pathOf(String uri) {
-    int q = uri.indexOf('?');
-    String path = q >= 0 ? uri.substring(0, q) : uri;
-    if (path.startsWith("http://") || path.startsWith("https://")) { // absolute form
-      int slash = path.indexOf('/', path.indexOf("//") + 2);
-      path = slash >= 0 ? path.substring(slash) : "/";
-    }
-    return path.isEmpty() ? "/" : path;
   }
 }

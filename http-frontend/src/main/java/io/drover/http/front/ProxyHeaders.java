@@ -40,6 +40,33 @@ final class ProxyHeaders {
         .remove(HttpHeaderNames.PROXY_AUTHENTICATE);
   }
 
+  /** host[:port]: a registered name or IPv4 (RFC 3986 reg-name characters) or an [IPv6] literal. */
+  private static final java.util.regex.Pattern VALID_HOST =
+      java.util.regex.Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(:[0-9]{1,5})?");
+
+  /**
+   * What is wrong with a request's Host header, or null: HTTP/1.1 needs one, and more than one,
+   * or one that is not host[:port], is a 400 (RFC 9110 7.2).
+   */
+  static String hostProblem(HttpHeaders h, io.netty.handler.codec.http.HttpVersion version) {
+    List<String> hosts = h.getAll(HttpHeaderNames.HOST);
+    if (hosts.isEmpty()) {
+      return version.equals(io.netty.handler.codec.http.HttpVersion.HTTP_1_1) ? "missing Host header" : null;
+    }
+    return hosts.size() > 1 || !VALID_HOST.matcher(hosts.get(0)).matches() ? "invalid Host header" : null;
+  }
+
+  /**
+   * The protocol a request asks to switch to (WebSocket), or null. h2c, which clients such as
+   * Java's HttpClient offer by default, is declined: the request is served as HTTP/1.1 (RFC 9113
+   * 3.1 allows it).
+   */
+  static String upgradeTo(HttpHeaders h) {
+    String to = h.get(HttpHeaderNames.UPGRADE);
+    return to != null && !"h2c".equalsIgnoreCase(to.trim())
+        && h.containsValue(HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.UPGRADE, true) ? to : null;
+  }
+
   /** A client's request on its way to a worker: hop-by-hop headers out, forwarding headers (and Via) in. */
   static void forRequest(HttpHeaders h, String clientIp, String host, boolean via) {
     dropHopByHop(h);

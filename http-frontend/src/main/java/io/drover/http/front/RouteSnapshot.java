@@ -13,7 +13,29 @@ import java.util.Locale;
 final class RouteSnapshot {
   static final RouteSnapshot EMPTY = new RouteSnapshot(List.of());
 
-  /** One app's route and its endpoints. */
+  /**
+   * The snapshot of the front actor's endpoints: those in rotation, ordered by instance. A
+   * cluster-placed app is served by its workers on every node (unless it prefers its own node's);
+   * an app every node runs, by this node's workers, and by other nodes' only while none of its
+   * own is in rotation.
+   */
+  static RouteSnapshot of(java.util.Collection<io.drover.supervisor.config.AppSpec> apps,
+      java.util.Map<String, ? extends java.util.Map<?, Endpoint>> endpoints,
+      java.util.Map<String, Balancer> balancers, java.util.Map<String, AppMeters> meters) {
+    List<Route> routes = new ArrayList<>();
+    for (io.drover.supervisor.config.AppSpec app : apps) {
+      boolean ownReady = endpoints.get(app.name()).values().stream().anyMatch(e -> !e.draining && !e.remote);
+      boolean remoteToo = !ownReady || (app.clusterPlaced() && !app.route().preferOwnNode());
+      Endpoint[] eps =
+          endpoints.get(app.name()).values().stream()
+              .filter(e -> !e.draining && (remoteToo || !e.remote))
+              .sorted(Comparator.comparingInt((Endpoint e) -> e.instance).thenComparingInt(e -> e.port))
+              .toArray(Endpoint[]::new);
+      routes.add(new Route(app.name(), app.route(), balancers.get(app.name()), eps, meters.get(app.name()), app.maxBody()));
+    }
+    return new RouteSnapshot(routes);
+  }
+
   /** One app's route and its endpoints; {@code maxBody} limits bodies sent to actor workers. */
   record Route(String app, RouteSpec spec, Balancer balancer, Endpoint[] endpoints, AppMeters meters, long maxBody) {
     /** {@code uri} is the request target: a path, maybe with a query. */

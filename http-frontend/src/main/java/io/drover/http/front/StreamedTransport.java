@@ -211,7 +211,7 @@ final class StreamedTransport implements Transport, BackendHandler.User {
   private void markDown(Endpoint endpoint) {
     if (!endpoint.down) {
       endpoint.down = true;
-      conn.px.front().tell(new Front.EndpointFailed(endpoint));
+      conn.px.front().tell(new Rechecks.Failed(endpoint));
     }
   }
 

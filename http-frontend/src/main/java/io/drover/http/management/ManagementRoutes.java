@@ -2,6 +2,8 @@ package io.drover.http.management;
 
 import static io.drover.http.management.Json.error;
 import static io.drover.http.management.Json.obj;
+import static io.drover.http.management.Params.firstLine;
+import static io.drover.http.management.Params.flag;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.supervisor.AppSupervisor;
@@ -49,11 +51,10 @@ import org.apache.pekko.stream.typed.javadsl.ActorSource;
 
 /** The management API's routes (docs/api.md): JSON in and out, errors always as JSON. */
 final class ManagementRoutes extends AllDirectives {
-  private static final int MAX_INSTANCES = 10_000;
-  private static final Duration LOG_POLL = Duration.ofMillis(250);
-  private static final Duration HEARTBEAT = Duration.ofSeconds(10);
+  static final int MAX_INSTANCES = 10_000;
+  static final Duration HEARTBEAT = Duration.ofSeconds(10);
   /** Keeps idle streams open; a named event that clients without a listener for it ignore. */
-  private static final ServerSentEvent KEEP_ALIVE = ServerSentEvent.create("", "heartbeat");
+  static final ServerSentEvent KEEP_ALIVE = ServerSentEvent.create("", "heartbeat");
 
   private final NodeView node;
   private final ManagementSpec spec;
@@ -132,7 +133,7 @@ final class ManagementRoutes extends AllDirectives {
             i -> post(() -> restartWorker(app, i))),
         path("stop", () -> post(() -> stop(app))),
         path("start", () -> post(() -> start(app))),
-        path("logs", () -> get(() -> parameterMap(params -> logs(app, params)))));
+        path("logs", () -> get(() -> parameterMap(params -> new LogsRoute(node).logs(app, params)))));
   }
 
   // ---------------------------------------------------------------- handlers
@@ -205,55 +206,6 @@ final class ManagementRoutes extends AllDirectives {
     return withApp(app, ref -> {
       CompletionStage<AppSupervisor.Scaled> scaled = node.ask(ref, r -> new AppSupervisor.Scale(instances, r), NodeView.QUERY);
       return scaled.thenApply(done -> response(200, obj("app", app, "instances", done.instances())));
-    });
-  }
-
-  private Route logs(String app, Map<String, String> params) {
-    Optional<Boolean> follow = flag(params.get("follow"));
-    if (follow.isEmpty()) {
-      return json(400, error("follow must be true or false", "field", "follow", "found", params.get("follow")));
-    }
-    Optional<Integer> worker = intParam(params.get("worker"), 0, MAX_INSTANCES);
-    Optional<Integer> tail = intParam(params.get("tail"), 0, 100_000);
-    String stream = params.getOrDefault("stream", "out");
-    if (params.containsKey("worker") && worker.isEmpty()) {
-      return json(400, error("worker must be an instance number", "field", "worker", "found", params.get("worker")));
-    }
-    if (params.containsKey("tail") && tail.isEmpty()) {
-      return json(400, error("tail must be an integer from 0 to 100000", "field", "tail", "found", params.get("tail")));
-    }
-    if (!stream.equals("out") && !stream.equals("err")) {
-      return json(400, error("stream must be out or err", "field", "stream", "found", stream));
-    }
-    int lines = tail.orElse(100);
-    int instance = worker.orElse(0);
-    return onSuccess(node.app(app).thenCombine(node.settings(), (ref, settings) -> ref.map(r -> settings)), found -> {
-      if (found.isEmpty()) {
-        return json(404, error("no such app", "app", app));
-      }
-      if (instance >= found.get().apps().get(app).instances()) {
-        return json(404, error("no such worker", "app", app, "instance", instance));
-      }
-      Path file = found.get().logsDir().resolve(app).resolve(app + "-" + instance + "." + stream);
-      LogTailer tailer = new LogTailer(file);
-      List<String> last;
-      try {
-        last = tailer.last(lines);
-      } catch (IOException e) {
-        return json(500, error("cannot read the log: " + e.getMessage(), "app", app));
-      }
-      if (!follow.get()) {
-        return complete(HttpResponse.create().withEntity(ContentTypes.TEXT_PLAIN_UTF8,
-            last.isEmpty() ? "" : String.join("\n", last) + "\n"));
-      }
-      Source<ServerSentEvent, NotUsed> more =
-          Source.tick(LOG_POLL, LOG_POLL, "tick")
-              .mapConcat(t -> tailer.poll())
-              .map(ServerSentEvent::create)
-              .mapMaterializedValue(c -> NotUsed.getInstance());
-      Source<ServerSentEvent, NotUsed> all =
-          Source.from(last).map(ServerSentEvent::create).concat(more).keepAlive(HEARTBEAT, () -> KEEP_ALIVE);
-      return completeOK(all, EventStreamMarshalling.toEventStream());
     });
   }
 
@@ -371,14 +323,6 @@ final class ManagementRoutes extends AllDirectives {
     return s.readiness().timeout().plus(stopBudget(s)).multipliedBy(Math.max(1, workers)).plusSeconds(10);
   }
 
-  /** A boolean query parameter: absent is false, {@code ?name} or {@code true} is true; empty for anything else. */
-  private static Optional<Boolean> flag(String value) {
-    if (value == null || value.equals("false")) {
-      return Optional.of(false);
-    }
-    return value.isEmpty() || value.equals("true") ? Optional.of(true) : Optional.empty();
-  }
-
   /**
    * Reads the request body in full before the routes see it, within {@link #bodyTimeout} and
    * {@link #maxBody}: a body that arrives too slowly is a 408, one too large a 413 (refused when
@@ -405,19 +349,6 @@ final class ManagementRoutes extends AllDirectives {
           .addHeader(Connection.create("close"));
     }
     return response(400, error("malformed request body: " + firstLine(cause.getMessage())));
-  }
-
-  private static Optional<Integer> intParam(String value, int min, int max) {
-    try {
-      int n = Integer.parseInt(value == null ? "" : value.trim());
-      return n >= min && n <= max ? Optional.of(n) : Optional.empty();
-    } catch (NumberFormatException e) {
-      return Optional.empty();
-    }
-  }
-
-  private static String firstLine(String s) {
-    return s == null ? "" : s.lines().findFirst().orElse("");
   }
 
   private ExceptionHandler exceptions() {
