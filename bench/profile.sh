@@ -59,12 +59,16 @@ if [ "$(bench_secs "$WARMUP")" -gt 0 ]; then
   bench_log "warmup: $w"
 fi
 
-agent() { timeout -k 5 60 jcmd "$jvm" JVMTI.agent_load "$LIB" "$1" >>"$CT_DIR/jcmd.txt" 2>&1; }
+# jcmd reads key=value words as its own named arguments: the agent's options go in quotes
+agent() {
+  timeout -k 5 60 jcmd "$jvm" JVMTI.agent_load "$LIB" "\"$1\"" >>"$CT_DIR/jcmd.txt" 2>&1 &&
+    tail -n 1 "$CT_DIR/jcmd.txt" | grep -q 'return code: 0'
+}
 agent "start,event=cpu,interval=$INTERVAL,threads" || bench_die "could not attach the profiler: $(tail -n 3 "$CT_DIR/jcmd.txt")"
 bench_wrk m "$url" "$DURATION" "$CONNS" "$THREADS" "$CT_DIR/wrk.txt"
 bench_log "profiled run: $m"
 agent "dump,file=$OUT/all.collapsed,collapsed" || bench_die "profiler dump failed"
-agent "stop,file=$OUT/flame.html,flamegraph,title=Drover front ($HANDLER handler)" || bench_die "profiler stop failed"
+agent "stop,file=$OUT/flame.html,flamegraph,title=Drover_front_$HANDLER" || bench_die "profiler stop failed"
 ct_stop
 
 grep '^\[drover-front' "$OUT/all.collapsed" >"$OUT/front.collapsed"

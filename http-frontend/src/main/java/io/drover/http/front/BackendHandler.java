@@ -5,13 +5,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
  * The end of a connection to a worker. While a request uses the connection it hands the worker's
  * answer to that request's {@link User}; while the connection is idle in the pool it only notices
- * that it closed or idled out.
+ * that it closed.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
   /** Whoever sent the request the connection carries now. */
@@ -33,13 +32,22 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
   }
 
   final int port;
+  /** The connection this handler ends (set when it joins the pipeline). */
+  Channel channel;
   private User user;
   private long id;
   /** Whether the connection served a request before the current one. */
   boolean reused;
+  /** When it went back to the pool (System.nanoTime). */
+  long idleSince;
 
   BackendHandler(int port) {
     this.port = port;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    channel = ctx.channel();
   }
 
   void bind(User user, long id) {
@@ -97,7 +105,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     if (u != null) {
       u.failed(ctx.channel(), new java.nio.channels.ClosedChannelException());
     } else {
-      WorkerConnections.pool().remove(port, ctx.channel());
+      WorkerConnections.pool().remove(this);
     }
   }
 
@@ -108,12 +116,5 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
       u.failed(ctx.channel(), cause);
     }
     ctx.close();
-  }
-
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent && user == null) {
-      ctx.close(); // idle in the pool longer than pool-idle-timeout
-    }
   }
 }

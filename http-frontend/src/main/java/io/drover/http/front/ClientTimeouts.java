@@ -12,12 +12,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Bounds, by {@code http.idle-timeout}, how long a client connection may hold the front without
- * making progress, where the idle handler (no byte read for that long) does not see it:
+ * making progress:
  *
  * <ul>
  *   <li>a connection with no request in progress must send a complete request head within the
- *       timeout of its start or of the end of its last answer; bytes that trickle in without
- *       completing one (slowloris) get a 408 and the connection closes;
+ *       timeout of its start or of the end of its last answer: an idle one is closed, and one
+ *       whose bytes trickle in without completing a head (slowloris) gets a 408 and is closed;
  *   <li>once the answer is out, the rest of a request body the front discards must arrive within
  *       the timeout;
  *   <li>a client that takes none of an answer's bytes (the connection stays unwritable) for the

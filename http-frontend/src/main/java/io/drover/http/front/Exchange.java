@@ -59,8 +59,7 @@ final class Exchange {
   boolean clientKeepAlive;
   /** The client asks to switch protocols (WebSocket): only this node's workers can take it. */
   boolean upgrade;
-  /** The client asked for 100 Continue before sending its body; whether a 1xx came from the worker. */
-  boolean expectContinue;
+  /** Whether a 1xx came from the worker (the client may wait for it before sending its body). */
   boolean interimSeen;
 
   // ---- the attempts
@@ -95,6 +94,13 @@ final class Exchange {
       throw new IllegalStateException("exchange " + id + ": " + phase + " -> " + next);
     }
     phase = next;
+  }
+
+  /** Whether the client asked for 100 Continue before sending its body (RFC 9110 10.1.1). */
+  boolean expectsContinue() {
+    return clientVersion.compareTo(HttpVersion.HTTP_1_1) >= 0
+        && request.headers().containsValue(io.netty.handler.codec.http.HttpHeaderNames.EXPECT,
+            io.netty.handler.codec.http.HttpHeaderValues.CONTINUE, true);
   }
 
   /** Whether the worker's answer has begun: the policy can no longer retry or answer. */

@@ -18,7 +18,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +31,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class FrontServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FrontServer.class);
+  /**
+   * Buffers of both connections of a request come from the pooled allocator's per-thread caches:
+   * they are taken and given back on the same event loop (measured with bench/profile.sh: less
+   * front CPU per request than Netty 4.2's default adaptive allocator).
+   */
+  static final io.netty.buffer.ByteBufAllocator ALLOCATOR = io.netty.buffer.PooledByteBufAllocator.DEFAULT;
+
   /** Largest body chunk the codecs hand on at once. */
   static final int CHUNK = 16 * 1024;
 
@@ -64,6 +70,7 @@ public final class FrontServer implements AutoCloseable {
         new Bootstrap()
             .channel(clientClass)
             .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.ALLOCATOR, ALLOCATOR)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, spec.connectTimeout().toMillis()));
     ProxyContext px = new ProxyContext(spec, holder, front, backends);
 
@@ -74,12 +81,12 @@ public final class FrontServer implements AutoCloseable {
             .option(ChannelOption.SO_BACKLOG, 1024)
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.ALLOCATOR, ALLOCATOR)
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
                     ch.pipeline()
-                        .addLast("idle", new IdleStateHandler(spec.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
                         .addLast("http", new HttpServerCodec(spec.maxInitialLine(), spec.maxHeaderSize(), CHUNK))
                         .addLast("deadlines", new ClientTimeouts(spec.idleTimeout().toMillis()))
                         .addLast("proxy", new ProxyHandler(px));

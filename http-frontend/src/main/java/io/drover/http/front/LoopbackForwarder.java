@@ -62,7 +62,8 @@ public final class LoopbackForwarder implements AutoCloseable {
   public static LoopbackForwarder standalone(Duration idleTimeout, int maxIdle) {
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("drover-gateway", true), NioIoHandler.newFactory());
     Bootstrap backends = new Bootstrap().channel(NioSocketChannel.class)
-        .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2000);
+        .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.ALLOCATOR, FrontServer.ALLOCATOR)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2000);
     return new LoopbackForwarder(backends, group, idleTimeout, maxIdle, true);
   }
 
@@ -98,6 +99,7 @@ public final class LoopbackForwarder implements AutoCloseable {
     private final CompletableFuture<Remote.Answer> answer;
     private final EventLoop loop;
     private Channel ch;
+    private BackendHandler handler;
     private ScheduledFuture<?> deadline;
     private HttpResponse head;
     private CompositeByteBuf body;
@@ -114,16 +116,16 @@ public final class LoopbackForwarder implements AutoCloseable {
 
     void start() {
       deadline = loop.schedule(this::timedOut, timeout.toMillis(), TimeUnit.MILLISECONDS);
-      Channel pooled = WorkerConnections.pool().acquire(port);
+      BackendHandler pooled = WorkerConnections.pool().acquire(port, System.nanoTime());
       if (pooled != null) {
         send(pooled);
         return;
       }
-      WorkerConnections.connect(bootstrap, loop, port, idleTimeout).addListener((ChannelFuture f) -> {
+      WorkerConnections.connect(bootstrap, loop, port).addListener((ChannelFuture f) -> {
         if (done) {
           f.channel().close();
         } else if (f.isSuccess()) {
-          send(f.channel());
+          send((BackendHandler) f.channel().pipeline().get("backend"));
         } else {
           finish(Remote.Answer.failed(m.id(), WorkerFailure.UNREACHABLE,
               f.cause() instanceof ConnectException ? "connection refused" : String.valueOf(f.cause())));
@@ -131,9 +133,10 @@ public final class LoopbackForwarder implements AutoCloseable {
       });
     }
 
-    private void send(Channel channel) {
-      ch = channel;
-      ch.pipeline().get(BackendHandler.class).bind(this, m.id());
+    private void send(BackendHandler h) {
+      ch = h.channel;
+      handler = h;
+      h.bind(this, m.id());
       ch.config().setAutoRead(true);
       FullHttpRequest request = new DefaultFullHttpRequest(
           HttpVersion.HTTP_1_1, HttpMethod.valueOf(m.method()), m.uri(), Unpooled.wrappedBuffer(m.body()));
@@ -193,14 +196,14 @@ public final class LoopbackForwarder implements AutoCloseable {
       }
       byte[] bytes = new byte[body.readableBytes()];
       body.getBytes(body.readerIndex(), bytes);
-      Channel channel = ch;
+      BackendHandler h = handler;
       boolean keepAlive = HttpUtil.isKeepAlive(head);
       finish(new Remote.Answer(m.id(), head.status().code(), headers, bytes, null, null));
       // pooled before the answer is out, so that the caller's next request finds it
       if (keepAlive) {
-        WorkerConnections.pool().release(port, channel, maxIdle);
+        WorkerConnections.pool().release(h, maxIdle, idleTimeout);
       } else {
-        channel.close();
+        h.channel.close();
       }
     }
 
@@ -229,11 +232,8 @@ public final class LoopbackForwarder implements AutoCloseable {
       }
       done = true;
       deadline.cancel(false);
-      if (ch != null) {
-        BackendHandler h = ch.pipeline().get(BackendHandler.class);
-        if (h != null) {
-          h.unbind();
-        }
+      if (handler != null) {
+        handler.unbind();
       }
       if (body != null) {
         body.release();

@@ -20,7 +20,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -35,7 +35,10 @@ import java.util.concurrent.TimeUnit;
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
   final ProxyContext px;
   ChannelHandlerContext ctx;
-  private String clientIp = "";
+  /** The client's address and the Host of its last valid request, as header values (ASCII, encoded at once). */
+  private AsciiString clientIp = AsciiString.EMPTY_STRING;
+  private String validHost;
+  private AsciiString validHostValue;
   private long exchanges;
   /** The exchange in progress, or null. */
   private Exchange x;
@@ -59,7 +62,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
     if (ctx.channel().remoteAddress() instanceof InetSocketAddress a) {
-      clientIp = a.getAddress().getHostAddress();
+      clientIp = new AsciiString(a.getAddress().getHostAddress());
     }
     ctx.fireChannelActive();
   }
@@ -95,7 +98,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   private void startExchange(HttpRequest req) {
     Exchange e = x = new Exchange(++exchanges, req, System.nanoTime());
-    e.expectContinue = HttpUtil.is100ContinueExpected(req);
     DecoderResult decoded = req.decoderResult();
     if (decoded.isFailure()) {
       respondBadRequest(decoded.cause());
@@ -103,8 +105,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     HttpHeaders headers = req.headers();
     String host = headers.get(HttpHeaderNames.HOST);
-    String problem = ProxyHeaders.hostProblem(headers, e.clientVersion);
-    if (problem != null) {
+    String problem = ProxyHeaders.hostProblem(headers, e.clientVersion, validHost);
+    if (problem == null && host != null && !host.equals(validHost)) {
+      validHost = host;
+      validHostValue = new AsciiString(host);
+    } else if (problem != null) {
       respond(FrontErrors.badRequest(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, problem), false);
       return;
     }
@@ -116,7 +121,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     String upgradeTo = ProxyHeaders.upgradeTo(headers);
     e.upgrade = upgradeTo != null;
-    ProxyHeaders.forRequest(headers, clientIp, host, px.spec().via());
+    ProxyHeaders.forRequest(headers, clientIp, host == null ? null : validHostValue, px.spec().via());
     if (e.upgrade) {
       headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE).set(HttpHeaderNames.UPGRADE, upgradeTo);
     }
@@ -165,15 +170,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent && x == null) {
-      ctx.close();
-    } else {
-      ReferenceCountUtil.release(evt);
-    }
-  }
-
-  @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     if (x != null) {
       endAttempt(false); // the client left: nobody waits for the answer
@@ -201,7 +197,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     RouteSnapshot.Route route = e.route;
     // a WebSocket is a byte pipe, and a body declared larger than max-body cannot travel as a
     // message: only this node's workers can take those
-    boolean localOnly = e.upgrade || HttpUtil.getContentLength(e.request, -1L) > route.maxBody();
+    boolean localOnly = e.upgrade || (route.takesMessages() && HttpUtil.getContentLength(e.request, -1L) > route.maxBody());
     Endpoint picked = route.balancer().select(route.endpoints(), localOnly ? route.withRemotes(e.tried) : e.tried);
     if (picked == null) {
       if (localOnly && !e.upgrade && route.hasAvailableRemote()) {
@@ -248,7 +244,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     long millis = e.route.spec().requestTimeout().toMillis();
-    if (!e.body.complete() && !readsPaused && e.transport.waitsForBody() && (!e.expectContinue || e.interimSeen)) {
+    if (!e.body.complete() && !readsPaused && e.transport.waitsForBody() && (e.interimSeen || !e.expectsContinue())) {
       // the client, not the worker, is late: 408, the worker is not blamed, and the connection
       // closes (the rest of the body would have to be read to find the next request)
       endAttempt(false);

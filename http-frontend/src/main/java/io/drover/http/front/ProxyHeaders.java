@@ -13,7 +13,8 @@ final class ProxyHeaders {
   static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
   static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
   static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
-  static final String VIA = "1.1 drover";
+  static final AsciiString VIA = AsciiString.cached("1.1 drover");
+  private static final AsciiString HTTP = AsciiString.cached("http");
 
   /**
    * Removes the headers that concern one connection only (RFC 9110 7.6.1), including those the
@@ -46,14 +47,16 @@ final class ProxyHeaders {
 
   /**
    * What is wrong with a request's Host header, or null: HTTP/1.1 needs one, and more than one,
-   * or one that is not host[:port], is a 400 (RFC 9110 7.2).
+   * or one that is not host[:port], is a 400 (RFC 9110 7.2). {@code known} is a host already
+   * found valid (a keep-alive connection sends the same one again and again).
    */
-  static String hostProblem(HttpHeaders h, io.netty.handler.codec.http.HttpVersion version) {
-    List<String> hosts = h.getAll(HttpHeaderNames.HOST);
-    if (hosts.isEmpty()) {
+  static String hostProblem(HttpHeaders h, io.netty.handler.codec.http.HttpVersion version, String known) {
+    java.util.Iterator<String> hosts = h.valueStringIterator(HttpHeaderNames.HOST);
+    if (!hosts.hasNext()) {
       return version.equals(io.netty.handler.codec.http.HttpVersion.HTTP_1_1) ? "missing Host header" : null;
     }
-    return hosts.size() > 1 || !VALID_HOST.matcher(hosts.get(0)).matches() ? "invalid Host header" : null;
+    String host = hosts.next();
+    return hosts.hasNext() || !(host.equals(known) || VALID_HOST.matcher(host).matches()) ? "invalid Host header" : null;
   }
 
   /**
@@ -68,7 +71,7 @@ final class ProxyHeaders {
   }
 
   /** A client's request on its way to a worker: hop-by-hop headers out, forwarding headers (and Via) in. */
-  static void forRequest(HttpHeaders h, String clientIp, String host, boolean via) {
+  static void forRequest(HttpHeaders h, CharSequence clientIp, CharSequence host, boolean via) {
     dropHopByHop(h);
     addForwarded(h, clientIp, host);
     if (via) {
@@ -89,11 +92,11 @@ final class ProxyHeaders {
   }
 
   /** X-Forwarded-For gets the client appended; Proto and Host are set when absent. */
-  static void addForwarded(HttpHeaders h, String clientIp, String host) {
+  static void addForwarded(HttpHeaders h, CharSequence clientIp, CharSequence host) {
     String xff = h.get(X_FORWARDED_FOR);
     h.set(X_FORWARDED_FOR, xff == null || xff.isBlank() ? clientIp : xff + ", " + clientIp);
     if (!h.contains(X_FORWARDED_PROTO)) {
-      h.set(X_FORWARDED_PROTO, "http");
+      h.set(X_FORWARDED_PROTO, HTTP);
     }
     if (host != null && !h.contains(X_FORWARDED_HOST)) {
       h.set(X_FORWARDED_HOST, host);

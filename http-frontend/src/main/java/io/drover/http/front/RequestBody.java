@@ -21,7 +21,8 @@ final class RequestBody {
   /** Bodies of idempotent requests up to this size are kept so they can be retried. */
   static final int REPLAY_LIMIT = 64 * 1024;
 
-  private final ArrayDeque<HttpContent> unsent = new ArrayDeque<>();
+  /** Allocated with the first chunk that waits (a bodiless request never needs it). */
+  private ArrayDeque<HttpContent> unsent;
   private long unsentBytes;
   /** Copies of every chunk so far, while {@link #replayable}. */
   private List<HttpContent> kept;
@@ -54,6 +55,9 @@ final class RequestBody {
       }
     }
     if (!direct) {
+      if (unsent == null) {
+        unsent = new ArrayDeque<>(4);
+      }
       unsent.add(content);
       unsentBytes += n;
     }
@@ -90,7 +94,7 @@ final class RequestBody {
         ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
       }
       releaseUnsent(); // their copies were among the kept ones
-    } else {
+    } else if (unsent != null) {
       for (HttpContent c = unsent.poll(); c != null; c = unsent.poll()) {
         ch.write(c, ch.voidPromise());
       }
@@ -102,7 +106,10 @@ final class RequestBody {
   /** The body as one buffer for a whole-message transport (the chunks stay for another attempt). */
   ByteBuf gathered(ByteBufAllocator alloc) {
     CompositeByteBuf all = alloc.compositeBuffer(64);
-    Iterable<HttpContent> parts = drained ? (kept == null ? List.of() : kept) : unsent;
+    Iterable<HttpContent> parts = drained ? kept : unsent;
+    if (parts == null) {
+      return all;
+    }
     for (HttpContent c : parts) {
       if (c.content().isReadable()) {
         all.addComponent(true, c.content().retainedDuplicate());
@@ -121,8 +128,10 @@ final class RequestBody {
   }
 
   private void releaseUnsent() {
-    unsent.forEach(HttpContent::release);
-    unsent.clear();
+    if (unsent != null) {
+      unsent.forEach(HttpContent::release);
+      unsent.clear();
+    }
     unsentBytes = 0;
   }
 

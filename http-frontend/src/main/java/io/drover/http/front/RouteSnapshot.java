@@ -58,6 +58,16 @@ final class RouteSnapshot {
       return next == '/' || next == '?';
     }
 
+    /** Whether any endpoint takes requests whole, as messages (an actor worker, or one on another node). */
+    boolean takesMessages() {
+      for (Endpoint e : endpoints) {
+        if (e.actor || e.remote) {
+          return true;
+        }
+      }
+      return false;
+    }
+
     /** Whether a worker on another node could take a request now. */
     boolean hasAvailableRemote() {
       for (Endpoint e : endpoints) {

@@ -25,6 +25,7 @@ final class StreamedTransport implements Transport, BackendHandler.User {
   private final ProxyHandler conn;
   private Exchange x;
   private Channel backend;
+  private BackendHandler handler;
   private boolean backendKeepAlive;
 
   StreamedTransport(ProxyHandler conn) {
@@ -40,7 +41,7 @@ final class StreamedTransport implements Transport, BackendHandler.User {
   public void start(Exchange e) {
     x = e;
     Endpoint endpoint = e.endpoint;
-    Channel pooled = e.upgrade ? null : WorkerConnections.pool().acquire(endpoint.port);
+    BackendHandler pooled = e.upgrade ? null : WorkerConnections.pool().acquire(endpoint.port, e.startNanos);
     if (pooled != null) {
       attach(e, pooled);
       return;
@@ -49,11 +50,11 @@ final class StreamedTransport implements Transport, BackendHandler.User {
     if (!e.body.complete()) {
       conn.pauseReads(); // the body waits until a worker connection is attached
     }
-    WorkerConnections.connect(conn.px, conn.ctx.channel().eventLoop(), endpoint.port).addListener((ChannelFuture f) -> {
+    WorkerConnections.connect(conn.px.backends(), conn.ctx.channel().eventLoop(), endpoint.port).addListener((ChannelFuture f) -> {
       if (x != e || e.endpoint != endpoint || conn.current(e.id) != e) {
         f.channel().close();
       } else if (f.isSuccess()) {
-        attach(e, f.channel());
+        attach(e, (BackendHandler) f.channel().pipeline().get("backend"));
       } else {
         markDown(endpoint);
         conn.attemptFailed(e, WorkerFailure.UNREACHABLE, f.cause() instanceof ConnectException ? "connection refused" : String.valueOf(f.cause()));
@@ -61,9 +62,11 @@ final class StreamedTransport implements Transport, BackendHandler.User {
     });
   }
 
-  private void attach(Exchange e, Channel ch) {
+  private void attach(Exchange e, BackendHandler h) {
+    Channel ch = h.channel;
     backend = ch;
-    ch.pipeline().get(BackendHandler.class).bind(this, e.id);
+    handler = h;
+    h.bind(this, e.id);
     ch.config().setAutoRead(true);
     ch.write(e.request, ch.voidPromise());
     e.body.writeTo(ch);
@@ -131,8 +134,9 @@ final class StreamedTransport implements Transport, BackendHandler.User {
       e.route.meters().answered(code, e.startNanos);
       Channel worker = backend;
       Endpoint endpoint = e.endpoint;
-      worker.pipeline().get(BackendHandler.class).unbind();
+      handler.unbind();
       backend = null;
+      handler = null;
       x = null;
       conn.tunnelled(e);
       Tunnel.open(ctx, worker, res, endpoint);
@@ -200,8 +204,7 @@ final class StreamedTransport implements Transport, BackendHandler.User {
     if (e == null || ch != backend) {
       return;
     }
-    boolean reused = ch.pipeline().get(BackendHandler.class) != null && ch.pipeline().get(BackendHandler.class).reused;
-    if (!reused && cause instanceof java.io.IOException) {
+    if (!handler.reused && cause instanceof java.io.IOException) {
       markDown(e.endpoint);
     }
     conn.attemptFailed(e, WorkerFailure.LOST, cause instanceof java.nio.channels.ClosedChannelException || cause.getMessage() == null
@@ -218,19 +221,18 @@ final class StreamedTransport implements Transport, BackendHandler.User {
   @Override
   public void release(boolean reusable) {
     Channel ch = backend;
+    BackendHandler h = handler;
     Exchange e = x;
     backend = null;
+    handler = null;
     x = null;
     if (ch == null) {
       return;
     }
-    BackendHandler h = ch.pipeline().get(BackendHandler.class);
-    if (h != null) {
-      h.unbind();
-    }
-    if (reusable && h != null && e != null && e.endpoint != null && e.endpoint.available()) {
+    h.unbind();
+    if (reusable && e != null && e.endpoint != null && e.endpoint.available()) {
       ch.config().setAutoRead(true); // backpressure from this client must not stick to the pooled connection
-      WorkerConnections.pool().release(h.port, ch, conn.px.spec().poolMaxIdle());
+      WorkerConnections.pool().release(h, conn.px.spec().poolMaxIdle(), conn.px.spec().poolIdleTimeout());
     } else {
       ch.close();
     }

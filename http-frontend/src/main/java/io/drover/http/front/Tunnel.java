@@ -46,10 +46,8 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
     });
     // the 101 went through the client's encoder above: from here on both sides carry raw bytes
     clientChannel.pipeline().replace("proxy", "tunnel", new Tunnel(worker, onClose));
-    clientChannel.pipeline().remove("idle");
     clientChannel.pipeline().remove("http");
     worker.pipeline().replace("backend", "tunnel", new Tunnel(clientChannel, onClose));
-    worker.pipeline().remove("idle");
     worker.pipeline().remove("http"); // what it had read past the 101 goes on to the tunnel
     clientChannel.config().setAutoRead(true);
     worker.config().setAutoRead(true);

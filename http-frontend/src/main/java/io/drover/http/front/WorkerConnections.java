@@ -8,7 +8,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -22,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  * event loop. A request only ever uses connections on its own event loop, so nothing here is
  * shared between threads and a request never changes thread. Streamed requests from clients
  * ({@link StreamedTransport}) and whole ones from other nodes ({@link LoopbackForwarder}) share
- * the connections.
+ * the connections. A connection idle longer than {@code pool-idle-timeout} (kept below the
+ * workers' own keep-alive timeouts: Node closes after 5 s) is never used again: it is closed when
+ * met, and a sweep on the loop closes the rest.
  */
 final class WorkerConnections {
   private static final FastThreadLocal<WorkerConnections> POOLS =
@@ -44,8 +45,10 @@ final class WorkerConnections {
           .setMaxChunkSize(FrontServer.CHUNK)
           .setValidateHeaders(false);
 
-  /** Idle connections by worker port (a worker's next process listens on another port). */
-  private final Map<Integer, ArrayDeque<Channel>> idle = new HashMap<>();
+  /** Idle connections (their handlers) by worker port (a worker's next process listens on another port), oldest first. */
+  private final Map<Integer, ArrayDeque<BackendHandler>> idle = new HashMap<>();
+  private long idleTimeoutNanos = Long.MAX_VALUE;
+  private boolean sweeping;
 
   /** The pool of the calling event-loop thread. */
   static WorkerConnections pool() {
@@ -53,13 +56,12 @@ final class WorkerConnections {
   }
 
   /** Opens a connection to the worker on the loopback {@code port}, on {@code loop}. */
-  static ChannelFuture connect(Bootstrap backends, EventLoop loop, int port, Duration idleTimeout) {
+  static ChannelFuture connect(Bootstrap backends, EventLoop loop, int port) {
     return backends.clone(loop)
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
             ch.pipeline()
-                .addLast("idle", new IdleStateHandler(idleTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS))
                 .addLast("http", new HttpClientCodec(WORKER_RESPONSES, false, false))
                 .addLast("backend", new BackendHandler(port));
           }
@@ -67,50 +69,68 @@ final class WorkerConnections {
         .connect(new InetSocketAddress("127.0.0.1", port));
   }
 
-  static ChannelFuture connect(ProxyContext px, EventLoop loop, int port) {
-    return connect(px.backends(), loop, port, px.spec().poolIdleTimeout());
-  }
-
-  /** An idle, open connection to the port (most recently used first), or null. */
-  Channel acquire(int port) {
-    ArrayDeque<Channel> q = idle.get(port);
+  /**
+   * An idle, open connection to the port (most recently used first), or null; {@code now} is a
+   * recent System.nanoTime.
+   */
+  BackendHandler acquire(int port, long now) {
+    ArrayDeque<BackendHandler> q = idle.get(port);
     if (q == null) {
       return null;
     }
-    for (Channel ch = q.pollLast(); ch != null; ch = q.pollLast()) {
-      if (ch.isActive()) {
-        return ch;
+    for (BackendHandler h = q.pollLast(); h != null; h = q.pollLast()) {
+      if (h.channel.isActive() && now - h.idleSince < idleTimeoutNanos) {
+        return h;
       }
+      h.channel.close(); // idle too long: the worker may be closing it right now
     }
     idle.remove(port);
     return null;
   }
 
-  /** Keeps a connection whose last exchange completed cleanly, or closes it. */
-  void release(int port, Channel ch, int maxIdle) {
-    if (!ch.isActive()) {
+  /** Keeps a connection whose last exchange completed cleanly (at most {@code maxIdle} per port), or closes it. */
+  void release(BackendHandler h, int maxIdle, Duration idleTimeout) {
+    Channel ch = h.channel;
+    ArrayDeque<BackendHandler> q = ch.isActive() ? idle.computeIfAbsent(h.port, k -> new ArrayDeque<>()) : null;
+    if (q == null || q.size() >= maxIdle) {
       ch.close();
       return;
     }
-    ArrayDeque<Channel> q = idle.computeIfAbsent(port, k -> new ArrayDeque<>());
-    if (q.size() >= maxIdle) {
-      ch.close();
-      return;
+    h.idleSince = System.nanoTime();
+    q.addLast(h);
+    idleTimeoutNanos = idleTimeout.toNanos();
+    if (!sweeping) {
+      sweeping = true;
+      ch.eventLoop().schedule(() -> sweep(ch.eventLoop()), idleTimeoutNanos / 2 + 1, TimeUnit.NANOSECONDS);
     }
-    q.addLast(ch);
+  }
+
+  /** Closes connections idle longer than the timeout; runs on the loop while any are pooled. */
+  private void sweep(EventLoop loop) {
+    long now = System.nanoTime();
+    for (ArrayDeque<BackendHandler> q : idle.values()) {
+      while (!q.isEmpty() && now - q.peekFirst().idleSince >= idleTimeoutNanos) {
+        q.pollFirst().channel.close(); // out of the queue already: its close finds nothing to remove
+      }
+    }
+    idle.values().removeIf(ArrayDeque::isEmpty);
+    sweeping = !idle.isEmpty();
+    if (sweeping) {
+      loop.schedule(() -> sweep(loop), idleTimeoutNanos / 2 + 1, TimeUnit.NANOSECONDS);
+    }
   }
 
   /** Forgets a connection that closed while idle. */
-  void remove(int port, Channel ch) {
-    ArrayDeque<Channel> q = idle.get(port);
-    if (q != null && q.remove(ch) && q.isEmpty()) {
-      idle.remove(port);
+  void remove(BackendHandler h) {
+    ArrayDeque<BackendHandler> q = idle.get(h.port);
+    if (q != null && q.remove(h) && q.isEmpty()) {
+      idle.remove(h.port);
     }
   }
 
   /** Idle connections kept for {@code port} on this event loop. */
   int idle(int port) {
-    ArrayDeque<Channel> q = idle.get(port);
+    ArrayDeque<BackendHandler> q = idle.get(port);
     return q == null ? 0 : q.size();
   }
 }

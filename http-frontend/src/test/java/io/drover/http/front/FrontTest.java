@@ -191,6 +191,25 @@ class FrontTest {
     }
   }
 
+  /** Kept-alive worker connections idle past pool-idle-timeout are closed, before the worker's own keep-alive timeout. */
+  @Test
+  void idleWorkerConnectionsCloseAfterThePoolIdleTimeout() throws Exception {
+    try (FrontHarness h = new FrontHarness(kit, web("pooled", "route.prefix = \"/\""), "http.pool-idle-timeout = 400ms")) {
+      h.awaitReady("pooled", 1);
+      int port = h.routeOf("pooled").endpoints()[0].port;
+      for (int i = 0; i < 5; i++) {
+        assertEquals(200, h.get("/").statusCode());
+      }
+      assertTrue(RawHttp.established(port) >= 1, "the front keeps a connection to the worker");
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (RawHttp.established(port) > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertEquals(0, RawHttp.established(port), "idle connections to the worker were closed");
+      assertEquals("hello from pooled-0", h.get("/").body().trim(), "a new connection serves the next request");
+    }
+  }
+
   @Test
   void bodiesStreamBothWays() throws Exception {
     try (FrontHarness h = new FrontHarness(kit, web("files", "route.prefix = \"/\""))) {
