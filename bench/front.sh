@@ -19,7 +19,8 @@ usage() {
 
 Options:
   --duration D       measured wrk run per contender (default 10s)
-  --warmup D         wrk run before it, not counted (default 5s; 0 = none)
+  --warmup D         wrk run before it, not counted (default 30s: a JVM levels off after ~25 s of
+                     load; 0 = none)
   --connections N    wrk -c (default 64)
   --threads N        wrk -t (default 2)
   --handler H        trivial (GET / answers at once), cpu (WORK_ITERS of CPU per request, ~1 ms),
@@ -32,7 +33,7 @@ build), BENCH_KEEP_TMP=1 keeps the temp dir (logs, configs, raw wrk output).
 EOF
 }
 
-DURATION=10s; WARMUP=5s; CONNS=64; THREADS=2; HANDLER=both; ROUNDS=1; WORK_ITERS=""
+DURATION=10s; WARMUP=30s; CONNS=64; THREADS=2; HANDLER=both; ROUNDS=1; WORK_ITERS=""
 CONTENDERS="direct,pm2,nginx,drover"
 while [ $# -gt 0 ]; do
   case "$1" in
