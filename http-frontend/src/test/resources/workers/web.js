@@ -2,7 +2,8 @@
 //   GET  /                  "hello from <app>-<instance>"
 //   GET  /health            ok
 //   ANY  /echo...           JSON: method, url, headers, body length, worker
-//   POST /upload            streams the body, answers its byte count and a running checksum
+//   POST /upload            streams the body, answers its byte count and a running checksum;
+//                           ?die=<instance> or ?die=all: that instance (every one) drops the connection at the body's first bytes
 //   GET  /download?mb=N     streams N MiB (bytes i % 251), chunked
 //   GET  /slow?ms=N         answers after N ms
 //   GET  /close             answers with Connection: close
@@ -20,6 +21,10 @@ const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   if (url.pathname === '/health') return res.end('ok');
   if (url.pathname === '/upload') {
+    if ([process.env.DROVER_INSTANCE, 'all'].includes(url.searchParams.get('die'))) {
+      req.once('data', () => req.socket.destroy());
+      return;
+    }
     let n = 0;
     let sum = 0;
     req.on('data', (c) => {

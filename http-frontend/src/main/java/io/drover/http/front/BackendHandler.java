@@ -75,9 +75,14 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     }
     if (msg instanceof HttpResponse response) {
       u.onResponse(response);
+      u = current(); // the head may have ended the request (a malformed one does)
     }
     if (msg instanceof HttpContent content) {
-      u.onResponseContent(content);
+      if (u != null) {
+        u.onResponseContent(content);
+      } else {
+        content.release();
+      }
     } else if (!(msg instanceof HttpResponse)) {
       ReferenceCountUtil.release(msg);
     }

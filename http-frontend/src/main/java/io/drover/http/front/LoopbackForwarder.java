@@ -157,6 +157,10 @@ public final class LoopbackForwarder implements AutoCloseable {
 
     @Override
     public void onResponse(HttpResponse response) {
+      if (response.decoderResult().isFailure()) {
+        failed(ch, new java.io.IOException("malformed answer: " + response.decoderResult().cause().getMessage()));
+        return;
+      }
       int code = response.status().code();
       interim = code >= 100 && code < 200;
       if (!interim) {

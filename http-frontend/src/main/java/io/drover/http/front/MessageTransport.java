@@ -44,6 +44,10 @@ final class MessageTransport implements Transport {
   @Override
   public void start(Exchange e) {
     x = e;
+    if (e.body.size() > e.route.maxBody()) { // a retry of a body a streamed attempt took whole
+      conn.respond(FrontErrors.tooLarge(conn.ctx.alloc(), e.route.app(), e.route.maxBody()), false);
+      return;
+    }
     conn.armDeadline(e);
     if (e.body.complete()) {
       e.to(Phase.AWAITING);

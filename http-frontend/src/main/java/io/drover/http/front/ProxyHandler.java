@@ -48,6 +48,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private boolean readsPaused;
   /** One timer per connection, re-armed lazily: back-to-back requests schedule nothing. */
   private boolean timerArmed;
+  private long timerAt;
   private io.netty.util.concurrent.Future<?> timer;
 
   ProxyHandler(ProxyContext px) {
@@ -225,10 +226,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   void armDeadline(Exchange e) {
     long timeout = e.route.spec().requestTimeout().toNanos();
     e.deadline = System.nanoTime() + timeout;
-    if (!timerArmed) {
-      timerArmed = true;
-      timer = ctx.executor().schedule(this::checkTimeout, timeout, TimeUnit.NANOSECONDS);
+    if (timerArmed && e.deadline - timerAt < 0) {
+      timer.cancel(false); // a route with a shorter request-timeout than the last one's
+      timerArmed = false;
     }
+    if (!timerArmed) {
+      arm(timeout);
+    }
+  }
+
+  private void arm(long nanos) {
+    timerArmed = true;
+    timerAt = System.nanoTime() + nanos;
+    timer = ctx.executor().schedule(this::checkTimeout, nanos, TimeUnit.NANOSECONDS);
   }
 
   private void checkTimeout() {
@@ -239,8 +249,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     long left = e.deadline - System.nanoTime();
     if (left > 0) {
-      timerArmed = true;
-      timer = ctx.executor().schedule(this::checkTimeout, left, TimeUnit.NANOSECONDS);
+      arm(left);
       return;
     }
     long millis = e.route.spec().requestTimeout().toMillis();
@@ -266,6 +275,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     FailurePolicy.Decision d = FailurePolicy.decide(failure, begun, e.body.replayable(), e.retriesLeft(), detail);
     if (d instanceof FailurePolicy.Retry) {
       e.to(Phase.ROUTING);
+      e.body.rewind();
       dispatch();
     } else if (d instanceof FailurePolicy.Respond r) {
       respond(FrontErrors.failure(ctx.alloc(), r, e.route.app(), worker), e.body.complete() && e.clientKeepAlive);
@@ -366,6 +376,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     e.endpoint = null; // its in-flight count stays until the tunnel closes
     e.deadline = 0;
     readsPaused = false;
+    queued.forEach(ReferenceCountUtil::release); // what followed the upgrade request was no HTTP
+    queued.clear();
     clearExchange();
   }
 

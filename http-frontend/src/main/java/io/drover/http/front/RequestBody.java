@@ -11,11 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The body of one request on its way to a worker, across attempts. Chunks no worker connection
- * has taken yet wait in {@code unsent} (while a connection opens, or for a whole-message
- * transport until the body is complete); an idempotent request also keeps a copy of every chunk
- * up to {@link #REPLAY_LIMIT}, so that another worker can be sent the whole request after the
- * first one failed with it.
+ * The body of one request on its way to a worker, across attempts. Chunks no worker has taken
+ * yet wait in {@code unsent} (while a connection opens, or for a whole-message transport until
+ * the body is complete); an idempotent request also keeps a copy of every chunk up to {@link
+ * #REPLAY_LIMIT}, so that after a streamed attempt took the body, another worker can still be
+ * sent the whole request ({@link #rewind}).
  */
 final class RequestBody {
   /** Bodies of idempotent requests up to this size are kept so they can be retried. */
@@ -24,16 +24,18 @@ final class RequestBody {
   /** Allocated with the first chunk that waits (a bodiless request never needs it). */
   private ArrayDeque<HttpContent> unsent;
   private long unsentBytes;
-  /** Copies of every chunk so far, while {@link #replayable}. */
+  /** Copies of every chunk so far, while {@link #keeping}. */
   private List<HttpContent> kept;
   private long keptBytes;
-  private boolean replayable;
-  /** A streamed attempt took the unsent chunks: a later attempt needs the kept copies. */
+  private boolean idempotent;
+  private boolean keeping;
+  /** A streamed attempt took the unsent chunks (and every chunk since goes to it directly). */
   private boolean drained;
   private boolean complete;
 
   void start(boolean idempotent) {
-    replayable = idempotent;
+    this.idempotent = idempotent;
+    this.keeping = idempotent;
   }
 
   /** A chunk from the client: kept when replayable, and waits in unsent unless {@code direct}. */
@@ -42,7 +44,7 @@ final class RequestBody {
     if (content instanceof LastHttpContent) {
       complete = true;
     }
-    if (replayable && n > 0) {
+    if (keeping && n > 0) {
       if (keptBytes + n <= REPLAY_LIMIT) {
         if (kept == null) {
           kept = new ArrayList<>(4);
@@ -50,8 +52,8 @@ final class RequestBody {
         kept.add(content.retainedDuplicate());
         keptBytes += n;
       } else {
-        releaseKept(); // too big to keep: retried only if nothing was sent
-        replayable = false;
+        releaseKept(); // too big to keep: once a streamed attempt took it, it is not sent again
+        keeping = false;
       }
     }
     if (!direct) {
@@ -63,56 +65,70 @@ final class RequestBody {
     }
   }
 
-  /** Whether the whole request so far is kept for another attempt. */
+  /**
+   * Whether the whole request so far can be sent to another worker: the method is idempotent,
+   * and no streamed attempt took the body, or its copy is kept.
+   */
   boolean replayable() {
-    return replayable;
+    return idempotent && (!drained || keeping);
   }
 
   boolean complete() {
     return complete;
   }
 
-  /** Bytes a whole-message transport would carry (what is unsent, or kept after a streamed attempt). */
+  /** Bytes a whole-message transport would carry. */
   long size() {
-    return drained ? keptBytes : unsentBytes;
+    return unsentBytes;
   }
 
   /**
-   * Writes what this attempt's worker connection must get before the chunks still to come: on
-   * the first streamed attempt the unsent chunks, after one the kept copies (the policy retries
-   * only replayable requests once something was sent).
+   * Before another attempt (the policy retries only {@link #replayable} requests once a worker
+   * took the body): the kept copies wait again as unsent chunks, as if nothing had been sent.
    */
+  void rewind() {
+    if (!drained) {
+      return;
+    }
+    releaseUnsent();
+    if (kept != null) {
+      if (unsent == null) {
+        unsent = new ArrayDeque<>(kept.size() + 1);
+      }
+      for (HttpContent c : kept) {
+        unsent.add(c.retainedDuplicate());
+      }
+      unsentBytes = keptBytes;
+    }
+    boolean lastKept = kept != null && kept.get(kept.size() - 1) instanceof LastHttpContent;
+    if (complete && !lastKept) {
+      if (unsent == null) {
+        unsent = new ArrayDeque<>(1);
+      }
+      unsent.add(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+    drained = false;
+  }
+
+  /** Writes the chunks that wait to a streamed attempt's worker connection; later ones go to it directly. */
   void writeTo(Channel ch) {
-    if (drained) {
-      if (kept != null) {
-        for (HttpContent c : kept) {
-          ch.write(c.retainedDuplicate(), ch.voidPromise());
-        }
-      }
-      boolean lastKept = kept != null && kept.get(kept.size() - 1) instanceof LastHttpContent;
-      if (complete && !lastKept) {
-        ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
-      }
-      releaseUnsent(); // their copies were among the kept ones
-    } else if (unsent != null) {
+    if (unsent != null) {
       for (HttpContent c = unsent.poll(); c != null; c = unsent.poll()) {
         ch.write(c, ch.voidPromise());
       }
-      unsentBytes = 0;
     }
+    unsentBytes = 0;
     drained = true;
   }
 
   /** The body as one buffer for a whole-message transport (the chunks stay for another attempt). */
   ByteBuf gathered(ByteBufAllocator alloc) {
     CompositeByteBuf all = alloc.compositeBuffer(64);
-    Iterable<HttpContent> parts = drained ? kept : unsent;
-    if (parts == null) {
-      return all;
-    }
-    for (HttpContent c : parts) {
-      if (c.content().isReadable()) {
-        all.addComponent(true, c.content().retainedDuplicate());
+    if (unsent != null) {
+      for (HttpContent c : unsent) {
+        if (c.content().isReadable()) {
+          all.addComponent(true, c.content().retainedDuplicate());
+        }
       }
     }
     return all;
@@ -122,7 +138,8 @@ final class RequestBody {
   void release() {
     releaseUnsent();
     releaseKept();
-    replayable = false;
+    idempotent = false;
+    keeping = false;
     drained = false;
     complete = false;
   }

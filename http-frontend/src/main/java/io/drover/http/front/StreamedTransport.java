@@ -41,7 +41,7 @@ final class StreamedTransport implements Transport, BackendHandler.User {
   public void start(Exchange e) {
     x = e;
     Endpoint endpoint = e.endpoint;
-    BackendHandler pooled = e.upgrade ? null : WorkerConnections.pool().acquire(endpoint.port, e.startNanos);
+    BackendHandler pooled = e.upgrade ? null : WorkerConnections.pool().acquire(endpoint.port, System.nanoTime());
     if (pooled != null) {
       attach(e, pooled);
       return;
@@ -68,14 +68,24 @@ final class StreamedTransport implements Transport, BackendHandler.User {
     handler = h;
     h.bind(this, e.id);
     ch.config().setAutoRead(true);
-    ch.write(e.request, ch.voidPromise());
-    e.body.writeTo(ch);
-    ch.flush();
     e.to(e.body.complete() ? Phase.AWAITING : Phase.SENDING);
     conn.armDeadline(e);
-    if (!e.body.complete() && ch.isWritable()) {
+    // a write to a connection that just failed fails at once (void promises): the attempt then
+    // ended in failed() under these calls, and this one must touch nothing more
+    ch.write(e.request, ch.voidPromise());
+    if (gone(e, ch)) {
+      return;
+    }
+    e.body.writeTo(ch);
+    ch.flush();
+    if (!gone(e, ch) && !e.body.complete() && ch.isWritable()) {
       conn.resumeReads();
     }
+  }
+
+  /** Whether the attempt on {@code ch} already ended (it failed while being written to). */
+  private boolean gone(Exchange e, Channel ch) {
+    return x != e || backend != ch;
   }
 
   @Override
@@ -94,11 +104,12 @@ final class StreamedTransport implements Transport, BackendHandler.User {
       conn.pauseReads(); // waits in the request body until a worker connection is attached
       return;
     }
-    backend.write(content, backend.voidPromise());
+    Channel ch = backend;
     if (content instanceof LastHttpContent && e.phase() == Phase.SENDING) {
       e.to(Phase.AWAITING);
     }
-    if (!backend.isWritable()) {
+    ch.write(content, ch.voidPromise());
+    if (!gone(e, ch) && !ch.isWritable()) {
       conn.pauseReads();
     }
   }
@@ -121,6 +132,10 @@ final class StreamedTransport implements Transport, BackendHandler.User {
   public void onResponse(HttpResponse res) {
     Exchange e = x;
     ChannelHandlerContext ctx = conn.ctx;
+    if (res.decoderResult().isFailure()) { // not an answer the client could take: the worker failed
+      conn.attemptFailed(e, WorkerFailure.LOST, "malformed answer: " + res.decoderResult().cause().getMessage());
+      return;
+    }
     int code = res.status().code();
     res.setProtocolVersion(HttpVersion.HTTP_1_1); // a proxy answers with its own version (RFC 9110 6.2)
     if (code >= 100 && code < 200 && code != 101) {
