@@ -96,6 +96,18 @@ final class Exchange {
     phase = next;
   }
 
+  /**
+   * Whether the client's connection may stay open after an error the front answers: the client
+   * wants it, and the request's body is complete or there is none (a bodiless request's end is
+   * still on its way when its head is answered). A body still arriving closes the connection
+   * rather than be read only to be dropped.
+   */
+  boolean keepAliveAfterError() {
+    return clientKeepAlive && (body.complete()
+        || (!io.netty.handler.codec.http.HttpUtil.isTransferEncodingChunked(request)
+            && io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) == 0));
+  }
+
   /** Whether the client asked for 100 Continue before sending its body (RFC 9110 10.1.1). */
   boolean expectsContinue() {
     return clientVersion.compareTo(HttpVersion.HTTP_1_1) >= 0

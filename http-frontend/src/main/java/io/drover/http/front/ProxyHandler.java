@@ -204,11 +204,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       if (localOnly && !e.upgrade && route.hasAvailableRemote()) {
         respond(FrontErrors.tooLarge(ctx.alloc(), route.app(), route.maxBody()), false);
       } else if (e.tried.isEmpty()) {
-        respond(FrontErrors.noReadyWorker(ctx.alloc(), route.app()), e.body.complete() && e.clientKeepAlive);
+        respond(FrontErrors.noReadyWorker(ctx.alloc(), route.app()), e.keepAliveAfterError());
       } else {
         String last = e.tried.get(e.tried.size() - 1).toString();
         FailurePolicy.Decision d = FailurePolicy.decide(e.lastFailure, false, false, 0, e.lastDetail + "; no other worker to retry on");
-        respond(FrontErrors.failure(ctx.alloc(), (FailurePolicy.Respond) d, route.app(), last), e.body.complete() && e.clientKeepAlive);
+        respond(FrontErrors.failure(ctx.alloc(), (FailurePolicy.Respond) d, route.app(), last), e.keepAliveAfterError());
       }
       return;
     }
@@ -278,7 +278,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       e.body.rewind();
       dispatch();
     } else if (d instanceof FailurePolicy.Respond r) {
-      respond(FrontErrors.failure(ctx.alloc(), r, e.route.app(), worker), e.body.complete() && e.clientKeepAlive);
+      respond(FrontErrors.failure(ctx.alloc(), r, e.route.app(), worker), e.keepAliveAfterError());
     } else {
       ctx.close(); // the answer was cut: the client must not take it for complete
       clearExchange();

@@ -95,6 +95,18 @@ class FrontTest {
       assertEquals(503, r.statusCode());
       assertEquals("1", r.headers().firstValue("retry-after").orElse(""));
       assertEquals("{\"status\":503,\"error\":\"no ready worker\",\"app\":\"late\"}", r.body().trim());
+      // the client's connection stays open: the next request on it gets its own answer
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", h.server.port())) {
+        s.setSoTimeout(10_000);
+        java.io.InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+        for (int i = 0; i < 2; i++) {
+          s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          long start = System.nanoTime();
+          RawHttp.Answer a = RawHttp.read(in, start, start + Duration.ofSeconds(10).toNanos());
+          assertEquals(503, a.status(), "request " + i);
+          assertNotEquals("close", a.header("connection"), "request " + i);
+        }
+      }
     }
   }
 
