@@ -8,6 +8,10 @@
 //   GET  /slow?ms=N         answers after N ms
 //   GET  /close             answers with Connection: close
 //   GET  /eof               answers without length, ending the body by closing (HTTP/1.0 style)
+//   GET  /busy?ms=N&seq=S   holds the request N ms; JSON: worker, seq, when it started (ms, fractional),
+//                           whether more than MAX_ACTIVE (env) requests were in it at once
+//   GET  /seen              JSON: the seq of every /busy request this worker was given
+//   GET  /status?on=I&code=C  instance I (or "all") answers status C (default 500), the others 200
 //   WebSocket upgrade on /ws: echoes text frames back, prefixed with the worker's name; on
 //   /ws?welcome the server speaks first: "welcome from <name>" in the same write as the 101
 const http = require('http');
@@ -15,6 +19,9 @@ const crypto = require('crypto');
 
 const name = `${process.env.DROVER_APP}-${process.env.DROVER_INSTANCE}`;
 const delay = Number(process.env.READY_DELAY_MS || 0);
+
+let active = 0;
+const seen = [];
 
 const server = http.createServer((req, res) => {
   if (process.env.LOG_REQUESTS) console.log(`request ${req.method} ${req.url}`);
@@ -49,6 +56,30 @@ const server = http.createServer((req, res) => {
       res.end();
     };
     return pump();
+  }
+  if (url.pathname === '/busy') {
+    const started = performance.timeOrigin + performance.now();
+    active++;
+    const limit = Number(process.env.MAX_ACTIVE || 0);
+    const over = limit > 0 && active > limit;
+    seen.push(url.searchParams.get('seq'));
+    setTimeout(() => {
+      active--;
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('x-worker', name);
+      res.end(JSON.stringify({ worker: name, seq: url.searchParams.get('seq'), started, over }));
+    }, Number(url.searchParams.get('ms') || 100));
+    return;
+  }
+  if (url.pathname === '/seen') {
+    res.setHeader('content-type', 'application/json');
+    return res.end(JSON.stringify(seen));
+  }
+  if (url.pathname === '/status') {
+    const bad = [process.env.DROVER_INSTANCE, 'all'].includes(url.searchParams.get('on'));
+    res.statusCode = bad ? Number(url.searchParams.get('code') || 500) : 200;
+    res.setHeader('x-worker', name);
+    return res.end(name);
   }
   if (url.pathname === '/slow') {
     setTimeout(() => res.end(`slow from ${name}`), Number(url.searchParams.get('ms') || 1000));

@@ -36,6 +36,7 @@ final class ConsoleReporter {
           return Behaviors.receive(DroverEvent.class)
               .onMessage(WorkerEvent.class, e -> print(out, e))
               .onMessage(AppEvent.class, e -> print(out, e))
+              .onMessage(io.drover.supervisor.RouteEvent.class, e -> print(out, e))
               .build();
         });
   }
@@ -55,6 +56,13 @@ final class ConsoleReporter {
 
   private static Behavior<DroverEvent> print(PrintWriter out, AppEvent e) {
     out.printf("%-12s  %-14s %-9s %-8s %-6s %s%n", TIME.format(e.at()), e.app(), "app:" + e.state().label(), "", "", e.detail());
+    out.flush();
+    return Behaviors.same();
+  }
+
+  private static Behavior<DroverEvent> print(PrintWriter out, io.drover.supervisor.RouteEvent e) {
+    out.printf("%-12s  %-14s %-9s %-8s %-6s %s%n", TIME.format(e.at()), e.worker(),
+        e.inRotation() ? "returned" : "ejected", "", "", e.detail());
     out.flush();
     return Behaviors.same();
   }

@@ -237,7 +237,7 @@ public final class ActorWorker {
     if (stopping || (state != WorkerState.READY && state != WorkerState.DRAINING)) {
       return refuse(m, "worker " + name + " is " + state.label());
     }
-    if (inFlight.size() < spec.actor().maxInFlight()) {
+    if (queue.isEmpty() && running.get() < spec.actor().maxInFlight()) {
       run(m);
     } else if (queue.size() < spec.actor().maxQueue()) {
       queue.add(m);
@@ -251,6 +251,8 @@ public final class ActorWorker {
     long id = ++nextId;
     long gen = generation;
     inFlight.add(id);
+    java.util.concurrent.atomic.AtomicInteger slots = running; // this generation's
+    slots.incrementAndGet();
     Worker w = worker;
     Reply once = new Once(m.reply());
     timers.startSingleTimer(id, new TimedOut(gen, id), spec.route().requestTimeout());
@@ -263,6 +265,9 @@ public final class ActorWorker {
       }
       answer.whenComplete((response, failure) -> {
         Throwable problem = failure != null ? failure : response == null ? new NullPointerException("handle answered null") : null;
+        // its slot is free before the answer leaves: a front that sends the next request the
+        // moment this one is answered (route.max-concurrency) finds the worker free
+        slots.decrementAndGet();
         if (problem == null) {
           once.answer(response);
         } else {
@@ -275,6 +280,8 @@ public final class ActorWorker {
   }
 
   private final java.util.Map<Long, Reply> pendingReplies = new java.util.HashMap<>();
+  /** Handle calls not yet complete (hung ones included); its pool's threads count down. */
+  private java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
 
   private Behavior<ProcessWorker.Command> onFinished(Finished m) {
     if (m.generation() != generation || !inFlight.remove(m.id())) {
@@ -283,9 +290,8 @@ public final class ActorWorker {
     timers.cancel(m.id());
     pendingReplies.remove(m.id());
     boolean wasHung = hung.remove(m.id());
-    Handle next = stopping ? null : queue.poll();
-    if (next != null) {
-      run(next);
+    while (!stopping && !queue.isEmpty() && running.get() < spec.actor().maxInFlight()) {
+      run(queue.poll());
     }
     if (m.failure() == null) {
       failuresInARow = 0;
@@ -409,6 +415,7 @@ public final class ActorWorker {
     deregister();
     inFlight.forEach(timers::cancel);
     inFlight.clear();
+    running = new java.util.concurrent.atomic.AtomicInteger(); // calls of the old generation count on their own
     hung.clear();
     // these may have run already: answered, never handed to another worker
     pendingReplies.values().forEach(r -> r.fail(WorkerFailure.LOST, "worker " + name + " stopped before answering"));

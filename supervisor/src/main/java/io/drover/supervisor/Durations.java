@@ -3,11 +3,11 @@ package io.drover.supervisor;
 import java.time.Duration;
 
 /** Short human renderings used in events and logs. */
-final class Durations {
+public final class Durations {
   private Durations() {}
 
   /** "250ms", "1.5s", "2m30s". */
-  static String human(Duration d) {
+  public static String human(Duration d) {
     long ms = d.toMillis();
     if (ms < 1000) {
       return ms + "ms";

@@ -15,10 +15,24 @@ final class AppMeters {
   enum ErrorKind {
     NO_WORKER,
     TIMEOUT,
-    WORKER_FAILED;
+    WORKER_FAILED,
+    /** 503: every worker was at its limit and the queue was full. */
+    QUEUE_FULL,
+    /** 503: the request waited in the queue longer than its timeout. */
+    QUEUE_TIMEOUT;
 
     String tag() {
       return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The kind of an error the front answered with {@code status}, or null when it counts as none. */
+    static ErrorKind of(int status) {
+      return switch (status) {
+        case 503 -> NO_WORKER;
+        case 504 -> TIMEOUT;
+        case 502 -> WORKER_FAILED;
+        default -> null;
+      };
     }
   }
 
@@ -26,8 +40,11 @@ final class AppMeters {
   private final Timer duration;
   private final Counter retries;
   private final Counter[] errors = new Counter[ErrorKind.values().length];
+  private final Timer queueWait;
+  private final Counter retriesDenied;
+  private final Counter ejections;
 
-  AppMeters(MeterRegistry registry, String app) {
+  AppMeters(MeterRegistry registry, String app, AppQueue queue) {
     for (int c = 1; c <= 5; c++) {
       byStatusClass[c] =
           Counter.builder("drover.http.requests")
@@ -51,10 +68,53 @@ final class AppMeters {
     for (ErrorKind k : ErrorKind.values()) {
       errors[k.ordinal()] =
           Counter.builder("drover.http.errors")
-              .description("Errors the front answered itself: no_worker 503, timeout 504, worker_failed 502")
+              .description("Errors the front answered itself: no_worker 503, timeout 504, worker_failed 502,"
+                  + " queue_full 503, queue_timeout 503")
               .tags("app", app, "kind", k.tag())
               .register(registry);
     }
+    io.micrometer.core.instrument.Gauge.builder("drover.http.queue.depth", queue, AppQueue::depth)
+        .description("Requests waiting in the app's queue for a free worker (route.max-concurrency)")
+        .tags("app", app)
+        .register(registry);
+    io.micrometer.core.instrument.Gauge.builder("drover.http.queue.limit", queue, q -> q.capacity().maxConcurrency())
+        .description("Requests one worker gets at once (route.max-concurrency; 0: unlimited)")
+        .tags("app", app)
+        .register(registry);
+    queueWait =
+        Timer.builder("drover.http.queue.wait")
+            .description("Time requests waited in the queue before a worker took them")
+            .tags("app", app)
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(60))
+            .register(registry);
+    retriesDenied =
+        Counter.builder("drover.http.retries.denied")
+            .description("Retries the retry budget did not allow (the request was answered instead)")
+            .tags("app", app)
+            .register(registry);
+    ejections =
+        Counter.builder("drover.http.ejections")
+            .description("Times a worker was taken out of rotation for failing in a row (outlier ejection)")
+            .tags("app", app)
+            .register(registry);
+  }
+
+  void waited(long nanos) {
+    queueWait.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  void retryDenied() {
+    retriesDenied.increment();
+  }
+
+  void ejected() {
+    ejections.increment();
+  }
+
+  long rejected(ErrorKind kind) {
+    return (long) errors[kind.ordinal()].count();
   }
 
   void answered(int status, long startNanos) {
@@ -70,6 +130,8 @@ final class AppMeters {
   }
 
   void error(ErrorKind kind) {
-    errors[kind.ordinal()].increment();
+    if (kind != null) {
+      errors[kind.ordinal()].increment();
+    }
   }
 }

@@ -25,6 +25,16 @@ public final class Endpoint {
   volatile boolean down;
   /** Being stopped: no new requests. */
   volatile boolean draining;
+  /** Out of rotation for a while after failing too often in a row (outlier ejection). */
+  volatile boolean ejected;
+  /** Answers that failed in a row (5xx or none); reset by a good one. */
+  final AtomicInteger failuresInRow = new AtomicInteger();
+  /** Times the front actor ejected it (the next ejection lasts longer); the front actor's only. */
+  int ejections;
+  /** When it joined rotation (System.nanoTime), for slow start. */
+  final long since = System.nanoTime();
+  /** What a sticky key's rendezvous hash mixes in: the worker's instance (and node), not its port. */
+  final long stickyId;
 
   Endpoint(ActorRef<io.drover.supervisor.ProcessWorker.Command> worker, String app, int instance, int port, boolean actor) {
     this.worker = worker;
@@ -34,15 +44,35 @@ public final class Endpoint {
     this.instance = instance;
     this.port = port;
     this.address = new InetSocketAddress("127.0.0.1", port);
+    String node = remote ? worker.path().address().hostPort() : "";
+    this.stickyId = Balancer.mix((app + "-" + instance + "@" + node).hashCode() * 0x9E3779B97F4A7C15L);
   }
 
   /** The one check every balancer shares: may this endpoint take a new request now? */
   boolean available() {
-    return !down && !draining;
+    return !down && !draining && !ejected;
   }
 
   boolean sameProcess(ActorRef<?> otherWorker, int otherPort) {
     return worker.equals(otherWorker) && port == otherPort;
+  }
+
+  /**
+   * Counts an attempt's outcome toward its failures in a row (outlier ejection): the front actor
+   * hears of it the moment it reaches the route's consecutive-failures; a good answer resets it.
+   */
+  void answered(boolean failed, io.drover.supervisor.config.OutlierSpec outlier,
+      ActorRef<Front.Command> front, io.drover.supervisor.WorkerFailure failure, String detail) {
+    if (!failed) {
+      if (failuresInRow.get() != 0) {
+        failuresInRow.set(0);
+      }
+      return;
+    }
+    if (outlier.enabled() && failuresInRow.incrementAndGet() == outlier.consecutiveFailures()) {
+      String why = failure == null ? detail : failure.name().toLowerCase(java.util.Locale.ROOT) + ": " + detail;
+      front.tell(new Ejections.Failing(this, why));
+    }
   }
 
   public int inFlight() {

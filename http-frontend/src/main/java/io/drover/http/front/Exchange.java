@@ -19,6 +19,8 @@ final class Exchange {
   enum Phase {
     /** The head was read; a worker is being picked (again, after a failed attempt). */
     ROUTING,
+    /** Every worker that could take it is at its limit: it waits in its app's queue ({@link AppQueue}). */
+    QUEUED,
     /** A connection to the picked worker is being opened. */
     CONNECTING,
     /** The head went to the worker; the client's body is still arriving. */
@@ -38,7 +40,8 @@ final class Exchange {
 
   static {
     // DONE and DISCARDING are reachable from every phase before the answer: an error the front answers
-    LEGAL.put(Phase.ROUTING, EnumSet.of(Phase.CONNECTING, Phase.SENDING, Phase.AWAITING, Phase.DISCARDING, Phase.DONE));
+    LEGAL.put(Phase.ROUTING, EnumSet.of(Phase.QUEUED, Phase.CONNECTING, Phase.SENDING, Phase.AWAITING, Phase.DISCARDING, Phase.DONE));
+    LEGAL.put(Phase.QUEUED, EnumSet.of(Phase.ROUTING, Phase.DISCARDING, Phase.DONE));
     LEGAL.put(Phase.CONNECTING, EnumSet.of(Phase.SENDING, Phase.AWAITING, Phase.ROUTING, Phase.DISCARDING, Phase.DONE));
     LEGAL.put(Phase.SENDING, EnumSet.of(Phase.AWAITING, Phase.STREAMING, Phase.TUNNEL, Phase.ROUTING, Phase.DISCARDING, Phase.DONE));
     LEGAL.put(Phase.AWAITING, EnumSet.of(Phase.STREAMING, Phase.TUNNEL, Phase.ROUTING, Phase.DISCARDING, Phase.DONE));
@@ -69,8 +72,12 @@ final class Exchange {
   Transport transport;
   WorkerFailure lastFailure;
   String lastDetail;
-  /** When the current attempt times out (System.nanoTime), or 0 when no attempt waits. */
+  /** When the current attempt (or the wait in the queue) times out (System.nanoTime), or 0 when none waits. */
   long deadline;
+  /** Its place in its app's queue, when it had to wait for a slot (kept across attempts). */
+  AppQueue.Waiter waiter;
+  /** The sticky key of the request, or null. */
+  String stickyKey;
 
   // ---- the answer
   int status;

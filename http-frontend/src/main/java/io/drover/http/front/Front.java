@@ -46,8 +46,26 @@ public final class Front extends AbstractBehavior<Front.Command> {
   /** Replies with the requests in flight per worker: app, then instance, then count. */
   public record GetInFlight(ActorRef<InFlight> replyTo) implements Command {}
 
-  /** The reply to {@link GetInFlight}. */
-  public record InFlight(Map<String, Map<Integer, Integer>> byApp) {}
+  /**
+   * The reply to {@link GetInFlight}.
+   *
+   * @param byApp requests in flight: app, then instance, then count
+   * @param traffic per app: its slots, queue and ejected workers
+   */
+  public record InFlight(Map<String, Map<Integer, Integer>> byApp, Map<String, Traffic> traffic) {}
+
+  /**
+   * An app's traffic at the front.
+   *
+   * @param maxConcurrency requests one worker gets at once (0: unlimited)
+   * @param queued requests waiting for a free worker now
+   * @param maxQueue how many may wait
+   * @param rejectedFull requests answered 503 because the queue was full, since the front started
+   * @param rejectedTimeout requests answered 503 after waiting the queue's timeout
+   * @param ejected instances out of rotation for failing in a row (outlier ejection)
+   */
+  public record Traffic(int maxConcurrency, int queued, int maxQueue, long rejectedFull, long rejectedTimeout,
+      List<Integer> ejected) {}
 
   /**
    * A cluster member's process is gone (its cluster port refuses connections): its workers leave
@@ -85,10 +103,11 @@ public final class Front extends AbstractBehavior<Front.Command> {
 
   private final TimerScheduler<Command> timers;
   private final Rechecks rechecks;
+  private final Ejections ejections;
   private final SnapshotHolder holder;
   private final Map<String, AppSpec> apps = new LinkedHashMap<>();
-  private final Map<String, Balancer> balancers = new HashMap<>();
-  private final Map<String, AppMeters> meters = new HashMap<>();
+  /** Per app, kept for as long as the front runs (an app removed and added again gets its meters back). */
+  private final Map<String, AppTraffic> traffic = new HashMap<>();
   private final io.micrometer.core.instrument.MeterRegistry registry;
   private final Map<String, String> appByKey = new HashMap<>();
   private final ActorRef<Receptionist.Listing> listingAdapter;
@@ -114,7 +133,8 @@ public final class Front extends AbstractBehavior<Front.Command> {
       io.micrometer.core.instrument.MeterRegistry registry) {
     super(context);
     this.timers = timers;
-    this.rechecks = new Rechecks(context, timers, this::isCurrent);
+    this.rechecks = new Rechecks(context, timers, this::isCurrent, this::poke);
+    this.ejections = new Ejections(context, timers, this::isCurrent, this::rotation, this::poke);
     this.holder = holder;
     this.registry = registry;
     // one adapter for all listings (an actor has one adapter per message class); the key names the app
@@ -136,8 +156,12 @@ public final class Front extends AbstractBehavior<Front.Command> {
       return;
     }
     apps.put(app.name(), app);
-    balancers.put(app.name(), Balancer.of(app.route().balancer()));
-    meters.computeIfAbsent(app.name(), n -> new AppMeters(registry, n));
+    AppTraffic t = traffic.get(app.name());
+    if (t == null) {
+      traffic.put(app.name(), new AppTraffic(registry, app.name(), app.route()));
+    } else {
+      t.update(app.route());
+    }
     if (!endpoints.containsKey(app.name())) {
       endpoints.put(app.name(), new LinkedHashMap<>());
       listed.put(app.name(), Set.of());
@@ -151,12 +175,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
     for (AppSpec app : m.apps()) {
       if (app.route().routed()) {
         keep.add(app.name());
-        AppSpec old = apps.get(app.name());
-        if (old == null || !old.route().balancer().equals(app.route().balancer())) {
-          addApp(app);
-        } else {
-          apps.put(app.name(), app); // same balancer (and turn counter), new route settings
-        }
+        addApp(app); // an app it routes already keeps its balancer's turn, queue and meters
       }
     }
     apps.keySet().removeIf(name -> !keep.contains(name)); // unrouted: its endpoints stay for drains
@@ -172,7 +191,15 @@ public final class Front extends AbstractBehavior<Front.Command> {
           eps.values().forEach(e -> counts.merge(e.instance, e.inFlight.get(), Integer::sum));
           byApp.put(app, counts);
         });
-    m.replyTo().tell(new InFlight(byApp));
+    Map<String, Traffic> byTraffic = new HashMap<>();
+    traffic.forEach((app, t) -> {
+      io.drover.supervisor.config.CapacitySpec c = t.queue.capacity();
+      List<Integer> ejected = endpoints.getOrDefault(app, Map.of()).values().stream()
+          .filter(e -> e.ejected).map(e -> e.instance).sorted().toList();
+      byTraffic.put(app, new Traffic(c.maxConcurrency(), t.queue.depth(), c.queueLength(),
+          t.meters.rejected(AppMeters.ErrorKind.QUEUE_FULL), t.meters.rejected(AppMeters.ErrorKind.QUEUE_TIMEOUT), ejected));
+    });
+    m.replyTo().tell(new InFlight(byApp, byTraffic));
     return this;
   }
 
@@ -194,6 +221,14 @@ public final class Front extends AbstractBehavior<Front.Command> {
         })
         .onMessage(Rechecks.Checked.class, m -> {
           rechecks.checked(m);
+          return this;
+        })
+        .onMessage(Ejections.Failing.class, m -> {
+          ejections.failing(m);
+          return this;
+        })
+        .onMessage(Ejections.Return.class, m -> {
+          ejections.returned(m);
           return this;
         })
         .onMessage(UpdateApps.class, this::onUpdateApps)
@@ -396,8 +431,28 @@ public final class Front extends AbstractBehavior<Front.Command> {
     return e != null && e.port == port ? e : null;
   }
 
-  /** Publishes the snapshot of the current endpoints (see {@link RouteSnapshot#of}). */
+  /** Publishes the snapshot of the current endpoints (see {@link RouteSnapshot#of}); queues learn their rotation. */
   private void publish() {
-    holder.set(RouteSnapshot.of(apps.values(), endpoints, balancers, meters));
+    RouteSnapshot snapshot = RouteSnapshot.of(apps.values(), endpoints, traffic);
+    holder.set(snapshot);
+    for (RouteSnapshot.Route r : snapshot.routes()) {
+      r.queue().rotation(r.endpoints());
+    }
+  }
+
+  /** A worker may take requests again: the requests waiting for its app may go to it. */
+  private void poke(Endpoint e) {
+    AppTraffic t = traffic.get(e.app);
+    if (t != null) {
+      t.queue.poke();
+    }
+  }
+
+  /** The endpoints in rotation of {@code app} now, and its route (null when not routed). */
+  private Ejections.Rotation rotation(String app) {
+    AppSpec spec = apps.get(app);
+    Map<ActorRef<ProcessWorker.Command>, Endpoint> eps = endpoints.get(app);
+    AppTraffic t = traffic.get(app);
+    return spec == null || eps == null ? null : new Ejections.Rotation(spec.route().outlier(), eps.values(), t.meters);
   }
 }

@@ -48,6 +48,36 @@ final class FrontErrors {
     return res;
   }
 
+  /**
+   * No worker could be given the request: 413 when only this node's workers may take it and
+   * only other nodes' are free (a body too large to travel), 503 when none was ready, else the
+   * failure policy's answer about its last attempt, with no other worker left to retry on.
+   */
+  static FullHttpResponse unserved(ByteBufAllocator alloc, Exchange e, boolean localOnly) {
+    RouteSnapshot.Route route = e.route;
+    if (localOnly && !e.upgrade && route.hasAvailableRemote()) {
+      return tooLarge(alloc, route.app(), route.maxBody());
+    }
+    if (e.tried.isEmpty()) {
+      return noReadyWorker(alloc, route.app());
+    }
+    String last = e.tried.get(e.tried.size() - 1).toString();
+    FailurePolicy.Decision d = FailurePolicy.decide(e.lastFailure, false, false, 0, e.lastDetail + "; no other worker to retry on");
+    return failure(alloc, (FailurePolicy.Respond) d, route.app(), last);
+  }
+
+  /** Every worker is at its limit and the app's queue is full: 503, try again shortly. */
+  static FullHttpResponse queueFull(ByteBufAllocator alloc, String app, int maxLength) {
+    return failure(alloc, new FailurePolicy.Respond(503,
+        "queue full: every worker is at its max-concurrency and " + maxLength + " requests wait already"), app, null);
+  }
+
+  /** The request waited in the app's queue for its whole timeout: 503, try again shortly. */
+  static FullHttpResponse queueTimeout(ByteBufAllocator alloc, String app, long millis) {
+    return failure(alloc, new FailurePolicy.Respond(503,
+        "queue timeout: no worker was free within " + millis + "ms"), app, null);
+  }
+
   static FullHttpResponse tooLarge(ByteBufAllocator alloc, String app, long maxBody) {
     return json(alloc, 413, ErrorJson.bytes(413, "request body larger than max-body (" + maxBody + " bytes)", "app", app));
   }
@@ -57,6 +87,18 @@ final class FrontErrors {
     FullHttpResponse r = badRequest(alloc, HttpResponseStatus.REQUEST_TIMEOUT, "request head not received within " + millis + "ms");
     r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     return r;
+  }
+
+  /** A request the codec could not read: 414 for a long request line, 431 for long headers, else 400. */
+  static FullHttpResponse undecodable(ByteBufAllocator alloc, Throwable cause) {
+    HttpResponseStatus status = HttpResponseStatus.BAD_REQUEST;
+    if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+      status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
+    } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException
+        || cause instanceof io.netty.handler.codec.TooLongFrameException) {
+      status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+    }
+    return badRequest(alloc, status, "bad request: " + cause.getMessage());
   }
 
   static FullHttpResponse badRequest(ByteBufAllocator alloc, HttpResponseStatus status, String reason) {

@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -18,13 +17,10 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection of the front. Each request is an {@link Exchange}: route it, pick a
@@ -46,10 +42,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private final MessageTransport message = new MessageTransport(this);
   private final ArrayDeque<Object> queued = new ArrayDeque<>();
   private boolean readsPaused;
-  /** One timer per connection, re-armed lazily: back-to-back requests schedule nothing. */
-  private boolean timerArmed;
-  private long timerAt;
-  private io.netty.util.concurrent.Future<?> timer;
+  private ExchangeTimer timer;
 
   ProxyHandler(ProxyContext px) {
     this.px = px;
@@ -58,6 +51,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.timer = new ExchangeTimer(ctx.executor(), this::checkTimeout);
   }
 
   @Override
@@ -120,6 +114,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       respond(FrontErrors.noRoute(ctx.alloc(), host, req.uri()), e.clientKeepAlive);
       return;
     }
+    e.route.traffic().budget.request();
+    if (e.route.spec().balancer() == io.drover.supervisor.config.BalancerKind.STICKY) {
+      e.stickyKey = ProxyHeaders.stickyKey(e.route.spec().sticky(), req);
+    }
     String upgradeTo = ProxyHeaders.upgradeTo(headers);
     e.upgrade = upgradeTo != null;
     ProxyHeaders.forRequest(headers, clientIp, host == null ? null : validHostValue, px.spec().via());
@@ -151,6 +149,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       }
       return;
     }
+    if (e.phase() == Phase.QUEUED) { // no worker yet: the body waits (reads pause once there is much of it)
+      e.body.add(content, false);
+      if (e.body.size() > RequestBody.REPLAY_LIMIT) {
+        pauseReads();
+      }
+      return;
+    }
     Transport t = e.transport;
     boolean direct = t.direct();
     e.body.add(content, direct);
@@ -173,15 +178,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     if (x != null) {
+      if (x.phase() == Phase.QUEUED) {
+        x.route.queue().cancel(x.waiter); // it leaves the queue now; a slot given meanwhile is handed back in granted()
+      }
       endAttempt(false); // the client left: nobody waits for the answer
       clearExchange();
     }
     queued.forEach(ReferenceCountUtil::release);
     queued.clear();
-    if (timer != null) {
-      timer.cancel(false); // do not keep a closed connection's handler until the timer fires
-      timer = null;
-    }
+    timer.cancel();
     ctx.fireChannelInactive();
   }
 
@@ -199,57 +204,73 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     // a WebSocket is a byte pipe, and a body declared larger than max-body cannot travel as a
     // message: only this node's workers can take those
     boolean localOnly = e.upgrade || (route.takesMessages() && HttpUtil.getContentLength(e.request, -1L) > route.maxBody());
-    Endpoint picked = route.balancer().select(route.endpoints(), localOnly ? route.withRemotes(e.tried) : e.tried);
-    if (picked == null) {
-      if (localOnly && !e.upgrade && route.hasAvailableRemote()) {
-        respond(FrontErrors.tooLarge(ctx.alloc(), route.app(), route.maxBody()), false);
-      } else if (e.tried.isEmpty()) {
-        respond(FrontErrors.noReadyWorker(ctx.alloc(), route.app()), e.keepAliveAfterError());
-      } else {
-        String last = e.tried.get(e.tried.size() - 1).toString();
-        FailurePolicy.Decision d = FailurePolicy.decide(e.lastFailure, false, false, 0, e.lastDetail + "; no other worker to retry on");
-        respond(FrontErrors.failure(ctx.alloc(), (FailurePolicy.Respond) d, route.app(), last), e.keepAliveAfterError());
-      }
+    AppQueue.Admission admitted = route.traffic().admit(this, e, route, localOnly ? route.withRemotes(e.tried) : e.tried);
+    if (admitted == AppQueue.Admission.QUEUED) {
+      e.to(Phase.QUEUED);
+      e.transport = null;
+      deadline(e, route.queue().capacity().queueTimeout().toNanos());
+      return;
+    } else if (admitted == AppQueue.Admission.FULL) {
+      respond(FrontErrors.queueFull(ctx.alloc(), route.app(), route.queue().capacity().queueLength()),
+          e.keepAliveAfterError(), AppMeters.ErrorKind.QUEUE_FULL);
+      return;
+    } else if (admitted == AppQueue.Admission.NONE) {
+      FullHttpResponse r = FrontErrors.unserved(ctx.alloc(), e, localOnly);
+      respond(r, r.status().code() != 413 && e.keepAliveAfterError());
       return;
     }
+    attempt(e);
+  }
+
+  /** An attempt on the exchange's endpoint, whose slot (in-flight count) it holds. */
+  private void attempt(Exchange e) {
     if (!e.tried.isEmpty()) {
-      route.meters().retried();
+      e.route.meters().retried();
     }
-    e.tried.add(picked);
-    e.endpoint = picked;
-    picked.inFlight.incrementAndGet();
-    e.transport = picked.actor || picked.remote ? message : stream;
+    e.tried.add(e.endpoint);
+    e.transport = e.endpoint.actor || e.endpoint.remote ? message : stream;
     e.transport.start(e);
+  }
+
+  /** A waiting request's slot, on this connection's event loop; handed back when the request left meanwhile. */
+  void granted(AppQueue.Waiter w) {
+    Exchange e = x;
+    if (e != w.exchange || e.phase() != Phase.QUEUED) {
+      w.exchange.route.queue().release(w.endpoint);
+      return;
+    }
+    e.route.meters().waited(System.nanoTime() - w.since);
+    e.deadline = 0;
+    e.to(Phase.ROUTING);
+    e.endpoint = w.endpoint;
+    attempt(e);
   }
 
   /** The request is with the worker from now: its time to answer starts. */
   void armDeadline(Exchange e) {
-    long timeout = e.route.spec().requestTimeout().toNanos();
-    e.deadline = System.nanoTime() + timeout;
-    if (timerArmed && e.deadline - timerAt < 0) {
-      timer.cancel(false); // a route with a shorter request-timeout than the last one's
-      timerArmed = false;
-    }
-    if (!timerArmed) {
-      arm(timeout);
-    }
+    deadline(e, e.route.spec().requestTimeout().toNanos());
   }
 
-  private void arm(long nanos) {
-    timerArmed = true;
-    timerAt = System.nanoTime() + nanos;
-    timer = ctx.executor().schedule(this::checkTimeout, nanos, TimeUnit.NANOSECONDS);
+  private void deadline(Exchange e, long timeout) {
+    e.deadline = System.nanoTime() + timeout;
+    timer.by(e.deadline);
   }
 
   private void checkTimeout() {
-    timerArmed = false;
     Exchange e = x;
     if (e == null || e.deadline == 0 || e.answerBegun() || !ctx.channel().isActive()) {
       return; // re-armed by the next attempt
     }
     long left = e.deadline - System.nanoTime();
     if (left > 0) {
-      arm(left);
+      timer.arm(left);
+      return;
+    }
+    if (e.phase() == Phase.QUEUED) {
+      if (e.route.queue().cancel(e.waiter)) { // else a slot was given meanwhile, and is on its way
+        respond(FrontErrors.queueTimeout(ctx.alloc(), e.route.app(), e.route.queue().capacity().queueTimeout().toMillis()),
+            e.keepAliveAfterError(), AppMeters.ErrorKind.QUEUE_TIMEOUT);
+      }
       return;
     }
     long millis = e.route.spec().requestTimeout().toMillis();
@@ -269,10 +290,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   void attemptFailed(Exchange e, WorkerFailure failure, String detail) {
     boolean begun = e.answerBegun();
     String worker = String.valueOf(e.endpoint);
+    if (failure != WorkerFailure.REFUSED && e.endpoint != null) { // a worker declining work (busy) is not failing
+      e.endpoint.answered(true, e.route.spec().outlier(), px.front(), failure, detail);
+    }
     endAttempt(false);
     e.lastFailure = failure;
     e.lastDetail = detail;
     FailurePolicy.Decision d = FailurePolicy.decide(failure, begun, e.body.replayable(), e.retriesLeft(), detail);
+    if (d instanceof FailurePolicy.Retry && !e.route.traffic().budget.tryRetry()) {
+      e.route.meters().retryDenied();
+      d = FailurePolicy.decide(failure, begun, e.body.replayable(), 0, detail + "; retry budget spent");
+    }
     if (d instanceof FailurePolicy.Retry) {
       e.to(Phase.ROUTING);
       e.body.rewind();
@@ -293,7 +321,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       e.transport.release(reusable);
     }
     if (e.endpoint != null) {
-      e.endpoint.inFlight.decrementAndGet();
+      e.route.queue().release(e.endpoint); // the slot goes to a waiting request, if any
       e.endpoint = null;
     }
   }
@@ -303,6 +331,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   /** The worker's answer is complete (written): keep both connections when they allow it. */
   void completed(Exchange e, io.netty.channel.ChannelFuture written, boolean workerReusable) {
     e.route.meters().answered(e.status, e.startNanos);
+    e.endpoint.answered(e.status >= 500, e.route.spec().outlier(), px.front(), null, "status " + e.status);
     ctx.flush();
     endAttempt(workerReusable && e.body.complete());
     if (!e.clientKeepAlive) {
@@ -318,6 +347,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** Answers the request with a response the front made (errors). */
   void respond(FullHttpResponse response, boolean keepAlive) {
+    respond(response, keepAlive, null);
+  }
+
+  /** As {@link #respond(FullHttpResponse, boolean)}, counted as {@code kind} (null: by its status). */
+  private void respond(FullHttpResponse response, boolean keepAlive, AppMeters.ErrorKind kind) {
     Exchange e = x;
     if (e.endpoint != null) {
       endAttempt(false);
@@ -326,12 +360,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (e.route != null) {
       int code = response.status().code();
       e.route.meters().answered(code, e.startNanos);
-      switch (code) {
-        case 503 -> e.route.meters().error(AppMeters.ErrorKind.NO_WORKER);
-        case 504 -> e.route.meters().error(AppMeters.ErrorKind.TIMEOUT);
-        case 502 -> e.route.meters().error(AppMeters.ErrorKind.WORKER_FAILED);
-        default -> { }
-      }
+      e.route.meters().error(kind != null ? kind : AppMeters.ErrorKind.of(code));
     }
     if (!keepAlive) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -349,13 +378,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void respondBadRequest(Throwable cause) {
-    HttpResponseStatus status = HttpResponseStatus.BAD_REQUEST;
-    if (cause instanceof TooLongHttpLineException) {
-      status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
-    } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
-      status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
-    }
-    respond(FrontErrors.badRequest(ctx.alloc(), status, "bad request: " + cause.getMessage()), false);
+    respond(FrontErrors.undecodable(ctx.alloc(), cause), false);
   }
 
   /** Ends the exchange and starts on any pipelined request. */

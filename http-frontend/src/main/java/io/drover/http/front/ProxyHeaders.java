@@ -117,4 +117,32 @@ final class ProxyHeaders {
     String via = h.get(HttpHeaderNames.VIA);
     h.set(HttpHeaderNames.VIA, via == null ? VIA : via + ", " + VIA);
   }
+
+  /** The request's sticky key (route.sticky: a cookie, a header or a query parameter), or null when it has none. */
+  static String stickyKey(io.drover.supervisor.config.StickySpec sticky, io.netty.handler.codec.http.HttpRequest req) {
+    switch (sticky.source()) {
+      case HEADER -> {
+        String v = req.headers().get(sticky.name());
+        return v == null || v.isEmpty() ? null : v;
+      }
+      case COOKIE -> {
+        for (String header : req.headers().getAll(HttpHeaderNames.COOKIE)) {
+          for (io.netty.handler.codec.http.cookie.Cookie c
+              : io.netty.handler.codec.http.cookie.ServerCookieDecoder.LAX.decodeAll(header)) {
+            if (c.name().equals(sticky.name()) && !c.value().isEmpty()) {
+              return c.value();
+            }
+          }
+        }
+        return null;
+      }
+      case QUERY -> {
+        java.util.List<String> v = new io.netty.handler.codec.http.QueryStringDecoder(req.uri()).parameters().get(sticky.name());
+        return v == null || v.isEmpty() || v.get(0).isEmpty() ? null : v.get(0);
+      }
+      default -> {
+        return null;
+      }
+    }
+  }
 }

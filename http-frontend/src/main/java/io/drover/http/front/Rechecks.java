@@ -27,11 +27,14 @@ final class Rechecks {
   private final ActorContext<Front.Command> ctx;
   private final TimerScheduler<Front.Command> timers;
   private final Predicate<Endpoint> current;
+  private final java.util.function.Consumer<Endpoint> back;
 
-  Rechecks(ActorContext<Front.Command> ctx, TimerScheduler<Front.Command> timers, Predicate<Endpoint> current) {
+  Rechecks(ActorContext<Front.Command> ctx, TimerScheduler<Front.Command> timers, Predicate<Endpoint> current,
+      java.util.function.Consumer<Endpoint> back) {
     this.ctx = ctx;
     this.timers = timers;
     this.current = current;
+    this.back = back;
   }
 
   void failed(Failed m) {
@@ -57,6 +60,7 @@ final class Rechecks {
     if (m.accepting()) {
       e.down = false;
       ctx.getLog().info("[{}] [{}] accepts connections again: back in rotation", e.app, e);
+      back.accept(e);
     } else {
       timers.startSingleTimer(new Timer(e), new Recheck(e), AFTER);
     }

@@ -21,7 +21,7 @@ final class RouteSnapshot {
    */
   static RouteSnapshot of(java.util.Collection<io.drover.supervisor.config.AppSpec> apps,
       java.util.Map<String, ? extends java.util.Map<?, Endpoint>> endpoints,
-      java.util.Map<String, Balancer> balancers, java.util.Map<String, AppMeters> meters) {
+      java.util.Map<String, AppTraffic> traffic) {
     List<Route> routes = new ArrayList<>();
     for (io.drover.supervisor.config.AppSpec app : apps) {
       boolean ownReady = endpoints.get(app.name()).values().stream().anyMatch(e -> !e.draining && !e.remote);
@@ -31,13 +31,25 @@ final class RouteSnapshot {
               .filter(e -> !e.draining && (remoteToo || !e.remote))
               .sorted(Comparator.comparingInt((Endpoint e) -> e.instance).thenComparingInt(e -> e.port))
               .toArray(Endpoint[]::new);
-      routes.add(new Route(app.name(), app.route(), balancers.get(app.name()), eps, meters.get(app.name()), app.maxBody()));
+      routes.add(new Route(app.name(), app.route(), traffic.get(app.name()), eps, app.maxBody()));
     }
     return new RouteSnapshot(routes);
   }
 
   /** One app's route and its endpoints; {@code maxBody} limits bodies sent to actor workers. */
-  record Route(String app, RouteSpec spec, Balancer balancer, Endpoint[] endpoints, AppMeters meters, long maxBody) {
+  record Route(String app, RouteSpec spec, AppTraffic traffic, Endpoint[] endpoints, long maxBody) {
+    Balancer balancer() {
+      return traffic.balancer();
+    }
+
+    AppMeters meters() {
+      return traffic.meters;
+    }
+
+    AppQueue queue() {
+      return traffic.queue;
+    }
+
     /** {@code uri} is the request target: a path, maybe with a query. */
     boolean matches(String host, String uri) {
       if (!spec.host().isEmpty() && !spec.host().equalsIgnoreCase(host)) {

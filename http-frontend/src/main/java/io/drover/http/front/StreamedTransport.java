@@ -154,7 +154,7 @@ final class StreamedTransport implements Transport, BackendHandler.User {
       handler = null;
       x = null;
       conn.tunnelled(e);
-      Tunnel.open(ctx, worker, res, endpoint);
+      Tunnel.open(ctx, worker, res, endpoint, e.route.queue());
       return;
     }
     e.to(Phase.STREAMING);

@@ -29,12 +29,12 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
    *
    * @param client the context of the client connection's proxy handler
    */
-  static void open(ChannelHandlerContext client, Channel worker, HttpResponse switching, Endpoint endpoint) {
+  static void open(ChannelHandlerContext client, Channel worker, HttpResponse switching, Endpoint endpoint, AppQueue queue) {
     Channel clientChannel = client.channel();
     AtomicBoolean closed = new AtomicBoolean();
     Runnable onClose = () -> {
       if (closed.compareAndSet(false, true)) {
-        endpoint.inFlight.decrementAndGet();
+        queue.release(endpoint);
       }
     };
     client.writeAndFlush(switching).addListener(f -> {

@@ -51,6 +51,17 @@ final class Json {
         "workers", s.workers().stream().map(w -> worker(w, inFlight.getOrDefault(w.instance(), 0), now)).toList());
   }
 
+  /** The app with what the front knows of it: in flight per worker, its queue, ejected workers. */
+  static Map<String, Object> app(AppStatus s, io.drover.http.front.Front.InFlight front, Instant now) {
+    Map<String, Object> app = app(s, front.byApp().getOrDefault(s.app(), Map.of()), now);
+    io.drover.http.front.Front.Traffic t = front.traffic().get(s.app());
+    if (t != null) {
+      app.put("traffic", obj("maxConcurrency", t.maxConcurrency(), "queued", t.queued(), "maxQueue", t.maxQueue(),
+          "rejected", obj("queueFull", t.rejectedFull(), "queueTimeout", t.rejectedTimeout()), "ejected", t.ejected()));
+    }
+    return app;
+  }
+
   static Map<String, Object> worker(WorkerStatus w, int inFlight, Instant now) {
     Map<String, Object> worker = workerFields(w, inFlight, now);
     if (w.node() != null) {
@@ -101,6 +112,10 @@ final class Json {
     if (e instanceof WorkerEvent w) {
       return obj("type", "worker", "at", w.at().toString(), "app", w.app(), "instance", w.instance(),
           "state", w.state().label(), "pid", w.pid(), "port", w.port(), "restarts", w.restarts(), "detail", w.detail());
+    }
+    if (e instanceof io.drover.supervisor.RouteEvent r) {
+      return obj("type", "route", "at", r.at().toString(), "app", r.app(), "worker", r.worker(),
+          "inRotation", r.inRotation(), "detail", r.detail());
     }
     AppEvent a = (AppEvent) e;
     return obj("type", "app", "at", a.at().toString(), "app", a.app(), "state", a.state().label(), "detail", a.detail());

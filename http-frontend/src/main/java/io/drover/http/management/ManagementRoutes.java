@@ -8,7 +8,6 @@ import static io.drover.http.management.Params.flag;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.drover.supervisor.AppSupervisor;
 import io.drover.supervisor.DroverEvent;
-import io.drover.supervisor.WorkerEvent;
 import io.drover.supervisor.config.AppSpec;
 import io.drover.supervisor.config.ConfigException;
 import io.drover.supervisor.config.ConfigProblem;
@@ -139,8 +138,8 @@ final class ManagementRoutes extends AllDirectives {
   // ---------------------------------------------------------------- handlers
 
   private Route getApp(String app) {
-    return withApp(app, ref -> node.status(ref).thenCombine(node.inFlight(), (status, flights) -> {
-      Map<String, Object> body = Json.app(status, flights.getOrDefault(app, Map.of()), Instant.now());
+    return withApp(app, ref -> node.status(ref).thenCombine(node.traffic(), (status, front) -> {
+      Map<String, Object> body = Json.app(status, front, Instant.now());
       body.put("spec", Json.spec(status.spec()));
       return response(200, body);
     }));
@@ -184,9 +183,9 @@ final class ManagementRoutes extends AllDirectives {
 
   private Route listApps() {
     return completeWithFuture(
-        node.statuses().thenCombine(node.inFlight(), (apps, flights) -> {
+        node.statuses().thenCombine(node.traffic(), (apps, front) -> {
           Instant now = Instant.now();
-          return response(200, obj("apps", apps.stream().map(a -> Json.app(a, flights.getOrDefault(a.app(), Map.of()), now)).toList()));
+          return response(200, obj("apps", apps.stream().map(a -> Json.app(a, front, now)).toList()));
         }));
   }
 
@@ -216,7 +215,8 @@ final class ManagementRoutes extends AllDirectives {
               node.system.eventStream().tell(new EventStream.Subscribe<>(DroverEvent.class, ref));
               return NotUsed.getInstance();
             })
-            .map(e -> ServerSentEvent.create(Json.write(Json.event(e)), e instanceof WorkerEvent ? "worker" : "app"))
+            .map(Json::event)
+            .map(j -> ServerSentEvent.create(Json.write(j), (String) j.get("type")))
             .keepAlive(HEARTBEAT, () -> KEEP_ALIVE);
     return completeOK(source, EventStreamMarshalling.toEventStream());
   }

@@ -59,7 +59,12 @@ final class NodeView {
   }
 
   CompletionStage<Map<String, Map<Integer, Integer>>> inFlight() {
-    return this.<Front.Command, Front.InFlight>ask(front, Front.GetInFlight::new, QUERY).thenApply(Front.InFlight::byApp);
+    return traffic().thenApply(Front.InFlight::byApp);
+  }
+
+  /** The front's requests in flight per worker, and each app's slots, queue and ejected workers. */
+  CompletionStage<Front.InFlight> traffic() {
+    return this.<Front.Command, Front.InFlight>ask(front, Front.GetInFlight::new, QUERY);
   }
 
   CompletionStage<DroverSettings> settings() {

@@ -26,8 +26,7 @@ class RoutingRulesTest {
   static RouteSnapshot.Route route(String app, String host, String prefix, boolean strip) {
     RouteSpec spec = new RouteSpec(host, prefix, strip, BalancerKind.ROUND_ROBIN, 2, Duration.ofSeconds(60), false);
     return new RouteSnapshot.Route(
-        app, spec, Balancer.of(BalancerKind.ROUND_ROBIN), new Endpoint[0],
-        new AppMeters(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), app), 0);
+        app, spec, new AppTraffic(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), app, spec), new Endpoint[0], 0);
   }
 
   @Test
@@ -77,19 +76,19 @@ class RoutingRulesTest {
   @Test
   void roundRobinTakesTurnsAndSkipsUnavailableAndTriedEndpoints() {
     Endpoint[] eps = endpoints(3);
-    Balancer rr = Balancer.of(BalancerKind.ROUND_ROBIN);
+    Balancer rr = Balancer.of(BalancerKind.ROUND_ROBIN, 0);
     List<Integer> picked = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      picked.add(rr.select(eps, List.of()).instance);
+      picked.add(rr.select(eps, List.of(), null).instance);
     }
     assertEquals(List.of(0, 1, 2, 0, 1, 2), picked);
     eps[1].down = true;
     eps[2].draining = true;
     for (int i = 0; i < 4; i++) {
-      assertSame(eps[0], rr.select(eps, List.of()));
+      assertSame(eps[0], rr.select(eps, List.of(), null));
     }
-    assertNull(rr.select(eps, List.of(eps[0])), "the only available endpoint was tried already");
-    assertNull(rr.select(new Endpoint[0], List.of()));
+    assertNull(rr.select(eps, List.of(eps[0]), null), "the only available endpoint was tried already");
+    assertNull(rr.select(new Endpoint[0], List.of(), null));
   }
 
   @Test
@@ -98,10 +97,46 @@ class RoutingRulesTest {
     eps[0].inFlight.set(5);
     eps[1].inFlight.set(1);
     eps[2].inFlight.set(3);
-    Balancer lr = Balancer.of(BalancerKind.LEAST_REQUESTS);
-    assertSame(eps[1], lr.select(eps, List.of()));
+    Balancer lr = Balancer.of(BalancerKind.LEAST_REQUESTS, 0);
+    assertSame(eps[1], lr.select(eps, List.of(), null));
     eps[1].down = true;
-    assertSame(eps[2], lr.select(eps, List.of()));
-    assertSame(eps[0], lr.select(eps, List.of(eps[2])));
+    assertSame(eps[2], lr.select(eps, List.of(), null));
+    assertSame(eps[0], lr.select(eps, List.of(eps[2]), null));
+  }
+
+  @Test
+  void aStickyKeyStaysOnItsWorkerAndOnlyADepartedWorkersKeysMove() {
+    Endpoint[] eps = endpoints(4);
+    Balancer sticky = Balancer.of(BalancerKind.STICKY, 0);
+    java.util.Map<String, Endpoint> before = new java.util.HashMap<>();
+    java.util.Map<Endpoint, Integer> share = new java.util.HashMap<>();
+    for (int k = 0; k < 2000; k++) {
+      String key = "user-" + k;
+      Endpoint e = sticky.select(eps, List.of(), key);
+      assertSame(e, sticky.select(eps, List.of(), key), "the same key, the same worker");
+      before.put(key, e);
+      share.merge(e, 1, Integer::sum);
+    }
+    for (Endpoint e : eps) { // rendezvous hashing spreads keys about evenly: 500 each
+      int n = share.getOrDefault(e, 0);
+      org.junit.jupiter.api.Assertions.assertTrue(n > 350 && n < 650, e + " holds " + n + " of 2000 keys");
+    }
+    eps[2].draining = true; // worker 2 leaves
+    int moved = 0;
+    for (var kv : before.entrySet()) {
+      Endpoint now = sticky.select(eps, List.of(), kv.getKey());
+      if (kv.getValue() == eps[2]) {
+        org.junit.jupiter.api.Assertions.assertNotSame(eps[2], now);
+        moved++;
+      } else {
+        assertSame(kv.getValue(), now, "a key of a worker that stayed must not move");
+      }
+    }
+    assertEquals(share.get(eps[2]).intValue(), moved);
+    // without a key: the least busy, as least-requests
+    eps[0].inFlight.set(3);
+    eps[1].inFlight.set(0);
+    eps[3].inFlight.set(2);
+    assertSame(eps[1], sticky.select(eps, List.of(), null));
   }
 }

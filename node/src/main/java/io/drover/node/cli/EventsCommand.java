@@ -43,12 +43,16 @@ public final class EventsCommand extends ApiCommand {
               if (api.json || e == null) {
                 out.println(data);
               } else {
-                boolean worker = e.path("type").asText(type).equals("worker");
+                String kind = e.path("type").asText(type);
+                boolean worker = kind.equals("worker");
+                boolean route = kind.equals("route"); // the front took a worker out of rotation, or back
                 out.printf(
                     ROW,
                     time(e.path("at").asText("")),
-                    worker ? e.path("app").asText("?") + "-" + e.path("instance").asText("?") : e.path("app").asText("?"),
-                    worker ? e.path("state").asText("?") : "app:" + e.path("state").asText("?"),
+                    worker ? e.path("app").asText("?") + "-" + e.path("instance").asText("?")
+                        : route ? e.path("worker").asText("?") : e.path("app").asText("?"),
+                    worker ? e.path("state").asText("?")
+                        : route ? (e.path("inRotation").asBoolean() ? "returned" : "ejected") : "app:" + e.path("state").asText("?"),
                     worker ? dash(e.path("pid").asLong()) : "",
                     worker ? dash(e.path("port").asLong()) : "",
                     Cli.oneLine(e.path("detail").asText(""), 300)

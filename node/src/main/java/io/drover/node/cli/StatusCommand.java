@@ -45,8 +45,8 @@ public final class StatusCommand extends ApiCommand {
           a.path("name").asText("?"),
           a.has("instances") ? "×" + a.path("instances").asInt() : "",
           "app:" + a.path("state").asText("?"),
-          "", "", "", "", "", "",
-          a.path("detail").asText(""));
+          "", "", "", "", queued(a.path("traffic")), "",
+          a.path("detail").asText("") + traffic(a.path("traffic")));
       for (JsonNode w : a.path("workers")) {
         t.row(
             w.path("app").asText(a.path("name").asText("?")),
@@ -63,6 +63,28 @@ public final class StatusCommand extends ApiCommand {
     }
     t.print(out());
     return Exit.OK;
+  }
+
+  /** An app's in-flight cell: the requests waiting in its queue at the front, when it has a limit. */
+  private static String queued(JsonNode traffic) {
+    return traffic.path("maxConcurrency").asInt() > 0 ? traffic.path("queued").asInt() + " queued" : "";
+  }
+
+  /** What the front adds to an app's detail: its limit, rejected requests, ejected workers. */
+  private static String traffic(JsonNode t) {
+    StringBuilder b = new StringBuilder();
+    if (t.path("maxConcurrency").asInt() > 0) {
+      long rejected = t.path("rejected").path("queueFull").asLong() + t.path("rejected").path("queueTimeout").asLong();
+      b.append(" (max-concurrency ").append(t.path("maxConcurrency").asInt());
+      if (rejected > 0) {
+        b.append(", ").append(rejected).append(" rejected");
+      }
+      b.append(')');
+    }
+    if (t.path("ejected").size() > 0) {
+      b.append(" ejected: ").append(t.path("ejected"));
+    }
+    return b.toString();
   }
 
   private static String orDash(long n) {

@@ -43,7 +43,6 @@ final class AppReader {
   static final String RETRY_AFTER = "retry-after";
   static final String CORES = "cores";
   static final String OFF = "off";
-  static final int MAX_RETRIES = 10;
   static final String NO_COMMAND =
       "no command for kind = actor (its workers are instances of the class named by \"class\")";
   static final String READY_ONCE_STARTED =
@@ -101,7 +100,6 @@ final class AppReader {
     Path cwd = cwd();
     Map<String, String> env = env(app.group("env"));
     Integer instances = instances();
-    RouteSpec route = route(app.group("route"));
     ProbeSpec readiness = probe(app.group("readiness"), false);
     ProbeSpec liveness = probe(app.group("liveness"), true);
     RestartSpec restart = restart(app.group("restart"));
@@ -126,6 +124,7 @@ final class AppReader {
       maxMemory = actorMaxMemory(maxMemory);
       actorSpec = actor(commandRequired, instances);
     }
+    RouteSpec route = RouteReader.read(app.group("route"), actorSpec, instances);
     if (anyNull(kind, command, cwd, env, instances, route, readiness, liveness, restart, stop)
         || anyNull(maxMemory, memoryCheckInterval, logs, placement, placementRole, maxBody)
         || (actor && actorSpec == null)) {
@@ -445,32 +444,6 @@ final class AppReader {
     return n == null ? null : n.intValue();
   }
 
-  private static RouteSpec route(Reader route) {
-    if (route == null) {
-      return null;
-    }
-    String host = route.string("host", "a host name, or \"\" for any host");
-    if (host != null && (host.contains("/") || host.contains(":") || containsSpace(host))) {
-      route.problem(
-          "host", Reader.quoteText(host), "a host name without \"/\", \":\" or spaces (no port)");
-      host = null;
-    }
-    String prefix = route.string("prefix", "\"\" or a path starting with \"/\"");
-    if (prefix != null && !prefix.isEmpty() && (!prefix.startsWith("/") || containsSpace(prefix))) {
-      route.problem("prefix", Reader.quoteText(prefix), "\"\" or a path starting with \"/\"");
-      prefix = null;
-    }
-    Boolean strip = route.bool("strip-prefix");
-    BalancerKind balancer = route.choice("balancer", BalancerKind.class);
-    Long retries =
-        route.integer("retries", 0, MAX_RETRIES, Reader.integerRange(0, MAX_RETRIES));
-    Duration requestTimeout = route.duration("request-timeout", false);
-    Boolean preferOwnNode = route.bool("prefer-own-node");
-    return anyNull(host, prefix, strip, balancer, retries, requestTimeout, preferOwnNode)
-        ? null
-        : new RouteSpec(host, prefix, strip, balancer, retries.intValue(), requestTimeout, preferOwnNode);
-  }
-
   private static ProbeSpec probe(Reader probe, boolean liveness) {
     if (probe == null) {
       return null;
@@ -599,7 +572,7 @@ final class AppReader {
   }
 
   /** Whitespace or control characters (NUL, ESC, DEL, ...): not allowed in hosts and paths. */
-  private static boolean containsSpace(String s) {
+  static boolean containsSpace(String s) {
     return s.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c));
   }
 

@@ -14,6 +14,10 @@ import java.time.Duration;
  * @param requestTimeout how long a worker may take to start answering before the front answers 504
  * @param preferOwnNode for a cluster-placed app: a front uses its own node's ready workers while
  *     it has any, other nodes' only when it has none (an app every node runs always does)
+ * @param capacity requests per worker at once, and the queue for the rest
+ * @param sticky where a sticky balancer reads a request's key
+ * @param outlier when a failing worker is taken out of rotation for a while
+ * @param retryBudget how many retries the app's requests may cause
  */
 public record RouteSpec(
     String host,
@@ -22,9 +26,24 @@ public record RouteSpec(
     BalancerKind balancer,
     int retries,
     Duration requestTimeout,
-    boolean preferOwnNode) {
+    boolean preferOwnNode,
+    CapacitySpec capacity,
+    StickySpec sticky,
+    OutlierSpec outlier,
+    RetryBudgetSpec retryBudget) {
+
+  /** A route with the defaults of everything about capacity, stickiness, ejection and retry budget. */
+  public RouteSpec(String host, String prefix, boolean stripPrefix, BalancerKind balancer, int retries,
+      Duration requestTimeout, boolean preferOwnNode) {
+    this(host, prefix, stripPrefix, balancer, retries, requestTimeout, preferOwnNode,
+        CapacitySpec.UNLIMITED, StickySpec.NONE, OutlierSpec.DEFAULT, RetryBudgetSpec.DEFAULT);
+  }
 
   public boolean routed() {
     return !prefix.isEmpty() || !host.isEmpty();
+  }
+
+  public RouteSpec withCapacity(CapacitySpec c) {
+    return new RouteSpec(host, prefix, stripPrefix, balancer, retries, requestTimeout, preferOwnNode, c, sticky, outlier, retryBudget);
   }
 }

@@ -206,7 +206,9 @@ class ConfigLoaderTest {
     RouteSpec route = defaultRoute();
     assertEquals(
         new RouteSpec(
-            "", "/hash", false, route.balancer(), route.retries(), route.requestTimeout(), false),
+            "", "/hash", false, route.balancer(), route.retries(), route.requestTimeout(), false)
+            // the front gives a worker no more than its max-in-flight (8); max-queue 0 per worker: no queue
+            .withCapacity(new CapacitySpec(8, 0, Duration.ofSeconds(30), Duration.ZERO)),
         hash.route());
 
     AppSpec echo = settings.apps().get("echo");
