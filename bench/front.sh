@@ -4,12 +4,14 @@
 #   pm2     PM2 cluster mode, 2 instances (connections handed out by Node's cluster primary)
 #   nginx   nginx round-robin to 2 Node processes (upstream keepalive 64, HTTP/1.1, 2 workers)
 #   drover  Drover's HTTP front (./drover run) to 2 Node workers
+#   and, on request: passenger (Phusion Passenger standalone, builtin engine, 2 processes),
+#   drover_c1 / drover_c2 (Drover with route.max-concurrency = 1 / 2: a fair queue at the front)
 # Each contender: start, wait for 200 on /, a warmup run, the measured run, stop. One table per
 # handler with Drover's ratio to each. Only ratios within one run mean anything (see README.md).
 #
 #   bench/front.sh [--duration 10s] [--connections 64] [--threads 2] [--warmup 5s]
 #                  [--handler trivial|cpu|both] [--rounds 1] [--work-iters N]
-#                  [--contenders direct,pm2,nginx,drover]
+#                  [--contenders direct,pm2,nginx,drover] [--reference drover]
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -27,14 +29,16 @@ Options:
                      or both (default)
   --rounds N         repeat every contender N times; tables show medians (default 1)
   --work-iters N     iterations of the cpu handler (default: DEFAULT_WORK_ITERS of bench/app/work.js)
-  --contenders LIST  comma separated subset of direct,pm2,nginx,drover (default all)
+  --contenders LIST  comma separated, of direct,pm2,nginx,drover,passenger,drover_c1,drover_c2
+                     (default direct,pm2,nginx,drover)
+  --reference C      the contender the ratio columns divide by the others (default drover)
 Env: DROVER_LAUNCHER (default ./drover), DROVER_START_TIMEOUT (s, default 300: covers a first
 build), BENCH_KEEP_TMP=1 keeps the temp dir (logs, configs, raw wrk output).
 EOF
 }
 
 DURATION=10s; WARMUP=30s; CONNS=64; THREADS=2; HANDLER=both; ROUNDS=1; WORK_ITERS=""
-CONTENDERS="direct,pm2,nginx,drover"
+CONTENDERS="direct,pm2,nginx,drover"; REF=drover
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="${2:?}"; shift 2 ;;
@@ -45,6 +49,7 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS="${2:?}"; shift 2 ;;
     --work-iters) WORK_ITERS="${2:?}"; shift 2 ;;
     --contenders) CONTENDERS="${2:?}"; shift 2 ;;
+    --reference) REF="${2:?}"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "front.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -58,7 +63,7 @@ case "$HANDLER" in trivial) HANDLERS=(trivial) ;; cpu) HANDLERS=(cpu) ;; both) H
   *) echo "front.sh: --handler trivial|cpu|both" >&2; exit 2 ;; esac
 IFS=',' read -r -a CTS <<<"$CONTENDERS"
 for c in "${CTS[@]}"; do
-  case "$c" in direct|pm2|nginx|drover) ;; *) echo "front.sh: unknown contender $c" >&2; exit 2 ;; esac
+  case "$c" in direct|pm2|nginx|drover|passenger|drover_c1|drover_c2) ;; *) echo "front.sh: unknown contender $c" >&2; exit 2 ;; esac
 done
 
 bench_init
@@ -110,8 +115,8 @@ for h in "${HANDLERS[@]}"; do
   echo
   if [ "$h" = trivial ]; then desc="GET / answers at once"; else desc="GET / runs WORK_ITERS=$WORK_ITERS (~1 ms of CPU)"; fi
   echo "== handler $h: $desc; wrk -t$THREADS -c$CONNS -d$DURATION after a $WARMUP warmup; $ROUNDS round(s)$([ "$ROUNDS" -gt 1 ] && echo ', medians') =="
-  d_rps="$(field_of "$h" drover rps | median)"; d_p99="$(field_of "$h" drover p99 | median)"
-  printf '%-16s %10s %9s %9s %8s %12s %12s\n' contender "req/s" "p50 ms" "p99 ms" errors "drover/req/s" "drover/p99"
+  d_rps="$(field_of "$h" "$REF" rps | median)"; d_p99="$(field_of "$h" "$REF" p99 | median)"
+  printf '%-16s %10s %9s %9s %8s %12s %12s\n' contender "req/s" "p50 ms" "p99 ms" errors "ref/req/s" "ref/p99"
   for c in "${CTS[@]}"; do
     rps="$(field_of "$h" "$c" rps | median)"
     if [ -z "$rps" ]; then
@@ -127,6 +132,6 @@ for h in "${HANDLERS[@]}"; do
   done
 done
 echo
-echo "drover/req/s = Drover's req/s divided by the row's (above 1: Drover serves more);"
-echo "drover/p99 = Drover's p99 divided by the row's (below 1: Drover's tail is shorter). '-': no Drover result."
+echo "ref = $(ct_label "$REF"). ref/req/s = its req/s divided by the row's (above 1: it serves more);"
+echo "ref/p99 = its p99 divided by the row's (below 1: its tail is shorter). '-': no result for it."
 echo "errors = wrk's non-2xx/3xx responses + socket errors (connect, read, write, timeout), summed over rounds."

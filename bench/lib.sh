@@ -8,7 +8,8 @@
 #   bench_wait_http URL S [PID]  waits (at most S seconds) until URL answers 200
 #   bench_wrk VAR URL DUR CONNS THREADS RAW   runs wrk --latency, parses it into VAR
 #   bench_wrk_bg URL DUR CONNS THREADS RAW    the same in the background (pid in BENCH_WRK_PID)
-#   ct_start NAME ITERS [respawn]  starts a contender (direct | pm2 | nginx | drover), ct_stop stops it
+#   ct_start NAME ITERS [respawn]  starts a contender (direct | pm2 | nginx | passenger | drover |
+#                              drover_c1 | drover_c2: route.max-concurrency 1 or 2), ct_stop stops it
 #   ct_workers                 pids of the running contender's app workers
 #   ct_reload                  rolling restart of the running contender's app
 #   bench_chaos_kill / bench_chaos_reload   kill -9 of a random worker every S s / N rolling restarts, while wrk runs
@@ -163,6 +164,7 @@ bench_install() { # contenders list, comma separated
   command -v node >/dev/null || need+=(nodejs)
   if [[ $list == *,nginx,* ]] && [ ! -x "$NGINX_BIN" ]; then need+=(nginx); had_nginx=0; fi
   if [[ $list == *,pm2,* ]] && ! command -v npm >/dev/null; then need+=(npm); fi
+  if [[ $list == *,passenger,* ]] && ! command -v passenger >/dev/null; then need+=(passenger); fi
   if [ ${#need[@]} -gt 0 ]; then
     bench_log "installing ${need[*]} (apt-get)"
     apt-get update -qq || bench_die "apt-get update failed"
@@ -287,7 +289,10 @@ ct_label() {
     direct) echo "direct (1 node)" ;;
     pm2) echo "pm2 cluster x2" ;;
     nginx) echo "nginx RR x2" ;;
+    passenger) echo "passenger x2" ;;
     drover) echo "drover x2" ;;
+    drover_c1) echo "drover x2 mc=1" ;;
+    drover_c2) echo "drover x2 mc=2" ;;
     *) echo "$1" ;;
   esac
 }
@@ -410,6 +415,26 @@ EOF
   return 1
 }
 
+# Phusion Passenger standalone, its builtin engine, 2 app processes kept (least-busy routing and
+# a request queue are its own); nothing here reaches the internet, so no update check or telemetry.
+ct_start_passenger() { # ITERS
+  command -v passenger >/dev/null || { CT_SKIP="passenger not installed"; return 1; }
+  (cd "$BENCH_DIR/app" && exec env BENCH_RUN_ID="$BENCH_RUN_ID" passenger start --address 127.0.0.1 --port "$CT_PORT" \
+    --engine builtin --max-pool-size 2 --min-instances 2 --environment production --app-type node \
+    --startup-file hello.js --disable-security-update-check --disable-anonymous-telemetry \
+    --log-file "$CT_DIR/passenger.log" --pid-file "$CT_DIR/passenger.pid" \
+    --envvar "WORK_ITERS=$1" --envvar "BENCH_RUN_ID=$BENCH_RUN_ID") >"$CT_DIR/passenger-start.log" 2>&1 &
+  CT_MAIN=$!
+  BENCH_PIDS+=("$CT_MAIN"); CT_PIDS+=("$CT_MAIN")
+  bench_wait_http "http://127.0.0.1:$CT_PORT/" 60 "$CT_MAIN" && return 0
+  CT_SKIP="passenger did not answer 200 on / within 60s: $(tail -n 3 "$CT_DIR/passenger-start.log" | tr '\n' ' ')"
+  return 1
+}
+
+# Drover with route.max-concurrency = 1 or 2 (requests beyond it wait in the front's queue).
+ct_start_drover_c1() { DROVER_MAX_CONCURRENCY=1 ct_start_drover "$@"; }
+ct_start_drover_c2() { DROVER_MAX_CONCURRENCY=2 ct_start_drover "$@"; }
+
 # Whether ./drover run will build first (the launcher's own test): only to tell the user.
 ct_drover_needs_build() {
   local jar="$REPO_DIR/node/target/drover-node.jar"
@@ -432,7 +457,7 @@ drover {
     command = ["node", "$APP_JS"]
     env { WORK_ITERS = "$iters", BENCH_RUN_ID = "$BENCH_RUN_ID" }
     instances = 2
-    route.prefix = "/"
+    route { prefix = "/", max-concurrency = ${DROVER_MAX_CONCURRENCY:-0} }
     readiness { type = http, path = "/health" }
   }
 }
@@ -467,6 +492,9 @@ ct_stop() {
   [ -n "$CT_NAME" ] || return 0
   [ -n "$CT_DIR" ] && touch "$CT_DIR/stop"
   [ -n "$CT_PM2_HOME" ] && bench_pm2_kill "$CT_PM2_HOME"
+  if [ "$CT_NAME" = passenger ] && [ -s "$CT_DIR/passenger.pid" ]; then
+    live+=("$(cat "$CT_DIR/passenger.pid")") # its core and watchdog: they end the app processes
+  fi
   # Loops first (so they respawn nothing), then what they started, then the rest.
   [ ${#CT_LOOPS[@]} -gt 0 ] && bench_stop_pids "${CT_LOOPS[*]}" 5
   for p in "$CT_DIR"/backend-*.pid; do
@@ -490,7 +518,7 @@ ct_workers() {
       for f in "$CT_DIR"/backend-*.pid; do
         [ -f "$f" ] && p="$(cat "$f")" && bench_alive "$p" && echo "$p"
       done ;;
-    drover) # children of the drover node JVM whose environment has DROVER_APP=hello; failing
+    drover|drover_c1|drover_c2) # children of the drover node JVM whose environment has DROVER_APP=hello; failing
             # that, processes running hello.js with DROVER_APP=hello and this run's marker
       local jvm found=""
       jvm="$(ct_drover_jvm)"
@@ -512,7 +540,7 @@ ct_reload() {
   local f old i
   case "$CT_NAME" in
     pm2) bench_pm2 "$CT_PM2_HOME" reload hello >>"$CT_DIR/pm2-reload.log" 2>&1 ;;
-    drover) kill -HUP "$(ct_drover_jvm)" 2>/dev/null ;;
+    drover|drover_c1|drover_c2) kill -HUP "$(ct_drover_jvm)" 2>/dev/null ;;
     nginx) # what an ops script does: restart one backend, wait until it answers, then the next
       for f in "$CT_DIR"/backend-*.pid; do
         old="$(cat "$f")"

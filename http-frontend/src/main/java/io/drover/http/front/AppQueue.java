@@ -34,8 +34,8 @@ final class AppQueue {
   static final class Waiter {
     final ProxyHandler conn;
     final Exchange exchange;
-    /** Endpoints it must not be given (tried already, or on other nodes when only this node can serve it). */
-    List<Endpoint> skip;
+    /** Only this node's workers may take it (a WebSocket, a body too large to travel as a message). */
+    boolean localOnly;
     String key;
     /** When it began to wait (System.nanoTime). */
     long since;
@@ -47,9 +47,23 @@ final class AppQueue {
       this.exchange = exchange;
     }
 
-    /** Hands it its slot on its own connection's event loop. */
+    /** Hands it its slot on its own connection's event loop: at once when that is this thread. */
     void granted() {
-      conn.ctx.executor().execute(() -> conn.granted(this));
+      io.netty.util.concurrent.EventExecutor loop = conn.ctx.executor();
+      if (loop.inEventLoop()) {
+        conn.granted(this);
+        return;
+      }
+      try {
+        loop.execute(() -> conn.granted(this));
+      } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+        // the front is stopping: its connections close, and nobody waits for this one
+      }
+    }
+
+    /** Whether it may be given a slot of {@code e}. */
+    boolean mayUse(Endpoint e) {
+      return e.available() && !(localOnly && e.remote) && !exchange.tried.contains(e);
     }
   }
 
@@ -95,44 +109,41 @@ final class AppQueue {
     grantAndDispatch(null);
   }
 
-  /** Asks for a slot for {@code w} (FIFO: none while others wait, unless it may use what they cannot). */
+  /**
+   * Asks for a slot for {@code w}. FIFO: those waiting are served first; a slot left after them
+   * (one none of them may use: a sticky key's worker, a worker they tried) goes to {@code w}.
+   */
   Admission admit(Waiter w) {
-    List<Waiter> grants;
+    List<Waiter> grants = null;
+    Admission result;
     synchronized (this) {
-      if (waiting.isEmpty()) {
-        Endpoint e = pick(w);
-        if (e != null) {
-          take(w, e);
-          return Admission.GRANTED;
-        }
+      if (!waiting.isEmpty()) {
+        grants = grantAll();
       }
-      if (!couldServe(w)) {
-        return Admission.NONE;
-      }
-      if (waiting.size() >= capacity.queueLength()) {
-        return Admission.FULL;
-      }
-      w.since = System.nanoTime();
-      w.endpoint = null;
-      if (w.exchange.tried.isEmpty()) {
-        waiting.addLast(w);
+      Endpoint e = pick(w);
+      if (e != null) {
+        take(w, e);
+        result = Admission.GRANTED;
+      } else if (!couldServe(w)) {
+        result = Admission.NONE;
+      } else if (waiting.size() >= capacity.queueLength()) {
+        result = Admission.FULL;
       } else {
-        waiting.addFirst(w); // a retry has waited its turn already
+        w.since = System.nanoTime();
+        w.endpoint = null;
+        if (w.exchange.tried.isEmpty()) {
+          waiting.addLast(w);
+        } else {
+          waiting.addFirst(w); // a retry has waited its turn already
+        }
+        result = Admission.QUEUED;
       }
-      grants = grantAll();
       depth = waiting.size();
     }
-    boolean self = false;
     if (grants != null) {
-      for (Waiter g : grants) {
-        if (g == w) {
-          self = true;
-        } else {
-          g.granted();
-        }
-      }
+      grants.forEach(Waiter::granted);
     }
-    return self ? Admission.GRANTED : Admission.QUEUED;
+    return result;
   }
 
   /** Gives the slot back; the first waiting request that may use a slot now gets one. */
@@ -218,7 +229,7 @@ final class AppQueue {
   private Endpoint pick(Waiter w) {
     Endpoint[] eps = endpoints;
     if (w.key != null) {
-      Endpoint own = Balancer.rendezvous(eps, w.skip, w.key);
+      Endpoint own = Balancer.rendezvous(eps, w::mayUse, w.key);
       return own != null && free(own) ? own : null; // a sticky request waits for its own worker
     }
     int n = eps.length;
@@ -231,7 +242,7 @@ final class AppQueue {
     for (int i = 0; i < n; i++) {
       Endpoint e = eps[(start + i) % n];
       int load = e.inFlight.get();
-      if (load < bestLoad && free(e) && Balancer.eligible(e, w.skip)) {
+      if (load < bestLoad && free(e) && w.mayUse(e)) {
         best = e;
         bestLoad = load;
       }
@@ -246,7 +257,7 @@ final class AppQueue {
    */
   private boolean couldServe(Waiter w) {
     for (Endpoint e : endpoints) {
-      if (!e.draining && !w.skip.contains(e)) {
+      if (!e.draining && !(w.localOnly && e.remote) && !w.exchange.tried.contains(e)) {
         return true;
       }
     }

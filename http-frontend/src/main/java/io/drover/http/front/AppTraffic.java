@@ -41,9 +41,9 @@ final class AppTraffic {
    * Gives the exchange a worker's slot ({@link Exchange#endpoint}) or a place in the queue. An app
    * without a limit takes the balancer's pick at once (its in-flight count is the slot).
    */
-  AppQueue.Admission admit(ProxyHandler conn, Exchange e, RouteSnapshot.Route route, java.util.List<Endpoint> skip) {
+  AppQueue.Admission admit(ProxyHandler conn, Exchange e, RouteSnapshot.Route route, boolean localOnly) {
     if (!queue.limited()) {
-      Endpoint picked = balancer.select(route.endpoints(), skip, e.stickyKey);
+      Endpoint picked = balancer.select(route.endpoints(), localOnly ? route.withRemotes(e.tried) : e.tried, e.stickyKey);
       if (picked == null) {
         return AppQueue.Admission.NONE;
       }
@@ -52,7 +52,7 @@ final class AppTraffic {
       return AppQueue.Admission.GRANTED;
     }
     AppQueue.Waiter w = e.waiter != null ? e.waiter : (e.waiter = new AppQueue.Waiter(conn, e));
-    w.skip = skip;
+    w.localOnly = localOnly;
     w.key = e.stickyKey;
     AppQueue.Admission a = queue.admit(w);
     if (a == AppQueue.Admission.GRANTED) {

@@ -51,12 +51,12 @@ interface Balancer {
    * The endpoint a sticky key belongs to: the highest rendezvous score among the eligible ones, so
    * that a worker leaving moves only the keys it held, and one joining takes only its share.
    */
-  static Endpoint rendezvous(Endpoint[] endpoints, List<Endpoint> tried, String key) {
+  static Endpoint rendezvous(Endpoint[] endpoints, java.util.function.Predicate<Endpoint> eligible, String key) {
     long k = mix(key.hashCode() * 0xC2B2AE3D27D4EB4FL + key.length());
     Endpoint best = null;
     long bestScore = Long.MIN_VALUE;
     for (Endpoint e : endpoints) {
-      if (eligible(e, tried)) {
+      if (eligible.test(e)) {
         long score = mix(k ^ e.stickyId);
         if (best == null || score > bestScore) {
           best = e;
@@ -119,7 +119,7 @@ interface Balancer {
     @Override
     public Endpoint select(Endpoint[] endpoints, List<Endpoint> tried, String key) {
       if (key != null) {
-        return rendezvous(endpoints, tried, key);
+        return rendezvous(endpoints, e -> eligible(e, tried), key);
       }
       int n = endpoints.length;
       if (n == 0) {

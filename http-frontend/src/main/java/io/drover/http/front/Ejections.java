@@ -61,6 +61,9 @@ final class Ejections {
           e.app, e, r.outlier().consecutiveFailures(), m.why(), out, r.endpoints().size());
       return;
     }
+    if (e.ejections > 0 && System.nanoTime() - e.returnedAt > OutlierSpec.MAX_TIME.toNanos()) {
+      e.ejections = 0; // well for longer than the longest ejection: it starts again from the base time
+    }
     e.ejections++;
     Duration time = r.outlier().baseTime().multipliedBy(e.ejections);
     if (time.compareTo(OutlierSpec.MAX_TIME) > 0) {
@@ -81,6 +84,7 @@ final class Ejections {
       return;
     }
     e.ejected = false;
+    e.returnedAt = System.nanoTime();
     e.failuresInRow.set(0);
     if (current.test(e)) {
       ctx.getLog().info("[{}] [{}] back in rotation after its ejection", e.app, e);

@@ -31,12 +31,19 @@ public final class Endpoint {
   final AtomicInteger failuresInRow = new AtomicInteger();
   /** Times the front actor ejected it (the next ejection lasts longer); the front actor's only. */
   int ejections;
+  /** When its last ejection ended (System.nanoTime); the front actor's only. */
+  long returnedAt;
   /** When it joined rotation (System.nanoTime), for slow start. */
   final long since = System.nanoTime();
   /** What a sticky key's rendezvous hash mixes in: the worker's instance (and node), not its port. */
   final long stickyId;
 
-  Endpoint(ActorRef<io.drover.supervisor.ProcessWorker.Command> worker, String app, int instance, int port, boolean actor) {
+  /**
+   * @param selfNode this node's address ({@code host:port}; "" when not clustered): a worker is
+   *     named by its node and instance alike on every node's front, so sticky keys hash the same
+   */
+  Endpoint(ActorRef<io.drover.supervisor.ProcessWorker.Command> worker, String app, int instance, int port, boolean actor,
+      String selfNode) {
     this.worker = worker;
     this.actor = actor;
     this.remote = !worker.path().address().hasLocalScope();
@@ -44,7 +51,7 @@ public final class Endpoint {
     this.instance = instance;
     this.port = port;
     this.address = new InetSocketAddress("127.0.0.1", port);
-    String node = remote ? worker.path().address().hostPort() : "";
+    String node = remote ? worker.path().address().hostPort() : selfNode;
     this.stickyId = Balancer.mix((app + "-" + instance + "@" + node).hashCode() * 0x9E3779B97F4A7C15L);
   }
 

@@ -90,6 +90,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
 
   private record DrainCheck(Endpoint endpoint) implements Command {}
 
+
   /** Timer key: a drain's polling (beside a health recheck of the same endpoint). */
   private record DrainTimer(Endpoint endpoint) {}
 
@@ -104,11 +105,12 @@ public final class Front extends AbstractBehavior<Front.Command> {
   private final TimerScheduler<Command> timers;
   private final Rechecks rechecks;
   private final Ejections ejections;
+  /** This node's address as workers on other nodes see it ("" when not clustered): names its own workers for sticky keys. */
+  private final String selfNode;
   private final SnapshotHolder holder;
   private final Map<String, AppSpec> apps = new LinkedHashMap<>();
   /** Per app, kept for as long as the front runs (an app removed and added again gets its meters back). */
-  private final Map<String, AppTraffic> traffic = new HashMap<>();
-  private final io.micrometer.core.instrument.MeterRegistry registry;
+  private final Traffics traffic;
   private final Map<String, String> appByKey = new HashMap<>();
   private final ActorRef<Receptionist.Listing> listingAdapter;
   /** Per app: the workers the receptionist lists now. */
@@ -133,10 +135,13 @@ public final class Front extends AbstractBehavior<Front.Command> {
       io.micrometer.core.instrument.MeterRegistry registry) {
     super(context);
     this.timers = timers;
-    this.rechecks = new Rechecks(context, timers, this::isCurrent, this::poke);
-    this.ejections = new Ejections(context, timers, this::isCurrent, this::rotation, this::poke);
     this.holder = holder;
-    this.registry = registry;
+    Traffics t = this.traffic = new Traffics(registry, timers);
+    this.rechecks = new Rechecks(context, timers, this::isCurrent, t::poke);
+    this.ejections = new Ejections(context, timers, this::isCurrent,
+        app -> t.rotation(apps.get(app), holder.get(), endpoints.getOrDefault(app, Map.of()).values()), t::poke);
+    org.apache.pekko.actor.Address self = context.getSystem().address();
+    this.selfNode = self.hasGlobalScope() ? self.hostPort() : "";
     // one adapter for all listings (an actor has one adapter per message class); the key names the app
     this.listingAdapter =
         context.messageAdapter(
@@ -156,12 +161,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
       return;
     }
     apps.put(app.name(), app);
-    AppTraffic t = traffic.get(app.name());
-    if (t == null) {
-      traffic.put(app.name(), new AppTraffic(registry, app.name(), app.route()));
-    } else {
-      t.update(app.route());
-    }
+    traffic.add(app);
     if (!endpoints.containsKey(app.name())) {
       endpoints.put(app.name(), new LinkedHashMap<>());
       listed.put(app.name(), Set.of());
@@ -191,15 +191,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
           eps.values().forEach(e -> counts.merge(e.instance, e.inFlight.get(), Integer::sum));
           byApp.put(app, counts);
         });
-    Map<String, Traffic> byTraffic = new HashMap<>();
-    traffic.forEach((app, t) -> {
-      io.drover.supervisor.config.CapacitySpec c = t.queue.capacity();
-      List<Integer> ejected = endpoints.getOrDefault(app, Map.of()).values().stream()
-          .filter(e -> e.ejected).map(e -> e.instance).sorted().toList();
-      byTraffic.put(app, new Traffic(c.maxConcurrency(), t.queue.depth(), c.queueLength(),
-          t.meters.rejected(AppMeters.ErrorKind.QUEUE_FULL), t.meters.rejected(AppMeters.ErrorKind.QUEUE_TIMEOUT), ejected));
-    });
-    m.replyTo().tell(new InFlight(byApp, byTraffic));
+    m.replyTo().tell(new InFlight(byApp, traffic.stats(endpoints)));
     return this;
   }
 
@@ -229,6 +221,10 @@ public final class Front extends AbstractBehavior<Front.Command> {
         })
         .onMessage(Ejections.Return.class, m -> {
           ejections.returned(m);
+          return this;
+        })
+        .onMessage(Traffics.Ramp.class, m -> {
+          traffic.ramped(m, holder.get());
           return this;
         })
         .onMessage(UpdateApps.class, this::onUpdateApps)
@@ -370,7 +366,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
     if (existing != null && existing.sameProcess(m.worker(), s.port())) {
       return this;
     }
-    current.put(m.worker(), new Endpoint(m.worker(), m.app(), s.instance(), s.port(), actor));
+    current.put(m.worker(), new Endpoint(m.worker(), m.app(), s.instance(), s.port(), actor, selfNode));
     publish();
     return this;
   }
@@ -433,26 +429,8 @@ public final class Front extends AbstractBehavior<Front.Command> {
 
   /** Publishes the snapshot of the current endpoints (see {@link RouteSnapshot#of}); queues learn their rotation. */
   private void publish() {
-    RouteSnapshot snapshot = RouteSnapshot.of(apps.values(), endpoints, traffic);
+    RouteSnapshot snapshot = RouteSnapshot.of(apps.values(), endpoints, traffic.all());
     holder.set(snapshot);
-    for (RouteSnapshot.Route r : snapshot.routes()) {
-      r.queue().rotation(r.endpoints());
-    }
-  }
-
-  /** A worker may take requests again: the requests waiting for its app may go to it. */
-  private void poke(Endpoint e) {
-    AppTraffic t = traffic.get(e.app);
-    if (t != null) {
-      t.queue.poke();
-    }
-  }
-
-  /** The endpoints in rotation of {@code app} now, and its route (null when not routed). */
-  private Ejections.Rotation rotation(String app) {
-    AppSpec spec = apps.get(app);
-    Map<ActorRef<ProcessWorker.Command>, Endpoint> eps = endpoints.get(app);
-    AppTraffic t = traffic.get(app);
-    return spec == null || eps == null ? null : new Ejections.Rotation(spec.route().outlier(), eps.values(), t.meters);
+    traffic.published(snapshot);
   }
 }

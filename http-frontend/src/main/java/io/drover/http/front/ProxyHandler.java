@@ -204,7 +204,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     // a WebSocket is a byte pipe, and a body declared larger than max-body cannot travel as a
     // message: only this node's workers can take those
     boolean localOnly = e.upgrade || (route.takesMessages() && HttpUtil.getContentLength(e.request, -1L) > route.maxBody());
-    AppQueue.Admission admitted = route.traffic().admit(this, e, route, localOnly ? route.withRemotes(e.tried) : e.tried);
+    AppQueue.Admission admitted = route.traffic().admit(this, e, route, localOnly);
     if (admitted == AppQueue.Admission.QUEUED) {
       e.to(Phase.QUEUED);
       e.transport = null;
@@ -353,6 +353,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   /** As {@link #respond(FullHttpResponse, boolean)}, counted as {@code kind} (null: by its status). */
   private void respond(FullHttpResponse response, boolean keepAlive, AppMeters.ErrorKind kind) {
     Exchange e = x;
+    if (e.phase() == Phase.QUEUED) {
+      e.route.queue().cancel(e.waiter); // answered while waiting (a broken body): its place goes
+    }
     if (e.endpoint != null) {
       endAttempt(false);
     }

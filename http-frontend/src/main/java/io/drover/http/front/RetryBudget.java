@@ -16,13 +16,14 @@ final class RetryBudget {
   private volatile RetryBudgetSpec spec;
   /** Per bucket: the second it counts (since the epoch of System.nanoTime), its requests and retries. */
   private final AtomicLongArray second = new AtomicLongArray(SECONDS);
-  private final AtomicLongArray requests = new AtomicLongArray(SECONDS);
+  private final java.util.concurrent.atomic.LongAdder[] requests = new java.util.concurrent.atomic.LongAdder[SECONDS];
   private final AtomicLongArray retries = new AtomicLongArray(SECONDS);
 
   RetryBudget(RetryBudgetSpec spec) {
     this.spec = spec;
     for (int i = 0; i < SECONDS; i++) {
       second.set(i, Long.MIN_VALUE);
+      requests[i] = new java.util.concurrent.atomic.LongAdder(); // every event loop counts: no shared cache line
     }
   }
 
@@ -32,7 +33,7 @@ final class RetryBudget {
 
   /** A request arrived. */
   void request() {
-    requests.incrementAndGet(bucket(now()));
+    requests[bucket(now())].increment();
   }
 
   /** Whether one more retry fits the budget; when it does, it is counted. */
@@ -43,7 +44,7 @@ final class RetryBudget {
     for (int i = 0; i < SECONDS; i++) {
       long s = second.get(i);
       if (now - s < SECONDS) {
-        req += requests.get(i);
+        req += requests[i].sum();
         ret += retries.get(i);
       }
     }
@@ -64,7 +65,7 @@ final class RetryBudget {
     int i = (int) Math.floorMod(now, (long) SECONDS);
     long s = second.get(i);
     if (s != now && second.compareAndSet(i, s, now)) {
-      requests.set(i, 0);
+      requests[i].reset();
       retries.set(i, 0);
     }
     return i;

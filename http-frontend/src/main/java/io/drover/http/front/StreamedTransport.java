@@ -137,6 +137,8 @@ final class StreamedTransport implements Transport, BackendHandler.User {
       return;
     }
     int code = res.status().code();
+    // read before the version changes: an HTTP/1.0 answer without keep-alive ends its connection
+    boolean workerKeepsAlive = HttpUtil.isKeepAlive(res);
     res.setProtocolVersion(HttpVersion.HTTP_1_1); // a proxy answers with its own version (RFC 9110 6.2)
     if (code >= 100 && code < 200 && code != 101) {
       e.interim = true; // 100 Continue and friends: pass on, the real answer follows
@@ -159,7 +161,7 @@ final class StreamedTransport implements Transport, BackendHandler.User {
     }
     e.to(Phase.STREAMING);
     e.deadline = 0;
-    backendKeepAlive = HttpUtil.isKeepAlive(res);
+    backendKeepAlive = workerKeepsAlive;
     ProxyHeaders.dropHopByHop(res.headers());
     boolean mayHaveBody = !e.request.method().equals(HttpMethod.HEAD) && code != 204 && code != 304;
     if (mayHaveBody && !HttpUtil.isContentLengthSet(res) && !HttpUtil.isTransferEncodingChunked(res)) {

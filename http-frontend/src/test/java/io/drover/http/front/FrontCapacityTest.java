@@ -167,6 +167,31 @@ class FrontCapacityTest {
   }
 
   @Test
+  void aRequestAnsweredWhileQueuedLeavesTheQueue() throws Exception {
+    String app = "instances = 1, route { prefix = \"/\", max-concurrency = 1 }";
+    try (FrontHarness h = new FrontHarness(kit, FrontTest.web("web", app))) {
+      h.awaitReady("web", 1);
+      AppQueue q = h.routeOf("web").queue();
+      CompletableFuture<HttpResponse<String>> holding = getAsync(h, "/busy?ms=3000&seq=hold");
+      await("the worker is busy", () -> h.routeOf("web").endpoints()[0].inFlight() == 1);
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", h.server.port())) {
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("POST /busy?seq=broken HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes());
+        s.getOutputStream().flush();
+        await("the request waits", () -> q.depth() == 1);
+        s.getOutputStream().write("zz\r\n".getBytes()); // not a chunk size: 400 while it waits
+        s.getOutputStream().flush();
+        String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+      }
+      assertEquals(0, q.depth(), "its place in the queue went with it");
+      assertFalse(holding.isDone(), "(checked while the worker was still busy)");
+      assertEquals(200, holding.get(30, TimeUnit.SECONDS).statusCode());
+      assertEquals("[\"hold\"]", h.get("/seen").body());
+    }
+  }
+
+  @Test
   void aWorkerFailingInARowIsEjectedForAWhileNeverMoreThanHalf() throws Exception {
     String app = "instances = 2, route { prefix = \"/\", outlier { consecutive-failures = 3, base-ejection-time = 2s } }";
     try (FrontHarness h = new FrontHarness(kit, FrontTest.web("web", app))) {

@@ -68,7 +68,7 @@ class RoutingRulesTest {
         kit.createTestProbe(io.drover.supervisor.ProcessWorker.Command.class).getRef();
     Endpoint[] eps = new Endpoint[n];
     for (int i = 0; i < n; i++) {
-      eps[i] = new Endpoint(ref, "app", i, 10_000 + i, false);
+      eps[i] = new Endpoint(ref, "app", i, 10_000 + i, false, "");
     }
     return eps;
   }
