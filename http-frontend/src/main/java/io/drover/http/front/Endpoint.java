@@ -34,7 +34,7 @@ public final class Endpoint {
   /** When its last ejection ended (System.nanoTime); the front actor's only. */
   long returnedAt;
   /** When it joined rotation (System.nanoTime), for slow start. */
-  final long since = System.nanoTime();
+  long since = System.nanoTime();
   /** What a sticky key's rendezvous hash mixes in: the worker's instance (and node), not its port. */
   final long stickyId;
 

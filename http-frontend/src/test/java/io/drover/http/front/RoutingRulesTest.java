@@ -139,4 +139,27 @@ class RoutingRulesTest {
     eps[3].inFlight.set(2);
     assertSame(eps[1], sticky.select(eps, List.of(), null));
   }
+
+  @Test
+  void aWorkerInItsSlowStartGetsAGrowingShare() {
+    Endpoint[] eps = endpoints(2);
+    long ramp = java.time.Duration.ofSeconds(10).toNanos();
+    eps[0].since -= 2 * ramp; // long ready
+    eps[1].since = System.nanoTime(); // just ready: about 10 % of its share
+    Balancer rr = Balancer.of(BalancerKind.ROUND_ROBIN, ramp);
+    int young = 0;
+    for (int i = 0; i < 2000; i++) {
+      young += rr.select(eps, List.of(), null) == eps[1] ? 1 : 0;
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(young > 20 && young < 300, "the new worker got " + young + " of 2000");
+    eps[1].since -= ramp; // ramped up: its full share, in turn
+    young = 0;
+    for (int i = 0; i < 2000; i++) {
+      young += rr.select(eps, List.of(), null) == eps[1] ? 1 : 0;
+    }
+    assertEquals(1000, young);
+    eps[0].draining = true; // only a worker in its slow start left: it is taken after all
+    eps[1].since = System.nanoTime();
+    assertSame(eps[1], Balancer.of(BalancerKind.LEAST_REQUESTS, ramp).select(eps, List.of(), null));
+  }
 }
