@@ -52,14 +52,7 @@ final class AppMeters {
               .tags("app", app, "status", c + "xx")
               .register(registry);
     }
-    duration =
-        Timer.builder("drover.http.request.duration")
-            .description("Time from a request's arrival to the end of its answer")
-            .tags("app", app)
-            .publishPercentileHistogram()
-            .minimumExpectedValue(Duration.ofMillis(1))
-            .maximumExpectedValue(Duration.ofSeconds(60))
-            .register(registry);
+    duration = histogram(registry, app, "drover.http.request.duration", "Time from a request's arrival to the end of its answer");
     retries =
         Counter.builder("drover.http.retries")
             .description("Requests retried on another worker")
@@ -81,14 +74,7 @@ final class AppMeters {
         .description("Requests one worker gets at once (route.max-concurrency; 0: unlimited)")
         .tags("app", app)
         .register(registry);
-    queueWait =
-        Timer.builder("drover.http.queue.wait")
-            .description("Time requests waited in the queue before a worker took them")
-            .tags("app", app)
-            .publishPercentileHistogram()
-            .minimumExpectedValue(Duration.ofMillis(1))
-            .maximumExpectedValue(Duration.ofSeconds(60))
-            .register(registry);
+    queueWait = histogram(registry, app, "drover.http.queue.wait", "Time requests waited in the queue before a worker took them");
     retriesDenied =
         Counter.builder("drover.http.retries.denied")
             .description("Retries the retry budget did not allow (the request was answered instead)")
@@ -99,6 +85,17 @@ final class AppMeters {
             .description("Times a worker was taken out of rotation for failing in a row (outlier ejection)")
             .tags("app", app)
             .register(registry);
+  }
+
+  /** A timer of the app with a histogram from 1 ms to 60 s (p50/p99 in any Prometheus). */
+  private static Timer histogram(MeterRegistry registry, String app, String name, String description) {
+    return Timer.builder(name)
+        .description(description)
+        .tags("app", app)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(60))
+        .register(registry);
   }
 
   void waited(long nanos) {

@@ -66,6 +66,14 @@ class FrontCapacityTest {
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 
+  /** A one-worker app with max-concurrency = 1 whose worker a long request holds; returns that request. */
+  static CompletableFuture<HttpResponse<String>> holdTheOnlyWorker(FrontHarness h, int ms) throws Exception {
+    h.awaitReady("web", 1);
+    CompletableFuture<HttpResponse<String>> holding = getAsync(h, "/busy?ms=" + ms + "&seq=hold");
+    await("the worker is busy", () -> h.routeOf("web").endpoints()[0].inFlight() == 1);
+    return holding;
+  }
+
   @Test
   void requestsStampedInOrderReachTheWorkerInOrder() throws Exception {
     String app = "instances = 1, route { prefix = \"/\", max-concurrency = 1 }";
@@ -121,10 +129,8 @@ class FrontCapacityTest {
   void aFullQueueAndATimedOutWaitAnswer503WithTheirJson() throws Exception {
     String app = "instances = 1, route { prefix = \"/\", max-concurrency = 1, queue { max-length = 1, timeout = 1s } }";
     try (FrontHarness h = new FrontHarness(kit, FrontTest.web("web", app))) {
-      h.awaitReady("web", 1);
+      CompletableFuture<HttpResponse<String>> holding = holdTheOnlyWorker(h, 4000);
       AppQueue q = h.routeOf("web").queue();
-      CompletableFuture<HttpResponse<String>> holding = getAsync(h, "/busy?ms=4000&seq=hold");
-      await("the worker is busy", () -> h.routeOf("web").endpoints()[0].inFlight() == 1);
       CompletableFuture<HttpResponse<String>> waiting = getAsync(h, "/busy?ms=5&seq=wait");
       await("one request waits", () -> q.depth() == 1);
 
@@ -149,10 +155,8 @@ class FrontCapacityTest {
   void aClientThatLeavesWhileQueuedIsNeverForwarded() throws Exception {
     String app = "instances = 1, route { prefix = \"/\", max-concurrency = 1 }";
     try (FrontHarness h = new FrontHarness(kit, FrontTest.web("web", app))) {
-      h.awaitReady("web", 1);
+      CompletableFuture<HttpResponse<String>> holding = holdTheOnlyWorker(h, 1500);
       AppQueue q = h.routeOf("web").queue();
-      CompletableFuture<HttpResponse<String>> holding = getAsync(h, "/busy?ms=1500&seq=hold");
-      await("the worker is busy", () -> h.routeOf("web").endpoints()[0].inFlight() == 1);
       try (java.net.Socket s = new java.net.Socket("127.0.0.1", h.server.port())) {
         s.getOutputStream().write("GET /busy?ms=5&seq=gone HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
         s.getOutputStream().flush();
@@ -170,10 +174,8 @@ class FrontCapacityTest {
   void aRequestAnsweredWhileQueuedLeavesTheQueue() throws Exception {
     String app = "instances = 1, route { prefix = \"/\", max-concurrency = 1 }";
     try (FrontHarness h = new FrontHarness(kit, FrontTest.web("web", app))) {
-      h.awaitReady("web", 1);
+      CompletableFuture<HttpResponse<String>> holding = holdTheOnlyWorker(h, 3000);
       AppQueue q = h.routeOf("web").queue();
-      CompletableFuture<HttpResponse<String>> holding = getAsync(h, "/busy?ms=3000&seq=hold");
-      await("the worker is busy", () -> h.routeOf("web").endpoints()[0].inFlight() == 1);
       try (java.net.Socket s = new java.net.Socket("127.0.0.1", h.server.port())) {
         s.setSoTimeout(10_000);
         s.getOutputStream().write("POST /busy?seq=broken HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes());
