@@ -451,7 +451,7 @@ ct_start_drover() {
 # Written by bench/lib.sh for one benchmark run; removed with its temp dir.
 drover {
   home = "$CT_DIR/drover-home"
-  http { interface = "127.0.0.1", port = $CT_PORT }
+  http { interface = "127.0.0.1", port = $CT_PORT, event-loops = ${DROVER_EVENT_LOOPS:-0} }
   management { interface = "127.0.0.1", port = $CT_MGMT_PORT }
   apps.hello {
     command = ["node", "$APP_JS"]

@@ -263,8 +263,11 @@ class ClusterPlacementTest {
     for (int k = 0; k < 300 && System.nanoTime() < until; k++) {
       cluster = get(p[1].api(), "/cluster");
       placed = slotsByNode(get(p[0].api(), "/apps/web"));
+      // the CLI below asks node 0, the API node 1: both must have the scaled desired state (gossip)
+      JsonNode cluster0 = get(p[0].api(), "/cluster");
       if (cluster != null && placed != null && placed.equals(slotsByMember(cluster))
-          && upAddresses.equals(members(cluster)) && cluster.path("apps").path("web").path("ready").asInt() == 4) {
+          && upAddresses.equals(members(cluster)) && cluster.path("apps").path("web").path("ready").asInt() == 4
+          && cluster0 != null && "3 members, 4 of 4 slots ready".equals(cluster0.path("detail").asText())) {
         break;
       }
       Thread.sleep(100);
