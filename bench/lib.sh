@@ -493,7 +493,9 @@ ct_stop() {
   [ -n "$CT_DIR" ] && touch "$CT_DIR/stop"
   [ -n "$CT_PM2_HOME" ] && bench_pm2_kill "$CT_PM2_HOME"
   if [ "$CT_NAME" = passenger ] && [ -s "$CT_DIR/passenger.pid" ]; then
-    live+=("$(cat "$CT_DIR/passenger.pid")") # its core and watchdog: they end the app processes
+    # its own stop ends the watchdog, the core and the app processes; what is left is stopped below
+    timeout -k 5 30 passenger stop --pid-file "$CT_DIR/passenger.pid" >>"$CT_DIR/passenger-stop.log" 2>&1
+    bench_alive "$(cat "$CT_DIR/passenger.pid")" && live+=("$(cat "$CT_DIR/passenger.pid")")
   fi
   # Loops first (so they respawn nothing), then what they started, then the rest.
   [ ${#CT_LOOPS[@]} -gt 0 ] && bench_stop_pids "${CT_LOOPS[*]}" 5

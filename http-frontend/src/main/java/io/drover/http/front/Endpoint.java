@@ -65,20 +65,24 @@ public final class Endpoint {
   }
 
   /**
-   * Counts an attempt's outcome toward its failures in a row (outlier ejection): the front actor
-   * hears of it the moment it reaches the route's consecutive-failures; a good answer resets it.
+   * Counts a failed attempt toward its failures in a row (outlier ejection): the front actor hears
+   * of it the moment it reaches the route's consecutive-failures.
    */
-  void answered(boolean failed, io.drover.supervisor.config.OutlierSpec outlier,
-      ActorRef<Front.Command> front, io.drover.supervisor.WorkerFailure failure, String detail) {
-    if (!failed) {
+  void failed(io.drover.supervisor.config.OutlierSpec outlier, ActorRef<Front.Command> front,
+      io.drover.supervisor.WorkerFailure failure, String detail) {
+    if (outlier.enabled() && failuresInRow.incrementAndGet() == outlier.consecutiveFailures()) {
+      front.tell(new Ejections.Failing(this, failure.name().toLowerCase(java.util.Locale.ROOT) + ": " + detail));
+    }
+  }
+
+  /** Its answer's status: a 5xx counts as a failure in a row, anything else ends a run of them. */
+  void answered(int status, io.drover.supervisor.config.OutlierSpec outlier, ActorRef<Front.Command> front) {
+    if (status < 500) {
       if (failuresInRow.get() != 0) {
         failuresInRow.set(0);
       }
-      return;
-    }
-    if (outlier.enabled() && failuresInRow.incrementAndGet() == outlier.consecutiveFailures()) {
-      String why = failure == null ? detail : failure.name().toLowerCase(java.util.Locale.ROOT) + ": " + detail;
-      front.tell(new Ejections.Failing(this, why));
+    } else if (outlier.enabled() && failuresInRow.incrementAndGet() == outlier.consecutiveFailures()) {
+      front.tell(new Ejections.Failing(this, "status " + status));
     }
   }
 

@@ -117,7 +117,7 @@ final class MessageTransport implements Transport {
     HttpUtil.setContentLength(res, body.length);
     ProxyHeaders.forResponse(res.headers(), e.clientKeepAlive, e.clientVersion, conn.px.spec().via());
     e.route.meters().answered(status, e.startNanos);
-    e.endpoint.answered(status >= 500, e.route.spec().outlier(), conn.px.front(), null, "status " + status);
+    e.endpoint.answered(status, e.route.spec().outlier(), conn.px.front());
     ChannelFuture written = conn.ctx.writeAndFlush(res);
     conn.endAttempt(false);
     if (!e.clientKeepAlive) {

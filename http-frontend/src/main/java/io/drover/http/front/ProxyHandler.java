@@ -291,7 +291,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     boolean begun = e.answerBegun();
     String worker = String.valueOf(e.endpoint);
     if (failure != WorkerFailure.REFUSED && e.endpoint != null) { // a worker declining work (busy) is not failing
-      e.endpoint.answered(true, e.route.spec().outlier(), px.front(), failure, detail);
+      e.endpoint.failed(e.route.spec().outlier(), px.front(), failure, detail);
     }
     endAttempt(false);
     e.lastFailure = failure;
@@ -331,7 +331,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   /** The worker's answer is complete (written): keep both connections when they allow it. */
   void completed(Exchange e, io.netty.channel.ChannelFuture written, boolean workerReusable) {
     e.route.meters().answered(e.status, e.startNanos);
-    e.endpoint.answered(e.status >= 500, e.route.spec().outlier(), px.front(), null, "status " + e.status);
+    e.endpoint.answered(e.status, e.route.spec().outlier(), px.front());
     ctx.flush();
     endAttempt(workerReusable && e.body.complete());
     if (!e.clientKeepAlive) {
