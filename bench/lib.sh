@@ -457,7 +457,7 @@ drover {
     command = ["node", "$APP_JS"]
     env { WORK_ITERS = "$iters", BENCH_RUN_ID = "$BENCH_RUN_ID" }
     instances = 2
-    route { prefix = "/", max-concurrency = ${DROVER_MAX_CONCURRENCY:-0} }
+    route { prefix = "/", max-concurrency = ${DROVER_MAX_CONCURRENCY:-0}, balancer = ${DROVER_BALANCER:-round-robin} }
     readiness { type = http, path = "/health" }
   }
 }
@@ -494,8 +494,10 @@ ct_stop() {
   [ -n "$CT_PM2_HOME" ] && bench_pm2_kill "$CT_PM2_HOME"
   if [ "$CT_NAME" = passenger ] && [ -s "$CT_DIR/passenger.pid" ]; then
     # its own stop ends the watchdog, the core and the app processes; what is left is stopped below
+    local core
+    core="$(cat "$CT_DIR/passenger.pid")"
     timeout -k 5 30 passenger stop --pid-file "$CT_DIR/passenger.pid" >>"$CT_DIR/passenger-stop.log" 2>&1
-    bench_alive "$(cat "$CT_DIR/passenger.pid")" && live+=("$(cat "$CT_DIR/passenger.pid")")
+    bench_alive "$core" && live+=("$core")
   fi
   # Loops first (so they respawn nothing), then what they started, then the rest.
   [ ${#CT_LOOPS[@]} -gt 0 ] && bench_stop_pids "${CT_LOOPS[*]}" 5
