@@ -127,9 +127,9 @@ class FrontCapacityTest {
 
   @Test
   void aFullQueueAndATimedOutWaitAnswer503WithTheirJson() throws Exception {
-    String app = "instances = 1, route { prefix = \"/\", max-concurrency = 1, queue { max-length = 1, timeout = 1s } }";
+    String app = "instances = 1, route { prefix = \"/\", max-concurrency = 1, queue { max-length = 1, timeout = 2s } }";
     try (FrontHarness h = new FrontHarness(kit, FrontTest.web("web", app))) {
-      CompletableFuture<HttpResponse<String>> holding = holdTheOnlyWorker(h, 4000);
+      CompletableFuture<HttpResponse<String>> holding = holdTheOnlyWorker(h, 5000);
       AppQueue q = h.routeOf("web").queue();
       CompletableFuture<HttpResponse<String>> waiting = getAsync(h, "/busy?ms=5&seq=wait");
       await("one request waits", () -> q.depth() == 1);
@@ -142,7 +142,7 @@ class FrontCapacityTest {
 
       HttpResponse<String> late = waiting.get(30, TimeUnit.SECONDS);
       assertEquals(503, late.statusCode());
-      assertTrue(late.body().startsWith("{\"status\":503,\"error\":\"queue timeout: no worker was free within 1000ms\""), late.body());
+      assertTrue(late.body().startsWith("{\"status\":503,\"error\":\"queue timeout: no worker was free within 2000ms\""), late.body());
       assertTrue(late.headers().firstValue("retry-after").isPresent());
       assertEquals(200, holding.get(30, TimeUnit.SECONDS).statusCode());
       assertEquals(1, metric(h, "drover_http_errors_total", "app=\"web\",kind=\"queue_full\""), 0.1);
@@ -195,7 +195,7 @@ class FrontCapacityTest {
 
   @Test
   void aWorkerFailingInARowIsEjectedForAWhileNeverMoreThanHalf() throws Exception {
-    String app = "instances = 2, route { prefix = \"/\", outlier { consecutive-failures = 3, base-ejection-time = 2s } }";
+    String app = "instances = 2, route { prefix = \"/\", outlier { consecutive-failures = 3, base-ejection-time = 4s } }";
     try (FrontHarness h = new FrontHarness(kit, FrontTest.web("web", app))) {
       h.awaitReady("web", 2);
       TestProbe<RouteEvent> events = kit.createTestProbe(RouteEvent.class);
