@@ -32,6 +32,13 @@ final class FrontErrors {
     return path.isEmpty() ? "/" : path;
   }
 
+  /** The node's front is up but its routes are not published yet (a moment at start): 503, try again. */
+  static FullHttpResponse starting(ByteBufAllocator alloc) {
+    FullHttpResponse res = json(alloc, 503, ErrorJson.bytes(503, "starting: routes not loaded yet"));
+    res.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+    return res;
+  }
+
   static FullHttpResponse noReadyWorker(ByteBufAllocator alloc, String app) {
     return failure(alloc, new FailurePolicy.Respond(503, "no ready worker"), app, null);
   }

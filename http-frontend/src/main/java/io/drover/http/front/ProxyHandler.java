@@ -108,10 +108,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       respond(FrontErrors.badRequest(ctx.alloc(), HttpResponseStatus.BAD_REQUEST, problem), false);
       return;
     }
-    e.route = px.holder().get().match(host, req.uri());
+    RouteSnapshot routes = px.holder().get();
+    e.route = routes.match(host, req.uri());
     e.clientKeepAlive = HttpUtil.isKeepAlive(req);
     if (e.route == null) {
-      respond(FrontErrors.noRoute(ctx.alloc(), host, req.uri()), e.clientKeepAlive);
+      // before the front actor's first snapshot the routes are not known yet: try again, not 404
+      respond(routes == RouteSnapshot.EMPTY ? FrontErrors.starting(ctx.alloc()) : FrontErrors.noRoute(ctx.alloc(), host, req.uri()),
+          e.clientKeepAlive);
       return;
     }
     e.route.traffic().budget.request();

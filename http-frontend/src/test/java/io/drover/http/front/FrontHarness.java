@@ -88,6 +88,10 @@ final class FrontHarness implements AutoCloseable {
     this.holder = new SnapshotHolder();
     this.front = kit.spawn(Front.create(settings.appList(), holder, registry));
     this.server = FrontServer.start(settings.http(), holder, front);
+    for (long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        holder.get() == RouteSnapshot.EMPTY && System.nanoTime() < end; ) {
+      Thread.sleep(5); // the front actor's first snapshot: the routes are known
+    }
     io.drover.supervisor.Drainer drainer =
         (worker, port, timeout) ->
             AskPattern.<Front.Command, Done>ask(
