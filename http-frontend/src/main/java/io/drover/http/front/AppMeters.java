@@ -53,11 +53,7 @@ final class AppMeters {
               .register(registry);
     }
     duration = histogram(registry, app, "drover.http.request.duration", "Time from a request's arrival to the end of its answer");
-    retries =
-        Counter.builder("drover.http.retries")
-            .description("Requests retried on another worker")
-            .tags("app", app)
-            .register(registry);
+    retries = counter(registry, app, "drover.http.retries", "Requests retried on another worker");
     for (ErrorKind k : ErrorKind.values()) {
       errors[k.ordinal()] =
           Counter.builder("drover.http.errors")
@@ -75,16 +71,13 @@ final class AppMeters {
         .tags("app", app)
         .register(registry);
     queueWait = histogram(registry, app, "drover.http.queue.wait", "Time requests waited in the queue before a worker took them");
-    retriesDenied =
-        Counter.builder("drover.http.retries.denied")
-            .description("Retries the retry budget did not allow (the request was answered instead)")
-            .tags("app", app)
-            .register(registry);
-    ejections =
-        Counter.builder("drover.http.ejections")
-            .description("Times a worker was taken out of rotation for failing in a row (outlier ejection)")
-            .tags("app", app)
-            .register(registry);
+    retriesDenied = counter(registry, app, "drover.http.retries.denied", "Retries the retry budget did not allow (the request was answered instead)");
+    ejections = counter(registry, app, "drover.http.ejections", "Times a worker was taken out of rotation for failing in a row (outlier ejection)");
+  }
+
+  /** A counter of the app. */
+  private static Counter counter(MeterRegistry registry, String app, String name, String description) {
+    return Counter.builder(name).description(description).tags("app", app).register(registry);
   }
 
   /** A timer of the app with a histogram from 1 ms to 60 s (p50/p99 in any Prometheus). */

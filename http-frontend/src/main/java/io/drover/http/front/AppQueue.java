@@ -63,7 +63,7 @@ final class AppQueue {
 
     /** Whether it may be given a slot of {@code e}. */
     boolean mayUse(Endpoint e) {
-      return e.available() && !(localOnly && e.remote) && !exchange.tried.contains(e);
+      return Balancer.eligible(e, exchange.tried) && !(localOnly && e.remote);
     }
   }
 

@@ -70,9 +70,7 @@ public final class Endpoint {
    */
   void failed(io.drover.supervisor.config.OutlierSpec outlier, ActorRef<Front.Command> front,
       io.drover.supervisor.WorkerFailure failure, String detail) {
-    if (outlier.enabled() && failuresInRow.incrementAndGet() == outlier.consecutiveFailures()) {
-      front.tell(new Ejections.Failing(this, failure.name().toLowerCase(java.util.Locale.ROOT) + ": " + detail));
-    }
+    failedInARow(outlier, front, () -> failure.name().toLowerCase(java.util.Locale.ROOT) + ": " + detail);
   }
 
   /** Its answer's status: a 5xx counts as a failure in a row, anything else ends a run of them. */
@@ -81,8 +79,15 @@ public final class Endpoint {
       if (failuresInRow.get() != 0) {
         failuresInRow.set(0);
       }
-    } else if (outlier.enabled() && failuresInRow.incrementAndGet() == outlier.consecutiveFailures()) {
-      front.tell(new Ejections.Failing(this, "status " + status));
+    } else {
+      failedInARow(outlier, front, () -> "status " + status);
+    }
+  }
+
+  private void failedInARow(io.drover.supervisor.config.OutlierSpec outlier, ActorRef<Front.Command> front,
+      java.util.function.Supplier<String> why) {
+    if (outlier.enabled() && failuresInRow.incrementAndGet() == outlier.consecutiveFailures()) {
+      front.tell(new Ejections.Failing(this, why.get()));
     }
   }
 

@@ -117,7 +117,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
           e.clientKeepAlive);
       return;
     }
-    e.route.traffic().budget.request();
+    e.route.traffic().budget.request(e.startNanos);
     if (e.route.spec().balancer() == io.drover.supervisor.config.BalancerKind.STICKY) {
       e.stickyKey = ProxyHeaders.stickyKey(e.route.spec().sticky(), req);
     }

@@ -31,9 +31,9 @@ final class RetryBudget {
     this.spec = s;
   }
 
-  /** A request arrived. */
-  void request() {
-    requests[bucket(now())].increment();
+  /** A request arrived at {@code nanos} (System.nanoTime, the time the front already took for it). */
+  void request(long nanos) {
+    requests[bucket(nanos / 1_000_000_000L)].increment();
   }
 
   /** Whether one more retry fits the budget; when it does, it is counted. */

@@ -21,12 +21,12 @@ class RetryBudgetTest {
   void retriesStayBelowTheShareOfRequests() {
     RetryBudget b = new RetryBudget(new RetryBudgetSpec(20, 0));
     for (int i = 0; i < 100; i++) {
-      b.request();
+      b.request(System.nanoTime());
     }
     assertEquals(20, allowed(b), "20 % of 100 requests");
     assertFalse(b.tryRetry());
     for (int i = 0; i < 10; i++) {
-      b.request();
+      b.request(System.nanoTime());
     }
     assertEquals(2, allowed(b), "10 more requests earn 2 more retries");
   }
@@ -36,10 +36,10 @@ class RetryBudgetTest {
     RetryBudget b = new RetryBudget(new RetryBudgetSpec(0, 1));
     assertEquals(RetryBudget.SECONDS, allowed(b), "min-per-second = 1 over a 10 s window");
     RetryBudget none = new RetryBudget(new RetryBudgetSpec(0, 0));
-    none.request();
+    none.request(System.nanoTime());
     assertFalse(none.tryRetry());
     b.configure(new RetryBudgetSpec(100, 1));
-    b.request();
+    b.request(System.nanoTime());
     assertTrue(b.tryRetry(), "a new budget applies at once");
   }
 }
