@@ -15,7 +15,7 @@ import io.drover.supervisor.config.ManagementSpec;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.drover.supervisor.ClusterApps;
-import io.drover.supervisor.ProcessWorker;
+import io.drover.supervisor.WorkerCommand;
 import io.drover.supervisor.Remote;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -199,7 +199,7 @@ final class NodeGuardian {
     ActorSystem<Void> system = ctx.getSystem();
     return new Drainer() {
       @Override
-      public CompletionStage<Done> drain(ActorRef<ProcessWorker.Command> worker, int port, Duration timeout) {
+      public CompletionStage<Done> drain(ActorRef<WorkerCommand> worker, int port, Duration timeout) {
         return AskPattern.<Front.Command, Done>ask(
                 front,
                 replyTo -> new Front.Drain(worker, port, timeout, replyTo),

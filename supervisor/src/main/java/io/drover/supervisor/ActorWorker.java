@@ -42,31 +42,31 @@ public final class ActorWorker {
   }
 
   /** Handle one request and answer through {@code reply}. */
-  public record Handle(Request request, Reply reply) implements ProcessWorker.Command {}
+  public record Handle(Request request, Reply reply) implements WorkerCommand {}
 
-  private record Started(long generation, Worker worker, Throwable failure) implements ProcessWorker.Command {}
+  private record Started(long generation, Worker worker, Throwable failure) implements WorkerCommand {}
 
-  private record Finished(long generation, long id, Throwable failure) implements ProcessWorker.Command {}
+  private record Finished(long generation, long id, Throwable failure) implements WorkerCommand {}
 
-  private record TimedOut(long generation, long id) implements ProcessWorker.Command {}
+  private record TimedOut(long generation, long id) implements WorkerCommand {}
 
-  private record StopCalled(long generation) implements ProcessWorker.Command {}
+  private record StopCalled(long generation) implements WorkerCommand {}
 
-  private record DrainCheck(long generation) implements ProcessWorker.Command {}
+  private record DrainCheck(long generation) implements WorkerCommand {}
 
-  private enum BackoffOver implements ProcessWorker.Command {
+  private enum BackoffOver implements WorkerCommand {
     INSTANCE
   }
 
   private static final Duration DRAIN_POLL = Duration.ofMillis(20);
 
-  static Behavior<ProcessWorker.Command> create(ProcessWorker.Setup setup, ActorRuntime runtime) {
+  static Behavior<WorkerCommand> create(WorkerSetup setup, ActorRuntime runtime) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new ActorWorker(ctx, t, setup, runtime).stopped()));
   }
 
-  private final ActorContext<ProcessWorker.Command> context;
-  private final TimerScheduler<ProcessWorker.Command> timers;
-  private final ProcessWorker.Setup setup;
+  private final ActorContext<WorkerCommand> context;
+  private final TimerScheduler<WorkerCommand> timers;
+  private final WorkerSetup setup;
   private final AppSpec spec;
   private final ActorRuntime runtime;
   private final int instance;
@@ -96,9 +96,9 @@ public final class ActorWorker {
   private final AfterExit afterExit = new AfterExit();
 
   private ActorWorker(
-      ActorContext<ProcessWorker.Command> context,
-      TimerScheduler<ProcessWorker.Command> timers,
-      ProcessWorker.Setup setup,
+      ActorContext<WorkerCommand> context,
+      TimerScheduler<WorkerCommand> timers,
+      WorkerSetup setup,
       ActorRuntime runtime) {
     this.context = context;
     this.timers = timers;
@@ -116,42 +116,42 @@ public final class ActorWorker {
   // ---------------------------------------------------------------- states
 
   /** Handlers of the states without a worker instance: requests are refused (tried elsewhere). */
-  private BehaviorBuilder<ProcessWorker.Command> idle() {
+  private BehaviorBuilder<WorkerCommand> idle() {
     return common()
         .onMessage(Handle.class, m -> refuse(m, "worker " + name + " is " + state.label()))
         .onMessage(Remote.Serve.class, m -> refuse(Remote.asHandle(m), "worker " + name + " is " + state.label()));
   }
 
-  private Behavior<ProcessWorker.Command> stopped() {
+  private Behavior<WorkerCommand> stopped() {
     return idle()
-        .onMessage(ProcessWorker.Start.class, m -> start())
-        .onMessage(ProcessWorker.StartAfter.class, m -> backoff(m.delay(), m.reason()))
-        .onMessage(ProcessWorker.Restart.class, m -> backoff(m.delay(), m.reason()))
-        .onMessage(ProcessWorker.Stop.class, this::onStopWhileIdle)
+        .onMessage(WorkerCommand.Start.class, m -> start())
+        .onMessage(WorkerCommand.StartAfter.class, m -> backoff(m.delay(), m.reason()))
+        .onMessage(WorkerCommand.Restart.class, m -> backoff(m.delay(), m.reason()))
+        .onMessage(WorkerCommand.Stop.class, this::onStopWhileIdle)
         .build();
   }
 
-  private Behavior<ProcessWorker.Command> backoff(Duration delay, String reason) {
+  private Behavior<WorkerCommand> backoff(Duration delay, String reason) {
     transition(WorkerState.BACKOFF, "restart in " + Durations.human(delay) + ": " + reason);
     timers.startSingleTimer("backoff", BackoffOver.INSTANCE, delay);
     return idle()
         .onMessage(BackoffOver.class, m -> start())
-        .onMessage(ProcessWorker.Start.class, m -> start())
-        .onMessage(ProcessWorker.StartAfter.class, m -> backoff(m.delay(), m.reason()))
-        .onMessage(ProcessWorker.Restart.class, m -> backoff(m.delay(), m.reason()))
-        .onMessage(ProcessWorker.Stop.class, this::onStopWhileIdle)
+        .onMessage(WorkerCommand.Start.class, m -> start())
+        .onMessage(WorkerCommand.StartAfter.class, m -> backoff(m.delay(), m.reason()))
+        .onMessage(WorkerCommand.Restart.class, m -> backoff(m.delay(), m.reason()))
+        .onMessage(WorkerCommand.Stop.class, this::onStopWhileIdle)
         .build();
   }
 
-  private Behavior<ProcessWorker.Command> starting() {
+  private Behavior<WorkerCommand> starting() {
     return live().onMessage(Started.class, this::onStarted).build();
   }
 
-  private Behavior<ProcessWorker.Command> ready() {
+  private Behavior<WorkerCommand> ready() {
     return live().build();
   }
 
-  private Behavior<ProcessWorker.Command> draining() {
+  private Behavior<WorkerCommand> draining() {
     return live()
         .onMessage(Started.class, this::onStarted)
         .onMessage(DrainCheck.class, this::onDrainCheck)
@@ -160,27 +160,27 @@ public final class ActorWorker {
   }
 
   /** Handlers of every state in which a worker instance exists or is being made. */
-  private BehaviorBuilder<ProcessWorker.Command> live() {
+  private BehaviorBuilder<WorkerCommand> live() {
     return common()
         .onMessage(Handle.class, this::onHandle)
         .onMessage(Remote.Serve.class, m -> onHandle(Remote.asHandle(m)))
         .onMessage(Finished.class, this::onFinished)
         .onMessage(TimedOut.class, this::onTimedOut)
-        .onMessage(ProcessWorker.Stop.class, this::onStop)
-        .onMessage(ProcessWorker.Restart.class, this::onRestart)
-        .onMessage(ProcessWorker.Start.class, this::onStartWhileLive)
-        .onMessage(ProcessWorker.StartAfter.class, m -> Behaviors.same());
+        .onMessage(WorkerCommand.Stop.class, this::onStop)
+        .onMessage(WorkerCommand.Restart.class, this::onRestart)
+        .onMessage(WorkerCommand.Start.class, this::onStartWhileLive)
+        .onMessage(WorkerCommand.StartAfter.class, m -> Behaviors.same());
   }
 
-  private BehaviorBuilder<ProcessWorker.Command> common() {
-    return Behaviors.receive(ProcessWorker.Command.class)
-        .onMessage(ProcessWorker.GetStatus.class, this::onGetStatus)
+  private BehaviorBuilder<WorkerCommand> common() {
+    return Behaviors.receive(WorkerCommand.class)
+        .onMessage(WorkerCommand.GetStatus.class, this::onGetStatus)
         .onSignal(PostStop.class, this::onPostStop);
   }
 
   // ---------------------------------------------------------------- starting
 
-  private Behavior<ProcessWorker.Command> start() {
+  private Behavior<WorkerCommand> start() {
     timers.cancel("backoff");
     generation++;
     if (startedBefore) {
@@ -209,7 +209,7 @@ public final class ActorWorker {
     return starting();
   }
 
-  private Behavior<ProcessWorker.Command> onStarted(Started m) {
+  private Behavior<WorkerCommand> onStarted(Started m) {
     if (m.generation() != generation) {
       return Behaviors.same();
     }
@@ -233,7 +233,7 @@ public final class ActorWorker {
 
   // ---------------------------------------------------------------- requests
 
-  private Behavior<ProcessWorker.Command> onHandle(Handle m) {
+  private Behavior<WorkerCommand> onHandle(Handle m) {
     if (stopping || (state != WorkerState.READY && state != WorkerState.DRAINING)) {
       return refuse(m, "worker " + name + " is " + state.label());
     }
@@ -283,7 +283,7 @@ public final class ActorWorker {
   /** Handle calls not yet complete (hung ones included); its pool's threads count down. */
   private java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
 
-  private Behavior<ProcessWorker.Command> onFinished(Finished m) {
+  private Behavior<WorkerCommand> onFinished(Finished m) {
     if (m.generation() != generation || !inFlight.remove(m.id())) {
       return Behaviors.same();
     }
@@ -306,7 +306,7 @@ public final class ActorWorker {
     return Behaviors.same();
   }
 
-  private Behavior<ProcessWorker.Command> onTimedOut(TimedOut m) {
+  private Behavior<WorkerCommand> onTimedOut(TimedOut m) {
     Reply r = pendingReplies.get(m.id());
     if (m.generation() != generation || r == null) {
       return Behaviors.same();
@@ -324,19 +324,19 @@ public final class ActorWorker {
     return Behaviors.same();
   }
 
-  private Behavior<ProcessWorker.Command> refuse(Handle m, String why) {
+  private Behavior<WorkerCommand> refuse(Handle m, String why) {
     m.reply().fail(WorkerFailure.REFUSED, why);
     return Behaviors.same();
   }
 
   // ---------------------------------------------------------------- stopping
 
-  private Behavior<ProcessWorker.Command> onStop(ProcessWorker.Stop m) {
+  private Behavior<WorkerCommand> onStop(WorkerCommand.Stop m) {
     afterExit.stop(m.replyTo());
     return stopKind != null ? Behaviors.same() : terminate(ExitKind.REQUESTED, "stop requested");
   }
 
-  private Behavior<ProcessWorker.Command> onRestart(ProcessWorker.Restart m) {
+  private Behavior<WorkerCommand> onRestart(WorkerCommand.Restart m) {
     if (!afterExit.restart(m.delay(), m.reason())) {
       return Behaviors.same(); // a stop request wins
     }
@@ -344,24 +344,24 @@ public final class ActorWorker {
   }
 
   /** A start after a stop was asked for: the stop completes (and is answered), then it starts. */
-  private Behavior<ProcessWorker.Command> onStartWhileLive(ProcessWorker.Start m) {
+  private Behavior<WorkerCommand> onStartWhileLive(WorkerCommand.Start m) {
     if (stopKind != null) {
       afterExit.startOnceStopped();
     }
     return Behaviors.same();
   }
 
-  private Behavior<ProcessWorker.Command> onStopWhileIdle(ProcessWorker.Stop m) {
+  private Behavior<WorkerCommand> onStopWhileIdle(WorkerCommand.Stop m) {
     timers.cancel("backoff");
     if (state != WorkerState.STOPPED) {
       transition(WorkerState.STOPPED, "stop requested");
     }
-    m.replyTo().tell(new ProcessWorker.Stopped(instance));
+    m.replyTo().tell(new WorkerCommand.Stopped(instance));
     return stopped();
   }
 
   /** Out of rotation; in-flight and queued requests finish (bounded by the drain timeout). */
-  private Behavior<ProcessWorker.Command> terminate(ExitKind kind, String reason) {
+  private Behavior<WorkerCommand> terminate(ExitKind kind, String reason) {
     stopKind = kind;
     stopReason = reason;
     deregister();
@@ -373,7 +373,7 @@ public final class ActorWorker {
     return onDrainCheck(new DrainCheck(generation));
   }
 
-  private Behavior<ProcessWorker.Command> onDrainCheck(DrainCheck m) {
+  private Behavior<WorkerCommand> onDrainCheck(DrainCheck m) {
     if (m.generation() != generation || worker == null) {
       return Behaviors.same();
     }
@@ -404,14 +404,14 @@ public final class ActorWorker {
     return draining();
   }
 
-  private Behavior<ProcessWorker.Command> onStopCalled(StopCalled m) {
+  private Behavior<WorkerCommand> onStopCalled(StopCalled m) {
     if (m.generation() != generation) {
       return Behaviors.same();
     }
     return exited(stopKind, stopReason);
   }
 
-  private Behavior<ProcessWorker.Command> exited(ExitKind kind, String reason) {
+  private Behavior<WorkerCommand> exited(ExitKind kind, String reason) {
     deregister();
     inFlight.forEach(timers::cancel);
     inFlight.clear();
@@ -430,7 +430,7 @@ public final class ActorWorker {
     return restart == null ? stopped() : backoff(restart.delay(), restart.reason());
   }
 
-  private Behavior<ProcessWorker.Command> onPostStop(PostStop s) {
+  private Behavior<WorkerCommand> onPostStop(PostStop s) {
     Worker w = worker;
     if (w != null) {
       try {
@@ -453,7 +453,7 @@ public final class ActorWorker {
     presence.changed(to, 0, 0, restarts, why, startedAt);
   }
 
-  private Behavior<ProcessWorker.Command> onGetStatus(ProcessWorker.GetStatus m) {
+  private Behavior<WorkerCommand> onGetStatus(WorkerCommand.GetStatus m) {
     m.replyTo().tell(new WorkerStatus(spec.name(), instance, state, 0, 0, restarts, Instant.now(), startedAt, 0, state.label(), null));
     return Behaviors.same();
   }

@@ -14,11 +14,11 @@ final class AfterExit {
   /** A restart to do: after {@code delay}, for {@code reason}. */
   record Restart(Duration delay, String reason) {}
 
-  private final List<ActorRef<ProcessWorker.Stopped>> stopRequesters = new ArrayList<>();
+  private final List<ActorRef<WorkerCommand.Stopped>> stopRequesters = new ArrayList<>();
   private Restart restart;
 
   /** A stop was asked for: it wins over a restart asked for before. */
-  void stop(ActorRef<ProcessWorker.Stopped> replyTo) {
+  void stop(ActorRef<WorkerCommand.Stopped> replyTo) {
     stopRequesters.add(replyTo);
     restart = null;
   }
@@ -46,10 +46,10 @@ final class AfterExit {
    * The worker has exited: its stop requesters hear it. Returns the restart to do, or null to stay
    * stopped — after telling the app supervisor of an exit nobody asked for.
    */
-  Restart exited(ActorRef<ProcessWorker.Command> self, ProcessWorker.Setup setup, int instance,
+  Restart exited(ActorRef<WorkerCommand> self, WorkerSetup setup, int instance,
       ExitKind kind, String reason, Duration uptime) {
     if (!stopRequesters.isEmpty()) {
-      stopRequesters.forEach(r -> r.tell(new ProcessWorker.Stopped(instance)));
+      stopRequesters.forEach(r -> r.tell(new WorkerCommand.Stopped(instance)));
       stopRequesters.clear();
       if (restart == null) {
         return null;

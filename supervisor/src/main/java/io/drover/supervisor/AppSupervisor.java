@@ -72,18 +72,18 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       implements Command {}
 
   /** From a worker: its process ended on its own or by a failure (never for requested stops). */
-  record WorkerExited(ActorRef<ProcessWorker.Command> worker, int instance, WorkerExit exit)
+  record WorkerExited(ActorRef<WorkerCommand> worker, int instance, WorkerExit exit)
       implements Command {}
 
   /** From a worker: it changed state. */
-  record WorkerChanged(ActorRef<ProcessWorker.Command> worker, WorkerEvent event, Instant startedAt)
+  record WorkerChanged(ActorRef<WorkerCommand> worker, WorkerEvent event, Instant startedAt)
       implements Command {}
 
   private record WorkerStopped(int instance) implements Command {}
 
   private record ReplacedStopped(int instance) implements Command {}
 
-  private record Retired(ActorRef<ProcessWorker.Command> worker) implements Command {}
+  private record Retired(ActorRef<WorkerCommand> worker) implements Command {}
 
   private enum CoolDownOver implements Command {
     INSTANCE
@@ -128,17 +128,17 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private final List<ActorRuntime> runtimes = new ArrayList<>();
   private final RunRecords records;
   private final Drainer drainer;
-  private final List<ActorRef<ProcessWorker.Command>> workers = new ArrayList<>();
+  private final List<ActorRef<WorkerCommand>> workers = new ArrayList<>();
   /** The rolling restart in progress: instances still to replace, and the one replacing now. */
   private final java.util.ArrayDeque<Integer> rollingQueue = new java.util.ArrayDeque<>();
   private final List<ActorRef<RollingResult>> rollingRequesters = new ArrayList<>();
-  private ActorRef<ProcessWorker.Command> surge;
+  private ActorRef<WorkerCommand> surge;
   private WorkerStatus surgeStatus;
   private int surgeInstance = -1;
   private int replacements;
   private WorkerStatus[] latest;
   private int[] attempts;
-  private final ActorRef<ProcessWorker.Stopped> stoppedAdapter;
+  private final ActorRef<WorkerCommand.Stopped> stoppedAdapter;
   private final List<ActorRef<Done>> stopRequesters = new ArrayList<>();
   private int stopsPending;
   private AppState state = AppState.RUNNING;
@@ -166,7 +166,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     this.attempts = new int[spec.instances()];
 
     this.stoppedAdapter =
-        context.messageAdapter(ProcessWorker.Stopped.class, s -> new WorkerStopped(s.instance()));
+        context.messageAdapter(WorkerCommand.Stopped.class, s -> new WorkerStopped(s.instance()));
     for (int i = 0; i < spec.instances(); i++) {
       workers.add(spawnWorker(i, 0, workerName(i)));
     }
@@ -179,7 +179,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       return;
     }
     publish(AppState.RUNNING, "starting " + spec.instances() + " workers");
-    workers.forEach(w -> w.tell(ProcessWorker.Start.INSTANCE));
+    workers.forEach(w -> w.tell(WorkerCommand.Start.INSTANCE));
   }
 
   @Override
@@ -212,9 +212,9 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     return workerName(index) + "." + (++replacements);
   }
 
-  private ActorRef<ProcessWorker.Command> spawnWorker(int index, int restarts, String actorName) {
-    ProcessWorker.Setup setup =
-        new ProcessWorker.Setup(spec, base + index, restarts, getContext().getSelf(), logs, records, drainer);
+  private ActorRef<WorkerCommand> spawnWorker(int index, int restarts, String actorName) {
+    WorkerSetup setup =
+        new WorkerSetup(spec, base + index, restarts, getContext().getSelf(), logs, records, drainer);
     if (spec.kind() == io.drover.supervisor.config.WorkerKind.ACTOR) {
       return getContext().spawn(ActorWorker.create(setup, runtime()), actorName);
     }
@@ -265,10 +265,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       attempts[i] = 0; // stayed up for min-uptime: backoff starts over
     }
     Duration delay = Backoff.delay(restart.backoff(), attempts[i]++, ThreadLocalRandom.current()::nextDouble);
-    workers.get(i).tell(new ProcessWorker.StartAfter(delay, m.exit().reason()));
+    workers.get(i).tell(new WorkerCommand.StartAfter(delay, m.exit().reason()));
     for (int sibling : RestartRules.siblings(restart.strategy(), i, workers.size())) {
       String why = strategyName() + ": " + worker + " " + m.exit().reason();
-      workers.get(sibling).tell(new ProcessWorker.Restart(delay, why));
+      workers.get(sibling).tell(new WorkerCommand.Restart(delay, why));
     }
     return this;
   }
@@ -288,7 +288,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       abortRolling("the app gave up");
     }
     publish(AppState.FAILED, why);
-    workers.forEach(w -> w.tell(new ProcessWorker.Stop(stoppedAdapter)));
+    workers.forEach(w -> w.tell(new WorkerCommand.Stop(stoppedAdapter)));
     restart.retryAfterGiveUp().ifPresent(d -> timers.startSingleTimer(CoolDownOver.INSTANCE, d));
     return this;
   }
@@ -312,7 +312,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     window.clear();
     java.util.Arrays.fill(attempts, 0);
     publish(AppState.RUNNING, why);
-    workers.forEach(w -> w.tell(ProcessWorker.Start.INSTANCE));
+    workers.forEach(w -> w.tell(WorkerCommand.Start.INSTANCE));
   }
 
   private Behavior<Command> onStopApp(StopApp m) {
@@ -324,7 +324,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     if (state != AppState.STOPPED || stopsPending == 0) {
       publish(AppState.STOPPED, "stop requested");
       stopsPending = workers.size();
-      workers.forEach(w -> w.tell(new ProcessWorker.Stop(stoppedAdapter)));
+      workers.forEach(w -> w.tell(new WorkerCommand.Stop(stoppedAdapter)));
       if (workers.isEmpty()) {
         replyStopped();
       }
@@ -353,10 +353,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         int instance = surgeInstance;
         getContext()
             .ask(
-                ProcessWorker.Stopped.class,
+                WorkerCommand.Stopped.class,
                 workers.get(instance),
                 stopBudget(),
-                ProcessWorker.Stop::new,
+                WorkerCommand.Stop::new,
                 (stopped, failure) -> new ReplacedStopped(instance));
       }
       return this;
@@ -397,10 +397,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     latest = java.util.Arrays.copyOf(latest, n);
     attempts = java.util.Arrays.copyOf(attempts, n);
     for (int i = current; i < n; i++) {
-      ActorRef<ProcessWorker.Command> w = spawnWorker(i, 0, replacementName(i));
+      ActorRef<WorkerCommand> w = spawnWorker(i, 0, replacementName(i));
       workers.add(w);
       if (state == AppState.RUNNING) {
-        w.tell(ProcessWorker.Start.INSTANCE);
+        w.tell(WorkerCommand.Start.INSTANCE);
       }
     }
     for (int i = current - 1; i >= n; i--) {
@@ -487,7 +487,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     WorkerStatus old = latest[next];
     int restarts = old == null ? 1 : old.restarts() + 1;
     surge = spawnWorker(next, restarts, replacementName(next));
-    surge.tell(ProcessWorker.Start.INSTANCE);
+    surge.tell(WorkerCommand.Start.INSTANCE);
     return this;
   }
 
@@ -495,11 +495,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     if (surge == null || m.instance() != surgeInstance) {
       // the rolling restart was aborted after this old worker was told to stop: it runs again
       if (state == AppState.RUNNING && m.instance() < workers.size()) {
-        workers.get(m.instance()).tell(ProcessWorker.Start.INSTANCE);
+        workers.get(m.instance()).tell(WorkerCommand.Start.INSTANCE);
       }
       return this;
     }
-    ActorRef<ProcessWorker.Command> old = workers.set(surgeInstance, surge);
+    ActorRef<WorkerCommand> old = workers.set(surgeInstance, surge);
     latest[surgeInstance] = surgeStatus;
     getContext().stop(old);
     attempts[surgeInstance] = 0;
@@ -525,13 +525,13 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   /** Stops a worker that is no longer in a slot, then its actor. */
-  private void retire(ActorRef<ProcessWorker.Command> worker) {
+  private void retire(ActorRef<WorkerCommand> worker) {
     getContext()
         .ask(
-            ProcessWorker.Stopped.class,
+            WorkerCommand.Stopped.class,
             worker,
             stopBudget(),
-            ProcessWorker.Stop::new,
+            WorkerCommand.Stop::new,
             (stopped, failure) -> new Retired(worker));
   }
 

@@ -21,7 +21,7 @@ public interface Drainer {
    * @param worker the worker's actor, as registered with the receptionist
    * @param port the port of the process being stopped (a worker's next process gets another)
    */
-  CompletionStage<Done> drain(ActorRef<ProcessWorker.Command> worker, int port, Duration timeout);
+  CompletionStage<Done> drain(ActorRef<WorkerCommand> worker, int port, Duration timeout);
 
   /**
    * Passes a request from another node's front to the worker process listening on the loopback

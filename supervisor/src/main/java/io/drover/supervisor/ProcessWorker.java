@@ -33,55 +33,32 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  */
 public final class ProcessWorker {
 
-  /** What a process worker understands. */
-  public interface Command {}
-
-  /** Spawn now, if not running. */
-  public enum Start implements Command {
-    INSTANCE
-  }
-
-  /** Wait {@code delay} (state BACKOFF), then spawn. */
-  public record StartAfter(Duration delay, String reason) implements Command {}
-
-  /** Stop the running process as requested, then start again after {@code delay}. */
-  public record Restart(Duration delay, String reason) implements Command {}
-
-  /** Stop (drain, signal, kill after the stop timeout) and stay stopped; replies when done. */
-  public record Stop(ActorRef<Stopped> replyTo) implements Command {}
-
-  /** The reply to {@link Stop}. */
-  public record Stopped(int instance) {}
-
-  /** Replies with a {@link WorkerStatus}. */
-  public record GetStatus(ActorRef<WorkerStatus> replyTo) implements Command, CrossNode {}
-
-  private enum RemoteDone implements Command {
+  private enum RemoteDone implements WorkerCommand {
     INSTANCE
   }
 
   private record SpawnDone(long generation, Spawned spawned, Throwable failure)
-      implements Command {}
+      implements WorkerCommand {}
 
-  private record Exited(long generation, int status) implements Command {}
+  private record Exited(long generation, int status) implements WorkerCommand {}
 
-  private record ProbeTick(long generation) implements Command {}
+  private record ProbeTick(long generation) implements WorkerCommand {}
 
-  private record ProbeDone(long generation, String failure) implements Command {}
+  private record ProbeDone(long generation, String failure) implements WorkerCommand {}
 
-  private record ReadinessTimeout(long generation) implements Command {}
+  private record ReadinessTimeout(long generation) implements WorkerCommand {}
 
-  private record LivenessTick(long generation) implements Command {}
+  private record LivenessTick(long generation) implements WorkerCommand {}
 
-  private record LivenessDone(long generation, String failure) implements Command {}
+  private record LivenessDone(long generation, String failure) implements WorkerCommand {}
 
-  private record MemoryTick(long generation) implements Command {}
+  private record MemoryTick(long generation) implements WorkerCommand {}
 
-  private record KillTimeout(long generation) implements Command {}
+  private record KillTimeout(long generation) implements WorkerCommand {}
 
-  private record Drained(long generation) implements Command {}
+  private record Drained(long generation) implements WorkerCommand {}
 
-  private enum BackoffOver implements Command {
+  private enum BackoffOver implements WorkerCommand {
     INSTANCE
   }
 
@@ -97,27 +74,17 @@ public final class ProcessWorker {
 
   private static final Duration REMOTE_DRAIN_POLL = Duration.ofMillis(50);
 
-  /** Everything a worker needs from its app supervisor. */
-  record Setup(
-      AppSpec spec,
-      int instance,
-      int restarts,
-      ActorRef<AppSupervisor.Command> parent,
-      WorkerLogs logs,
-      io.drover.supervisor.process.RunRecords records,
-      Drainer drainer) {}
-
-  public static Behavior<Command> create(Setup setup) {
+  public static Behavior<WorkerCommand> create(WorkerSetup setup) {
     return Behaviors.setup(
         ctx -> Behaviors.withTimers(timers -> new ProcessWorker(ctx, timers, setup).stopped()));
   }
 
-  private final ActorContext<Command> context;
-  private final TimerScheduler<Command> timers;
+  private final ActorContext<WorkerCommand> context;
+  private final TimerScheduler<WorkerCommand> timers;
   private final AppSpec spec;
   private final int instance;
   private final String name;
-  private final Setup setup;
+  private final WorkerSetup setup;
   private final ProcessLauncher launcher = ProcessLauncher.get();
   private final WorkerPresence presence;
 
@@ -141,7 +108,7 @@ public final class ProcessWorker {
   private int remoteInFlight;
   private long drainDeadline;
 
-  private ProcessWorker(ActorContext<Command> context, TimerScheduler<Command> timers, Setup setup) {
+  private ProcessWorker(ActorContext<WorkerCommand> context, TimerScheduler<WorkerCommand> timers, WorkerSetup setup) {
     this.context = context;
     this.timers = timers;
     this.setup = setup;
@@ -156,30 +123,30 @@ public final class ProcessWorker {
   // ---------------------------------------------------------------- states
 
   /** STOPPED or FAILED: no process. */
-  private Behavior<Command> stopped() {
+  private Behavior<WorkerCommand> stopped() {
     return common()
-        .onMessage(Start.class, m -> spawn())
-        .onMessage(StartAfter.class, m -> backoff(m.delay(), m.reason()))
-        .onMessage(Restart.class, m -> backoff(m.delay(), m.reason()))
-        .onMessage(Stop.class, this::onStopWhileIdle)
+        .onMessage(WorkerCommand.Start.class, m -> spawn())
+        .onMessage(WorkerCommand.StartAfter.class, m -> backoff(m.delay(), m.reason()))
+        .onMessage(WorkerCommand.Restart.class, m -> backoff(m.delay(), m.reason()))
+        .onMessage(WorkerCommand.Stop.class, this::onStopWhileIdle)
         .build();
   }
 
-  private Behavior<Command> backoff(Duration delay, String reason) {
+  private Behavior<WorkerCommand> backoff(Duration delay, String reason) {
     // FAILED/STOPPED -> BACKOFF
     transition(WorkerState.BACKOFF, "restart in " + Durations.human(delay) + ": " + reason);
     timers.startSingleTimer(Timer.BACKOFF, BackoffOver.INSTANCE, delay);
     return common()
         .onMessage(BackoffOver.class, m -> spawn())
-        .onMessage(Start.class, m -> spawn())
-        .onMessage(StartAfter.class, m -> backoff(m.delay(), m.reason()))
-        .onMessage(Restart.class, m -> backoff(m.delay(), m.reason()))
-        .onMessage(Stop.class, this::onStopWhileIdle)
+        .onMessage(WorkerCommand.Start.class, m -> spawn())
+        .onMessage(WorkerCommand.StartAfter.class, m -> backoff(m.delay(), m.reason()))
+        .onMessage(WorkerCommand.Restart.class, m -> backoff(m.delay(), m.reason()))
+        .onMessage(WorkerCommand.Stop.class, this::onStopWhileIdle)
         .build();
   }
 
   /** STARTING: spawning, then probing readiness until it passes or times out. */
-  private Behavior<Command> starting() {
+  private Behavior<WorkerCommand> starting() {
     return withProcess()
         .onMessage(SpawnDone.class, this::onSpawnDone)
         .onMessage(ProbeTick.class, this::onProbeTick)
@@ -189,7 +156,7 @@ public final class ProcessWorker {
   }
 
   /** READY: registered, watched by liveness and memory checks. */
-  private Behavior<Command> ready() {
+  private Behavior<WorkerCommand> ready() {
     return withProcess()
         .onMessage(LivenessTick.class, this::onLivenessTick)
         .onMessage(LivenessDone.class, this::onLivenessDone)
@@ -198,7 +165,7 @@ public final class ProcessWorker {
   }
 
   /** DRAINING: out of rotation, then signalled; waiting for the process to exit. */
-  private Behavior<Command> draining() {
+  private Behavior<WorkerCommand> draining() {
     return withProcess()
         .onMessage(KillTimeout.class, this::onKillTimeout)
         .onMessage(Drained.class, this::onDrained)
@@ -207,18 +174,18 @@ public final class ProcessWorker {
   }
 
   /** What every state with a (starting, running or ending) process handles alike. */
-  private BehaviorBuilder<Command> withProcess() {
+  private BehaviorBuilder<WorkerCommand> withProcess() {
     return common()
         .onMessage(Exited.class, this::onExited)
-        .onMessage(Stop.class, this::onStop)
-        .onMessage(Restart.class, this::onRestart)
-        .onMessage(Start.class, this::onStartWhileRunning)
-        .onMessage(StartAfter.class, m -> Behaviors.same());
+        .onMessage(WorkerCommand.Stop.class, this::onStop)
+        .onMessage(WorkerCommand.Restart.class, this::onRestart)
+        .onMessage(WorkerCommand.Start.class, this::onStartWhileRunning)
+        .onMessage(WorkerCommand.StartAfter.class, m -> Behaviors.same());
   }
 
-  private BehaviorBuilder<Command> common() {
-    return Behaviors.receive(Command.class)
-        .onMessage(GetStatus.class, this::onGetStatus)
+  private BehaviorBuilder<WorkerCommand> common() {
+    return Behaviors.receive(WorkerCommand.class)
+        .onMessage(WorkerCommand.GetStatus.class, this::onGetStatus)
         .onMessage(Remote.Serve.class, this::onServe)
         .onMessage(RemoteDone.class, m -> {
           remoteInFlight--;
@@ -229,7 +196,7 @@ public final class ProcessWorker {
 
   // ---------------------------------------------------------------- starting
 
-  private Behavior<Command> spawn() {
+  private Behavior<WorkerCommand> spawn() {
     timers.cancel(Timer.BACKOFF);
     generation++;
     if (spawnedBefore) {
@@ -261,7 +228,7 @@ public final class ProcessWorker {
     return env;
   }
 
-  private Behavior<Command> onSpawnDone(SpawnDone m) {
+  private Behavior<WorkerCommand> onSpawnDone(SpawnDone m) {
     if (m.generation() != generation) {
       return Behaviors.same();
     }
@@ -293,7 +260,7 @@ public final class ProcessWorker {
     return onProbeTick(new ProbeTick(gen));
   }
 
-  private Behavior<Command> onProbeTick(ProbeTick m) {
+  private Behavior<WorkerCommand> onProbeTick(ProbeTick m) {
     if (m.generation() == generation && process != null) {
       long gen = generation;
       context.pipeToSelf(
@@ -303,7 +270,7 @@ public final class ProcessWorker {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onProbeDone(ProbeDone m) {
+  private Behavior<WorkerCommand> onProbeDone(ProbeDone m) {
     if (m.generation() != generation || stopKind != null) {
       return Behaviors.same();
     }
@@ -315,7 +282,7 @@ public final class ProcessWorker {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onReadinessTimeout(ReadinessTimeout m) {
+  private Behavior<WorkerCommand> onReadinessTimeout(ReadinessTimeout m) {
     if (m.generation() != generation) {
       return Behaviors.same();
     }
@@ -327,7 +294,7 @@ public final class ProcessWorker {
     return terminate(ExitKind.FAILED_START, reason);
   }
 
-  private Behavior<Command> becomeReady(String why) {
+  private Behavior<WorkerCommand> becomeReady(String why) {
     timers.cancel(Timer.PROBE);
     presence.register();
     transition(WorkerState.READY, why);
@@ -342,7 +309,7 @@ public final class ProcessWorker {
 
   // ---------------------------------------------------------------- ready
 
-  private Behavior<Command> onLivenessTick(LivenessTick m) {
+  private Behavior<WorkerCommand> onLivenessTick(LivenessTick m) {
     if (m.generation() == generation) {
       long gen = generation;
       context.pipeToSelf(
@@ -352,7 +319,7 @@ public final class ProcessWorker {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onLivenessDone(LivenessDone m) {
+  private Behavior<WorkerCommand> onLivenessDone(LivenessDone m) {
     if (m.generation() != generation || stopKind != null) {
       return Behaviors.same();
     }
@@ -366,7 +333,7 @@ public final class ProcessWorker {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onMemoryTick(MemoryTick m) {
+  private Behavior<WorkerCommand> onMemoryTick(MemoryTick m) {
     if (m.generation() != generation || process == null || stopKind != null) {
       return Behaviors.same();
     }
@@ -383,7 +350,7 @@ public final class ProcessWorker {
 
   // ---------------------------------------------------------------- stopping
 
-  private Behavior<Command> onStop(Stop m) {
+  private Behavior<WorkerCommand> onStop(WorkerCommand.Stop m) {
     afterExit.stop(m.replyTo());
     if (stopKind != null && state == WorkerState.DRAINING) {
       return Behaviors.same();
@@ -391,7 +358,7 @@ public final class ProcessWorker {
     return terminate(ExitKind.REQUESTED, "stop requested");
   }
 
-  private Behavior<Command> onRestart(Restart m) {
+  private Behavior<WorkerCommand> onRestart(WorkerCommand.Restart m) {
     if (!afterExit.restart(m.delay(), m.reason())) {
       return Behaviors.same(); // a stop request wins
     }
@@ -402,20 +369,20 @@ public final class ProcessWorker {
   }
 
   /** A start after a stop was asked for: the stop completes (and is answered), then it starts. */
-  private Behavior<Command> onStartWhileRunning(Start m) {
+  private Behavior<WorkerCommand> onStartWhileRunning(WorkerCommand.Start m) {
     if (stopKind != null) {
       afterExit.startOnceStopped();
     }
     return Behaviors.same();
   }
 
-  private Behavior<Command> onStopWhileIdle(Stop m) {
+  private Behavior<WorkerCommand> onStopWhileIdle(WorkerCommand.Stop m) {
     timers.cancel(Timer.BACKOFF);
     if (state != WorkerState.STOPPED) {
       // FAILED/BACKOFF -> STOPPED: stop requested
       transition(WorkerState.STOPPED, "stop requested");
     }
-    m.replyTo().tell(new Stopped(instance));
+    m.replyTo().tell(new WorkerCommand.Stopped(instance));
     return stopped();
   }
 
@@ -424,7 +391,7 @@ public final class ProcessWorker {
    * timeout), then asks its process tree to end with the configured signal; KILL follows after
    * the stop timeout. {@code kind} is how the exit will be classified.
    */
-  private Behavior<Command> terminate(ExitKind kind, String reason) {
+  private Behavior<WorkerCommand> terminate(ExitKind kind, String reason) {
     stopKind = kind;
     stopReason = reason;
     boolean wasRoutable = presence.deregister();
@@ -455,7 +422,7 @@ public final class ProcessWorker {
     return signalled();
   }
 
-  private Behavior<Command> onDrained(Drained m) {
+  private Behavior<WorkerCommand> onDrained(Drained m) {
     if (m.generation() == generation && remoteInFlight > 0 && System.nanoTime() < drainDeadline) {
       timers.startSingleTimer(Timer.REMOTE_DRAIN, m, REMOTE_DRAIN_POLL); // other nodes' requests finish too
       return Behaviors.same();
@@ -467,13 +434,13 @@ public final class ProcessWorker {
     return Behaviors.same();
   }
 
-  private Behavior<Command> signalled() {
+  private Behavior<WorkerCommand> signalled() {
     launcher.signal(spec.stop().signal(), process.pgid(), extraPids());
     timers.startSingleTimer(Timer.KILL, new KillTimeout(generation), spec.stop().timeout());
     return draining();
   }
 
-  private Behavior<Command> onKillTimeout(KillTimeout m) {
+  private Behavior<WorkerCommand> onKillTimeout(KillTimeout m) {
     if (m.generation() == generation && process != null) {
       context.getLog().warn(
           "[{}] pid {} still running {} after {}: sending KILL",
@@ -492,7 +459,7 @@ public final class ProcessWorker {
 
   // ---------------------------------------------------------------- exit
 
-  private Behavior<Command> onExited(Exited m) {
+  private Behavior<WorkerCommand> onExited(Exited m) {
     if (m.generation() != generation) {
       return Behaviors.same();
     }
@@ -514,7 +481,7 @@ public final class ProcessWorker {
   }
 
   /** The process is gone (or never came): classify, tell the parent, and follow any request. */
-  private Behavior<Command> exited(ExitKind kind, String reason) {
+  private Behavior<WorkerCommand> exited(ExitKind kind, String reason) {
     deregister();
     timers.cancel(Timer.PROBE);
     timers.cancel(Timer.READINESS_TIMEOUT);
@@ -529,7 +496,7 @@ public final class ProcessWorker {
     return restart == null ? stopped() : backoff(restart.delay(), restart.reason());
   }
 
-  private Behavior<Command> onPostStop(PostStop signal) {
+  private Behavior<WorkerCommand> onPostStop(PostStop signal) {
     if (process != null && process.process().isAlive()) {
       context.getLog().warn("[{}] actor stopped with pid {} running: killing it", name, process.pid());
       ProcFs.signal(Signal.KILL, process.pgid(), extraPids());
@@ -563,7 +530,7 @@ public final class ProcessWorker {
   }
 
   /** A request from another node's front: passed to the process while it is ready, else refused. */
-  private Behavior<Command> onServe(Remote.Serve m) {
+  private Behavior<WorkerCommand> onServe(Remote.Serve m) {
     if (state != WorkerState.READY || process == null) {
       m.replyTo().tell(Remote.Answer.failed(m.id(), WorkerFailure.REFUSED, "worker " + name + " is " + state.label()));
       return Behaviors.same();
@@ -576,7 +543,7 @@ public final class ProcessWorker {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onGetStatus(GetStatus m) {
+  private Behavior<WorkerCommand> onGetStatus(WorkerCommand.GetStatus m) {
     long pid = process == null ? 0 : process.pid();
     m.replyTo().tell(
         new WorkerStatus(

@@ -25,7 +25,7 @@ public final class Remote {
    * @param id the caller's number for the request, echoed in the answer
    */
   public record Serve(String method, String uri, List<String> headers, byte[] body, long id, ActorRef<Answer> replyTo)
-      implements ProcessWorker.Command, CrossNode {}
+      implements WorkerCommand, CrossNode {}
 
   /**
    * The answer to a {@link Serve}: the worker's response, or (with {@code failure} set) how the

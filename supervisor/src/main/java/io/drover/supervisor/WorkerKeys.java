@@ -9,7 +9,7 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 public final class WorkerKeys {
   private WorkerKeys() {}
 
-  public static ServiceKey<ProcessWorker.Command> of(String app) {
-    return ServiceKey.create(ProcessWorker.Command.class, "drover-app-" + app);
+  public static ServiceKey<WorkerCommand> of(String app) {
+    return ServiceKey.create(WorkerCommand.class, "drover-app-" + app);
   }
 }

@@ -13,12 +13,12 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 final class WorkerPresence {
   // its own logger: the actor's (context.getLog()) is named after its first caller
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(WorkerPresence.class);
-  private final ActorContext<ProcessWorker.Command> context;
-  private final ProcessWorker.Setup setup;
+  private final ActorContext<WorkerCommand> context;
+  private final WorkerSetup setup;
   private final String name;
   private boolean registered;
 
-  WorkerPresence(ActorContext<ProcessWorker.Command> context, ProcessWorker.Setup setup) {
+  WorkerPresence(ActorContext<WorkerCommand> context, WorkerSetup setup) {
     this.context = context;
     this.setup = setup;
     this.name = setup.spec().name() + "-" + setup.instance();

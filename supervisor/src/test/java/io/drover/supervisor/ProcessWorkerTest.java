@@ -63,8 +63,8 @@ class ProcessWorkerTest {
       kit.system().receptionist().tell(Receptionist.subscribe(WorkerKeys.of("reg"), listings.getRef()));
       h.await("reg", 0, WorkerState.READY, T);
       h.await("reg", 1, WorkerState.READY, T);
-      TestProbe<ProcessWorker.Stopped> stopped = kit.createTestProbe(ProcessWorker.Stopped.class);
-      listingOf(listings, 2).iterator().next().tell(new ProcessWorker.Stop(stopped.getRef()));
+      TestProbe<WorkerCommand.Stopped> stopped = kit.createTestProbe(WorkerCommand.Stopped.class);
+      listingOf(listings, 2).iterator().next().tell(new WorkerCommand.Stop(stopped.getRef()));
       stopped.receiveMessage(T);
       awaitListing(listings, 1);
     }
@@ -193,11 +193,11 @@ class ProcessWorkerTest {
     listingOf(probe, size);
   }
 
-  static Set<ActorRef<ProcessWorker.Command>> listingOf(TestProbe<Receptionist.Listing> probe, int size) {
+  static Set<ActorRef<WorkerCommand>> listingOf(TestProbe<Receptionist.Listing> probe, int size) {
     long deadline = System.nanoTime() + T.toNanos();
     while (System.nanoTime() < deadline) {
       Receptionist.Listing l = probe.receiveMessage(T);
-      Set<ActorRef<ProcessWorker.Command>> refs = l.getServiceInstances(WorkerKeys.of("reg"));
+      Set<ActorRef<WorkerCommand>> refs = l.getServiceInstances(WorkerKeys.of("reg"));
       if (refs.size() == size) {
         return refs;
       }

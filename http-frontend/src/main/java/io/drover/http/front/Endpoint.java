@@ -1,5 +1,6 @@
 package io.drover.http.front;
 
+import io.drover.supervisor.WorkerCommand;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -10,7 +11,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * next process listens on another port and is another endpoint.
  */
 public final class Endpoint {
-  final ActorRef<io.drover.supervisor.ProcessWorker.Command> worker;
+  final ActorRef<io.drover.supervisor.WorkerCommand> worker;
   /** An actor worker: requests travel as messages to {@link #worker}, not over a socket. */
   final boolean actor;
   /** A worker on another node: requests travel as messages to {@link #worker} (see Remote). */
@@ -42,7 +43,7 @@ public final class Endpoint {
    * @param selfNode this node's address ({@code host:port}; "" when not clustered): a worker is
    *     named by its node and instance alike on every node's front, so sticky keys hash the same
    */
-  Endpoint(ActorRef<io.drover.supervisor.ProcessWorker.Command> worker, String app, int instance, int port, boolean actor,
+  Endpoint(ActorRef<io.drover.supervisor.WorkerCommand> worker, String app, int instance, int port, boolean actor,
       String selfNode) {
     this.worker = worker;
     this.actor = actor;

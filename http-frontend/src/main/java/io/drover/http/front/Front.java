@@ -1,6 +1,6 @@
 package io.drover.http.front;
 
-import io.drover.supervisor.ProcessWorker;
+import io.drover.supervisor.WorkerCommand;
 import io.drover.supervisor.WorkerKeys;
 import io.drover.supervisor.WorkerState;
 import io.drover.supervisor.WorkerStatus;
@@ -37,7 +37,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
    * in-flight requests are done, or after {@code timeout}.
    */
   public record Drain(
-      ActorRef<ProcessWorker.Command> worker, int port, Duration timeout, ActorRef<Done> replyTo)
+      ActorRef<WorkerCommand> worker, int port, Duration timeout, ActorRef<Done> replyTo)
       implements Command {}
 
   /** Replaces the apps the front routes to (a config applied at run time). */
@@ -79,13 +79,13 @@ public final class Front extends AbstractBehavior<Front.Command> {
   /** A member reported by {@link NodeLost} accepts connections again (the same incarnation): its workers may serve again. */
   public record NodeBack(String address) implements Command {}
 
-  private record Listed(String app, Set<ActorRef<ProcessWorker.Command>> workers)
+  private record Listed(String app, Set<ActorRef<WorkerCommand>> workers)
       implements Command {}
 
   /** Asks a listed worker which process it runs (again, when an earlier ask got no answer). */
-  private record AskStatus(String app, ActorRef<ProcessWorker.Command> worker) implements Command {}
+  private record AskStatus(String app, ActorRef<WorkerCommand> worker) implements Command {}
 
-  private record StatusOf(String app, ActorRef<ProcessWorker.Command> worker, WorkerStatus status)
+  private record StatusOf(String app, ActorRef<WorkerCommand> worker, WorkerStatus status)
       implements Command {}
 
   private record DrainCheck(Endpoint endpoint) implements Command {}
@@ -114,17 +114,17 @@ public final class Front extends AbstractBehavior<Front.Command> {
   private final Map<String, String> appByKey = new HashMap<>();
   private final ActorRef<Receptionist.Listing> listingAdapter;
   /** Per app: the workers the receptionist lists now. */
-  private final Map<String, Set<ActorRef<ProcessWorker.Command>>> listed = new HashMap<>();
+  private final Map<String, Set<ActorRef<WorkerCommand>>> listed = new HashMap<>();
   /** Per app: the endpoints in rotation (or draining), by worker. */
-  private final Map<String, Map<ActorRef<ProcessWorker.Command>, Endpoint>> endpoints = new HashMap<>();
+  private final Map<String, Map<ActorRef<WorkerCommand>, Endpoint>> endpoints = new HashMap<>();
   /**
    * Endpoints that left the listing with requests still in flight: a drain that arrives after
    * the worker's deregistration must still find them and wait.
    */
-  private final Map<ActorRef<ProcessWorker.Command>, Endpoint> retired = new HashMap<>();
+  private final Map<ActorRef<WorkerCommand>, Endpoint> retired = new HashMap<>();
   private final Map<Endpoint, Drain> drains = new HashMap<>();
   /** Workers of lost nodes that the receptionist still lists: never put back in rotation. */
-  private final Set<ActorRef<ProcessWorker.Command>> lost = new java.util.HashSet<>();
+  private final Set<ActorRef<WorkerCommand>> lost = new java.util.HashSet<>();
   private final Map<Endpoint, Long> drainDeadlines = new HashMap<>();
 
   private Front(
@@ -241,7 +241,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
    */
   private Behavior<Command> onListed(Listed m) {
     listed.put(m.app(), m.workers());
-    Map<ActorRef<ProcessWorker.Command>, Endpoint> current = endpoints.get(m.app());
+    Map<ActorRef<WorkerCommand>, Endpoint> current = endpoints.get(m.app());
     retired.values().removeIf(e -> e.inFlight.get() <= 0 && !drains.containsKey(e));
     List<Endpoint> gone = new ArrayList<>();
     for (var it = current.entrySet().iterator(); it.hasNext(); ) {
@@ -252,7 +252,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
       }
     }
     lost.removeIf(w -> listed.values().stream().noneMatch(ws -> ws.contains(w)));
-    for (ActorRef<ProcessWorker.Command> worker : m.workers()) {
+    for (ActorRef<WorkerCommand> worker : m.workers()) {
       askStatus(m.app(), worker);
     }
     leave(gone);
@@ -290,7 +290,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
       }
     }));
     List<Endpoint> gone = new ArrayList<>();
-    for (Map<ActorRef<ProcessWorker.Command>, Endpoint> current : endpoints.values()) {
+    for (Map<ActorRef<WorkerCommand>, Endpoint> current : endpoints.values()) {
       for (var it = current.entrySet().iterator(); it.hasNext(); ) {
         Endpoint e = it.next().getValue();
         if (e.remote && runsOn(e.worker, m.address())) {
@@ -318,17 +318,17 @@ public final class Front extends AbstractBehavior<Front.Command> {
   }
 
   /** Whether the worker's actor lives on the member at {@code address} ({@code pekko://drover@host:port}). */
-  private static boolean runsOn(ActorRef<ProcessWorker.Command> worker, String address) {
+  private static boolean runsOn(ActorRef<WorkerCommand> worker, String address) {
     return worker.path().address().toString().equals(address);
   }
 
-  private void askStatus(String app, ActorRef<ProcessWorker.Command> worker) {
+  private void askStatus(String app, ActorRef<WorkerCommand> worker) {
     getContext()
         .ask(
             WorkerStatus.class,
             worker,
             ASK_TIMEOUT,
-            ProcessWorker.GetStatus::new,
+            WorkerCommand.GetStatus::new,
             (status, failure) -> new StatusOf(app, worker, status));
   }
 
@@ -344,7 +344,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
       // no answer in time (a busy or distant node): a listed worker is asked again, not forgotten
       timers.startSingleTimer(new AskStatus(m.app(), m.worker()), Rechecks.AFTER);
     }
-    Map<ActorRef<ProcessWorker.Command>, Endpoint> current = endpoints.get(m.app());
+    Map<ActorRef<WorkerCommand>, Endpoint> current = endpoints.get(m.app());
     Endpoint existing = current.get(m.worker());
     WorkerStatus s = m.status();
     AppSpec spec = apps.get(m.app());
@@ -412,12 +412,12 @@ public final class Front extends AbstractBehavior<Front.Command> {
   }
 
   private boolean isCurrent(Endpoint e) {
-    Map<ActorRef<ProcessWorker.Command>, Endpoint> current = endpoints.get(e.app);
+    Map<ActorRef<WorkerCommand>, Endpoint> current = endpoints.get(e.app);
     return current != null && current.get(e.worker) == e;
   }
 
-  private Endpoint find(ActorRef<ProcessWorker.Command> worker, int port) {
-    for (Map<ActorRef<ProcessWorker.Command>, Endpoint> app : endpoints.values()) {
+  private Endpoint find(ActorRef<WorkerCommand> worker, int port) {
+    for (Map<ActorRef<WorkerCommand>, Endpoint> app : endpoints.values()) {
       Endpoint e = app.get(worker);
       if (e != null && e.port == port) {
         return e;

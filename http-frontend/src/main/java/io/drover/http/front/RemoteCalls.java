@@ -1,6 +1,6 @@
 package io.drover.http.front;
 
-import io.drover.supervisor.ProcessWorker;
+import io.drover.supervisor.WorkerCommand;
 import io.drover.supervisor.Remote;
 import io.drover.supervisor.WorkerFailure;
 import java.time.Duration;
@@ -25,16 +25,16 @@ final class RemoteCalls {
     void answer(Remote.Answer answer);
   }
 
-  private record Call(ActorRef<ProcessWorker.Command> worker, Callback callback, long deadline) {}
+  private record Call(ActorRef<WorkerCommand> worker, Callback callback, long deadline) {}
 
   private static final Duration SWEEP = Duration.ofSeconds(10);
 
   /** Asks the receiver to watch a worker calls were sent to. */
-  private record Watch(ActorRef<ProcessWorker.Command> worker) {}
+  private record Watch(ActorRef<WorkerCommand> worker) {}
 
   private final Map<Long, Call> calls = new ConcurrentHashMap<>();
   /** Workers the receiver watches: when one stops, or its node is removed, its calls are lost. */
-  private final Set<ActorRef<ProcessWorker.Command>> watched = ConcurrentHashMap.newKeySet();
+  private final Set<ActorRef<WorkerCommand>> watched = ConcurrentHashMap.newKeySet();
   private final AtomicLong ids = new AtomicLong();
   private volatile ActorRef<Remote.Answer> replies;
   private volatile ActorRef<Object> receiver;
@@ -60,7 +60,7 @@ final class RemoteCalls {
             })
             .onSignal(Terminated.class, t -> {
               // the worker's actor stopped, or its node left: nothing will answer what was sent to it
-              ActorRef<ProcessWorker.Command> worker = t.getRef().unsafeUpcast();
+              ActorRef<WorkerCommand> worker = t.getRef().unsafeUpcast();
               watched.remove(worker);
               lost(worker);
               return Behaviors.same();
@@ -76,7 +76,7 @@ final class RemoteCalls {
   }
 
   /** Sends a request to a worker on another node; its answer goes to {@code callback}. */
-  long send(ActorRef<ProcessWorker.Command> worker, String method, String uri, java.util.List<String> headers,
+  long send(ActorRef<WorkerCommand> worker, String method, String uri, java.util.List<String> headers,
       byte[] body, Duration timeout, Callback callback) {
     long id = ids.incrementAndGet();
     calls.put(id, new Call(worker, callback, System.nanoTime() + timeout.toNanos() + SWEEP.toNanos()));
@@ -93,7 +93,7 @@ final class RemoteCalls {
   }
 
   /** A worker left the cluster-wide listing (its node is unreachable or it stopped). */
-  void lost(ActorRef<ProcessWorker.Command> worker) {
+  void lost(ActorRef<WorkerCommand> worker) {
     for (Map.Entry<Long, Call> entry : calls.entrySet()) {
       // removed here or by its answer, never both: the callback runs once
       if (entry.getValue().worker().equals(worker) && calls.remove(entry.getKey(), entry.getValue())) {

@@ -1,5 +1,6 @@
 package io.drover.http.front;
 
+import io.drover.supervisor.WorkerCommand;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -64,8 +65,8 @@ class RoutingRulesTest {
   }
 
   static Endpoint[] endpoints(int n) {
-    ActorRef<io.drover.supervisor.ProcessWorker.Command> ref =
-        kit.createTestProbe(io.drover.supervisor.ProcessWorker.Command.class).getRef();
+    ActorRef<io.drover.supervisor.WorkerCommand> ref =
+        kit.createTestProbe(io.drover.supervisor.WorkerCommand.class).getRef();
     Endpoint[] eps = new Endpoint[n];
     for (int i = 0; i < n; i++) {
       eps[i] = new Endpoint(ref, "app", i, 10_000 + i, false, "");

@@ -110,6 +110,7 @@ final class AppReader {
     Placement placement = app.choice("placement", Placement.class);
     String placementRole = placementRole();
     Long maxBody = app.size("max-body", 1, MAX_BODY, BODY);
+    RecycleSpec recycle = recycle(app.group("recycle"));
     if (placement == Placement.CLUSTER
         && restart != null
         && restart.strategy() != RestartStrategy.ONE_FOR_ONE) {
@@ -126,13 +127,13 @@ final class AppReader {
     }
     RouteSpec route = RouteReader.read(app.group("route"), actorSpec, instances);
     if (anyNull(kind, command, cwd, env, instances, route, readiness, liveness, restart, stop)
-        || anyNull(maxMemory, memoryCheckInterval, logs, placement, placementRole, maxBody)
+        || anyNull(maxMemory, memoryCheckInterval, logs, placement, placementRole, maxBody, recycle)
         || (actor && actorSpec == null)) {
       return null;
     }
     return new AppSpec(
         name, kind, command, cwd, env, instances, route, readiness, liveness, restart, stop,
-        maxMemory, memoryCheckInterval, logs, actorSpec, placement, placementRole, maxBody);
+        maxMemory, memoryCheckInterval, logs, actorSpec, placement, placementRole, maxBody, recycle);
   }
 
   private String placementRole() {
@@ -541,9 +542,20 @@ final class AppReader {
             },
             Signal::name);
     Duration timeout = stop.duration("timeout", false);
-    return anyNull(signal, timeout, drainTimeout)
+    Duration tunnelGrace = stop.duration("tunnel-grace", true);
+    return anyNull(signal, timeout, drainTimeout, tunnelGrace)
         ? null
-        : new StopSpec(signal, timeout, drainTimeout);
+        : new StopSpec(signal, timeout, drainTimeout, tunnelGrace);
+  }
+
+  private static RecycleSpec recycle(Reader recycle) {
+    if (recycle == null) {
+      return null;
+    }
+    Long maxRequests = recycle.integer("max-requests", 0, Long.MAX_VALUE, "an integer of 0 (no limit) or more");
+    Duration maxAge = recycle.duration("max-age", true);
+    Double jitter = recycle.number("jitter", 0, 1, "a number from 0 to 1");
+    return anyNull(maxRequests, maxAge, jitter) ? null : new RecycleSpec(maxRequests, maxAge, jitter);
   }
 
   private OptionalLong maxMemory() {

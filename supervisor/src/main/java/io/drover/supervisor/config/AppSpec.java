@@ -29,6 +29,7 @@ import java.util.OptionalLong;
  * @param placementRole for {@code placement = cluster}: only nodes with this role host slots ("" any)
  * @param maxBody largest request body carried as a message (to an actor worker, or to a worker on
  *     another node), in bytes; larger bodies are answered 413
+ * @param recycle when a worker is replaced before it ages
  */
 public record AppSpec(
     String name,
@@ -48,7 +49,8 @@ public record AppSpec(
     ActorSpec actor,
     Placement placement,
     String placementRole,
-    long maxBody) {
+    long maxBody,
+    RecycleSpec recycle) {
 
   public AppSpec {
     command = List.copyOf(command);
@@ -59,7 +61,7 @@ public record AppSpec(
   public AppSpec withInstances(int n) {
     return new AppSpec(
         name, kind, command, cwd, env, n, route, readiness, liveness, restart, stop, maxMemory,
-        memoryCheckInterval, logs, actor, placement, placementRole, maxBody);
+        memoryCheckInterval, logs, actor, placement, placementRole, maxBody, recycle);
   }
 
   /** Whether the app's workers are spread over the cluster (one slot each) rather than per node. */

@@ -7,5 +7,10 @@ public enum ProbeType {
   /** The worker's PORT accepts a TCP connection on loopback. */
   TCP,
   /** GET on a path of the worker's PORT answers 2xx. */
-  HTTP
+  HTTP,
+  /**
+   * The worker says so itself over the sd_notify protocol on {@code NOTIFY_SOCKET}: {@code
+   * READY=1} (readiness), {@code WATCHDOG=1} at least once per interval (liveness).
+   */
+  NOTIFY
 }

@@ -81,7 +81,7 @@ class ConfigLoaderTest {
             Duration.ZERO,
             Optional.empty()),
         web.restart());
-    assertEquals(new StopSpec(Signal.INT, Duration.ofSeconds(3), Duration.ZERO), web.stop());
+    assertEquals(new StopSpec(Signal.INT, Duration.ofSeconds(3), Duration.ZERO, Duration.ofSeconds(5)), web.stop());
     assertEquals(OptionalLong.of(512L * 1024 * 1024), web.maxMemory());
     assertEquals(Duration.ofSeconds(1), web.memoryCheckInterval());
     assertEquals(new LogSpec(1024 * 1024, 0), web.logs());
