@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * ProcessWorker} does, so the same restart rules apply. It understands the same commands, plus
  * {@link Handle}.
  */
-public final class ActorWorker {
+public final class ActorWorker extends WorkerLifecycle {
 
   /** How the answer to a {@link Handle} gets back; called once, from any thread. */
   public interface Reply {
@@ -54,33 +54,20 @@ public final class ActorWorker {
 
   private record DrainCheck(long generation) implements WorkerCommand {}
 
-  private enum BackoffOver implements WorkerCommand {
-    INSTANCE
+  private enum Timer {
+    DRAIN
   }
 
   private static final Duration DRAIN_POLL = Duration.ofMillis(20);
 
   static Behavior<WorkerCommand> create(WorkerSetup setup, ActorRuntime runtime) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new ActorWorker(ctx, t, setup, runtime).stopped()));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(t -> new ActorWorker(ctx, t, setup, runtime).behavior()));
   }
 
-  private final ActorContext<WorkerCommand> context;
-  private final TimerScheduler<WorkerCommand> timers;
-  private final WorkerSetup setup;
-  private final AppSpec spec;
   private final ActorRuntime runtime;
-  private final int instance;
-  private final String name;
   private final Logger workerLog;
-  private final WorkerPresence presence;
 
-  private WorkerState state = WorkerState.STOPPED;
-  private long generation;
-  private int restarts;
-  private boolean startedBefore;
   private Worker worker;
-  private Instant startedAt;
-  private long startedNanos;
   private long nextId;
   private final Set<Long> inFlight = new HashSet<>();
   private final ArrayDeque<Handle> queue = new ArrayDeque<>();
@@ -89,111 +76,54 @@ public final class ActorWorker {
   /** Requests that timed out and have not finished: each holds a slot. */
   private final Set<Long> hung = new HashSet<>();
   private int timeoutsInARow;
-  private ExitKind stopKind;
-  private String stopReason;
   private long drainDeadline;
-  /** Stop and restart requests, and what follows an exit. */
-  private final AfterExit afterExit = new AfterExit();
 
   private ActorWorker(
       ActorContext<WorkerCommand> context,
       TimerScheduler<WorkerCommand> timers,
       WorkerSetup setup,
       ActorRuntime runtime) {
-    this.context = context;
-    this.timers = timers;
-    this.setup = setup;
-    this.spec = setup.spec();
+    super(context, timers, setup);
     this.runtime = runtime;
-    this.instance = setup.instance();
-    this.name = spec.name() + "-" + instance;
-    this.restarts = setup.restarts();
-    this.startedBefore = setup.restarts() > 0;
     this.workerLog = LoggerFactory.getLogger("drover.worker." + spec.name());
-    this.presence = new WorkerPresence(context, setup);
   }
 
-  // ---------------------------------------------------------------- states
-
-  /** Handlers of the states without a worker instance: requests are refused (tried elsewhere). */
-  private BehaviorBuilder<WorkerCommand> idle() {
-    return common()
-        .onMessage(Handle.class, m -> refuse(m, "worker " + name + " is " + state.label()))
-        .onMessage(Remote.Serve.class, m -> refuse(Remote.asHandle(m), "worker " + name + " is " + state.label()));
-  }
-
-  private Behavior<WorkerCommand> stopped() {
-    return idle()
-        .onMessage(WorkerCommand.Start.class, m -> start())
-        .onMessage(WorkerCommand.StartAfter.class, m -> backoff(m.delay(), m.reason()))
-        .onMessage(WorkerCommand.Restart.class, m -> backoff(m.delay(), m.reason()))
-        .onMessage(WorkerCommand.Stop.class, this::onStopWhileIdle)
-        .build();
-  }
-
-  private Behavior<WorkerCommand> backoff(Duration delay, String reason) {
-    transition(WorkerState.BACKOFF, "restart in " + Durations.human(delay) + ": " + reason);
-    timers.startSingleTimer("backoff", BackoffOver.INSTANCE, delay);
-    return idle()
-        .onMessage(BackoffOver.class, m -> start())
-        .onMessage(WorkerCommand.Start.class, m -> start())
-        .onMessage(WorkerCommand.StartAfter.class, m -> backoff(m.delay(), m.reason()))
-        .onMessage(WorkerCommand.Restart.class, m -> backoff(m.delay(), m.reason()))
-        .onMessage(WorkerCommand.Stop.class, this::onStopWhileIdle)
-        .build();
-  }
-
-  private Behavior<WorkerCommand> starting() {
-    return live().onMessage(Started.class, this::onStarted).build();
-  }
-
-  private Behavior<WorkerCommand> ready() {
-    return live().build();
-  }
-
-  private Behavior<WorkerCommand> draining() {
-    return live()
-        .onMessage(Started.class, this::onStarted)
-        .onMessage(DrainCheck.class, this::onDrainCheck)
-        .onMessage(StopCalled.class, this::onStopCalled)
-        .build();
+  @Override
+  protected BehaviorBuilder<WorkerCommand> handlers(WorkerState state, BehaviorBuilder<WorkerCommand> b) {
+    return switch (state) {
+      // without a worker instance requests are refused (tried elsewhere)
+      case STOPPED, FAILED, BACKOFF -> b
+          .onMessage(Handle.class, m -> refuse(m, "worker " + name + " is " + state.label()))
+          .onMessage(Remote.Serve.class, m -> refuse(Remote.asHandle(m), "worker " + name + " is " + state.label()));
+      case STARTING, READY -> live(b).onMessage(Started.class, this::onStarted);
+      case DRAINING -> live(b)
+          .onMessage(Started.class, this::onStarted)
+          .onMessage(DrainCheck.class, this::onDrainCheck)
+          .onMessage(StopCalled.class, this::onStopCalled);
+    };
   }
 
   /** Handlers of every state in which a worker instance exists or is being made. */
-  private BehaviorBuilder<WorkerCommand> live() {
-    return common()
+  private BehaviorBuilder<WorkerCommand> live(BehaviorBuilder<WorkerCommand> b) {
+    return b
         .onMessage(Handle.class, this::onHandle)
         .onMessage(Remote.Serve.class, m -> onHandle(Remote.asHandle(m)))
         .onMessage(Finished.class, this::onFinished)
-        .onMessage(TimedOut.class, this::onTimedOut)
-        .onMessage(WorkerCommand.Stop.class, this::onStop)
-        .onMessage(WorkerCommand.Restart.class, this::onRestart)
-        .onMessage(WorkerCommand.Start.class, this::onStartWhileLive)
-        .onMessage(WorkerCommand.StartAfter.class, m -> Behaviors.same());
+        .onMessage(TimedOut.class, this::onTimedOut);
   }
 
-  private BehaviorBuilder<WorkerCommand> common() {
-    return Behaviors.receive(WorkerCommand.class)
-        .onMessage(WorkerCommand.GetStatus.class, this::onGetStatus)
-        .onSignal(PostStop.class, this::onPostStop);
+  @Override
+  protected boolean exists() {
+    return worker != null;
   }
 
   // ---------------------------------------------------------------- starting
 
-  private Behavior<WorkerCommand> start() {
-    timers.cancel("backoff");
-    generation++;
-    if (startedBefore) {
-      restarts++;
-    }
-    startedBefore = true;
-    stopKind = null;
+  @Override
+  protected String begin(long gen) {
     failuresInARow = 0;
     timeoutsInARow = 0;
-    startedAt = Instant.now();
-    startedNanos = System.nanoTime();
-    transition(WorkerState.STARTING, "starting " + spec.actor().className());
-    long gen = generation;
+    markStarted();
     WorkerContext workerContext = new WorkerContext(spec.name(), instance, spec.actor().config(), logFor());
     context.pipeToSelf(
         CompletableFuture.supplyAsync(() -> {
@@ -206,11 +136,11 @@ public final class ActorWorker {
           }
         }, runtime.pool),
         (w, failure) -> new Started(gen, w, failure));
-    return starting();
+    return "starting " + spec.actor().className();
   }
 
   private Behavior<WorkerCommand> onStarted(Started m) {
-    if (m.generation() != generation) {
+    if (m.generation() != generation()) {
       return Behaviors.same();
     }
     if (m.failure() != null) {
@@ -219,24 +149,22 @@ public final class ActorWorker {
       String why = cause instanceof ClassNotFoundException
           ? "class " + cause.getMessage() + " not found in " + spec.actor().classpath()
           : cause.toString();
-      context.getLog().warn("[{}] could not start: {}", name, why);
-      return exited(ExitKind.FAILED_START, "could not start: " + why);
+      return ended(null, "could not start: " + why);
     }
     worker = m.worker();
-    if (stopKind != null) {
-      return terminate(stopKind, stopReason);
+    if (ending()) {
+      return endNow();
     }
-    presence.register();
-    transition(WorkerState.READY, "started");
-    return ready();
+    return ready("started");
   }
 
   // ---------------------------------------------------------------- requests
 
   private Behavior<WorkerCommand> onHandle(Handle m) {
-    if (stopping || (state != WorkerState.READY && state != WorkerState.DRAINING)) {
-      return refuse(m, "worker " + name + " is " + state.label());
+    if (stopping || (state() != WorkerState.READY && state() != WorkerState.DRAINING)) {
+      return refuse(m, "worker " + name + " is " + state().label());
     }
+    countServed(1);
     if (queue.isEmpty() && running.get() < spec.actor().maxInFlight()) {
       run(m);
     } else if (queue.size() < spec.actor().maxQueue()) {
@@ -249,7 +177,7 @@ public final class ActorWorker {
 
   private void run(Handle m) {
     long id = ++nextId;
-    long gen = generation;
+    long gen = generation();
     inFlight.add(id);
     java.util.concurrent.atomic.AtomicInteger slots = running; // this generation's
     slots.incrementAndGet();
@@ -284,7 +212,7 @@ public final class ActorWorker {
   private java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
 
   private Behavior<WorkerCommand> onFinished(Finished m) {
-    if (m.generation() != generation || !inFlight.remove(m.id())) {
+    if (m.generation() != generation() || !inFlight.remove(m.id())) {
       return Behaviors.same();
     }
     timers.cancel(m.id());
@@ -298,7 +226,7 @@ public final class ActorWorker {
       if (!wasHung) {
         timeoutsInARow = 0;
       }
-    } else if (++failuresInARow >= spec.actor().failureThreshold() && stopKind == null) {
+    } else if (++failuresInARow >= spec.actor().failureThreshold() && !ending()) {
       String why = failuresInARow + " exceptions in a row from handle, the last: " + m.failure();
       context.getLog().warn("[{}] {}", name, why);
       return terminate(ExitKind.ABNORMAL, why);
@@ -308,7 +236,7 @@ public final class ActorWorker {
 
   private Behavior<WorkerCommand> onTimedOut(TimedOut m) {
     Reply r = pendingReplies.get(m.id());
-    if (m.generation() != generation || r == null) {
+    if (m.generation() != generation() || r == null) {
       return Behaviors.same();
     }
     long ms = spec.route().requestTimeout().toMillis();
@@ -316,7 +244,7 @@ public final class ActorWorker {
     hung.add(m.id());
     int allowed = Math.max(1, spec.liveness().failures());
     boolean allSlotsHung = hung.size() >= spec.actor().maxInFlight();
-    if ((++timeoutsInARow >= allowed || allSlotsHung) && stopKind == null) {
+    if ((++timeoutsInARow >= allowed || allSlotsHung) && !ending()) {
       String why = "hung: " + timeoutsInARow + " requests in a row took longer than " + ms + "ms";
       context.getLog().warn("[{}] {}", name, why);
       return terminate(ExitKind.UNHEALTHY, why);
@@ -331,59 +259,24 @@ public final class ActorWorker {
 
   // ---------------------------------------------------------------- stopping
 
-  private Behavior<WorkerCommand> onStop(WorkerCommand.Stop m) {
-    afterExit.stop(m.replyTo());
-    return stopKind != null ? Behaviors.same() : terminate(ExitKind.REQUESTED, "stop requested");
-  }
-
-  private Behavior<WorkerCommand> onRestart(WorkerCommand.Restart m) {
-    if (!afterExit.restart(m.delay(), m.reason())) {
-      return Behaviors.same(); // a stop request wins
-    }
-    return stopKind != null ? Behaviors.same() : terminate(ExitKind.REQUESTED, m.reason());
-  }
-
-  /** A start after a stop was asked for: the stop completes (and is answered), then it starts. */
-  private Behavior<WorkerCommand> onStartWhileLive(WorkerCommand.Start m) {
-    if (stopKind != null) {
-      afterExit.startOnceStopped();
-    }
-    return Behaviors.same();
-  }
-
-  private Behavior<WorkerCommand> onStopWhileIdle(WorkerCommand.Stop m) {
-    timers.cancel("backoff");
-    if (state != WorkerState.STOPPED) {
-      transition(WorkerState.STOPPED, "stop requested");
-    }
-    m.replyTo().tell(new WorkerCommand.Stopped(instance));
-    return stopped();
-  }
-
   /** Out of rotation; in-flight and queued requests finish (bounded by the drain timeout). */
-  private Behavior<WorkerCommand> terminate(ExitKind kind, String reason) {
-    stopKind = kind;
-    stopReason = reason;
-    deregister();
-    transition(WorkerState.DRAINING, reason);
-    if (worker == null) {
-      return draining(); // still starting: Started comes back here
-    }
+  @Override
+  protected Behavior<WorkerCommand> end(boolean wasRoutable) {
     drainDeadline = System.nanoTime() + spec.stop().drainTimeout().toNanos();
-    return onDrainCheck(new DrainCheck(generation));
+    return onDrainCheck(new DrainCheck(generation()));
   }
 
   private Behavior<WorkerCommand> onDrainCheck(DrainCheck m) {
-    if (m.generation() != generation || worker == null) {
+    if (m.generation() != generation() || worker == null) {
       return Behaviors.same();
     }
-    boolean unhealthy = stopKind == ExitKind.UNHEALTHY;
+    boolean unhealthy = stopKind() == ExitKind.UNHEALTHY;
     if ((inFlight.isEmpty() && queue.isEmpty()) || unhealthy || System.nanoTime() >= drainDeadline) {
       queue.forEach(h -> h.reply().fail(WorkerFailure.REFUSED, "worker " + name + " stopped"));
       queue.clear();
       stopping = true; // stop() runs: no new request may reach this instance
       Worker w = worker;
-      long gen = generation;
+      long gen = generation();
       CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> {
         try {
           w.stop();
@@ -398,21 +291,22 @@ public final class ActorWorker {
             }
             return new StopCalled(gen);
           });
-      return draining();
+      return Behaviors.same();
     }
-    timers.startSingleTimer("drain", new DrainCheck(generation), DRAIN_POLL);
-    return draining();
+    timers.startSingleTimer(Timer.DRAIN, new DrainCheck(generation()), DRAIN_POLL);
+    return Behaviors.same();
   }
 
   private Behavior<WorkerCommand> onStopCalled(StopCalled m) {
-    if (m.generation() != generation) {
+    if (m.generation() != generation()) {
       return Behaviors.same();
     }
-    return exited(stopKind, stopReason);
+    return ended(null, "stop() returned");
   }
 
-  private Behavior<WorkerCommand> exited(ExitKind kind, String reason) {
-    deregister();
+  @Override
+  protected void released() {
+    timers.cancel(Timer.DRAIN);
     inFlight.forEach(timers::cancel);
     inFlight.clear();
     running = new java.util.concurrent.atomic.AtomicInteger(); // calls of the old generation count on their own
@@ -421,16 +315,11 @@ public final class ActorWorker {
     pendingReplies.values().forEach(r -> r.fail(WorkerFailure.LOST, "worker " + name + " stopped before answering"));
     pendingReplies.clear();
     stopping = false;
-    Duration uptime = startedAt == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - startedNanos);
     worker = null;
-    startedAt = null;
-    stopKind = null;
-    transition(kind.abnormal() ? WorkerState.FAILED : WorkerState.STOPPED, reason);
-    AfterExit.Restart restart = afterExit.exited(context.getSelf(), setup, instance, kind, reason, uptime);
-    return restart == null ? stopped() : backoff(restart.delay(), restart.reason());
   }
 
-  private Behavior<WorkerCommand> onPostStop(PostStop s) {
+  @Override
+  protected void postStop() {
     Worker w = worker;
     if (w != null) {
       try {
@@ -439,24 +328,9 @@ public final class ActorWorker {
         context.getLog().warn("[{}] stop() failed: {}", name, e.toString());
       }
     }
-    return Behaviors.same();
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private void deregister() {
-    presence.deregister();
-  }
-
-  private void transition(WorkerState to, String why) {
-    state = to;
-    presence.changed(to, 0, 0, restarts, why, startedAt);
-  }
-
-  private Behavior<WorkerCommand> onGetStatus(WorkerCommand.GetStatus m) {
-    m.replyTo().tell(new WorkerStatus(spec.name(), instance, state, 0, 0, restarts, Instant.now(), startedAt, 0, state.label(), null));
-    return Behaviors.same();
-  }
 
   private WorkerContext.Log logFor() {
     String prefix = "[" + name + "] ";

@@ -79,6 +79,12 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   record WorkerChanged(ActorRef<WorkerCommand> worker, WorkerEvent event, Instant startedAt)
       implements Command {}
 
+  /**
+   * From a worker: it reached a {@code recycle} limit and asks to be replaced the rolling way
+   * (one worker of the app at a time; it serves until its replacement is ready).
+   */
+  record Recycle(ActorRef<WorkerCommand> worker, int instance, String reason) implements Command {}
+
   private record WorkerStopped(int instance) implements Command {}
 
   private record ReplacedStopped(int instance) implements Command {}
@@ -131,6 +137,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private final List<ActorRef<WorkerCommand>> workers = new ArrayList<>();
   /** The rolling restart in progress: instances still to replace, and the one replacing now. */
   private final java.util.ArrayDeque<Integer> rollingQueue = new java.util.ArrayDeque<>();
+  /** Why queued instances are being recycled (absent: a rolling restart). */
+  private final java.util.Map<Integer, String> recycling = new java.util.HashMap<>();
+  /** Recycles so far, per instance. */
+  private int[] recycles;
   private final List<ActorRef<RollingResult>> rollingRequesters = new ArrayList<>();
   private ActorRef<WorkerCommand> surge;
   private WorkerStatus surgeStatus;
@@ -143,6 +153,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private int stopsPending;
   private AppState state = AppState.RUNNING;
   private String detail = "started";
+  /** Workers were started: once all are ready, the app's detail says so. */
+  private boolean awaitingReady;
+  /** The queue holds a rolling restart asked for (not only recycles). */
+  private boolean restartAsked;
 
   private AppSupervisor(
       ActorContext<Command> context,
@@ -164,6 +178,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     this.window = new RestartWindow(restart.maxRestarts(), restart.within());
     this.latest = new WorkerStatus[spec.instances()];
     this.attempts = new int[spec.instances()];
+    this.recycles = new int[spec.instances()];
 
     this.stoppedAdapter =
         context.messageAdapter(WorkerCommand.Stopped.class, s -> new WorkerStopped(s.instance()));
@@ -179,6 +194,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       return;
     }
     publish(AppState.RUNNING, "starting " + spec.instances() + " workers");
+    awaitingReady = true;
     workers.forEach(w -> w.tell(WorkerCommand.Start.INSTANCE));
   }
 
@@ -198,6 +214,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(RestartWorker.class, this::onRestartWorker)
         .onMessage(Scale.class, this::onScale)
         .onMessage(UpdateSpec.class, this::onUpdateSpec)
+        .onMessage(Recycle.class, this::onRecycle)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
@@ -312,6 +329,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     window.clear();
     java.util.Arrays.fill(attempts, 0);
     publish(AppState.RUNNING, why);
+    awaitingReady = true;
     workers.forEach(w -> w.tell(WorkerCommand.Start.INSTANCE));
   }
 
@@ -351,12 +369,14 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       if (e.state() == WorkerState.READY) {
         // the replacement is ready: drain and stop the old worker, then swap
         int instance = surgeInstance;
+        String recycled = recycling.get(instance);
+        String why = recycled != null ? "recycled: " + recycled : "replaced (rolling restart)";
         getContext()
             .ask(
                 WorkerCommand.Stopped.class,
                 workers.get(instance),
                 stopBudget(),
-                WorkerCommand.Stop::new,
+                r -> new WorkerCommand.Stop(r, why),
                 (stopped, failure) -> new ReplacedStopped(instance));
       }
       return this;
@@ -366,7 +386,20 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       return this; // a retired or replaced worker
     }
     latest[i] = statusOf(m);
+    if (awaitingReady && state == AppState.RUNNING && allReady()) {
+      awaitingReady = false;
+      publish(AppState.RUNNING, workers.size() + (workers.size() == 1 ? " worker" : " workers") + " ready");
+    }
     return this;
+  }
+
+  private boolean allReady() {
+    for (WorkerStatus s : latest) {
+      if (s == null || s.state() != WorkerState.READY) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static WorkerStatus statusOf(WorkerChanged m) {
@@ -396,6 +429,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     }
     latest = java.util.Arrays.copyOf(latest, n);
     attempts = java.util.Arrays.copyOf(attempts, n);
+    recycles = java.util.Arrays.copyOf(recycles, n);
     for (int i = current; i < n; i++) {
       ActorRef<WorkerCommand> w = spawnWorker(i, 0, replacementName(i));
       workers.add(w);
@@ -407,9 +441,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       retire(workers.remove(i)); // drained at the front, then stopped
     }
     rollingQueue.removeIf(i -> i >= n);
+    recycling.keySet().removeIf(i -> i >= n);
     spec = spec.withInstances(n);
     if (n != current) {
       publish(state, "scaled from " + current + " to " + n + " workers");
+      awaitingReady = n > current;
     }
     m.replyTo().tell(new Scaled(spec.name(), n));
     return this;
@@ -444,7 +480,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       m.replyTo().tell(new RollingResult(spec.name(), false, "no worker " + m.instance()));
       return this;
     }
-    if (surge != null || !rollingQueue.isEmpty()) {
+    if (restartAsked) {
       m.replyTo().tell(new RollingResult(spec.name(), false, "a rolling restart is in progress"));
       return this;
     }
@@ -452,27 +488,48 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       m.replyTo().tell(new RollingResult(spec.name(), false, "not running (" + state.label() + ")"));
       return this;
     }
+    restartAsked = true;
     rollingRequesters.add(m.replyTo());
+    recycling.remove(i);
+    if (!rollingQueue.contains(i)) {
+      rollingQueue.add(i);
+    }
+    return surge == null ? nextReplacement() : this;
+  }
+
+  private Behavior<Command> onRecycle(Recycle m) {
+    int i = m.instance() - base;
+    if (state != AppState.RUNNING || i < 0 || i >= workers.size() || !m.worker().equals(workers.get(i))
+        || rollingQueue.contains(i) || i == surgeInstance) {
+      return this; // not in a slot any more, or being replaced already
+    }
+    recycling.put(i, m.reason());
     rollingQueue.add(i);
-    return nextReplacement();
+    getContext().getLog().info("[{}] recycling {}: {}", spec.name(), workerName(i), m.reason());
+    publish(AppState.RUNNING, "recycling " + workerName(i) + ": " + m.reason());
+    return surge == null ? nextReplacement() : this;
   }
 
   // ---------------------------------------------------------------- rolling restart
 
   private Behavior<Command> onRestartRolling(RestartRolling m) {
     rollingRequesters.add(m.replyTo());
-    if (surge != null || !rollingQueue.isEmpty()) {
+    if (restartAsked) {
       return this; // already rolling: the requester hears when it ends
     }
     if (state != AppState.RUNNING) {
       finishRolling(false, "not running (" + state.label() + ")");
       return this;
     }
+    restartAsked = true;
     for (int i = 0; i < workers.size(); i++) {
-      rollingQueue.add(i);
+      recycling.remove(i); // a recycle queued already becomes part of the restart
+      if (!rollingQueue.contains(i)) {
+        rollingQueue.add(i);
+      }
     }
     publish(AppState.RUNNING, "rolling restart of " + workers.size() + " workers");
-    return nextReplacement();
+    return surge == null ? nextReplacement() : this;
   }
 
   private Behavior<Command> nextReplacement() {
@@ -480,7 +537,9 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     if (next == null) {
       surge = null;
       surgeInstance = -1;
-      finishRolling(true, "rolling restart done");
+      if (restartAsked || !rollingRequesters.isEmpty()) {
+        finishRolling(true, "rolling restart done");
+      }
       return this;
     }
     surgeInstance = next;
@@ -501,6 +560,9 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     }
     ActorRef<WorkerCommand> old = workers.set(surgeInstance, surge);
     latest[surgeInstance] = surgeStatus;
+    if (recycling.remove(surgeInstance) != null) {
+      recycles[surgeInstance]++;
+    }
     getContext().stop(old);
     attempts[surgeInstance] = 0;
     return nextReplacement();
@@ -515,6 +577,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       surgeInstance = -1;
     }
     rollingQueue.clear();
+    recycling.clear();
     finishRolling(false, detail);
     return this;
   }
@@ -546,6 +609,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     } else {
       getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new AppEvent(Instant.now(), spec.name(), state, detail)));
     }
+    restartAsked = false;
     RollingResult result = new RollingResult(spec.name(), completed, detail);
     rollingRequesters.forEach(r -> r.tell(result));
     rollingRequesters.clear();

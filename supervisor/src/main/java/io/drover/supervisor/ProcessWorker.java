@@ -1,44 +1,42 @@
 package io.drover.supervisor;
 
-import io.drover.supervisor.config.AppSpec;
 import io.drover.supervisor.config.ProbeSpec;
 import io.drover.supervisor.config.ProbeType;
 import io.drover.supervisor.config.Signal;
+import io.drover.supervisor.process.NotifySocket;
 import io.drover.supervisor.process.ProcFs;
 import io.drover.supervisor.process.ProcessLauncher;
 import io.drover.supervisor.process.ProcessLauncher.Spawned;
 import io.drover.supervisor.process.Ports;
 import io.drover.supervisor.process.Probes;
-import io.drover.supervisor.process.WorkerLogs;
+import io.drover.supervisor.process.RunRecords;
+import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CompletionException;
-import org.apache.pekko.actor.typed.ActorRef;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * Owns one OS process of an app, one after another: spawns it, probes it until ready, watches
- * it while it runs, stops it on request, and reports every exit to its {@link AppSupervisor},
- * which decides about restarts. It registers with the receptionist only while ready.
+ * Owns one OS process of an app, one after another: spawns it, probes it until ready (or hears
+ * READY=1 over the sd_notify protocol), watches it while it runs, drains and signals it on
+ * request. The lifecycle itself (states, requests, classification, restarts) is {@link
+ * WorkerLifecycle}'s; the app supervisor decides about restarts.
  */
-public final class ProcessWorker {
+public final class ProcessWorker extends WorkerLifecycle {
 
   private enum RemoteDone implements WorkerCommand {
     INSTANCE
   }
 
-  private record SpawnDone(long generation, Spawned spawned, Throwable failure)
-      implements WorkerCommand {}
+  private record SpawnDone(long generation, Spawned spawned, Throwable failure) implements WorkerCommand {}
 
   private record Exited(long generation, int status) implements WorkerCommand {}
 
@@ -52,18 +50,17 @@ public final class ProcessWorker {
 
   private record LivenessDone(long generation, String failure) implements WorkerCommand {}
 
+  private record WatchdogDue(long generation) implements WorkerCommand {}
+
+  private record Notified(long generation, NotifySocket.Message message) implements WorkerCommand {}
+
   private record MemoryTick(long generation) implements WorkerCommand {}
 
   private record KillTimeout(long generation) implements WorkerCommand {}
 
   private record Drained(long generation) implements WorkerCommand {}
 
-  private enum BackoffOver implements WorkerCommand {
-    INSTANCE
-  }
-
   private enum Timer {
-    BACKOFF,
     PROBE,
     READINESS_TIMEOUT,
     LIVENESS,
@@ -75,147 +72,103 @@ public final class ProcessWorker {
   private static final Duration REMOTE_DRAIN_POLL = Duration.ofMillis(50);
 
   public static Behavior<WorkerCommand> create(WorkerSetup setup) {
-    return Behaviors.setup(
-        ctx -> Behaviors.withTimers(timers -> new ProcessWorker(ctx, timers, setup).stopped()));
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ProcessWorker(ctx, timers, setup).behavior()));
   }
 
-  private final ActorContext<WorkerCommand> context;
-  private final TimerScheduler<WorkerCommand> timers;
-  private final AppSpec spec;
-  private final int instance;
-  private final String name;
-  private final WorkerSetup setup;
   private final ProcessLauncher launcher = ProcessLauncher.get();
-  private final WorkerPresence presence;
-
-  private WorkerState state = WorkerState.STOPPED;
-  private Instant since = Instant.now();
-  private String detail = "not started";
-  private long generation;
-  private int restarts;
-  private boolean spawnedBefore;
   private int port;
   private Spawned process;
-  private Instant startedAt;
-  private long startedNanos;
+  private NotifySocket notify;
+  private String notifyStatus;
   private int livenessMisses;
-  /** Set when Drover asked the running process to end: how the exit is then classified. */
-  private ExitKind stopKind;
-  private String stopReason;
-  /** Stop and restart requests, and what follows an exit. */
-  private final AfterExit afterExit = new AfterExit();
   /** Requests from other nodes' fronts being passed to the process; a drain waits for them too. */
   private int remoteInFlight;
   private long drainDeadline;
 
   private ProcessWorker(ActorContext<WorkerCommand> context, TimerScheduler<WorkerCommand> timers, WorkerSetup setup) {
-    this.context = context;
-    this.timers = timers;
-    this.setup = setup;
-    this.spec = setup.spec();
-    this.instance = setup.instance();
-    this.name = spec.name() + "-" + instance;
-    this.presence = new WorkerPresence(context, setup);
-    this.restarts = setup.restarts();
-    this.spawnedBefore = setup.restarts() > 0;
+    super(context, timers, setup);
   }
 
-  // ---------------------------------------------------------------- states
-
-  /** STOPPED or FAILED: no process. */
-  private Behavior<WorkerCommand> stopped() {
-    return common()
-        .onMessage(WorkerCommand.Start.class, m -> spawn())
-        .onMessage(WorkerCommand.StartAfter.class, m -> backoff(m.delay(), m.reason()))
-        .onMessage(WorkerCommand.Restart.class, m -> backoff(m.delay(), m.reason()))
-        .onMessage(WorkerCommand.Stop.class, this::onStopWhileIdle)
-        .build();
-  }
-
-  private Behavior<WorkerCommand> backoff(Duration delay, String reason) {
-    // FAILED/STOPPED -> BACKOFF
-    transition(WorkerState.BACKOFF, "restart in " + Durations.human(delay) + ": " + reason);
-    timers.startSingleTimer(Timer.BACKOFF, BackoffOver.INSTANCE, delay);
-    return common()
-        .onMessage(BackoffOver.class, m -> spawn())
-        .onMessage(WorkerCommand.Start.class, m -> spawn())
-        .onMessage(WorkerCommand.StartAfter.class, m -> backoff(m.delay(), m.reason()))
-        .onMessage(WorkerCommand.Restart.class, m -> backoff(m.delay(), m.reason()))
-        .onMessage(WorkerCommand.Stop.class, this::onStopWhileIdle)
-        .build();
-  }
-
-  /** STARTING: spawning, then probing readiness until it passes or times out. */
-  private Behavior<WorkerCommand> starting() {
-    return withProcess()
-        .onMessage(SpawnDone.class, this::onSpawnDone)
-        .onMessage(ProbeTick.class, this::onProbeTick)
-        .onMessage(ProbeDone.class, this::onProbeDone)
-        .onMessage(ReadinessTimeout.class, this::onReadinessTimeout)
-        .build();
-  }
-
-  /** READY: registered, watched by liveness and memory checks. */
-  private Behavior<WorkerCommand> ready() {
-    return withProcess()
-        .onMessage(LivenessTick.class, this::onLivenessTick)
-        .onMessage(LivenessDone.class, this::onLivenessDone)
-        .onMessage(MemoryTick.class, this::onMemoryTick)
-        .build();
-  }
-
-  /** DRAINING: out of rotation, then signalled; waiting for the process to exit. */
-  private Behavior<WorkerCommand> draining() {
-    return withProcess()
-        .onMessage(KillTimeout.class, this::onKillTimeout)
-        .onMessage(Drained.class, this::onDrained)
-        .onMessage(SpawnDone.class, this::onSpawnDone)
-        .build();
-  }
-
-  /** What every state with a (starting, running or ending) process handles alike. */
-  private BehaviorBuilder<WorkerCommand> withProcess() {
-    return common()
-        .onMessage(Exited.class, this::onExited)
-        .onMessage(WorkerCommand.Stop.class, this::onStop)
-        .onMessage(WorkerCommand.Restart.class, this::onRestart)
-        .onMessage(WorkerCommand.Start.class, this::onStartWhileRunning)
-        .onMessage(WorkerCommand.StartAfter.class, m -> Behaviors.same());
-  }
-
-  private BehaviorBuilder<WorkerCommand> common() {
-    return Behaviors.receive(WorkerCommand.class)
-        .onMessage(WorkerCommand.GetStatus.class, this::onGetStatus)
-        .onMessage(Remote.Serve.class, this::onServe)
+  @Override
+  protected BehaviorBuilder<WorkerCommand> handlers(WorkerState state, BehaviorBuilder<WorkerCommand> b) {
+    b = b.onMessage(Remote.Serve.class, this::onServe)
         .onMessage(RemoteDone.class, m -> {
           remoteInFlight--;
           return Behaviors.same();
-        })
-        .onSignal(PostStop.class, this::onPostStop);
+        });
+    return switch (state) {
+      case STARTING -> b
+          .onMessage(SpawnDone.class, this::onSpawnDone)
+          .onMessage(ProbeTick.class, this::onProbeTick)
+          .onMessage(ProbeDone.class, this::onProbeDone)
+          .onMessage(ReadinessTimeout.class, this::onReadinessTimeout)
+          .onMessage(Notified.class, this::onNotified)
+          .onMessage(Exited.class, this::onExited);
+      case READY -> b
+          .onMessage(LivenessTick.class, this::onLivenessTick)
+          .onMessage(LivenessDone.class, this::onLivenessDone)
+          .onMessage(WatchdogDue.class, this::onWatchdogDue)
+          .onMessage(Notified.class, this::onNotified)
+          .onMessage(MemoryTick.class, this::onMemoryTick)
+          .onMessage(Exited.class, this::onExited);
+      case DRAINING -> b
+          .onMessage(SpawnDone.class, this::onSpawnDone)
+          .onMessage(KillTimeout.class, this::onKillTimeout)
+          .onMessage(Drained.class, this::onDrained)
+          .onMessage(Exited.class, this::onExited);
+      case STOPPED, FAILED, BACKOFF -> b;
+    };
+  }
+
+  @Override
+  protected boolean exists() {
+    return process != null;
+  }
+
+  @Override
+  protected long pid() {
+    return process == null ? 0 : process.pid();
+  }
+
+  @Override
+  protected int port() {
+    return port;
+  }
+
+  @Override
+  protected long rss() {
+    return process == null ? 0 : ProcFs.treeRss(process.pid());
   }
 
   // ---------------------------------------------------------------- starting
 
-  private Behavior<WorkerCommand> spawn() {
-    timers.cancel(Timer.BACKOFF);
-    generation++;
-    if (spawnedBefore) {
-      restarts++;
-    }
-    spawnedBefore = true;
-    stopKind = null;
-    stopReason = null;
-    afterExit.clearRestart();
+  @Override
+  protected String begin(long generation) {
     livenessMisses = 0;
     process = null;
-    startedAt = null;
+    notifyStatus = null;
     port = Ports.freeLoopbackPort();
-    transition(WorkerState.STARTING, "spawning " + String.join(" ", spec.command()));
-    long gen = generation;
+    Map<String, String> env = environment();
+    if (usesNotify()) {
+      try {
+        notify = NotifySocket.open(m -> context.getSelf().tell(new Notified(generation, m)));
+      } catch (IOException e) {
+        context.getSelf().tell(new SpawnDone(generation, null, e));
+        return "opening NOTIFY_SOCKET";
+      }
+      env.put("NOTIFY_SOCKET", notify.path().toString());
+      if (spec.liveness().type() == ProbeType.NOTIFY) {
+        env.put("WATCHDOG_USEC", Long.toString(spec.liveness().interval().toNanos() / 1000));
+      }
+    }
     context.pipeToSelf(
-        launcher.spawn(new ProcessLauncher.Request(spec.command(), spec.cwd(), environment())),
-        (spawned, failure) -> new SpawnDone(gen, spawned, failure));
-    return starting();
+        launcher.spawn(new ProcessLauncher.Request(spec.command(), spec.cwd(), env)),
+        (spawned, failure) -> new SpawnDone(generation, spawned, failure));
+    return "spawning " + String.join(" ", spec.command());
+  }
+
+  private boolean usesNotify() {
+    return spec.readiness().type() == ProbeType.NOTIFY || spec.liveness().type() == ProbeType.NOTIFY;
   }
 
   private Map<String, String> environment() {
@@ -224,45 +177,47 @@ public final class ProcessWorker {
     env.put("DROVER_APP", spec.name());
     env.put("DROVER_INSTANCE", Integer.toString(instance));
     env.put("PORT", Integer.toString(port));
-    env.put(io.drover.supervisor.process.RunRecords.RUN_VARIABLE, setup.records().runId());
+    env.put(RunRecords.RUN_VARIABLE, setup.records().runId());
+    env.remove("NOTIFY_SOCKET"); // the node's own (under systemd) is not the worker's
+    env.remove("WATCHDOG_USEC");
+    env.remove("WATCHDOG_PID");
     return env;
   }
 
   private Behavior<WorkerCommand> onSpawnDone(SpawnDone m) {
-    if (m.generation() != generation) {
+    if (m.generation() != generation()) {
       return Behaviors.same();
     }
     if (m.failure() != null) {
       Throwable cause = m.failure() instanceof CompletionException ? m.failure().getCause() : m.failure();
-      context.getLog().warn("[{}] could not start: {}", name, cause.getMessage());
-      return exited(ExitKind.FAILED_START, "could not start: " + cause.getMessage());
+      return ended(null, "could not start: " + cause.getMessage());
     }
     process = m.spawned();
-    startedAt = Instant.now();
-    startedNanos = System.nanoTime();
+    markStarted();
     setup.records().record(name, process.pid(), process.startTicks());
     setup.logs().attach(name, process.process());
-    long gen = generation;
-    process
-        .process()
-        .onExit()
+    long gen = generation();
+    process.process().onExit()
         .whenComplete((p, e) -> context.getSelf().tell(new Exited(gen, p == null ? -1 : p.exitValue())));
     context.getLog().info("[{}] spawned pid {} on port {}", name, process.pid(), port);
-    if (stopKind != null) { // asked to stop while spawning
-      return terminate(stopKind, stopReason);
+    if (ending()) { // asked to stop while spawning
+      return endNow();
     }
     ProbeSpec readiness = spec.readiness();
     if (readiness.type() == ProbeType.NONE) {
-      return becomeReady("spawned (readiness none)");
+      return ready("spawned (readiness none)");
     }
-    transition(WorkerState.STARTING, "pid " + process.pid() + ", waiting for " + describe(readiness));
     timers.startSingleTimer(Timer.READINESS_TIMEOUT, new ReadinessTimeout(gen), readiness.timeout());
-    return onProbeTick(new ProbeTick(gen));
+    Behavior<WorkerCommand> next = progress("pid " + process.pid() + ", waiting for " + describe(readiness));
+    if (readiness.type() != ProbeType.NOTIFY) {
+      onProbeTick(new ProbeTick(gen));
+    }
+    return next;
   }
 
   private Behavior<WorkerCommand> onProbeTick(ProbeTick m) {
-    if (m.generation() == generation && process != null) {
-      long gen = generation;
+    if (m.generation() == generation() && process != null) {
+      long gen = generation();
       context.pipeToSelf(
           probe(spec.readiness(), spec.readiness().interval()),
           (failure, e) -> new ProbeDone(gen, e != null ? e.toString() : failure));
@@ -271,47 +226,82 @@ public final class ProcessWorker {
   }
 
   private Behavior<WorkerCommand> onProbeDone(ProbeDone m) {
-    if (m.generation() != generation || stopKind != null) {
+    if (m.generation() != generation() || ending()) {
       return Behaviors.same();
     }
     if (m.failure() == null) {
-      timers.cancel(Timer.READINESS_TIMEOUT);
       return becomeReady(describe(spec.readiness()) + " passed");
     }
-    timers.startSingleTimer(Timer.PROBE, new ProbeTick(generation), spec.readiness().interval());
+    timers.startSingleTimer(Timer.PROBE, new ProbeTick(generation()), spec.readiness().interval());
     return Behaviors.same();
   }
 
   private Behavior<WorkerCommand> onReadinessTimeout(ReadinessTimeout m) {
-    if (m.generation() != generation) {
+    if (m.generation() != generation() || ending()) {
       return Behaviors.same();
     }
-    // STARTING -> DRAINING: readiness fails closed
-    String reason =
-        "not ready within " + Durations.human(spec.readiness().timeout()) + " ("
-            + describe(spec.readiness()) + ")";
+    // readiness fails closed
+    String reason = "not ready within " + Durations.human(spec.readiness().timeout()) + " (" + describe(spec.readiness()) + ")";
     context.getLog().warn("[{}] {}", name, reason);
     return terminate(ExitKind.FAILED_START, reason);
   }
 
   private Behavior<WorkerCommand> becomeReady(String why) {
     timers.cancel(Timer.PROBE);
-    presence.register();
-    transition(WorkerState.READY, why);
-    if (spec.liveness().enabled()) {
-      timers.startSingleTimer(Timer.LIVENESS, new LivenessTick(generation), spec.liveness().interval());
+    timers.cancel(Timer.READINESS_TIMEOUT);
+    return ready(why);
+  }
+
+  @Override
+  protected void watch() {
+    ProbeSpec liveness = spec.liveness();
+    if (liveness.type() == ProbeType.NOTIFY) {
+      timers.startSingleTimer(Timer.LIVENESS, new WatchdogDue(generation()), liveness.interval());
+    } else if (liveness.enabled()) {
+      timers.startSingleTimer(Timer.LIVENESS, new LivenessTick(generation()), liveness.interval());
     }
     if (spec.maxMemory().isPresent()) {
-      timers.startTimerAtFixedRate(Timer.MEMORY, new MemoryTick(generation), spec.memoryCheckInterval());
+      timers.startTimerAtFixedRate(Timer.MEMORY, new MemoryTick(generation()), spec.memoryCheckInterval());
     }
-    return ready();
+  }
+
+  // ---------------------------------------------------------------- sd_notify
+
+  private Behavior<WorkerCommand> onNotified(Notified m) {
+    if (m.generation() != generation() || process == null || ending()) {
+      return Behaviors.same();
+    }
+    NotifySocket.Message message = m.message();
+    if ("trigger".equals(message.fields().get("WATCHDOG")) && state() == WorkerState.READY) {
+      return unhealthy("the worker asked for a restart (WATCHDOG=trigger)");
+    }
+    if (message.watchdog() && state() == WorkerState.READY && spec.liveness().type() == ProbeType.NOTIFY) {
+      timers.startSingleTimer(Timer.LIVENESS, new WatchdogDue(generation()), spec.liveness().interval());
+    }
+    if (message.ready() && state() == WorkerState.STARTING && spec.readiness().type() == ProbeType.NOTIFY) {
+      notifyStatus = message.status() != null ? message.status() : notifyStatus;
+      return becomeReady("READY=1" + (notifyStatus == null ? "" : ": " + notifyStatus));
+    }
+    String status = message.stopping() ? "stopping (STOPPING=1)" : message.status();
+    if (status != null && !status.equals(notifyStatus)) {
+      notifyStatus = status;
+      return progress((state() == WorkerState.READY ? "ready: " : "pid " + process.pid() + ": ") + status);
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<WorkerCommand> onWatchdogDue(WatchdogDue m) {
+    if (m.generation() != generation() || ending()) {
+      return Behaviors.same();
+    }
+    return unhealthy("no WATCHDOG=1 within " + Durations.human(spec.liveness().interval()));
   }
 
   // ---------------------------------------------------------------- ready
 
   private Behavior<WorkerCommand> onLivenessTick(LivenessTick m) {
-    if (m.generation() == generation) {
-      long gen = generation;
+    if (m.generation() == generation()) {
+      long gen = generation();
       context.pipeToSelf(
           probe(spec.liveness(), spec.liveness().timeout()),
           (failure, e) -> new LivenessDone(gen, e != null ? e.toString() : failure));
@@ -320,95 +310,49 @@ public final class ProcessWorker {
   }
 
   private Behavior<WorkerCommand> onLivenessDone(LivenessDone m) {
-    if (m.generation() != generation || stopKind != null) {
+    if (m.generation() != generation() || ending()) {
       return Behaviors.same();
     }
     livenessMisses = m.failure() == null ? 0 : livenessMisses + 1;
     if (livenessMisses >= spec.liveness().failures()) {
-      String reason = "liveness failed " + livenessMisses + " times in a row: " + m.failure();
-      context.getLog().warn("[{}] {}", name, reason);
-      return terminate(ExitKind.UNHEALTHY, reason);
+      return unhealthy("liveness failed " + livenessMisses + " times in a row: " + m.failure());
     }
-    timers.startSingleTimer(Timer.LIVENESS, new LivenessTick(generation), spec.liveness().interval());
+    timers.startSingleTimer(Timer.LIVENESS, new LivenessTick(generation()), spec.liveness().interval());
     return Behaviors.same();
   }
 
+  private Behavior<WorkerCommand> unhealthy(String reason) {
+    context.getLog().warn("[{}] {}", name, reason);
+    return terminate(ExitKind.UNHEALTHY, reason);
+  }
+
   private Behavior<WorkerCommand> onMemoryTick(MemoryTick m) {
-    if (m.generation() != generation || process == null || stopKind != null) {
+    if (m.generation() != generation() || process == null || ending()) {
       return Behaviors.same();
     }
     long rss = ProcFs.treeRss(process.pid());
     long max = spec.maxMemory().getAsLong();
     if (rss > max) {
-      String reason =
-          "RSS " + Durations.bytes(rss) + " over max-memory " + Durations.bytes(max);
+      String reason = "RSS " + Durations.bytes(rss) + " over max-memory " + Durations.bytes(max);
       context.getLog().warn("[{}] {}: restarting gracefully", name, reason);
       return terminate(ExitKind.MEMORY, reason);
     }
     return Behaviors.same();
   }
 
-  // ---------------------------------------------------------------- stopping
-
-  private Behavior<WorkerCommand> onStop(WorkerCommand.Stop m) {
-    afterExit.stop(m.replyTo());
-    if (stopKind != null && state == WorkerState.DRAINING) {
-      return Behaviors.same();
-    }
-    return terminate(ExitKind.REQUESTED, "stop requested");
-  }
-
-  private Behavior<WorkerCommand> onRestart(WorkerCommand.Restart m) {
-    if (!afterExit.restart(m.delay(), m.reason())) {
-      return Behaviors.same(); // a stop request wins
-    }
-    if (stopKind != null && state == WorkerState.DRAINING) {
-      return Behaviors.same();
-    }
-    return terminate(ExitKind.REQUESTED, m.reason());
-  }
-
-  /** A start after a stop was asked for: the stop completes (and is answered), then it starts. */
-  private Behavior<WorkerCommand> onStartWhileRunning(WorkerCommand.Start m) {
-    if (stopKind != null) {
-      afterExit.startOnceStopped();
-    }
-    return Behaviors.same();
-  }
-
-  private Behavior<WorkerCommand> onStopWhileIdle(WorkerCommand.Stop m) {
-    timers.cancel(Timer.BACKOFF);
-    if (state != WorkerState.STOPPED) {
-      // FAILED/BACKOFF -> STOPPED: stop requested
-      transition(WorkerState.STOPPED, "stop requested");
-    }
-    m.replyTo().tell(new WorkerCommand.Stopped(instance));
-    return stopped();
-  }
+  // ---------------------------------------------------------------- ending
 
   /**
-   * Takes the worker out of rotation, lets its in-flight requests finish (bounded by the drain
-   * timeout), then asks its process tree to end with the configured signal; KILL follows after
-   * the stop timeout. {@code kind} is how the exit will be classified.
+   * Lets its in-flight requests finish at the front (bounded by the drain timeout), then asks its
+   * process tree to end with the configured signal; KILL follows after the stop timeout.
    */
-  private Behavior<WorkerCommand> terminate(ExitKind kind, String reason) {
-    stopKind = kind;
-    stopReason = reason;
-    boolean wasRoutable = presence.deregister();
-    timers.cancel(Timer.PROBE);
-    timers.cancel(Timer.READINESS_TIMEOUT);
-    timers.cancel(Timer.LIVENESS);
-    timers.cancel(Timer.MEMORY);
-    if (process == null) {
-      // still spawning: SpawnDone will come back here with the process
-      transition(WorkerState.DRAINING, reason);
-      return draining();
-    }
-    transition(WorkerState.DRAINING, reason);
+  @Override
+  protected Behavior<WorkerCommand> end(boolean wasRoutable) {
+    cancelWatching();
     drainDeadline = System.nanoTime() + spec.stop().drainTimeout().toNanos();
     if (wasRoutable && !spec.stop().drainTimeout().isZero()) {
       context.getLog().debug("[{}] draining port {} at the front", name, port);
-      long gen = generation;
+      long gen = generation();
       context.pipeToSelf(
           setup.drainer().drain(context.getSelf(), port, spec.stop().drainTimeout()),
           (done, e) -> {
@@ -417,31 +361,27 @@ public final class ProcessWorker {
             }
             return new Drained(gen);
           });
-      return draining();
+      return Behaviors.same();
     }
     return signalled();
   }
 
   private Behavior<WorkerCommand> onDrained(Drained m) {
-    if (m.generation() == generation && remoteInFlight > 0 && System.nanoTime() < drainDeadline) {
+    if (m.generation() == generation() && remoteInFlight > 0 && System.nanoTime() < drainDeadline) {
       timers.startSingleTimer(Timer.REMOTE_DRAIN, m, REMOTE_DRAIN_POLL); // other nodes' requests finish too
       return Behaviors.same();
     }
-    context.getLog().debug("[{}] drained", name);
-    if (m.generation() == generation && process != null) {
-      return signalled();
-    }
-    return Behaviors.same();
+    return m.generation() == generation() && process != null ? signalled() : Behaviors.same();
   }
 
   private Behavior<WorkerCommand> signalled() {
     launcher.signal(spec.stop().signal(), process.pgid(), extraPids());
-    timers.startSingleTimer(Timer.KILL, new KillTimeout(generation), spec.stop().timeout());
-    return draining();
+    timers.startSingleTimer(Timer.KILL, new KillTimeout(generation()), spec.stop().timeout());
+    return Behaviors.same();
   }
 
   private Behavior<WorkerCommand> onKillTimeout(KillTimeout m) {
-    if (m.generation() == generation && process != null) {
+    if (m.generation() == generation() && process != null) {
       context.getLog().warn(
           "[{}] pid {} still running {} after {}: sending KILL",
           name, process.pid(), Durations.human(spec.stop().timeout()), spec.stop().signal());
@@ -457,98 +397,76 @@ public final class ProcessWorker {
     return pids;
   }
 
-  // ---------------------------------------------------------------- exit
-
   private Behavior<WorkerCommand> onExited(Exited m) {
-    if (m.generation() != generation) {
+    if (m.generation() != generation() || process == null) {
       return Behaviors.same();
     }
-    timers.cancel(Timer.KILL);
     // Whatever the worker left in its group (grandchildren) dies with it.
     if (process.pgid() > 0) {
       launcher.killGroupRemains(process.pgid());
     }
     setup.records().forget(name);
-    if (stopKind != null) {
-      return exited(stopKind, stopReason + " (" + Durations.status(m.status()) + ")");
-    }
-    if (m.status() == 0) {
-      return exited(ExitKind.NORMAL, Durations.status(0));
-    }
-    String when = state == WorkerState.STARTING ? " before ready" : "";
-    context.getLog().warn("[{}] pid {} {}{}", name, process.pid(), Durations.status(m.status()), when);
-    return exited(ExitKind.ABNORMAL, Durations.status(m.status()) + when);
+    return ended(m.status(), Durations.status(m.status()));
   }
 
-  /** The process is gone (or never came): classify, tell the parent, and follow any request. */
-  private Behavior<WorkerCommand> exited(ExitKind kind, String reason) {
-    deregister();
+  @Override
+  protected void released() {
+    cancelWatching();
+    timers.cancel(Timer.KILL);
+    closeNotify();
+    process = null;
+  }
+
+  private void cancelWatching() {
     timers.cancel(Timer.PROBE);
     timers.cancel(Timer.READINESS_TIMEOUT);
     timers.cancel(Timer.LIVENESS);
     timers.cancel(Timer.MEMORY);
-    Duration uptime = startedAt == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - startedNanos);
-    process = null;
-    startedAt = null;
-    stopKind = null;
-    transition(kind.abnormal() ? WorkerState.FAILED : WorkerState.STOPPED, reason);
-    AfterExit.Restart restart = afterExit.exited(context.getSelf(), setup, instance, kind, reason, uptime);
-    return restart == null ? stopped() : backoff(restart.delay(), restart.reason());
   }
 
-  private Behavior<WorkerCommand> onPostStop(PostStop signal) {
+  private void closeNotify() {
+    if (notify != null) {
+      notify.close();
+      notify = null;
+    }
+  }
+
+  @Override
+  protected void postStop() {
+    closeNotify();
     if (process != null && process.process().isAlive()) {
       context.getLog().warn("[{}] actor stopped with pid {} running: killing it", name, process.pid());
       ProcFs.signal(Signal.KILL, process.pgid(), extraPids());
       setup.records().forget(name);
     }
-    return Behaviors.same();
   }
 
   // ---------------------------------------------------------------- helpers
 
   private CompletionStage<String> probe(ProbeSpec probe, Duration timeout) {
-    return probe.type() == ProbeType.HTTP
-        ? Probes.http(port, probe.path(), timeout)
-        : Probes.tcp(port, timeout);
+    return probe.type() == ProbeType.HTTP ? Probes.http(port, probe.path(), timeout) : Probes.tcp(port, timeout);
   }
 
   private static String describe(ProbeSpec probe) {
-    return probe.type() == ProbeType.HTTP ? "http GET " + probe.path() : probe.type().name().toLowerCase();
-  }
-
-  private void deregister() {
-    presence.deregister();
-  }
-
-  private void transition(WorkerState to, String why) {
-    state = to;
-    detail = why;
-    long pid = process == null ? 0 : process.pid();
-    int shownPort = to == WorkerState.STOPPED || to == WorkerState.FAILED || to == WorkerState.BACKOFF ? 0 : port;
-    since = presence.changed(to, pid, shownPort, restarts, why, startedAt).at();
+    return switch (probe.type()) {
+      case HTTP -> "http GET " + probe.path();
+      case NOTIFY -> "READY=1 on NOTIFY_SOCKET";
+      default -> probe.type().name().toLowerCase();
+    };
   }
 
   /** A request from another node's front: passed to the process while it is ready, else refused. */
   private Behavior<WorkerCommand> onServe(Remote.Serve m) {
-    if (state != WorkerState.READY || process == null) {
-      m.replyTo().tell(Remote.Answer.failed(m.id(), WorkerFailure.REFUSED, "worker " + name + " is " + state.label()));
+    if (state() != WorkerState.READY || process == null) {
+      m.replyTo().tell(Remote.Answer.failed(m.id(), WorkerFailure.REFUSED, "worker " + name + " is " + state().label()));
       return Behaviors.same();
     }
     remoteInFlight++;
+    countServed(1);
     setup.drainer().forward(m, port, spec.route().requestTimeout()).whenComplete((answer, e) -> {
       m.replyTo().tell(answer != null ? answer : Remote.Answer.failed(m.id(), WorkerFailure.LOST, String.valueOf(e)));
       context.getSelf().tell(RemoteDone.INSTANCE);
     });
-    return Behaviors.same();
-  }
-
-  private Behavior<WorkerCommand> onGetStatus(WorkerCommand.GetStatus m) {
-    long pid = process == null ? 0 : process.pid();
-    m.replyTo().tell(
-        new WorkerStatus(
-            spec.name(), instance, state, pid, process == null ? 0 : port, restarts, since,
-            startedAt, pid == 0 ? 0 : ProcFs.treeRss(pid), detail, null));
     return Behaviors.same();
   }
 }

@@ -142,11 +142,16 @@ final class Harness implements AutoCloseable {
   }
 
   AppStatus status(String app) {
+    TestProbe<AppStatus> probe = kit.createTestProbe(AppStatus.class);
+    app(app).tell(new AppSupervisor.GetStatus(probe.getRef()));
+    return probe.receiveMessage();
+  }
+
+  /** The app's supervisor. */
+  ActorRef<AppSupervisor.Command> app(String app) {
     TestProbe<Supervisor.Apps> apps = kit.createTestProbe(Supervisor.Apps.class);
     supervisor.tell(new Supervisor.GetApps(apps.getRef()));
-    TestProbe<AppStatus> probe = kit.createTestProbe(AppStatus.class);
-    apps.receiveMessage().apps().get(app).tell(new AppSupervisor.GetStatus(probe.getRef()));
-    return probe.receiveMessage();
+    return apps.receiveMessage().apps().get(app);
   }
 
   /** Live processes spawned by this harness (they carry its marker in their environment). */
