@@ -781,10 +781,10 @@ section_scale() {
   isecs="$(bench_secs "$IDLE")"
   out "## Scale: $n process workers on one node"
   out ""
-  out "$n workers of bench/app/hello.js. *start-all*: from launching the supervisor until all $n are up (Drover: \`ready\` in \`GET /apps/scale\`, i.e. \`/health\` answered; PM2: \`online\` in \`pm2 jlist\`, i.e. forked — PM2 does not wait for the app to listen). *RSS*: the supervisor process alone (Drover's node JVM; PM2's God daemon), after all are up. *idle CPU*: the supervisor's own CPU over $IDLE with no requests, as % of one core. *status call*: one \`GET /apps/scale\` (Drover) or \`pm2 jlist\` (PM2) once all are up."
+  out "$n workers of bench/app/hello.js. *start-all*: from launching the supervisor until all $n are up (Drover: \`ready\` in \`GET /apps/scale\`, i.e. \`/health\` answered; PM2: \`online\` in \`pm2 jlist\`, i.e. forked — PM2 does not wait for the app to listen). *RSS*: the supervisor process alone (Drover's node JVM; PM2's God daemon), after all are up. *idle CPU*: the supervisor's own CPU over $IDLE with no requests, as % of one core. *status call*: one \`GET /apps/scale\` (Drover) or \`pm2 jlist\` (PM2) once all are up. *stop-all*: \`POST /apps/scale/stop\` (answered once every worker has exited) or \`pm2 stop scale\`; each worker's own exit (hello.js closing its server on SIGTERM) is part of it."
   out ""
-  out "| supervisor | start-all s | supervisor RSS MB | idle CPU % | workers' RSS MB (sum) | status call ms |"
-  out "|---|---:|---:|---:|---:|---:|"
+  out "| supervisor | start-all s | supervisor RSS MB | idle CPU % | workers' RSS MB (sum) | status call ms | stop-all s |"
+  out "|---|---:|---:|---:|---:|---:|---:|"
   dir="$BENCH_TMP/scale"; mkdir -p "$dir"
   bench_free_port hport; bench_free_port mport
   conf="$dir/drover.conf"
@@ -807,10 +807,12 @@ EOF
     local wrss call
     wrss="$(api "$mport" /apps/scale 30 | jq '[.workers[].rssBytes] | add / 1048576 | floor' 2>/dev/null)"
     call="$(curl -s -o /dev/null -m 30 -w '%{time_total}' "http://127.0.0.1:$mport/apps/scale" | awk '{ printf "%.0f", $1 * 1000 }')"
-    out "| drover | $took | $rss | $cpu | $wrss | $call |"
-    summary "scale: $n process workers, start-all / node RSS / idle CPU" "(measured)" "$took s / $rss MB / $cpu %" info
+    local stop
+    stop="$(curl -s -o /dev/null -m 120 -X POST -w '%{http_code} %{time_total}' "http://127.0.0.1:$mport/apps/scale/stop" | awk '$1 == 200 { printf "%.2f", $2 }')"
+    out "| drover | $took | $rss | $cpu | $wrss | $call | ${stop:-failed} |"
+    summary "scale: $n process workers, start-all / node RSS / idle CPU / stop-all" "(measured)" "$took s / $rss MB / $cpu % / ${stop:-failed} s" info
   else
-    out "| drover | did not bring $n workers up: $(tail -n 2 "$dir/node.log" | tr '\n' ' ') | | | | |"
+    out "| drover | did not bring $n workers up: $(tail -n 2 "$dir/node.log" | tr '\n' ' ') | | | | | |"
     summary "scale: $n process workers" "all up" "not all up" FAIL
   fi
   bench_stop_pids "$P_PID" 60
@@ -839,9 +841,11 @@ EOF
       local cpu_god call
       cpu_god="$(idle_cpu "$god" "$isecs")"
       call="$(t=$(now_ms); bench_pm2 "$home" jlist >/dev/null 2>&1; echo $(($(now_ms) - t)))"
-      out "| pm2 cluster x$n | $took | $(rss_mb "$god") | $cpu_god | $((wrss / 1024)) | $call |"
+      local stop_ms
+      stop_ms="$(t=$(now_ms); bench_pm2 "$home" stop scale >/dev/null 2>&1 && echo $(($(now_ms) - t)))"
+      out "| pm2 cluster x$n | $took | $(rss_mb "$god") | $cpu_god | $((wrss / 1024)) | $call | $([ -n "$stop_ms" ] && ms_to_s "$stop_ms" || echo failed) |"
     else
-      out "| pm2 cluster x$n | only ${online:-0} of $n online | | | | |"
+      out "| pm2 cluster x$n | only ${online:-0} of $n online | | | | | |"
     fi
     bench_pm2_kill "$home"
   fi

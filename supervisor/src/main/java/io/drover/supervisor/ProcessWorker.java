@@ -392,7 +392,7 @@ public final class ProcessWorker extends WorkerLifecycle {
 
   /** The process and its descendants; with a group of its own, the group covers them. */
   private List<Long> extraPids() {
-    List<Long> pids = new ArrayList<>(ProcFs.descendants(process.pid()));
+    List<Long> pids = new ArrayList<>(ProcFs.recentDescendants(process.pid()));
     pids.add(process.pid());
     return pids;
   }

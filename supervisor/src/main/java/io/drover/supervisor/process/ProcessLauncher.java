@@ -80,7 +80,7 @@ public final class ProcessLauncher {
   public CompletionStage<Void> killGroupRemains(long pgid) {
     return CompletableFuture.runAsync(
         () -> {
-          List<Long> members = ProcFs.groupMembers(pgid);
+          List<Long> members = ProcFs.recentGroupMembers(pgid);
           if (!members.isEmpty()) {
             ProcFs.signal(Signal.KILL, 0, members);
           }
