@@ -3,6 +3,7 @@ package io.drover.http.front;
 import io.drover.supervisor.WorkerCommand;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -36,6 +37,16 @@ public final class Endpoint {
   long returnedAt;
   /** When it joined rotation (System.nanoTime), for slow start. */
   long since = System.nanoTime();
+  /**
+   * Requests handed to its process, counted for {@code recycle.max-requests} ({@link ServedReports});
+   * null when they are not counted (its app does not recycle by requests, an actor worker, a
+   * worker on another node).
+   */
+  volatile LongAdder served;
+  /** What {@link #served} summed at its last report to the worker; the front actor's only. */
+  long reported;
+  /** Its open tunnels (WebSockets, other upgrades), which a drain closes after their grace. */
+  final Tunnels tunnels = new Tunnels();
   /** What a sticky key's rendezvous hash mixes in: the worker's instance (and node), not its port. */
   final long stickyId;
 
@@ -59,6 +70,14 @@ public final class Endpoint {
   /** The one check every balancer shares: may this endpoint take a new request now? */
   boolean available() {
     return !down && !draining && !ejected;
+  }
+
+  /** A request was handed to its process: counted when its requests are. */
+  void handedOver() {
+    LongAdder s = served;
+    if (s != null) {
+      s.increment();
+    }
   }
 
   boolean sameProcess(ActorRef<?> otherWorker, int otherPort) {

@@ -34,7 +34,8 @@ public final class Front extends AbstractBehavior<Front.Command> {
 
   /**
    * Take the worker's process listening on {@code port} out of rotation and reply once its
-   * in-flight requests are done, or after {@code timeout}.
+   * in-flight requests are done, or after {@code timeout}; its tunnels are closed after the app's
+   * {@code stop.tunnel-grace} (see {@link Drains}).
    */
   public record Drain(
       ActorRef<WorkerCommand> worker, int port, Duration timeout, ActorRef<Done> replyTo)
@@ -88,14 +89,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
   private record StatusOf(String app, ActorRef<WorkerCommand> worker, WorkerStatus status)
       implements Command {}
 
-  private record DrainCheck(Endpoint endpoint) implements Command {}
-
-
-  /** Timer key: a drain's polling (beside a health recheck of the same endpoint). */
-  private record DrainTimer(Endpoint endpoint) {}
-
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
-  private static final Duration DRAIN_POLL = Duration.ofMillis(10);
 
   public static Behavior<Command> create(
       List<AppSpec> apps, SnapshotHolder holder, io.micrometer.core.instrument.MeterRegistry registry) {
@@ -122,10 +116,10 @@ public final class Front extends AbstractBehavior<Front.Command> {
    * the worker's deregistration must still find them and wait.
    */
   private final Map<ActorRef<WorkerCommand>, Endpoint> retired = new HashMap<>();
-  private final Map<Endpoint, Drain> drains = new HashMap<>();
+  private final Drains drains;
+  private final ServedReports served;
   /** Workers of lost nodes that the receptionist still lists: never put back in rotation. */
   private final Set<ActorRef<WorkerCommand>> lost = new java.util.HashSet<>();
-  private final Map<Endpoint, Long> drainDeadlines = new HashMap<>();
 
   private Front(
       ActorContext<Command> context,
@@ -140,6 +134,8 @@ public final class Front extends AbstractBehavior<Front.Command> {
     this.rechecks = new Rechecks(context, timers, this::isCurrent, t::poke);
     this.ejections = new Ejections(context, timers, this::isCurrent,
         app -> t.rotation(apps.get(app), holder.get(), endpoints.getOrDefault(app, Map.of()).values()), t::poke);
+    this.drains = new Drains(timers, context.getLog(), this::drained);
+    this.served = new ServedReports(timers);
     org.apache.pekko.actor.Address self = context.getSystem().address();
     this.selfNode = self.hasGlobalScope() ? self.hostPort() : "";
     // one adapter for all listings (an actor has one adapter per message class); the key names the app
@@ -153,6 +149,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
             });
     context.spawn(holder.remote.receiver(), "remote-answers");
     appSpecs.forEach(this::addApp);
+    served.apps(apps, endpoints);
     publish();
   }
 
@@ -162,6 +159,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
     }
     apps.put(app.name(), app);
     traffic.add(app);
+    drains.app(app);
     if (!endpoints.containsKey(app.name())) {
       endpoints.put(app.name(), new LinkedHashMap<>());
       listed.put(app.name(), Set.of());
@@ -179,6 +177,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
       }
     }
     apps.keySet().removeIf(name -> !keep.contains(name)); // unrouted: its endpoints stay for drains
+    served.apps(apps, endpoints);
     publish();
     return this;
   }
@@ -202,7 +201,14 @@ public final class Front extends AbstractBehavior<Front.Command> {
         .onMessage(StatusOf.class, this::onStatusOf)
         .onMessage(AskStatus.class, this::onAskStatus)
         .onMessage(Drain.class, this::onDrain)
-        .onMessage(DrainCheck.class, this::onDrainCheck)
+        .onMessage(Drains.Check.class, m -> {
+          drains.check(m);
+          return this;
+        })
+        .onMessage(ServedReports.Tick.class, m -> {
+          served.tick(endpoints, retired.values());
+          return this;
+        })
         .onMessage(Rechecks.Failed.class, m -> {
           rechecks.failed(m);
           return this;
@@ -242,7 +248,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
   private Behavior<Command> onListed(Listed m) {
     listed.put(m.app(), m.workers());
     Map<ActorRef<WorkerCommand>, Endpoint> current = endpoints.get(m.app());
-    retired.values().removeIf(e -> e.inFlight.get() <= 0 && !drains.containsKey(e));
+    retired.values().removeIf(e -> e.inFlight.get() <= 0 && !drains.draining(e));
     List<Endpoint> gone = new ArrayList<>();
     for (var it = current.entrySet().iterator(); it.hasNext(); ) {
       var entry = it.next();
@@ -269,6 +275,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
       return;
     }
     for (Endpoint e : gone) {
+      ServedReports.report(e);
       e.draining = true; // its pooled connections close instead of being reused
       if (e.inFlight.get() > 0) {
         retired.put(e.worker, e);
@@ -355,6 +362,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
       if (existing != null && !existing.draining) {
         // leaving (e.g. draining before its Drain arrived): out of rotation, but findable by a drain
         existing.draining = true;
+        ServedReports.report(existing);
         if (existing.inFlight.get() > 0) {
           retired.put(m.worker(), existing);
         }
@@ -366,7 +374,9 @@ public final class Front extends AbstractBehavior<Front.Command> {
     if (existing != null && existing.sameProcess(m.worker(), s.port())) {
       return this;
     }
-    current.put(m.worker(), new Endpoint(m.worker(), m.app(), s.instance(), s.port(), actor, selfNode));
+    Endpoint joined = new Endpoint(m.worker(), m.app(), s.instance(), s.port(), actor, selfNode);
+    ServedReports.follow(joined, spec);
+    current.put(m.worker(), joined);
     publish();
     return this;
   }
@@ -380,35 +390,16 @@ public final class Front extends AbstractBehavior<Front.Command> {
     }
     e.draining = true;
     publish();
-    drains.put(e, m);
-    drainDeadlines.put(e, System.nanoTime() + m.timeout().toNanos());
-    return onDrainCheck(new DrainCheck(e));
+    drains.start(e, m);
+    return this;
   }
 
-  private Behavior<Command> onDrainCheck(DrainCheck m) {
-    Endpoint e = m.endpoint();
-    Drain drain = drains.get(e);
-    if (drain == null) {
-      return this;
-    }
-    boolean timedOut = System.nanoTime() >= drainDeadlines.get(e);
-    if (e.inFlight.get() <= 0 || timedOut) {
-      if (timedOut) {
-        getContext().getLog().warn(
-            "[{}] [{}] drain timed out with {} requests in flight", e.app, e, e.inFlight.get());
-      } else {
-        getContext().getLog().debug("[{}] [{}] drained", e.app, e);
-      }
-      drains.remove(e);
-      drainDeadlines.remove(e);
-      endpoints.get(e.app).remove(e.worker, e);
-      retired.remove(e.worker, e);
-      publish();
-      drain.replyTo().tell(Done.getInstance());
-    } else {
-      timers.startSingleTimer(new DrainTimer(e), new DrainCheck(e), DRAIN_POLL);
-    }
-    return this;
+  /** A drain is over: the endpoint leaves for good. */
+  private void drained(Endpoint e) {
+    ServedReports.report(e);
+    endpoints.get(e.app).remove(e.worker, e);
+    retired.remove(e.worker, e);
+    publish();
   }
 
   private boolean isCurrent(Endpoint e) {

@@ -70,6 +70,7 @@ final class StreamedTransport implements Transport, BackendHandler.User {
     ch.config().setAutoRead(true);
     e.to(e.body.complete() ? Phase.AWAITING : Phase.SENDING);
     conn.armDeadline(e);
+    e.endpoint.handedOver();
     // a write to a connection that just failed fails at once (void promises): the attempt then
     // ended in failed() under these calls, and this one must touch nothing more
     ch.write(e.request, ch.voidPromise());
@@ -156,7 +157,7 @@ final class StreamedTransport implements Transport, BackendHandler.User {
       handler = null;
       x = null;
       conn.tunnelled(e);
-      Tunnel.open(ctx, worker, res, endpoint, e.route.queue());
+      OpenTunnel.open(ctx, worker, res, endpoint, e.route.queue(), OpenTunnel.webSocket(e.request.headers()));
       return;
     }
     e.to(Phase.STREAMING);

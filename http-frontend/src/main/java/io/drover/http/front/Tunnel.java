@@ -5,60 +5,35 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpResponse;
-import java.util.concurrent.atomic.AtomicBoolean;
+import io.netty.util.ReferenceCountUtil;
 
 /**
- * One direction of a byte pipe between a client and a worker, after a protocol switch (101, e.g.
- * WebSocket): whatever one side sends is written to the other, with backpressure both ways.
+ * One direction of an {@link OpenTunnel}, a byte pipe between a client and a worker after a
+ * protocol switch (101, e.g. WebSocket): whatever one side sends is written to the other, with
+ * backpressure both ways.
  */
 final class Tunnel extends ChannelInboundHandlerAdapter {
   private final Channel peer;
-  private final Runnable onClose;
+  private final OpenTunnel pipe;
+  /** Stopped by a drain: what this side still sends is dropped. The event loop's only. */
+  private boolean stopped;
 
-  Tunnel(Channel peer, Runnable onClose) {
+  Tunnel(Channel peer, OpenTunnel pipe) {
     this.peer = peer;
-    this.onClose = onClose;
+    this.pipe = pipe;
   }
 
-  /**
-   * The worker answered 101: writes it to the client, and the two connections become one byte
-   * pipe until either side closes. Both pipelines switch at once, while the 101 is being read:
-   * bytes the worker sent right behind it (a server that speaks first) leave its HTTP decoder as
-   * raw bytes into the tunnel. The endpoint's in-flight count is returned when the pipe closes.
-   *
-   * @param client the context of the client connection's proxy handler
-   */
-  static void open(ChannelHandlerContext client, Channel worker, HttpResponse switching, Endpoint endpoint, AppQueue queue) {
-    Channel clientChannel = client.channel();
-    AtomicBoolean closed = new AtomicBoolean();
-    Runnable onClose = () -> {
-      if (closed.compareAndSet(false, true)) {
-        queue.release(endpoint);
-      }
-    };
-    client.writeAndFlush(switching).addListener(f -> {
-      if (!f.isSuccess()) {
-        worker.close();
-        clientChannel.close();
-        onClose.run();
-      }
-    });
-    // the 101 went through the client's encoder above: from here on both sides carry raw bytes
-    clientChannel.pipeline().replace("proxy", "tunnel", new Tunnel(worker, onClose));
-    clientChannel.pipeline().remove("http");
-    worker.pipeline().replace("backend", "tunnel", new Tunnel(clientChannel, onClose));
-    worker.pipeline().remove("http"); // what it had read past the 101 goes on to the tunnel
-    clientChannel.config().setAutoRead(true);
-    worker.config().setAutoRead(true);
-    if (!worker.isActive()) {
-      clientChannel.close();
-      onClose.run();
-    }
+  /** Nothing more from this side reaches the peer. */
+  void stop() {
+    stopped = true;
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (stopped) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
     peer.write(msg);
     if (!peer.isWritable()) {
       ctx.channel().config().setAutoRead(false);
@@ -72,12 +47,14 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    peer.config().setAutoRead(ctx.channel().isWritable());
+    if (!stopped) {
+      peer.config().setAutoRead(ctx.channel().isWritable());
+    }
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    onClose.run();
+    pipe.released();
     if (peer.isActive()) {
       peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
