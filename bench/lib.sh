@@ -459,6 +459,7 @@ drover {
     instances = 2
     route { prefix = "/", max-concurrency = ${DROVER_MAX_CONCURRENCY:-0}, balancer = ${DROVER_BALANCER:-round-robin} }
     readiness { type = http, path = "/health" }
+    ${DROVER_APP_EXTRA:-}
   }
 }
 EOF

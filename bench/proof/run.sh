@@ -12,6 +12,8 @@
 #   chaos    kill -9 of a random worker every --kill-every s for --chaos → failed requests,
 #            max time the app had fewer ready workers than declared
 #   rolling  --reloads rolling restarts of every app under load → failed requests
+#   recycle  workers recycled every few seconds (recycle.max-requests) under load → failed
+#            requests, recycles done
 #   node     3-node local cluster (deploy/local/cluster.sh): kill -9 a node under load → failed
 #            requests through a surviving node's front, time until every slot is ready again;
 #            restart it → time until it is Up again in GET /cluster
@@ -34,11 +36,12 @@ usage() {
 Options (durations: 30s, 2m, 1h):
   --quick              short durations for every section (below: full / quick)
   --out FILE           where the report goes (default: a new /tmp/drover-proof.XXXXXX/report.md)
-  --sections LIST      load,chaos,rolling,node,orphans,soak,scale (default all)
+  --sections LIST      load,chaos,rolling,recycle,node,orphans,soak,scale (default all)
   --peers LIST         pm2,nginx or none: contenders beside Drover where a test applies (default pm2,nginx)
   --load D             wrk run of the load section (20s / 5s)
   --chaos D            kill -9 period (60s / 15s); --kill-every S (2)
   --rolling D          wrk run of the rolling section (30s / 15s); --reloads N (3)
+  --recycle D          wrk run of the recycle section (30s / 15s); --max-requests N (10000)
   --node D             wrk run of the node section (60s / 45s)
   --orphan-workers N   (20)
   --soak D             (30m / 2m); --soak-sample D (60s)
@@ -50,8 +53,8 @@ run's temp dir (configs, logs, raw wrk output, event captures).
 EOF
 }
 
-QUICK=0; OUT=""; SECTIONS="load,chaos,rolling,node,orphans,soak,scale"; PEERS="pm2,nginx"
-LOAD=""; CHAOS=""; KILL_EVERY=2; ROLLING=""; RELOADS=3; NODE_DUR=""; ORPHAN_WORKERS=20
+QUICK=0; OUT=""; SECTIONS="load,chaos,rolling,recycle,node,orphans,soak,scale"; PEERS="pm2,nginx"
+LOAD=""; CHAOS=""; KILL_EVERY=2; ROLLING=""; RELOADS=3; NODE_DUR=""; ORPHAN_WORKERS=20; RECYCLE=""; MAX_REQUESTS=10000
 SOAK=""; SOAK_SAMPLE=60s; SCALE_WORKERS=""; IDLE=""; CONNS=32; THREADS=2
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -63,6 +66,8 @@ while [ $# -gt 0 ]; do
     --chaos) CHAOS="${2:?}"; shift 2 ;;
     --kill-every) KILL_EVERY="${2:?}"; shift 2 ;;
     --rolling) ROLLING="${2:?}"; shift 2 ;;
+    --recycle) RECYCLE="${2:?}"; shift 2 ;;
+    --max-requests) MAX_REQUESTS="${2:?}"; shift 2 ;;
     --reloads) RELOADS="${2:?}"; shift 2 ;;
     --node) NODE_DUR="${2:?}"; shift 2 ;;
     --orphan-workers) ORPHAN_WORKERS="${2:?}"; shift 2 ;;
@@ -77,10 +82,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 q() { [ "$QUICK" = 1 ] && echo "$2" || echo "$1"; }   # full / quick default
-LOAD="${LOAD:-$(q 20s 5s)}"; CHAOS="${CHAOS:-$(q 60s 15s)}"; ROLLING="${ROLLING:-$(q 30s 15s)}"
+LOAD="${LOAD:-$(q 20s 5s)}"; CHAOS="${CHAOS:-$(q 60s 15s)}"; ROLLING="${ROLLING:-$(q 30s 15s)}"; RECYCLE="${RECYCLE:-$(q 30s 15s)}"
 NODE_DUR="${NODE_DUR:-$(q 60s 45s)}"; SOAK="${SOAK:-$(q 30m 2m)}"
 SCALE_WORKERS="${SCALE_WORKERS:-200}"; IDLE="${IDLE:-$(q 30s 10s)}"
-for d in "$LOAD" "$CHAOS" "$ROLLING" "$NODE_DUR" "$SOAK" "$SOAK_SAMPLE" "$IDLE"; do
+for d in "$LOAD" "$CHAOS" "$ROLLING" "$RECYCLE" "$NODE_DUR" "$SOAK" "$SOAK_SAMPLE" "$IDLE"; do
   bench_is_duration "$d" && [ "$(bench_secs "$d")" -ge 2 ] || { echo "run.sh: bad duration $d (>= 2s)" >&2; exit 2; }
 done
 [ "$(bench_secs "$NODE_DUR")" -ge 20 ] || { echo "run.sh: --node needs >= 20s" >&2; exit 2; }
@@ -92,7 +97,7 @@ done
   { echo "run.sh: --reloads <= 20, --orphan-workers <= 500, --scale-workers <= 2000, --connections >= --threads" >&2; exit 2; }
 IFS=',' read -r -a SECS_LIST <<<"$SECTIONS"
 for s in "${SECS_LIST[@]}"; do
-  case "$s" in load|chaos|rolling|node|orphans|soak|scale) ;; *) echo "run.sh: unknown section $s" >&2; exit 2 ;; esac
+  case "$s" in load|chaos|rolling|recycle|node|orphans|soak|scale) ;; *) echo "run.sh: unknown section $s" >&2; exit 2 ;; esac
 done
 [ "$PEERS" = none ] && PEERS=""
 IFS=',' read -r -a PEER_LIST <<<"$PEERS"
@@ -354,6 +359,44 @@ section_load() {
     fi
     ct_stop
   done
+  sec_end
+}
+
+# --- recycling under load ----------------------------------------------------------------------
+
+section_recycle() {
+  sec_begin 4 recycle
+  local secs m f recycled
+  out "## Recycling under load: every worker replaced every few seconds"
+  out ""
+  out "Drover with 2 workers and \`recycle { max-requests = $MAX_REQUESTS, jitter = 0.2 }\` (each worker is replaced the rolling way — replacement ready, then the old one drained and stopped — after $MAX_REQUESTS to $((MAX_REQUESTS * 12 / 10)) requests), a 3 s warmup, then \`wrk -t$THREADS -c$CONNS -d$RECYCLE\`. *recycles*: workers that went draining with detail \`recycled: …\` on \`GET /events\` during the run. PM2 has no request-count recycling (only a cron restart and a memory limit); nginx supervises no workers."
+  out ""
+  out "| contender | total | failed | failed % | detail | recycles |"
+  out "|---|---:|---:|---:|---|---:|"
+  secs="$(bench_secs "$RECYCLE")"
+  if ! DROVER_APP_EXTRA="recycle { max-requests = $MAX_REQUESTS, jitter = 0.2 }" ct_start drover 0 ""; then
+    out "| drover | skipped: $(echo "$CT_SKIP" | head -n 1) | | | | |"
+    summary "recycling under load: failed requests" 0 "drover did not start" FAIL
+    ct_stop; sec_end; return
+  fi
+  bench_wrk w "http://127.0.0.1:$CT_PORT/" 3s "$CONNS" "$THREADS" "$CT_DIR/wrk-warmup.txt"
+  wait_ready "$CT_MGMT_PORT" hello 2 30 >/dev/null
+  timeout -k 2 $((secs + 20)) curl -sN "http://127.0.0.1:$CT_MGMT_PORT/events" >"$CT_DIR/events.txt" 2>/dev/null &
+  local ev_pid=$!; BENCH_PIDS+=("$ev_pid")
+  bench_wrk m "http://127.0.0.1:$CT_PORT/" "$RECYCLE" "$CONNS" "$THREADS" "$CT_DIR/wrk.txt"
+  sleep 1; kill "$ev_pid" 2>/dev/null; wait "$ev_pid" 2>/dev/null
+  recycled="$(grep '"state":"draining"' "$CT_DIR/events.txt" 2>/dev/null | grep -c '"detail":"recycled: ')"
+  bench_failures f "$m"
+  if [ -z "$f" ]; then
+    out "| drover | no result from wrk | | | | |"
+    summary "recycling under load: failed requests" 0 "no result from wrk" FAIL
+  else
+    local failed
+    read -r _ failed _ <<<"$f"
+    out "| drover | $(fmt_fail "$f") | ${recycled:-0} |"
+    summary "recycling under load ($((${recycled:-0})) recycles): failed requests" 0 "$failed of $(bench_field "$m" requests)" "$(verdict $((failed == 0 && ${recycled:-0} > 0)))"
+  fi
+  ct_stop
   sec_end
 }
 
@@ -864,6 +907,7 @@ main() {
       load) section_load ;;
       chaos) section_workers chaos ;;
       rolling) section_workers rolling ;;
+      recycle) section_recycle ;;
       node) section_node ;;
       orphans) section_orphans ;;
       soak) section_soak ;;
