@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Spawns worker processes without a shell, each the leader of a process group of its own (so
- * its whole tree can be signalled), and set to be killed when the node dies.
+ * its whole tree can be signalled), and set to be killed when the node dies: the leader by its
+ * death signal, the rest of its group by the {@link GroupReaper}.
  *
  * <p>The death signal ({@code setpriv --pdeathsig KILL}) fires when the <em>thread</em> that
  * spawned the process exits, so every spawn runs on one long-lived thread that lives as long as
@@ -36,6 +37,7 @@ public final class ProcessLauncher {
             return t;
           });
   private final boolean wrap = Files.isExecutable(SETPRIV) && Files.isExecutable(SETSID);
+  private final GroupReaper reaper = new GroupReaper();
 
   private ProcessLauncher() {
     if (!wrap) {
@@ -84,6 +86,7 @@ public final class ProcessLauncher {
           if (!members.isEmpty()) {
             ProcFs.signal(Signal.KILL, 0, members);
           }
+          reaper.forget(pgid);
         },
         thread);
   }
@@ -105,6 +108,9 @@ public final class ProcessLauncher {
     try {
       Process p = pb.start();
       long pid = p.pid();
+      if (wrap) {
+        reaper.watch(pid);
+      }
       return new Spawned(p, pid, wrap ? pid : 0, ProcFs.startTicks(pid).orElse(0));
     } catch (Exception e) {
       throw new SpawnException("cannot start " + program + ": " + e.getMessage());
