@@ -10,6 +10,9 @@
 //   --grandchild FILE        spawn a long-lived child process and write its pid to FILE
 //   --hog MB                 allocate and touch MB megabytes after start
 //   --spam KB                write KB kilobytes of numbered lines to stdout at start
+//   --tick MS                write a numbered line to stdout every MS milliseconds
+//   --flood MS               write to stdout as fast as the pipe takes it for MS milliseconds,
+//                            then "flooded N bytes" to stderr
 //   --starts FILE            append "<instance> <pid>\n" to FILE at start
 const http = require('http');
 const fs = require('fs');
@@ -67,6 +70,26 @@ if (opt('--grandchild')) {
 if (opt('--spam')) {
   const kb = Number(opt('--spam'));
   for (let i = 0; i < kb * 16; i++) process.stdout.write(`line ${String(i).padStart(8, '0')} ${'x'.repeat(45)}\n`);
+}
+if (opt('--tick')) {
+  let n = 0;
+  setInterval(() => console.log(`tick ${n++}`), Number(opt('--tick')));
+}
+if (opt('--flood')) {
+  const block = Buffer.from(`flood ${'x'.repeat(57)}\n`.repeat(256)); // 16 KiB of 64-byte lines
+  const until = Date.now() + Number(opt('--flood'));
+  let bytes = 0;
+  const flood = () => {
+    while (Date.now() < until) {
+      bytes += block.length;
+      if (!process.stdout.write(block)) {
+        process.stdout.once('drain', flood); // the pipe is full: go on once it was read
+        return;
+      }
+    }
+    console.error(`flooded ${bytes} bytes`);
+  };
+  flood();
 }
 const held = [];
 if (opt('--hog')) {

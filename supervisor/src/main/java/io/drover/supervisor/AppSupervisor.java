@@ -91,6 +91,9 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private record Retired(ActorRef<WorkerCommand> worker) implements Command {}
 
+  /** From a worker's log pump: its file cannot be written, or can again. */
+  private record LogTrouble(String detail) implements Command {}
+
   private enum CoolDownOver implements Command {
     INSTANCE
   }
@@ -169,7 +172,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       Drainer drainer) {
     super(context);
     this.base = base;
-    this.logs = logs;
+    this.logs = reporting(logs);
     this.records = records;
     this.drainer = drainer;
     this.timers = timers;
@@ -215,6 +218,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(Scale.class, this::onScale)
         .onMessage(UpdateSpec.class, this::onUpdateSpec)
         .onMessage(Recycle.class, this::onRecycle)
+        .onMessage(LogTrouble.class, this::onLogTrouble)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
@@ -246,6 +250,18 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       runtimes.add(runtime);
     }
     return runtime;
+  }
+
+  /** The logs, with trouble writing a worker's file told to this app (from the pump's thread). */
+  private WorkerLogs reporting(WorkerLogs logs) {
+    ActorRef<Command> self = getContext().getSelf();
+    return logs.reportingTo(detail -> self.tell(new LogTrouble(detail)));
+  }
+
+  /** Trouble with a log file changes nothing in the app: it is told, in the app's current state. */
+  private Behavior<Command> onLogTrouble(LogTrouble m) {
+    announce(m.detail());
+    return this;
   }
 
   private Behavior<Command> onPostStop(PostStop signal) {
@@ -457,7 +473,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     spec = m.spec();
     restart = spec.restart();
     window = new RestartWindow(restart.maxRestarts(), restart.within());
-    logs = m.logs();
+    logs = reporting(m.logs());
     if (!changed) {
       m.replyTo().tell(new RollingResult(spec.name(), true, "settings unchanged"));
       return this;
@@ -607,7 +623,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     if (completed) {
       publish(AppState.RUNNING, detail);
     } else {
-      getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new AppEvent(Instant.now(), spec.name(), state, detail)));
+      announce(detail);
     }
     restartAsked = false;
     RollingResult result = new RollingResult(spec.name(), completed, detail);
@@ -618,6 +634,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private void publish(AppState to, String why) {
     state = to;
     detail = why;
-    getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new AppEvent(Instant.now(), spec.name(), to, why)));
+    announce(why);
+  }
+
+  /** Publishes an event in the app's current state, which it leaves as it is. */
+  private void announce(String why) {
+    getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new AppEvent(Instant.now(), spec.name(), state, why)));
   }
 }

@@ -192,7 +192,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private WorkerLogs logsOf(AppSpec app) {
-    return new WorkerLogs(settings.logsDir().resolve(app.name()), app.logs());
+    return new WorkerLogs(app.name(), settings.logsDir().resolve(app.name()), app.logs());
   }
 
   private void startApp(AppSpec app) {

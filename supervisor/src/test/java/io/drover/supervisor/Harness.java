@@ -43,6 +43,16 @@ final class Harness implements AutoCloseable {
    *     worker script and {@code $DIR} for this harness's temporary directory
    */
   Harness(ActorTestKit kit, String apps) throws IOException {
+    this(kit, apps, dir -> {});
+  }
+
+  /** Prepares files in a harness's directory before its supervisor starts. */
+  interface Setup {
+    void prepare(Path dir) throws IOException;
+  }
+
+  /** @param before runs on this harness's directory before the supervisor starts */
+  Harness(ActorTestKit kit, String apps, Setup before) throws IOException {
     this.kit = kit;
     this.dir = Files.createTempDirectory("drover-test");
     String hocon =
@@ -52,7 +62,8 @@ final class Harness implements AutoCloseable {
             + "\n  }\n}\n";
     try {
       this.settings = ConfigLoader.parse(hocon, "test.conf", dir);
-    } catch (RuntimeException e) {
+      before.prepare(dir);
+    } catch (RuntimeException | IOException e) {
       deleteTree(dir);
       throw e;
     }
@@ -82,6 +93,16 @@ final class Harness implements AutoCloseable {
             e -> e instanceof AppEvent a && a.app().equals(app) && a.state() == state,
             within,
             app + " " + state);
+  }
+
+  /** Waits for the app's next event whose detail starts with {@code prefix}, in any state. */
+  AppEvent awaitAppDetail(String app, String prefix, Duration within) {
+    return (AppEvent)
+        awaitEvent(
+            "app " + app + " " + prefix,
+            e -> e instanceof AppEvent a && a.app().equals(app) && a.detail().startsWith(prefix),
+            within,
+            app + " '" + prefix + "...'");
   }
 
   private DroverEvent awaitEvent(String cursorKey, Predicate<DroverEvent> match, Duration within, String what) {

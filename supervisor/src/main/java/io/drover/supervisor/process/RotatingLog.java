@@ -1,29 +1,30 @@
 package io.drover.supervisor.process;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
 
 /**
- * Copies one stream of a worker (stdout or stderr) into a file, rotated by size: {@code
- * web-0.out} is renamed {@code web-0.out.1} (and older ones shifted up to {@code keep}) when it
- * would grow past {@code maxSize}. One daemon thread per stream drains the pipe so the worker
- * never blocks on a full pipe.
+ * One stream's log file, rotated by size: {@code web-0.out} is renamed {@code web-0.out.1} (and
+ * older ones shifted up to {@code keep}) when it would grow past {@code maxSize}, so the files of
+ * a stream never hold more than {@code maxSize × (keep + 1)} bytes. A file ends at a line's end
+ * when one fits; a line longer than {@code maxSize} is cut. Every failure is thrown to the caller,
+ * which decides what to do with the output; the next write opens the file again.
  */
 final class RotatingLog {
-  private static final Logger log = LoggerFactory.getLogger(RotatingLog.class);
-
   private final Path file;
   private final long maxSize;
   private final int keep;
   private OutputStream out;
+  /** The identity (device and inode) of the open file, to notice it was moved or removed. */
+  private Object fileKey;
   private long size;
+  private long written;
 
   RotatingLog(Path file, long maxSize, int keep) {
     this.file = file;
@@ -31,55 +32,63 @@ final class RotatingLog {
     this.keep = keep;
   }
 
-  /** Starts a daemon thread that copies {@code in} to the file until end of stream. */
-  static void pump(InputStream in, Path file, long maxSize, int keep, String threadName) {
-    RotatingLog sink = new RotatingLog(file, maxSize, keep);
-    Thread t = new Thread(null, () -> sink.drain(in), threadName, 256 * 1024);
-    t.setDaemon(true);
-    t.start();
+  Path file() {
+    return file;
   }
 
-  private void drain(InputStream in) {
-    byte[] buf = new byte[8192];
-    try (in) {
-      open();
-      for (int n = in.read(buf); n != -1; n = in.read(buf)) {
-        write(buf, n);
-      }
-    } catch (IOException e) {
-      log.debug("log pump for {} ended: {}", file, e.toString());
-    } finally {
-      closeQuietly();
-    }
+  /** Bytes written since this log was made, over all its files. */
+  long written() {
+    return written;
   }
 
-  private void open() throws IOException {
+  /** Opens the file (creating it and its directory) for appending; closes the one open before. */
+  void open() throws IOException {
+    close();
     Files.createDirectories(file.getParent());
-    out =
-        Files.newOutputStream(
-            file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
-    size = Files.size(file);
+    out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+    fileKey = attributes.fileKey();
+    size = attributes.size();
   }
 
-  /** Writes a chunk, rotating first when it would not fit; a file ends at a line's end if it can. */
-  private void write(byte[] buf, int n) throws IOException {
-    int off = 0;
-    if (size + n > maxSize) {
-      int fits = (int) Math.max(0, Math.min(n, maxSize - size));
-      int cut = lastNewline(buf, fits);
-      if (cut >= 0) {
-        append(buf, 0, cut + 1);
-        off = cut + 1;
-      }
-      if (size > 0) {
-        rotate();
-      }
+  /**
+   * Opens the file again when the one open is no longer at its path (moved, removed, its
+   * directory gone) and says whether it did; otherwise writes would go to a file nobody sees.
+   */
+  boolean reopenIfMoved() throws IOException {
+    if (out == null) {
+      return false;
     }
-    append(buf, off, n - off);
+    try {
+      if (Objects.equals(fileKey, Files.readAttributes(file, BasicFileAttributes.class).fileKey())) {
+        return false;
+      }
+    } catch (IOException gone) {
+      // nothing readable at the path: open a new file there
+    }
+    open();
+    return true;
   }
 
-  private static int lastNewline(byte[] buf, int limit) {
-    for (int i = limit - 1; i >= 0; i--) {
+  /** Appends {@code len} bytes, rotating as often as they need; opens the file first if closed. */
+  void write(byte[] buf, int off, int len) throws IOException {
+    if (out == null) {
+      open();
+    }
+    while (size + len > maxSize) {
+      int room = (int) Math.max(0, maxSize - size);
+      int cut = lastNewline(buf, off, off + room);
+      int take = cut >= 0 ? cut + 1 - off : size == 0 ? room : 0;
+      append(buf, off, take);
+      off += take;
+      len -= take;
+      rotate();
+    }
+    append(buf, off, len);
+  }
+
+  private static int lastNewline(byte[] buf, int from, int to) {
+    for (int i = to - 1; i >= from; i--) {
       if (buf[i] == '\n') {
         return i;
       }
@@ -88,21 +97,26 @@ final class RotatingLog {
   }
 
   private void append(byte[] buf, int off, int len) throws IOException {
-    out.write(buf, off, len);
-    out.flush();
-    size += len;
+    if (len > 0) {
+      out.write(buf, off, len);
+      size += len;
+      written += len;
+    }
   }
 
+  /** Shifts the numbered files up by one, dropping the oldest, and starts an empty file. */
   private void rotate() throws IOException {
-    out.close();
+    close();
     if (keep == 0) {
       Files.deleteIfExists(file);
     } else {
-      Files.deleteIfExists(numbered(keep));
-      for (int i = keep - 1; i >= 1; i--) {
-        if (Files.exists(numbered(i))) {
-          Files.move(numbered(i), numbered(i + 1), StandardCopyOption.REPLACE_EXISTING);
-        }
+      int top = 1; // the first free number, or keep when all are taken
+      while (top < keep && Files.exists(numbered(top))) {
+        top++;
+      }
+      Files.deleteIfExists(numbered(top));
+      for (int i = top - 1; i >= 1; i--) {
+        Files.move(numbered(i), numbered(i + 1), StandardCopyOption.REPLACE_EXISTING);
       }
       Files.move(file, numbered(1), StandardCopyOption.REPLACE_EXISTING);
     }
@@ -113,13 +127,17 @@ final class RotatingLog {
     return file.resolveSibling(file.getFileName() + "." + i);
   }
 
-  private void closeQuietly() {
+  /** Closes the file; a failure to close loses nothing more than the failed write before it. */
+  void close() {
+    if (out == null) {
+      return;
+    }
     try {
-      if (out != null) {
-        out.close();
-      }
-    } catch (IOException e) {
-      log.debug("closing {}: {}", file, e.toString());
+      out.close();
+    } catch (IOException ignored) {
+      // the next open starts over
+    } finally {
+      out = null;
     }
   }
 }

@@ -1,16 +1,38 @@
 package io.drover.supervisor.process;
 
 import io.drover.supervisor.config.LogSpec;
+import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
-/** Where an app's workers write: {@code <logs-dir>/<app>/<app>-<i>.out} and {@code .err}. */
+/**
+ * Where an app's workers write: {@code <logs-dir>/<app>/<app>-<i>.out} and {@code .err}. A
+ * stream whose file cannot be written keeps being drained (see {@link LogPump}); that it cannot,
+ * and that it can again, goes to the {@link #reportingTo report}.
+ */
 public final class WorkerLogs {
+  private final String app;
   private final Path dir;
   private final LogSpec spec;
+  private final Consumer<String> report;
 
-  public WorkerLogs(Path dir, LogSpec spec) {
+  public WorkerLogs(String app, Path dir, LogSpec spec) {
+    this(app, dir, spec, detail -> {});
+  }
+
+  private WorkerLogs(String app, Path dir, LogSpec spec, Consumer<String> report) {
+    this.app = app;
     this.dir = dir;
     this.spec = spec;
+    this.report = report;
+  }
+
+  /**
+   * The same logs, telling {@code report} (from a stream's own thread) when a worker's file
+   * cannot be written and when it can again, in a sentence that starts with {@code "logs: "}.
+   */
+  public WorkerLogs reportingTo(Consumer<String> report) {
+    return new WorkerLogs(app, dir, spec, report);
   }
 
   public Path dir() {
@@ -19,11 +41,12 @@ public final class WorkerLogs {
 
   /** Drains the process's stdout and stderr into the worker's rotated files. */
   public void attach(String worker, Process process) {
-    RotatingLog.pump(
-        process.getInputStream(), dir.resolve(worker + ".out"), spec.maxSize(), spec.keep(),
-        "drover-log-" + worker + "-out");
-    RotatingLog.pump(
-        process.getErrorStream(), dir.resolve(worker + ".err"), spec.maxSize(), spec.keep(),
-        "drover-log-" + worker + "-err");
+    pump(worker, "out", process.getInputStream());
+    pump(worker, "err", process.getErrorStream());
+  }
+
+  private void pump(String worker, String stream, InputStream in) {
+    RotatingLog file = new RotatingLog(dir.resolve(worker + "." + stream), spec.maxSize(), spec.keep());
+    LogPump.start(in, file, app, worker, report, "drover-log-" + worker + "-" + stream);
   }
 }

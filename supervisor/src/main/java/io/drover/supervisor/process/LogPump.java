@@ -1,0 +1,147 @@
+package io.drover.supervisor.process;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drains one stream of a worker (stdout or stderr) into its {@link RotatingLog}, on a daemon
+ * thread of its own, until the worker closes it. The pipe is always read, so the worker never
+ * blocks on a full pipe nor meets a closed one: while the file cannot be written (its directory
+ * gone, a full disk) the output is counted and dropped, the file is tried again once per {@code
+ * retry}, and once it can be written again a line in it says what was lost. The first failure and
+ * the recovery are each logged once and reported once to {@code report}; retries are quiet.
+ */
+final class LogPump {
+  private static final Logger log = LoggerFactory.getLogger(LogPump.class);
+  /** How long a failing file is left alone, and how often a working one is checked to be in place. */
+  static final Duration RETRY = Duration.ofSeconds(5);
+  private static final int BUFFER = 8192;
+
+  private final RotatingLog sink;
+  private final String app;
+  private final String worker;
+  private final Consumer<String> report;
+  private final long retryNanos;
+  /** When (in nanoTime) to try a failing file again, or to check that a working one is in place. */
+  private long nextTry;
+  /** Why the file cannot be written; null while it can. */
+  private String failure;
+  private Instant failingSince;
+  private long dropped;
+
+  LogPump(RotatingLog sink, String app, String worker, Consumer<String> report, Duration retry) {
+    this.sink = sink;
+    this.app = app;
+    this.worker = worker;
+    this.report = report;
+    this.retryNanos = retry.toNanos();
+  }
+
+  /** Starts a daemon thread that copies {@code in} into {@code sink} until end of stream. */
+  static void start(InputStream in, RotatingLog sink, String app, String worker, Consumer<String> report, String threadName) {
+    LogPump pump = new LogPump(sink, app, worker, report, RETRY);
+    Thread t = new Thread(null, () -> pump.drain(in), threadName, 256 * 1024);
+    t.setDaemon(true);
+    t.start();
+  }
+
+  void drain(InputStream in) {
+    byte[] buf = new byte[BUFFER];
+    try (in) {
+      try {
+        sink.open();
+        nextTry = System.nanoTime() + retryNanos;
+      } catch (IOException | RuntimeException e) {
+        failed(e, 0, System.nanoTime());
+      }
+      for (int n = in.read(buf); n != -1; n = in.read(buf)) {
+        copy(buf, n);
+      }
+    } catch (IOException e) {
+      log.debug("[{}] [{}] reading the output for {} ended: {}", app, worker, sink.file(), e.toString());
+    } finally {
+      sink.close();
+    }
+  }
+
+  /** Writes one chunk read from the pipe, or drops it while the file is failing. */
+  private void copy(byte[] buf, int n) {
+    long now = System.nanoTime();
+    boolean due = now - nextTry >= 0;
+    if (failure != null && !due) {
+      dropped += n;
+      return;
+    }
+    if (due) {
+      nextTry = now + retryNanos;
+    }
+    long before = -1;
+    try {
+      if (failure != null) {
+        byte[] note = droppedNote();
+        sink.write(note, 0, note.length);
+      } else if (due && sink.reopenIfMoved()) {
+        log.info("[{}] [{}] {} was moved or removed: writing a new one", app, worker, sink.file());
+      }
+      before = sink.written();
+      sink.write(buf, 0, n);
+    } catch (IOException | RuntimeException e) { // whatever it is, the worker's pipe stays drained
+      failed(e, before < 0 ? n : n - (sink.written() - before), now);
+      return;
+    }
+    if (failure != null) {
+      recovered();
+    }
+  }
+
+  private void failed(Exception e, long lost, long now) {
+    sink.close();
+    dropped += lost;
+    nextTry = now + retryNanos;
+    if (failure != null) {
+      return; // reported when it began
+    }
+    failure = describe(e);
+    failingSince = Instant.now();
+    log.warn("[{}] [{}] cannot write {}: {} (dropping output until it can)", app, worker, sink.file(), failure);
+    report.accept("logs: cannot write " + sink.file() + ": " + failure + " (dropping output until it can)");
+  }
+
+  private void recovered() {
+    log.info("[{}] [{}] writing {} again, {} bytes of output dropped since {}", app, worker, sink.file(), dropped, failingSince);
+    report.accept("logs: writing " + sink.file() + " again (" + dropped + " bytes of output dropped since " + failingSince + ")");
+    failure = null;
+    failingSince = null;
+    dropped = 0;
+  }
+
+  private byte[] droppedNote() {
+    return ("[drover] dropped " + dropped + " bytes of output between " + failingSince + " and " + Instant.now()
+            + ": cannot write " + sink.file() + ": " + failure + "\n")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Why a file could not be written, in a few words, naming the path when it is not the log file. */
+  private String describe(Exception e) {
+    if (!(e instanceof FileSystemException f)) {
+      return e instanceof IOException && e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+    String reason =
+        f.getReason() != null ? f.getReason()
+            : f instanceof NoSuchFileException ? "No such file or directory"
+            : f instanceof AccessDeniedException ? "Permission denied"
+            : f instanceof FileAlreadyExistsException ? "not a directory"
+            : f.getClass().getSimpleName();
+    return f.getFile() == null || f.getFile().equals(sink.file().toString()) ? reason : f.getFile() + ": " + reason;
+  }
+}
