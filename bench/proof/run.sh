@@ -119,7 +119,7 @@ if [ -z "${DROVER_JAR:-}" ]; then
 fi
 [ -f "$DROVER_JAR" ] || bench_die "no such jar: $DROVER_JAR"
 DROVER_JAR="$(readlink -f "$DROVER_JAR")"
-JAVA_OPTS="${DROVER_JAVA_OPTS:--Xms256m -Xmx512m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError -Dio.netty.leakDetection.level=disabled}"
+JAVA_OPTS="${DROVER_JAVA_OPTS:--Xms64m -Xmn24m -Xmx512m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError -Dio.netty.leakDetection.level=disabled}"
 DROVER_LAUNCHER="$BENCH_TMP/drover"
 printf '#!/bin/sh\n# shellcheck disable=SC2086\nexec java %s -jar "%s" "$@"\n' "$JAVA_OPTS" "$DROVER_JAR" >"$DROVER_LAUNCHER"
 chmod +x "$DROVER_LAUNCHER"

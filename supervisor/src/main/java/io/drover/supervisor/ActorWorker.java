@@ -164,10 +164,11 @@ public final class ActorWorker extends WorkerLifecycle {
     if (stopping || (state() != WorkerState.READY && state() != WorkerState.DRAINING)) {
       return refuse(m, "worker " + name + " is " + state().label());
     }
-    countServed(1);
     if (queue.isEmpty() && running.get() < spec.actor().maxInFlight()) {
+      countServed(1);
       run(m);
     } else if (queue.size() < spec.actor().maxQueue()) {
+      countServed(1);
       queue.add(m);
     } else {
       m.reply().fail(WorkerFailure.REFUSED, "worker " + name + " is busy (queue full)");
@@ -301,7 +302,7 @@ public final class ActorWorker extends WorkerLifecycle {
     if (m.generation() != generation()) {
       return Behaviors.same();
     }
-    return ended(null, "stop() returned");
+    return endedAsAsked();
   }
 
   @Override

@@ -87,7 +87,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private record WorkerStopped(int instance) implements Command {}
 
-  private record ReplacedStopped(int instance) implements Command {}
+  private record ReplacedStopped(int instance, ActorRef<WorkerCommand> replacement) implements Command {}
 
   private record Retired(ActorRef<WorkerCommand> worker) implements Command {}
 
@@ -146,6 +146,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private int[] recycles;
   private final List<ActorRef<RollingResult>> rollingRequesters = new ArrayList<>();
   private ActorRef<WorkerCommand> surge;
+  /** The replacement was ready once: its old worker is being stopped (a later READY says nothing new). */
+  private boolean surgeReady;
   private WorkerStatus surgeStatus;
   private int surgeInstance = -1;
   private int replacements;
@@ -158,8 +160,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private String detail = "started";
   /** Workers were started: once all are ready, the app's detail says so. */
   private boolean awaitingReady;
-  /** The queue holds a rolling restart asked for (not only recycles). */
-  private boolean restartAsked;
+  /** A rolling restart of every worker is under way (asked for, or new settings). */
+  private boolean restartingAll;
+  /** A rolling restart of one worker is under way. */
+  private boolean restartingOne;
 
   private AppSupervisor(
       ActorContext<Command> context,
@@ -382,9 +386,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     WorkerEvent e = m.event();
     if (m.worker().equals(surge)) {
       surgeStatus = statusOf(m);
-      if (e.state() == WorkerState.READY) {
+      if (e.state() == WorkerState.READY && !surgeReady) {
         // the replacement is ready: drain and stop the old worker, then swap
+        surgeReady = true;
         int instance = surgeInstance;
+        ActorRef<WorkerCommand> replacement = surge;
         String recycled = recycling.get(instance);
         String why = recycled != null ? "recycled: " + recycled : "replaced (rolling restart)";
         getContext()
@@ -393,7 +399,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
                 workers.get(instance),
                 stopBudget(),
                 r -> new WorkerCommand.Stop(r, why),
-                (stopped, failure) -> new ReplacedStopped(instance));
+                (stopped, failure) -> new ReplacedStopped(instance, replacement));
       }
       return this;
     }
@@ -402,11 +408,16 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       return this; // a retired or replaced worker
     }
     latest[i] = statusOf(m);
+    announceReady();
+    return this;
+  }
+
+  /** After a start or a scale-up: once every worker is ready, the app's detail says so. */
+  private void announceReady() {
     if (awaitingReady && state == AppState.RUNNING && allReady()) {
       awaitingReady = false;
       publish(AppState.RUNNING, workers.size() + (workers.size() == 1 ? " worker" : " workers") + " ready");
     }
-    return this;
   }
 
   private boolean allReady() {
@@ -425,10 +436,12 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private Behavior<Command> onGetStatus(GetStatus m) {
     List<WorkerStatus> statuses = new ArrayList<>();
-    for (WorkerStatus s : latest) {
+    for (int i = 0; i < latest.length; i++) {
+      WorkerStatus s = latest[i];
       if (s != null) {
         long rss = s.pid() == 0 ? 0 : io.drover.supervisor.process.ProcFs.treeRss(s.pid());
-        statuses.add(new WorkerStatus(s.app(), s.instance(), s.state(), s.pid(), s.port(), s.restarts(), s.since(), s.startedAt(), rss, s.detail(), null));
+        statuses.add(new WorkerStatus(s.app(), s.instance(), s.state(), s.pid(), s.port(), s.restarts(), s.since(),
+            s.startedAt(), rss, s.detail(), null, recycles[i]));
       }
     }
     m.replyTo().tell(new AppStatus(spec.name(), state, detail, statuses, spec));
@@ -461,8 +474,9 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     spec = spec.withInstances(n);
     if (n != current) {
       publish(state, "scaled from " + current + " to " + n + " workers");
-      awaitingReady = n > current;
+      awaitingReady |= n > current;
     }
+    announceReady();
     m.replyTo().tell(new Scaled(spec.name(), n));
     return this;
   }
@@ -496,7 +510,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       m.replyTo().tell(new RollingResult(spec.name(), false, "no worker " + m.instance()));
       return this;
     }
-    if (restartAsked) {
+    if (restartingAll || restartingOne) {
       m.replyTo().tell(new RollingResult(spec.name(), false, "a rolling restart is in progress"));
       return this;
     }
@@ -504,8 +518,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       m.replyTo().tell(new RollingResult(spec.name(), false, "not running (" + state.label() + ")"));
       return this;
     }
-    restartAsked = true;
+    restartingOne = true;
     rollingRequesters.add(m.replyTo());
+    if (i == surgeInstance) {
+      return this; // being replaced right now (recycled): that is the restart asked for
+    }
     recycling.remove(i);
     if (!rollingQueue.contains(i)) {
       rollingQueue.add(i);
@@ -530,14 +547,14 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private Behavior<Command> onRestartRolling(RestartRolling m) {
     rollingRequesters.add(m.replyTo());
-    if (restartAsked) {
+    if (restartingAll) {
       return this; // already rolling: the requester hears when it ends
     }
     if (state != AppState.RUNNING) {
       finishRolling(false, "not running (" + state.label() + ")");
       return this;
     }
-    restartAsked = true;
+    restartingAll = true;
     for (int i = 0; i < workers.size(); i++) {
       recycling.remove(i); // a recycle queued already becomes part of the restart
       if (!rollingQueue.contains(i)) {
@@ -553,12 +570,13 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     if (next == null) {
       surge = null;
       surgeInstance = -1;
-      if (restartAsked || !rollingRequesters.isEmpty()) {
+      if (restartingAll || restartingOne || !rollingRequesters.isEmpty()) {
         finishRolling(true, "rolling restart done");
       }
       return this;
     }
     surgeInstance = next;
+    surgeReady = false;
     WorkerStatus old = latest[next];
     int restarts = old == null ? 1 : old.restarts() + 1;
     surge = spawnWorker(next, restarts, replacementName(next));
@@ -567,7 +585,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private Behavior<Command> onReplacedStopped(ReplacedStopped m) {
-    if (surge == null || m.instance() != surgeInstance) {
+    if (surge == null || !m.replacement().equals(surge)) {
       // the rolling restart was aborted after this old worker was told to stop: it runs again
       if (state == AppState.RUNNING && m.instance() < workers.size()) {
         workers.get(m.instance()).tell(WorkerCommand.Start.INSTANCE);
@@ -581,6 +599,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     }
     getContext().stop(old);
     attempts[surgeInstance] = 0;
+    announceReady();
     return nextReplacement();
   }
 
@@ -625,7 +644,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     } else {
       announce(detail);
     }
-    restartAsked = false;
+    restartingAll = false;
+    restartingOne = false;
     RollingResult result = new RollingResult(spec.name(), completed, detail);
     rollingRequesters.forEach(r -> r.tell(result));
     rollingRequesters.clear();

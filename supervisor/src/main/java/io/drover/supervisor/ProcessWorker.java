@@ -80,6 +80,10 @@ public final class ProcessWorker extends WorkerLifecycle {
   private Spawned process;
   private NotifySocket notify;
   private String notifyStatus;
+  /** READY=1 came before the spawn was seen through (a fast worker): applied once it is. */
+  private boolean readyEarly;
+  /** The actor has stopped: a process whose spawn completes now is killed, not left unowned. */
+  private volatile boolean gone;
   private int livenessMisses;
   /** Requests from other nodes' fronts being passed to the process; a drain waits for them too. */
   private int remoteInFlight;
@@ -147,6 +151,7 @@ public final class ProcessWorker extends WorkerLifecycle {
     livenessMisses = 0;
     process = null;
     notifyStatus = null;
+    readyEarly = false;
     port = Ports.freeLoopbackPort();
     Map<String, String> env = environment();
     if (usesNotify()) {
@@ -161,9 +166,13 @@ public final class ProcessWorker extends WorkerLifecycle {
         env.put("WATCHDOG_USEC", Long.toString(spec.liveness().interval().toNanos() / 1000));
       }
     }
-    context.pipeToSelf(
-        launcher.spawn(new ProcessLauncher.Request(spec.command(), spec.cwd(), env)),
-        (spawned, failure) -> new SpawnDone(generation, spawned, failure));
+    CompletionStage<Spawned> spawn = launcher.spawn(new ProcessLauncher.Request(spec.command(), spec.cwd(), env));
+    spawn.thenAccept(spawned -> {
+      if (gone) { // stopped while spawning: nobody would own it
+        ProcFs.signal(Signal.KILL, spawned.pgid(), List.of(spawned.pid()));
+      }
+    });
+    context.pipeToSelf(spawn, (spawned, failure) -> new SpawnDone(generation, spawned, failure));
     return "spawning " + String.join(" ", spec.command());
   }
 
@@ -206,6 +215,9 @@ public final class ProcessWorker extends WorkerLifecycle {
     ProbeSpec readiness = spec.readiness();
     if (readiness.type() == ProbeType.NONE) {
       return ready("spawned (readiness none)");
+    }
+    if (readiness.type() == ProbeType.NOTIFY && readyEarly) {
+      return becomeReady(readyDetail());
     }
     timers.startSingleTimer(Timer.READINESS_TIMEOUT, new ReadinessTimeout(gen), readiness.timeout());
     Behavior<WorkerCommand> next = progress("pid " + process.pid() + ", waiting for " + describe(readiness));
@@ -268,10 +280,15 @@ public final class ProcessWorker extends WorkerLifecycle {
   // ---------------------------------------------------------------- sd_notify
 
   private Behavior<WorkerCommand> onNotified(Notified m) {
-    if (m.generation() != generation() || process == null || ending()) {
+    if (m.generation() != generation() || ending()) {
       return Behaviors.same();
     }
     NotifySocket.Message message = m.message();
+    if (process == null) { // spawned, but SpawnDone is still on its way
+      notifyStatus = message.status() != null ? message.status() : notifyStatus;
+      readyEarly |= message.ready();
+      return Behaviors.same();
+    }
     if ("trigger".equals(message.fields().get("WATCHDOG")) && state() == WorkerState.READY) {
       return unhealthy("the worker asked for a restart (WATCHDOG=trigger)");
     }
@@ -280,7 +297,7 @@ public final class ProcessWorker extends WorkerLifecycle {
     }
     if (message.ready() && state() == WorkerState.STARTING && spec.readiness().type() == ProbeType.NOTIFY) {
       notifyStatus = message.status() != null ? message.status() : notifyStatus;
-      return becomeReady("READY=1" + (notifyStatus == null ? "" : ": " + notifyStatus));
+      return becomeReady(readyDetail());
     }
     String status = message.stopping() ? "stopping (STOPPING=1)" : message.status();
     if (status != null && !status.equals(notifyStatus)) {
@@ -288,6 +305,10 @@ public final class ProcessWorker extends WorkerLifecycle {
       return progress((state() == WorkerState.READY ? "ready: " : "pid " + process.pid() + ": ") + status);
     }
     return Behaviors.same();
+  }
+
+  private String readyDetail() {
+    return "READY=1" + (notifyStatus == null ? "" : ": " + notifyStatus);
   }
 
   private Behavior<WorkerCommand> onWatchdogDue(WatchdogDue m) {
@@ -433,6 +454,7 @@ public final class ProcessWorker extends WorkerLifecycle {
 
   @Override
   protected void postStop() {
+    gone = true;
     closeNotify();
     if (process != null && process.process().isAlive()) {
       context.getLog().warn("[{}] actor stopped with pid {} running: killing it", name, process.pid());

@@ -55,33 +55,40 @@ abstract class WorkerLifecycle {
   }
 
   /**
-   * How an end is classified, once for both kinds: what Drover asked for (the kind of stop it
-   * began) wins; otherwise one that never started is a failed start, status 0 is a normal exit
-   * and anything else (a non-zero status, a signal) is abnormal.
+   * How an end is classified, once for both kinds: one that never started is a failed start
+   * (even when a stop was asked for meanwhile: a bad command stays visible); otherwise what
+   * Drover asked for (the kind of stop it began) wins; then status 0 is a normal exit and
+   * anything else (a non-zero status, a signal) is abnormal.
    *
    * @param requested the kind of the stop Drover began, or null
    * @param status the exit status, or null when nothing was started
    */
   static ExitKind classify(ExitKind requested, Integer status) {
-    if (requested != null) {
-      return requested;
-    }
     if (status == null) {
       return ExitKind.FAILED_START;
+    }
+    if (requested != null) {
+      return requested;
     }
     return status == 0 ? ExitKind.NORMAL : ExitKind.ABNORMAL;
   }
 
   private enum Timer {
     BACKOFF,
-    MAX_AGE
+    MAX_AGE,
+    RECYCLE_AGAIN
   }
+
+  /** How long a recycle request waits for its replacement before it is asked for again. */
+  private static final Duration RECYCLE_AGAIN = Duration.ofSeconds(15);
 
   private enum BackoffOver implements WorkerCommand {
     INSTANCE
   }
 
   private record MaxAgeOver(long generation) implements WorkerCommand {}
+
+  private record RecycleAgain(long generation, String why) implements WorkerCommand {}
 
   protected final ActorContext<WorkerCommand> context;
   protected final TimerScheduler<WorkerCommand> timers;
@@ -226,6 +233,7 @@ abstract class WorkerLifecycle {
     stopReason = reason;
     boolean wasRoutable = presence.deregister();
     timers.cancel(Timer.MAX_AGE);
+    timers.cancel(Timer.RECYCLE_AGAIN);
     Behavior<WorkerCommand> next = to(WorkerState.DRAINING, reason);
     return exists() ? then(next, end(wasRoutable)) : next;
   }
@@ -249,17 +257,24 @@ abstract class WorkerLifecycle {
   protected final Behavior<WorkerCommand> ended(Integer status, String how) {
     ExitKind kind = classify(stopKind, status);
     String reason;
-    if (stopKind != null) {
+    if (status == null) {
+      reason = how;
+    } else if (stopKind != null) {
       reason = stopReason + (status == null ? "" : " (" + how + ")");
     } else if (kind == ExitKind.ABNORMAL && state == WorkerState.STARTING) {
       reason = how + " before ready";
     } else {
       reason = how;
     }
-    if (kind == ExitKind.ABNORMAL || (kind == ExitKind.FAILED_START && stopKind == null)) {
+    if (kind == ExitKind.ABNORMAL || status == null) {
       context.getLog().warn("[{}] {}{}", name, pid() == 0 ? "" : "pid " + pid() + " ", reason);
     }
     return exited(kind, reason);
+  }
+
+  /** The end Drover began is complete (an instance it stopped itself): classified as begun. */
+  protected final Behavior<WorkerCommand> endedAsAsked() {
+    return exited(stopKind, stopReason);
   }
 
   // ---------------------------------------------------------------- the state machine
@@ -288,6 +303,7 @@ abstract class WorkerLifecycle {
         .onMessage(WorkerCommand.GetStatus.class, this::onGetStatus)
         .onMessage(WorkerCommand.Served.class, this::onServed)
         .onMessage(MaxAgeOver.class, this::onMaxAgeOver)
+        .onMessage(RecycleAgain.class, this::onRecycleAgain)
         .onSignal(PostStop.class, s -> {
           postStop();
           return Behaviors.same();
@@ -361,6 +377,7 @@ abstract class WorkerLifecycle {
   private Behavior<WorkerCommand> exited(ExitKind kind, String reason) {
     presence.deregister();
     timers.cancel(Timer.MAX_AGE);
+    timers.cancel(Timer.RECYCLE_AGAIN);
     Duration uptime = startedAt == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - startedNanos);
     released();
     startedAt = null;
@@ -386,11 +403,24 @@ abstract class WorkerLifecycle {
     return Behaviors.same();
   }
 
-  /** Asks the app supervisor to replace this worker the rolling way; it stays in rotation meanwhile. */
+  /**
+   * Asks the app supervisor to replace this worker the rolling way; it stays in rotation
+   * meanwhile. The app supervisor may not take it up (the worker is itself a replacement not yet
+   * swapped in, a rolling restart was aborted): it is asked again until the worker is replaced.
+   */
   private void recycle(String why) {
     recycleAsked = true;
     context.getLog().info("[{}] recycling: {}", name, why);
     setup.parent().tell(new AppSupervisor.Recycle(context.getSelf(), instance, why));
+    timers.startSingleTimer(Timer.RECYCLE_AGAIN, new RecycleAgain(generation, why), RECYCLE_AGAIN);
+  }
+
+  private Behavior<WorkerCommand> onRecycleAgain(RecycleAgain m) {
+    if (m.generation() == generation && state == WorkerState.READY) {
+      setup.parent().tell(new AppSupervisor.Recycle(context.getSelf(), instance, m.why()));
+      timers.startSingleTimer(Timer.RECYCLE_AGAIN, m, RECYCLE_AGAIN);
+    }
+    return Behaviors.same();
   }
 
   // ---------------------------------------------------------------- status

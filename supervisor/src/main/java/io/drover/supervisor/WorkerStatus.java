@@ -17,6 +17,7 @@ import java.time.Instant;
  * @param rssBytes RSS of its process tree, 0 when none
  * @param detail the reason of the last change
  * @param node the cluster member it runs on, for a slot of a cluster-placed app; null otherwise
+ * @param recycles times its slot's worker was recycled ({@code recycle.max-requests}, {@code max-age})
  */
 public record WorkerStatus(
     String app,
@@ -29,7 +30,14 @@ public record WorkerStatus(
     Instant startedAt,
     long rssBytes,
     String detail,
-    String node) implements CrossNode {
+    String node,
+    int recycles) implements CrossNode {
+
+  /** Without recycles: a slot not recycled so far. */
+  public WorkerStatus(String app, int instance, WorkerState state, long pid, int port, int restarts,
+      Instant since, Instant startedAt, long rssBytes, String detail, String node) {
+    this(app, instance, state, pid, port, restarts, since, startedAt, rssBytes, detail, node, 0);
+  }
 
   /** Time since the current process was spawned, zero when there is none. */
   public Duration uptime(Instant now) {

@@ -86,10 +86,17 @@ class RecycleTest {
       assertEquals("recycled: served 5 requests (recycle.max-requests = 5)", draining.detail());
       assertEquals(ready.pid(), draining.pid());
       h.await("served", 0, WorkerState.STOPPED, T);
+      // the slot shows the replacement once the app supervisor has swapped it in
       WorkerStatus replaced = h.status("served").workers().get(0);
+      long deadline = System.nanoTime() + T.toNanos();
+      while ((replaced.state() != WorkerState.READY || replaced.pid() == ready.pid()) && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+        replaced = h.status("served").workers().get(0);
+      }
       assertEquals(WorkerState.READY, replaced.state());
       assertNotEquals(ready.pid(), replaced.pid());
       assertEquals(1, replaced.restarts(), "a replacement is one restart");
+      assertEquals(1, replaced.recycles(), "counted per slot");
       assertEquals(1, h.status("served").workers().size());
     }
   }

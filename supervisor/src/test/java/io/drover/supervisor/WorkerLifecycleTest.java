@@ -63,6 +63,7 @@ class WorkerLifecycleTest {
     assertEquals(ExitKind.REQUESTED, WorkerLifecycle.classify(ExitKind.REQUESTED, 1));
     assertEquals(ExitKind.UNHEALTHY, WorkerLifecycle.classify(ExitKind.UNHEALTHY, 0));
     assertEquals(ExitKind.FAILED_START, WorkerLifecycle.classify(null, null));
+    assertEquals(ExitKind.FAILED_START, WorkerLifecycle.classify(ExitKind.REQUESTED, null), "a failed start stays visible");
     assertEquals(ExitKind.NORMAL, WorkerLifecycle.classify(null, 0));
     assertEquals(ExitKind.ABNORMAL, WorkerLifecycle.classify(null, 1));
     assertEquals(ExitKind.ABNORMAL, WorkerLifecycle.classify(null, 137));

@@ -79,6 +79,7 @@ final class Json {
         "port", w.port(),
         "uptimeMs", w.uptime(now).toMillis(),
         "restarts", w.restarts(),
+        "recycles", w.recycles(),
         "inFlight", inFlight,
         "rssBytes", w.rssBytes(),
         "since", w.since().toString(),

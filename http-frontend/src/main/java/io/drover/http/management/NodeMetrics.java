@@ -27,6 +27,7 @@ public final class NodeMetrics {
   private final PrometheusMeterRegistry registry;
   private final MultiGauge workerState;
   private final MultiGauge restarts;
+  private final MultiGauge recycles;
   private final MultiGauge uptime;
   private final MultiGauge rss;
   private final MultiGauge inFlight;
@@ -42,6 +43,8 @@ public final class NodeMetrics {
     new UptimeMetrics().bindTo(registry);
     workerState = MultiGauge.builder("drover.worker.state").description("1 for the worker's current state").register(registry);
     restarts = MultiGauge.builder("drover.worker.restarts").description("Restarts of the worker so far").register(registry);
+    recycles = MultiGauge.builder("drover.worker.recycles")
+        .description("Times the worker was recycled (recycle.max-requests, recycle.max-age)").register(registry);
     uptime = MultiGauge.builder("drover.worker.uptime").baseUnit("seconds").description("Time since the worker's process was spawned").register(registry);
     rss = MultiGauge.builder("drover.worker.rss").baseUnit("bytes").description("RSS of the worker's process tree").register(registry);
     inFlight = MultiGauge.builder("drover.worker.in.flight").description("Requests the front has in flight to the worker").register(registry);
@@ -58,6 +61,7 @@ public final class NodeMetrics {
     List<MultiGauge.Row<?>> states = new ArrayList<>();
     List<MultiGauge.Row<?>> restartRows = new ArrayList<>();
     List<MultiGauge.Row<?>> uptimeRows = new ArrayList<>();
+    List<MultiGauge.Row<?>> recycleRows = new ArrayList<>();
     List<MultiGauge.Row<?>> rssRows = new ArrayList<>();
     List<MultiGauge.Row<?>> flightRows = new ArrayList<>();
     List<MultiGauge.Row<?>> appRows = new ArrayList<>();
@@ -71,6 +75,7 @@ public final class NodeMetrics {
           states.add(MultiGauge.Row.of(t.and("state", s.label()), w.state() == s ? 1 : 0));
         }
         restartRows.add(MultiGauge.Row.of(t, w.restarts()));
+        recycleRows.add(MultiGauge.Row.of(t, w.recycles()));
         uptimeRows.add(MultiGauge.Row.of(t, w.uptime(now).toMillis() / 1000.0));
         rssRows.add(MultiGauge.Row.of(t, w.rssBytes()));
         flightRows.add(MultiGauge.Row.of(t, flights.getOrDefault(a.app(), Map.of()).getOrDefault(w.instance(), 0)));
@@ -78,6 +83,7 @@ public final class NodeMetrics {
     }
     workerState.register(states, true);
     restarts.register(restartRows, true);
+    recycles.register(recycleRows, true);
     uptime.register(uptimeRows, true);
     rss.register(rssRows, true);
     inFlight.register(flightRows, true);
