@@ -88,6 +88,7 @@ final class NodeGuardian {
               ctx.spawn(Supervisor.create(settings, drainer(ctx, front, gateway(ctx.getSystem(), settings, server)),
                   placement == null ? ClusterApps.NONE : placement), "supervisor");
           ctx.watch(supervisor);
+          ctx.spawn(Autoscaler.create(supervisor, front, metrics.registry()), "autoscaler");
           ConfigApplier applier = new LocalConfigApplier(ctx.getSystem(), supervisor, front);
           if (clustered) {
             replicated.set(ctx.spawn(ReplicatedConfig.create(applier), "config"));

@@ -34,6 +34,12 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   /** Replies with the app's {@link AppStatus}. */
   public record GetStatus(ActorRef<AppStatus> replyTo) implements Command {}
 
+  /** Replies with the app's {@link Size}: cheap (no /proc reads), for whoever polls it often. */
+  public record GetSize(ActorRef<Size> replyTo) implements Command {}
+
+  /** The reply to {@link GetSize}: the app's state, its worker count and its settings. */
+  public record Size(String app, AppState state, int instances, AppSpec spec) {}
+
   /** Stops every worker (reverse start order is not needed: each stops on its own). */
   public record StopApp(ActorRef<Done> replyTo) implements Command {}
 
@@ -59,7 +65,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
    * Runs {@code instances} workers: new ones start (if the app runs), the highest-numbered ones
    * are drained and stopped. Replies at once with the new count.
    */
-  public record Scale(int instances, ActorRef<Scaled> replyTo) implements Command {}
+  public record Scale(int instances, String reason, ActorRef<Scaled> replyTo) implements Command {
+    public Scale(int instances, ActorRef<Scaled> replyTo) {
+      this(instances, null, replyTo);
+    }
+  }
 
   /** The reply to {@link Scale}. */
   public record Scaled(String app, int instances) {}
@@ -211,6 +221,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(WorkerExited.class, this::onWorkerExited)
         .onMessage(WorkerChanged.class, this::onWorkerChanged)
         .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(GetSize.class, m -> {
+          m.replyTo().tell(new Size(spec.name(), state, workers.size(), spec));
+          return this;
+        })
         .onMessage(StopApp.class, this::onStopApp)
         .onMessage(StartApp.class, this::onStartApp)
         .onMessage(WorkerStopped.class, this::onWorkerStopped)
@@ -473,7 +487,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     recycling.keySet().removeIf(i -> i >= n);
     spec = spec.withInstances(n);
     if (n != current) {
-      publish(state, "scaled from " + current + " to " + n + " workers");
+      publish(state, "scaled from " + current + " to " + n + " workers" + (m.reason() == null ? "" : ": " + m.reason()));
       awaitingReady |= n > current;
     }
     announceReady();

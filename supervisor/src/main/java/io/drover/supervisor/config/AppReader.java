@@ -111,6 +111,7 @@ final class AppReader {
     String placementRole = placementRole();
     Long maxBody = app.size("max-body", 1, MAX_BODY, BODY);
     RecycleSpec recycle = recycle(app.group("recycle"));
+    AutoscaleSpec autoscale = autoscale(app.group("autoscale"), placement, instances);
     if (placement == Placement.CLUSTER
         && restart != null
         && restart.strategy() != RestartStrategy.ONE_FOR_ONE) {
@@ -127,13 +128,13 @@ final class AppReader {
     }
     RouteSpec route = RouteReader.read(app.group("route"), actorSpec, instances);
     if (anyNull(kind, command, cwd, env, instances, route, readiness, liveness, restart, stop)
-        || anyNull(maxMemory, memoryCheckInterval, logs, placement, placementRole, maxBody, recycle)
+        || anyNull(maxMemory, memoryCheckInterval, logs, placement, placementRole, maxBody, recycle, autoscale)
         || (actor && actorSpec == null)) {
       return null;
     }
     return new AppSpec(
         name, kind, command, cwd, env, instances, route, readiness, liveness, restart, stop,
-        maxMemory, memoryCheckInterval, logs, actorSpec, placement, placementRole, maxBody, recycle);
+        maxMemory, memoryCheckInterval, logs, actorSpec, placement, placementRole, maxBody, recycle, autoscale);
   }
 
   private String placementRole() {
@@ -546,6 +547,35 @@ final class AppReader {
     return anyNull(signal, timeout, drainTimeout, tunnelGrace)
         ? null
         : new StopSpec(signal, timeout, drainTimeout, tunnelGrace);
+  }
+
+  private static AutoscaleSpec autoscale(Reader autoscale, Placement placement, Integer instances) {
+    if (autoscale == null) {
+      return null;
+    }
+    Long min = autoscale.integer("min", 1, MAX_INSTANCES, "an integer from 1 to " + MAX_INSTANCES);
+    Long max = autoscale.integer("max", 0, MAX_INSTANCES, "an integer from 0 (off) to " + MAX_INSTANCES);
+    Double target = autoscale.number("target", 0.01, 1_000_000, "a number greater than 0 (requests in flight or queued per worker)");
+    Duration up = autoscale.duration("scale-up-window", true);
+    Duration down = autoscale.duration("scale-down-window", true);
+    Duration interval = autoscale.duration("interval", false);
+    if (anyNull(min, max, target, up, down, interval)) {
+      return null;
+    }
+    if (max > 0 && min > max) {
+      autoscale.problem("min", min + " (max = " + max + ")", "min <= max");
+      return null;
+    }
+    if (max > 0 && placement == Placement.CLUSTER) {
+      autoscale.problem("max", Long.toString(max), "0 for placement = cluster (autoscaling follows one node's front)");
+      return null;
+    }
+    if (max > 0 && instances != null && (instances < min || instances > max)) {
+      autoscale.problem("max", "instances = " + instances + " outside [" + min + ", " + max + "]",
+          "min <= instances <= max (instances is the count the app starts with)");
+      return null;
+    }
+    return new AutoscaleSpec(min.intValue(), max.intValue(), target, up, down, interval);
   }
 
   private static RecycleSpec recycle(Reader recycle) {

@@ -30,6 +30,7 @@ import java.util.OptionalLong;
  * @param maxBody largest request body carried as a message (to an actor worker, or to a worker on
  *     another node), in bytes; larger bodies are answered 413
  * @param recycle when a worker is replaced before it ages
+ * @param autoscale how the worker count follows the load, if it does
  */
 public record AppSpec(
     String name,
@@ -50,7 +51,8 @@ public record AppSpec(
     Placement placement,
     String placementRole,
     long maxBody,
-    RecycleSpec recycle) {
+    RecycleSpec recycle,
+    AutoscaleSpec autoscale) {
 
   public AppSpec {
     command = List.copyOf(command);
@@ -61,7 +63,7 @@ public record AppSpec(
   public AppSpec withInstances(int n) {
     return new AppSpec(
         name, kind, command, cwd, env, n, route, readiness, liveness, restart, stop, maxMemory,
-        memoryCheckInterval, logs, actor, placement, placementRole, maxBody, recycle);
+        memoryCheckInterval, logs, actor, placement, placementRole, maxBody, recycle, autoscale);
   }
 
   /** Whether the app's workers are spread over the cluster (one slot each) rather than per node. */
