@@ -62,15 +62,16 @@ run_contender() { # auto | fixed
   local idle_end=$(($(now_ms) + $(bench_secs "$IDLE") * 1000))
   while [ "$(now_ms)" -lt "$idle_end" ] && { [ "$kind" = fixed ] || [ "$(ready_workers)" != 1 ]; }; do sleep 0.5; done
   kill "$ev" 2>/dev/null; wait "$ev" 2>/dev/null
+  sed -n 's/^data: *//p' "$CT_DIR/events.txt" >"$CT_DIR/events.json"   # SSE: the JSON after data:
   # the first event saying all MAX are ready, and (auto) the scale back to 1
   local at
-  at="$(jq -r --arg n "$MAX workers ready" 'select(.type == "app" and (.detail | contains($n))) | .at' "$CT_DIR/events.txt" 2>/dev/null | head -n 1)"
+  at="$(jq -r --arg n "$MAX workers ready" 'select(.type == "app" and (.detail | contains($n))) | .at' "$CT_DIR/events.json" 2>/dev/null | head -n 1)"
   T_MAX[$kind]="$([ -n "$at" ] && echo "$(( $(date -d "$at" +%s%3N) - t0 )) ms" || echo "-")"
-  at="$(jq -r 'select(.type == "app" and (.detail | test("to 1 workers?: autoscale"))) | .at' "$CT_DIR/events.txt" 2>/dev/null | tail -n 1)"
+  at="$(jq -r 'select(.type == "app" and (.detail | test("to 1 workers?: autoscale"))) | .at' "$CT_DIR/events.json" 2>/dev/null | tail -n 1)"
   T_MIN[$kind]="$([ -n "$at" ] && echo "$(( ($(date -d "$at" +%s%3N) - t0) / 1000 )) s" || echo "-")"
   if [ "$kind" = auto ]; then
     echo "Scaling decisions (auto), seconds from the ramp's start:"
-    jq -r 'select(.type == "app" and (.detail | contains("autoscale"))) | "\(.at) \(.detail)"' "$CT_DIR/events.txt" 2>/dev/null |
+    jq -r 'select(.type == "app" and (.detail | contains("autoscale"))) | "\(.at) \(.detail)"' "$CT_DIR/events.json" 2>/dev/null |
       while read -r when detail; do printf '  %6.1f s  %s\n' "$(awk -v a="$(date -d "$when" +%s%3N)" -v b="$t0" 'BEGIN { print (a - b) / 1000 }')" "$detail"; done
   fi
   ct_stop
@@ -87,3 +88,5 @@ for c in "${STEPS[@]}"; do
 done
 echo
 echo "auto: all $MAX workers ready ${T_MAX[auto]} after the ramp started; back to 1 worker at ${T_MIN[auto]} (scale-down-window $DOWN)"
+worst() { local k="$1" c w=0; for c in "${STEPS[@]}"; do w="$(awk -v a="$w" -v b="${P99[$k,$c]:-0}" 'BEGIN { print (b > a ? b : a) }')"; done; echo "$w"; }
+echo "worst step p99: auto $(worst auto) ms, fixed $(worst fixed) ms"
