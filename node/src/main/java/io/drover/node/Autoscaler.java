@@ -7,7 +7,6 @@ import io.drover.supervisor.Supervisor;
 import io.drover.supervisor.config.AppSpec;
 import io.drover.supervisor.config.AutoscaleSpec;
 import io.drover.supervisor.config.DroverSettings;
-import java.util.Set;
 import java.util.stream.Collectors;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -62,8 +61,11 @@ final class Autoscaler {
   private final Map<String, Long> decidedAt = new HashMap<>();
   private final Map<String, Integer> lastSize = new HashMap<>();
   private Front.InFlight load;
-  /** The apps that autoscale, as last applied. */
-  private Set<String> scaled = Set.of();
+  /** Asks of the current round not answered yet; a tick starts no round while one is under way. */
+  private int pending;
+  private long roundStarted;
+  /** The apps that autoscale, as last applied, with their sampling interval. */
+  private Map<String, Duration> scaled = Map.of();
 
   private Autoscaler(ActorContext<Command> context, TimerScheduler<Command> timers, ActorRef<Supervisor.Command> supervisor,
       ActorRef<Front.Command> front, MeterRegistry registry) {
@@ -83,12 +85,19 @@ final class Autoscaler {
         .onMessage(Sized.class, this::onSized)
         .onMessage(Failed.class, m -> {
           context.getLog().debug("autoscaler: {}", m.what());
+          pending = Math.max(0, pending - 1);
           return Behaviors.same();
         })
         .build();
   }
 
   private Behavior<Command> onTick() {
+    long now = System.nanoTime();
+    if (pending > 0 && now - roundStarted < ASK.toNanos() * 2) {
+      return Behaviors.same();
+    }
+    pending = 1;
+    roundStarted = now;
     context.ask(DroverSettings.class, supervisor, ASK, Supervisor.GetSettings::new,
         (settings, e) -> settings != null ? new Settings(settings) : new Failed("no settings: " + e));
     return Behaviors.same();
@@ -97,10 +106,13 @@ final class Autoscaler {
   private Behavior<Command> onSettings(Settings m) {
     scaled = m.settings().appList().stream()
         .filter(a -> a.autoscale().enabled() && !a.clusterPlaced())
-        .map(AppSpec::name)
-        .collect(Collectors.toSet());
-    windows.keySet().retainAll(scaled);
-    if (!scaled.isEmpty()) { // nothing to ask of the front otherwise
+        .collect(Collectors.toMap(AppSpec::name, a -> a.autoscale().interval()));
+    windows.keySet().retainAll(scaled.keySet());
+    decidedAt.keySet().retainAll(scaled.keySet());
+    lastSize.keySet().retainAll(scaled.keySet());
+    if (scaled.isEmpty()) { // nothing to ask of the front
+      pending = 0;
+    } else {
       context.ask(Front.InFlight.class, front, ASK, Front.GetInFlight::new,
           (inFlight, e) -> inFlight != null ? new Load(inFlight) : new Failed("no load from the front: " + e));
     }
@@ -115,8 +127,13 @@ final class Autoscaler {
   }
 
   private Behavior<Command> onApps(AppsListed m) {
+    long now = System.nanoTime();
+    pending = 0;
     m.apps().forEach((name, app) -> {
-      if (scaled.contains(name)) {
+      Long last = decidedAt.get(name);
+      Duration interval = scaled.get(name);
+      if (interval != null && (last == null || now - last >= interval.toNanos() - TICK.toNanos() / 2)) {
+        pending++;
         context.ask(AppSupervisor.Size.class, app, ASK, AppSupervisor.GetSize::new,
             (size, e) -> size != null ? new Sized(size, app) : new Failed("no size of " + name + ": " + e));
       }
@@ -125,6 +142,7 @@ final class Autoscaler {
   }
 
   private Behavior<Command> onSized(Sized m) {
+    pending = Math.max(0, pending - 1);
     AppSupervisor.Size size = m.size();
     String app = size.app();
     AutoscaleSpec spec = size.spec().autoscale();
@@ -148,6 +166,9 @@ final class Autoscaler {
     Front.Traffic traffic = load.traffic().get(app);
     double demand = inFlight + (traffic == null ? 0 : traffic.queued());
     int target = window.decide(spec, current, spec.recommend(demand), now);
+    if (target > current && size.ready() == 0) {
+      target = current; // none of its workers is ready (a bad release, a crash loop): more would not help
+    }
     if (target != current) {
       String direction = target > current ? "up" : "down";
       String reason = String.format(Locale.ROOT, "autoscale: %s requests in flight or queued, target %s per worker",

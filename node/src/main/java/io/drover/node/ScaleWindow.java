@@ -21,8 +21,9 @@ final class ScaleWindow {
    * {@code current} to stay.
    */
   int decide(AutoscaleSpec spec, int current, int recommended, long now) {
-    if (watchedSince == Long.MIN_VALUE) {
-      watchedSince = now;
+    if (watchedSince == Long.MIN_VALUE
+        || (!samples.isEmpty() && now - samples.peekLast().at() > 2 * spec.interval().toNanos())) {
+      changed(now); // first look, or not looked at for a while: a gap is not a watched window
     }
     samples.add(new Sample(now, recommended));
     long keep = Math.max(spec.upWindow().toNanos(), spec.downWindow().toNanos());

@@ -49,4 +49,16 @@ class ScaleWindowTest {
     assertEquals(1, w.decide(slowUp, 1, 5, 1 * S), "one sample of load is not enough");
     assertEquals(3, w.decide(slowUp, 1, 3, 2 * S), "the lowest of the window");
   }
+
+  @Test
+  void aGapInSamplingIsNotAWatchedWindow() {
+    ScaleWindow w = new ScaleWindow();
+    w.changed(0);
+    w.decide(SPEC, 4, 1, 1 * S);
+    assertEquals(4, w.decide(SPEC, 4, 1, 60 * S), "one sample after a minute without any decides nothing");
+    for (long t = 61; t < 65; t++) {
+      assertEquals(4, w.decide(SPEC, 4, 1, t * S));
+    }
+    assertEquals(1, w.decide(SPEC, 4, 1, 65 * S), "a whole window watched since, one sample a second");
+  }
 }

@@ -37,8 +37,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   /** Replies with the app's {@link Size}: cheap (no /proc reads), for whoever polls it often. */
   public record GetSize(ActorRef<Size> replyTo) implements Command {}
 
-  /** The reply to {@link GetSize}: the app's state, its worker count and its settings. */
-  public record Size(String app, AppState state, int instances, AppSpec spec) {}
+  /** The reply to {@link GetSize}: the app's state, its worker count, how many are ready, its settings. */
+  public record Size(String app, AppState state, int instances, int ready, AppSpec spec) {}
 
   /** Stops every worker (reverse start order is not needed: each stops on its own). */
   public record StopApp(ActorRef<Done> replyTo) implements Command {}
@@ -222,7 +222,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(WorkerChanged.class, this::onWorkerChanged)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(GetSize.class, m -> {
-          m.replyTo().tell(new Size(spec.name(), state, workers.size(), spec));
+          int ready = 0;
+          for (WorkerStatus s : latest) {
+            ready += s != null && s.state() == WorkerState.READY ? 1 : 0;
+          }
+          m.replyTo().tell(new Size(spec.name(), state, workers.size(), ready, spec));
           return this;
         })
         .onMessage(StopApp.class, this::onStopApp)
@@ -497,8 +501,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private Behavior<Command> onUpdateSpec(UpdateSpec m) {
     boolean changed = !m.spec().withInstances(spec.instances()).equals(spec);
-    onScale(new Scale(m.spec().instances(), getContext().getSystem().ignoreRef()));
-    spec = m.spec();
+    // an autoscaled app keeps the count its load called for (within the new bounds)
+    io.drover.supervisor.config.AutoscaleSpec autoscale = m.spec().autoscale();
+    int n = autoscale.enabled() ? Math.max(autoscale.min(), Math.min(autoscale.max(), workers.size())) : m.spec().instances();
+    onScale(new Scale(n, getContext().getSystem().ignoreRef()));
+    spec = m.spec().withInstances(n);
     restart = spec.restart();
     window = new RestartWindow(restart.maxRestarts(), restart.within());
     logs = reporting(m.logs());

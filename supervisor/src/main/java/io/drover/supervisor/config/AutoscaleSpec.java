@@ -28,7 +28,7 @@ public record AutoscaleSpec(int min, int max, double target, Duration upWindow, 
 
   /** The workers {@code load} calls for, within [min, max]. */
   public int recommend(double load) {
-    int n = (int) Math.ceil(load / target);
+    int n = (int) Math.ceil(load / target - 1e-9); // 21 / 0.7 is 30.000000000000004
     return Math.max(min, Math.min(max, n));
   }
 }
