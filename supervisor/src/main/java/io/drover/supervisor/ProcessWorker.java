@@ -7,6 +7,7 @@ import io.drover.supervisor.process.NotifySocket;
 import io.drover.supervisor.process.ProcFs;
 import io.drover.supervisor.process.ProcessLauncher;
 import io.drover.supervisor.process.ProcessLauncher.Spawned;
+import io.drover.supervisor.process.PortToken;
 import io.drover.supervisor.process.Ports;
 import io.drover.supervisor.process.Probes;
 import io.drover.supervisor.process.RunRecords;
@@ -166,14 +167,15 @@ public final class ProcessWorker extends WorkerLifecycle {
         env.put("WATCHDOG_USEC", Long.toString(spec.liveness().interval().toNanos() / 1000));
       }
     }
-    CompletionStage<Spawned> spawn = launcher.spawn(new ProcessLauncher.Request(spec.command(), spec.cwd(), env));
+    List<String> command = PortToken.substitute(spec.command(), port);
+    CompletionStage<Spawned> spawn = launcher.spawn(new ProcessLauncher.Request(command, spec.cwd(), env));
     spawn.thenAccept(spawned -> {
       if (gone) { // stopped while spawning: nobody would own it
         ProcFs.signal(Signal.KILL, spawned.pgid(), List.of(spawned.pid()));
       }
     });
     context.pipeToSelf(spawn, (spawned, failure) -> new SpawnDone(generation, spawned, failure));
-    return "spawning " + String.join(" ", spec.command());
+    return "spawning " + String.join(" ", command);
   }
 
   private boolean usesNotify() {

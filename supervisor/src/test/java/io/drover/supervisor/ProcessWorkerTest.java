@@ -57,6 +57,23 @@ class ProcessWorkerTest {
   }
 
   @Test
+  void aServerTakingItsPortAsAnArgumentGetsItsOwnThroughThePortToken() throws Exception {
+    String app = "py {\n command = [\"python3\", \"-m\", \"http.server\", \"$PORT\", \"--bind\", \"127.0.0.1\"]\n"
+        + " instances = 2\n readiness { type = http, path = \"/\" }\n}\n";
+    try (Harness h = new Harness(kit, app)) {
+      WorkerEvent ready0 = h.await("py", 0, WorkerState.READY, T);
+      WorkerEvent ready1 = h.await("py", 1, WorkerState.READY, T);
+      assertTrue(ready0.port() != ready1.port(), "each worker its own port");
+      for (WorkerEvent ready : java.util.List.of(ready0, ready1)) {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ready.port() + "/")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+      }
+    }
+  }
+
+  @Test
   void readyWorkersAreRegisteredWithTheReceptionistAndDeregisteredOnStop() throws Exception {
     try (Harness h = new Harness(kit, app("reg", "\"--listen\"", "instances = 2"))) {
       TestProbe<Receptionist.Listing> listings = kit.createTestProbe(Receptionist.Listing.class);
