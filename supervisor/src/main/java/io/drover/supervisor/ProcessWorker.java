@@ -4,6 +4,7 @@ import io.drover.supervisor.config.ProbeSpec;
 import io.drover.supervisor.config.ProbeType;
 import io.drover.supervisor.config.Signal;
 import io.drover.supervisor.process.NotifySocket;
+import io.drover.supervisor.process.OutputTail;
 import io.drover.supervisor.process.ProcFs;
 import io.drover.supervisor.process.ProcessLauncher;
 import io.drover.supervisor.process.ProcessLauncher.Spawned;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
@@ -39,7 +41,11 @@ public final class ProcessWorker extends WorkerLifecycle {
 
   private record SpawnDone(long generation, Spawned spawned, Throwable failure) implements WorkerCommand {}
 
-  private record Exited(long generation, int status) implements WorkerCommand {}
+  /** @param stderr the last lines of its stderr, "" if none */
+  private record Exited(long generation, int status, String stderr) implements WorkerCommand {}
+
+  /** How long an exit waits for the last of its stderr (a child may hold the pipe open). */
+  private static final long STDERR_WAIT_MS = 300;
 
   private record ProbeTick(long generation) implements WorkerCommand {}
 
@@ -206,10 +212,11 @@ public final class ProcessWorker extends WorkerLifecycle {
     process = m.spawned();
     markStarted();
     setup.records().record(name, process.pid(), process.startTicks());
-    setup.logs().attach(name, process.process());
+    OutputTail stderr = setup.logs().attach(name, process.process());
     long gen = generation();
     process.process().onExit()
-        .whenComplete((p, e) -> context.getSelf().tell(new Exited(gen, p == null ? -1 : p.exitValue())));
+        .thenCompose(p -> stderr.closed().completeOnTimeout(null, STDERR_WAIT_MS, TimeUnit.MILLISECONDS).thenApply(v -> p))
+        .whenComplete((p, e) -> context.getSelf().tell(new Exited(gen, p == null ? -1 : p.exitValue(), stderr.lastLines(3))));
     context.getLog().info("[{}] spawned pid {} on port {}", name, process.pid(), port);
     if (ending()) { // asked to stop while spawning
       return endNow();
@@ -429,7 +436,9 @@ public final class ProcessWorker extends WorkerLifecycle {
       launcher.killGroupRemains(process.pgid());
     }
     setup.records().forget(name);
-    return ended(m.status(), Durations.status(m.status()));
+    // why it failed is often only in its stderr: said where the exit is seen
+    boolean unasked = !ending() && m.status() != 0 && !m.stderr().isEmpty();
+    return ended(m.status(), Durations.status(m.status()), unasked ? " (stderr: " + m.stderr() + ")" : "");
   }
 
   @Override

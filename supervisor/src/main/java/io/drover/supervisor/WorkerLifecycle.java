@@ -255,16 +255,24 @@ abstract class WorkerLifecycle {
    * @param how what happened, in a few words ("exited with status 1", "could not start: ...")
    */
   protected final Behavior<WorkerCommand> ended(Integer status, String how) {
+    return ended(status, how, "");
+  }
+
+  /**
+   * As {@link #ended(Integer, String)}, with what the worker said about it (its last stderr
+   * lines) after the reason, when it ended on its own.
+   */
+  protected final Behavior<WorkerCommand> ended(Integer status, String how, String said) {
     ExitKind kind = classify(stopKind, status);
     String reason;
     if (status == null) {
       reason = how;
     } else if (stopKind != null) {
-      reason = stopReason + (status == null ? "" : " (" + how + ")");
+      reason = stopReason + " (" + how + ")";
     } else if (kind == ExitKind.ABNORMAL && state == WorkerState.STARTING) {
-      reason = how + " before ready";
+      reason = how + " before ready" + said;
     } else {
-      reason = how;
+      reason = how + said;
     }
     if (kind == ExitKind.ABNORMAL || status == null) {
       context.getLog().warn("[{}] {}{}", name, pid() == 0 ? "" : "pid " + pid() + " ", reason);

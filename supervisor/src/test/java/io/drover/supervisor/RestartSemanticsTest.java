@@ -73,7 +73,7 @@ class RestartSemanticsTest {
     String cfg = "restart.policy = transient";
     try (Harness h = new Harness(kit, app("job", "\"--exit-after\", \"100\", \"--code\", \"3\"", cfg))) {
       WorkerEvent failed = h.await("job", 0, WorkerState.FAILED, T);
-      assertEquals("exited with status 3", failed.detail());
+      assertEquals("exited with status 3 (stderr: stderr line from 0)", failed.detail(), "its last stderr lines say why");
       h.await("job", 0, WorkerState.BACKOFF, T);
       h.await("job", 0, WorkerState.STARTING, T);
     }

@@ -38,6 +38,8 @@ final class LogPump {
   private String failure;
   private Instant failingSince;
   private long dropped;
+  /** Where the last bytes are kept as well (stderr), or null. */
+  private OutputTail tail;
 
   LogPump(RotatingLog sink, String app, String worker, Consumer<String> report, Duration retry) {
     this.sink = sink;
@@ -48,8 +50,10 @@ final class LogPump {
   }
 
   /** Starts a daemon thread that copies {@code in} into {@code sink} until end of stream. */
-  static void start(InputStream in, RotatingLog sink, String app, String worker, Consumer<String> report, String threadName) {
+  static void start(InputStream in, RotatingLog sink, String app, String worker, Consumer<String> report, String threadName,
+      OutputTail tail) {
     LogPump pump = new LogPump(sink, app, worker, report, RETRY);
+    pump.tail = tail;
     Thread t = new Thread(null, () -> pump.drain(in), threadName, 256 * 1024);
     t.setDaemon(true);
     t.start();
@@ -65,12 +69,18 @@ final class LogPump {
         failed(e, 0, System.nanoTime());
       }
       for (int n = in.read(buf); n != -1; n = in.read(buf)) {
+        if (tail != null) {
+          tail.add(buf, n);
+        }
         copy(buf, n);
       }
     } catch (IOException e) {
       log.debug("[{}] [{}] reading the output for {} ended: {}", app, worker, sink.file(), e.toString());
     } finally {
       sink.close();
+      if (tail != null) {
+        tail.close();
+      }
     }
   }
 

@@ -39,14 +39,19 @@ public final class WorkerLogs {
     return dir;
   }
 
-  /** Drains the process's stdout and stderr into the worker's rotated files. */
-  public void attach(String worker, Process process) {
-    pump(worker, "out", process.getInputStream());
-    pump(worker, "err", process.getErrorStream());
+  /**
+   * Drains the process's stdout and stderr into the worker's rotated files; returns the last
+   * bytes of its stderr, kept in memory as well.
+   */
+  public OutputTail attach(String worker, Process process) {
+    OutputTail stderr = new OutputTail();
+    pump(worker, "out", process.getInputStream(), null);
+    pump(worker, "err", process.getErrorStream(), stderr);
+    return stderr;
   }
 
-  private void pump(String worker, String stream, InputStream in) {
+  private void pump(String worker, String stream, InputStream in, OutputTail tail) {
     RotatingLog file = new RotatingLog(dir.resolve(worker + "." + stream), spec.maxSize(), spec.keep());
-    LogPump.start(in, file, app, worker, report, "drover-log-" + worker + "-" + stream);
+    LogPump.start(in, file, app, worker, report, "drover-log-" + worker + "-" + stream, tail);
   }
 }
