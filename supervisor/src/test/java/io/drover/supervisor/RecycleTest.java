@@ -64,9 +64,9 @@ class RecycleTest {
       }
       assertEquals(2, least, "ready processes dropped below 2:" + h.describeSeen());
       assertEquals(1, mostReplacingAtOnce, "more than one worker replaced at once:" + h.describeSeen());
-      WorkerStatus now0 = h.status("aged").workers().get(0);
+      WorkerStatus now0 = swappedIn(h, "aged", 0, first0);
       assertNotEquals(first0, now0.pid());
-      assertNotEquals(first1, h.status("aged").workers().get(1).pid());
+      assertNotEquals(first1, swappedIn(h, "aged", 1, first1).pid());
       assertTrue(now0.restarts() >= 1, "a replacement counts one restart: " + now0);
     }
   }
@@ -86,19 +86,24 @@ class RecycleTest {
       assertEquals("recycled: served 5 requests (recycle.max-requests = 5)", draining.detail());
       assertEquals(ready.pid(), draining.pid());
       h.await("served", 0, WorkerState.STOPPED, T);
-      // the slot shows the replacement once the app supervisor has swapped it in
-      WorkerStatus replaced = h.status("served").workers().get(0);
-      long deadline = System.nanoTime() + T.toNanos();
-      while ((replaced.state() != WorkerState.READY || replaced.pid() == ready.pid()) && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-        replaced = h.status("served").workers().get(0);
-      }
+      WorkerStatus replaced = swappedIn(h, "served", 0, ready.pid());
       assertEquals(WorkerState.READY, replaced.state());
       assertNotEquals(ready.pid(), replaced.pid());
       assertEquals(1, replaced.restarts(), "a replacement is one restart");
       assertEquals(1, replaced.recycles(), "counted per slot");
       assertEquals(1, h.status("served").workers().size());
     }
+  }
+
+  /** The slot's worker once the app supervisor has swapped in a ready replacement of {@code oldPid}. */
+  private static WorkerStatus swappedIn(Harness h, String app, int slot, long oldPid) throws InterruptedException {
+    WorkerStatus s = h.status(app).workers().get(slot);
+    long deadline = System.nanoTime() + T.toNanos();
+    while ((s.state() != WorkerState.READY || s.pid() == oldPid) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      s = h.status(app).workers().get(slot);
+    }
+    return s;
   }
 
   private static ActorRef<WorkerCommand> listedWorker(TestProbe<Receptionist.Listing> listings) {
