@@ -101,6 +101,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private record Retired(ActorRef<WorkerCommand> worker) implements Command {}
 
+  private record Release(ActorRef<WorkerCommand> worker) implements Command {}
+
+  /** How long a stopped worker's actor stays to refuse what was still sent to it. */
+  private static final Duration RELEASE_AFTER = Duration.ofSeconds(5);
+
   /** From a worker's log pump: its file cannot be written, or can again. */
   private record LogTrouble(String detail) implements Command {}
 
@@ -236,6 +241,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(RestartRolling.class, this::onRestartRolling)
         .onMessage(ReplacedStopped.class, this::onReplacedStopped)
         .onMessage(Retired.class, this::onRetired)
+        .onMessage(Release.class, m -> {
+          getContext().stop(m.worker());
+          return this;
+        })
         .onMessage(RestartWorker.class, this::onRestartWorker)
         .onMessage(Scale.class, this::onScale)
         .onMessage(UpdateSpec.class, this::onUpdateSpec)
@@ -618,7 +627,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     if (recycling.remove(surgeInstance) != null) {
       recycles[surgeInstance]++;
     }
-    getContext().stop(old);
+    release(old);
     attempts[surgeInstance] = 0;
     announceReady();
     return nextReplacement();
@@ -654,8 +663,17 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
             (stopped, failure) -> new Retired(worker));
   }
 
+  /**
+   * Ends a stopped worker's actor, a little later: a front that had not yet heard it left
+   * rotation may still send it a request, which a stopped worker refuses (and the front tries
+   * another) while a gone one would leave unanswered.
+   */
+  private void release(ActorRef<WorkerCommand> worker) {
+    getContext().scheduleOnce(RELEASE_AFTER, getContext().getSelf(), new Release(worker));
+  }
+
   private Behavior<Command> onRetired(Retired m) {
-    getContext().stop(m.worker());
+    release(m.worker());
     return this;
   }
 
