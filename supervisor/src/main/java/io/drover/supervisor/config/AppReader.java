@@ -88,12 +88,14 @@ final class AppReader {
    * @param baseDir directory a relative {@code cwd} or {@code classpath} entry resolves against
    * @param commandRequired false when reading {@code drover.app-defaults} itself (then neither
    *     {@code command} nor, for kind = actor, {@code class} is required)
+   * @param lone whether it is the config's only app: then, unless its route (or app-defaults')
+   *     sets a host or prefix, it is routed at "/"
    */
-  static AppSpec read(String name, Reader app, Path baseDir, boolean commandRequired) {
-    return new AppReader(app, baseDir).read(name, commandRequired);
+  static AppSpec read(String name, Reader app, Path baseDir, boolean commandRequired, boolean lone) {
+    return new AppReader(app, baseDir).read(name, commandRequired, lone);
   }
 
-  private AppSpec read(String name, boolean commandRequired) {
+  private AppSpec read(String name, boolean commandRequired, boolean lone) {
     WorkerKind kind = app.choice("kind", WorkerKind.class);
     boolean actor = kind == WorkerKind.ACTOR;
     List<String> command = actor ? actorCommand() : command(commandRequired);
@@ -126,7 +128,11 @@ final class AppReader {
       maxMemory = actorMaxMemory(maxMemory);
       actorSpec = actor(commandRequired, instances);
     }
-    RouteSpec route = RouteReader.read(app.group("route"), actorSpec, instances);
+    Reader routeGroup = app.group("route");
+    RouteSpec route = RouteReader.read(routeGroup, actorSpec, instances);
+    if (lone && route != null && !routeGroup.userSet("host") && !routeGroup.userSet("prefix")) {
+      route = route.withPrefix("/"); // a config's only app serves every request unless told otherwise
+    }
     if (anyNull(kind, command, cwd, env, instances, route, readiness, liveness, restart, stop)
         || anyNull(maxMemory, memoryCheckInterval, logs, placement, placementRole, maxBody, recycle, autoscale)
         || (actor && actorSpec == null)) {

@@ -161,7 +161,7 @@ public final class ConfigLoader {
 
     ConfigObject defaults = appDefaults(root, referenceDrover);
     Reader defaultsReader = new Reader(defaults, DEFAULTS_PATH, null, origins, problems);
-    AppReader.read(APP_DEFAULTS, defaultsReader, baseDir, false); // its problems, once
+    AppReader.read(APP_DEFAULTS, defaultsReader, baseDir, false, false); // its problems, once
     ConfigObject referenceDefaults = (ConfigObject) referenceDrover.get(APP_DEFAULTS);
     Map<String, AppSpec> apps = apps(root, defaults, referenceDefaults, keys, baseDir);
     duplicateRoutes(apps, origins, problems);
@@ -331,7 +331,7 @@ public final class ConfigLoader {
       keys.check(appObject, referenceDefaults, path, Set.of(ENV, CONFIG));
       Reader reader =
           new Reader(appObject.withFallback(defaults), path, DEFAULTS_PATH, origins, drover.sink());
-      AppSpec spec = AppReader.read(name, reader, baseDir, true);
+      AppSpec spec = AppReader.read(name, reader, baseDir, true, names.size() == 1);
       if (spec != null && nameOk) {
         apps.put(name, spec);
       }

@@ -43,6 +43,10 @@ public record RouteSpec(
     return !prefix.isEmpty() || !host.isEmpty();
   }
 
+  public RouteSpec withPrefix(String p) {
+    return new RouteSpec(host, p, stripPrefix, balancer, retries, requestTimeout, preferOwnNode, capacity, sticky, outlier, retryBudget);
+  }
+
   public RouteSpec withCapacity(CapacitySpec c) {
     return new RouteSpec(host, prefix, stripPrefix, balancer, retries, requestTimeout, preferOwnNode, c, sticky, outlier, retryBudget);
   }

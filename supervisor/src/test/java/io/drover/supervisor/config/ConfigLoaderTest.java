@@ -119,7 +119,7 @@ class ConfigLoaderTest {
     assertEquals(tmp.toAbsolutePath().resolve(defaults.getString("cwd")).normalize(), web.cwd());
     assertTrue(web.env().isEmpty());
     assertEquals(defaults.getInt("instances"), web.instances());
-    assertEquals(defaultRoute(), web.route());
+    assertEquals(defaultRoute().withPrefix("/"), web.route(), "a config's only app is routed at /");
     assertProbe(defaults.getConfig("readiness"), 0, web.readiness());
     int failures = defaults.getInt("liveness.failures");
     assertProbe(defaults.getConfig("liveness"), failures, web.liveness());
@@ -312,6 +312,28 @@ class ConfigLoaderTest {
   }
 
   /** The route an app gets from reference.conf alone. */
+  @Test
+  void theOnlyAppIsRoutedAtSlashUnlessItsRouteSaysOtherwise() {
+    assertEquals("/", ConfigLoader.parse(MINIMAL, "lone.conf", tmp).apps().get("web").route().prefix());
+
+    String unrouted = MINIMAL + "\ndrover.apps.web.route.prefix = \"\"";
+    assertFalse(ConfigLoader.parse(unrouted, "unrouted.conf", tmp).apps().get("web").route().routed(),
+        "an explicit prefix \"\" keeps it unrouted");
+
+    RouteSpec byHost = ConfigLoader.parse(MINIMAL + "\ndrover.apps.web.route.host = \"a.example\"", "host.conf", tmp)
+        .apps().get("web").route();
+    assertEquals("a.example", byHost.host());
+    assertEquals("", byHost.prefix(), "a host route is the user's choice, left as written");
+
+    String viaDefaults = MINIMAL + "\ndrover.app-defaults.route.prefix = \"/api\"";
+    assertEquals("/api", ConfigLoader.parse(viaDefaults, "defaults.conf", tmp).apps().get("web").route().prefix());
+
+    String two = MINIMAL + "\ndrover.apps.batch.command = [\"./batch.sh\"]";
+    DroverSettings both = ConfigLoader.parse(two, "two.conf", tmp);
+    assertFalse(both.apps().get("web").route().routed(), "with two apps, only a declared route routes");
+    assertFalse(both.apps().get("batch").route().routed());
+  }
+
   static RouteSpec defaultRoute() {
     Config route = reference().getConfig("drover.app-defaults.route");
     return new RouteSpec(
