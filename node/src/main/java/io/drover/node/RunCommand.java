@@ -42,7 +42,7 @@ final class RunCommand implements Callable<Integer> {
   @Mixin AppOptions options;
 
   @Option(names = "--api-port", paramLabel = "PORT",
-      description = "with a COMMAND: the management API's port (default: the config's, 9090)")
+      description = "with a COMMAND: the management API's port (default: the config's)")
   Integer apiPort;
 
   @Spec CommandSpec spec;
@@ -56,6 +56,7 @@ final class RunCommand implements Callable<Integer> {
       ValidateCommand.printProblems(spec, e);
       return 1;
     }
+    ValidateCommand.noteUnrouted(spec, settings);
     DroverNode node = DroverNode.start(settings, spec.commandLine().getOut());
     node.handleSignals();
     return node.awaitTermination();

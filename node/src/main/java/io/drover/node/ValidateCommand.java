@@ -2,6 +2,7 @@ package io.drover.node;
 
 import io.drover.supervisor.config.ConfigException;
 import io.drover.supervisor.config.ConfigLoader;
+import io.drover.supervisor.config.DroverSettings;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,12 +24,26 @@ final class ValidateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try {
-      ConfigLoader.load(file);
+      DroverSettings settings = ConfigLoader.load(file);
       spec.commandLine().getOut().println("ok");
+      noteUnrouted(spec, settings);
       return 0;
     } catch (ConfigException e) {
       printProblems(spec, e);
       return 1;
+    }
+  }
+
+  /**
+   * A note on stderr when the front is on and no app is routed (only a config's lone app is
+   * routed without saying so): every request would be answered 404.
+   */
+  static void noteUnrouted(CommandSpec spec, DroverSettings settings) {
+    if (settings.http().enabled() && !settings.apps().isEmpty()
+        && settings.apps().values().stream().noneMatch(a -> a.route().routed())) {
+      spec.commandLine().getErr().println("note: no app is routed (route.prefix or route.host): the front answers 404"
+          + " to every request; if an app serves HTTP, give it route.prefix = \"/\"");
+      spec.commandLine().getErr().flush();
     }
   }
 

@@ -460,6 +460,7 @@ class CliTest {
         + "  apps.web {\n"
         + "    command = [\"node\", \"" + WORKER + "\", \"--listen\"]\n"
         + "    instances = " + instances + "\n"
+        + "    route.prefix = \"/\"\n"
         + "    readiness { type = http, path = \"/health\" }\n"
         + "    stop.timeout = 2s\n"
         + "  }\n"

@@ -102,6 +102,23 @@ class OnboardCommandsTest {
     assertFalse(Files.exists(dir.resolve("x.conf")));
   }
 
+  @Test
+  void validateNotesWhenNoAppIsRouted() throws Exception {
+    Path lone = Files.writeString(dir.resolve("lone.conf"), "drover.apps.web.command = [\"node\", \"server.js\"]\n");
+    Result one = cli("validate", lone.toString());
+    assertEquals(new Result(0, "ok\n", ""), one, "the only app is routed at /");
+
+    Path two = Files.writeString(dir.resolve("two.conf"), "drover.apps.web.command = [\"node\", \"server.js\"]\n"
+        + "drover.apps.jobs.command = [\"node\", \"jobs.js\"]\n");
+    Result both = cli("validate", two.toString());
+    assertEquals(0, both.exit());
+    assertEquals("ok\n", both.out());
+    assertTrue(both.err().startsWith("note: no app is routed (route.prefix or route.host): the front answers 404"), both.err());
+
+    Path routed = Files.writeString(dir.resolve("routed.conf"), Files.readString(two) + "drover.apps.web.route.prefix = \"/\"\n");
+    assertEquals(new Result(0, "ok\n", ""), cli("validate", routed.toString()));
+  }
+
   // ------------------------------------------------------------------ import
 
   @Test
@@ -154,6 +171,12 @@ class OnboardCommandsTest {
     assertEquals(0, r.exit(), r.toString());
     assertEquals(Map.of("NODE_ENV", "production", "DATABASE_URL", "postgres://db/prod"), ConfigLoader.load(out).apps().get("api").env());
     assertTrue(r.err().contains("worker: --env production: the app has no env_production"), r.err());
+
+    Result kept = cli("import", PM2.resolve("ecosystem.config.js").toString(), "-o", out.toString());
+    assertEquals(1, kept.exit(), kept.toString());
+    assertTrue(kept.err().contains("exists; not overwritten (--force overwrites it)"), kept.err());
+    assertEquals(0, cli("import", PM2.resolve("ecosystem.config.js").toString(), "--force", "-o", out.toString()).exit());
+    assertEquals(Map.of("NODE_ENV", "development"), ConfigLoader.load(out).apps().get("api").env(), "overwritten with --force");
   }
 
   @Test

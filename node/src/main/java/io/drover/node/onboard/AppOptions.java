@@ -14,7 +14,7 @@ public final class AppOptions {
       description = "workers to run: a number, max (one per CPU; also 0) or -1 (CPUs less one), as pm2 -i")
   String instances;
 
-  @Option(names = "--port", paramLabel = "PORT", description = "the front's port (default: the config's, 8080)")
+  @Option(names = "--port", paramLabel = "PORT", description = "the front's port (default: the config's)")
   Integer port;
 
   /** Whether any of them was given. */
