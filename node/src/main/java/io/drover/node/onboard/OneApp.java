@@ -106,7 +106,12 @@ public record OneApp(String name, String instances, List<String> command, Intege
     if (dot > 0) {
       base = base.substring(0, dot);
     }
-    String name = base.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_-]+", "-").replaceAll("^[-_]+", "");
+    return validName(base);
+  }
+
+  /** Any text as a valid app name: lower case, each run of other characters one "-"; {@code app} if none fits. */
+  public static String validName(String text) {
+    String name = text.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_-]+", "-").replaceAll("^[-_]+", "");
     return name.isEmpty() ? "app" : name;
   }
 }

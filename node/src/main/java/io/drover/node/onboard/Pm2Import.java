@@ -11,7 +11,9 @@ import java.util.Set;
  * A PM2 ecosystem file's apps converted to one Drover config: each app's keys ({@link Pm2App}),
  * plus what only the whole file decides: the front's port (the first port an app listened on
  * under PM2) and which app it routes at "/" (the first that looks like an HTTP server, or the
- * only app). What did not map is in {@link #notes()}.
+ * only app). What did not map is in {@link #notes()}. An app's relative {@code cwd} is taken
+ * from the ecosystem file's directory (PM2 takes it from where {@code pm2 start} runs, usually
+ * there).
  */
 final class Pm2Import {
   private final List<String> notes = new ArrayList<>();
@@ -37,7 +39,7 @@ final class Pm2Import {
       }
       String script = app.hasNonNull("script") ? app.get("script").asText() : app.get("exec").asText();
       String pm2Name = app.hasNonNull("name") ? app.get("name").asText() : null;
-      String name = unique(OneApp.appName(pm2Name == null ? script : pm2Name), names);
+      String name = unique(pm2Name == null ? OneApp.appName(script) : OneApp.validName(pm2Name), names);
       if (pm2Name != null && !name.equals(pm2Name)) {
         notes.add(name + ": name: PM2's \"" + pm2Name + "\" renamed (an app name is [a-z0-9][a-z0-9_-]*, unique)");
       }
