@@ -23,6 +23,13 @@ final class HistoryRoute extends AllDirectives {
     this.history = history;
   }
 
+  /** {@code GET /events/recent}: the last lifecycle events, oldest first. */
+  Route recentEvents() {
+    return completeWithFuture(node.<MetricsHistory.Command, Map<String, Object>>ask(
+            history, MetricsHistory.GetEvents::new, NodeView.QUERY)
+        .thenApply(body -> ManagementRoutes.response(200, body)));
+  }
+
   /** Answers for an app known to exist. */
   Route history(String app, Map<String, String> params) {
     String given = params.get("since");

@@ -121,6 +121,7 @@ final class ManagementRoutes extends AllDirectives {
             pathEnd(() -> get(this::listApps)),
             pathPrefix(PathMatchers.segment(), this::appRoutes))),
         path("events", () -> get(this::events)),
+        path(PathMatchers.segment("events").slash("recent"), () -> get(history::recentEvents)),
         path("config", () -> concat(post(this::applyConfig), put(this::applyConfig))),
         path("metrics", () -> get(() -> parameterOptional("scope", scope -> scope.isEmpty() || scope.get().equals("node")
             ? scrape()

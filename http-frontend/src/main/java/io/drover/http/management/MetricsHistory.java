@@ -2,12 +2,14 @@ package io.drover.http.management;
 
 import io.drover.http.front.Front;
 import io.drover.supervisor.AppStatus;
+import io.drover.supervisor.DroverEvent;
 import io.drover.supervisor.WorkerStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -16,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -28,7 +31,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * meters from the registry, and keeps the last {@link #POINTS} samples per app
  * ({@link AppHistory}): requests and 5xx answers per second, p50 and p99 latency (from the
  * request-duration histogram's buckets between two samples), queue depth and requests in flight,
- * and each worker's CPU % and RSS. A page opened now shows the last minutes at once. The cost is
+ * and each worker's CPU % and RSS. It also keeps the last {@link #EVENTS} lifecycle events
+ * ({@code GET /events/recent}). A page opened now shows the last minutes at once. The cost is
  * one status round per interval (what {@code GET /apps} costs) and, per app, about 8 KB per
  * series kept; one round runs at a time, so a slow node samples less often instead of piling up.
  */
@@ -37,11 +41,16 @@ final class MetricsHistory extends AbstractBehavior<MetricsHistory.Command> {
   static final Duration INTERVAL = Duration.ofSeconds(2);
   /** Samples kept per app: 10 minutes. */
   static final int POINTS = 300;
+  /** Lifecycle events kept. */
+  static final int EVENTS = 200;
 
   interface Command {}
 
   /** The history of {@code app} after {@code since} (epoch millis), as docs/api.md shows. */
   record Get(String app, long since, ActorRef<Map<String, Object>> replyTo) implements Command {}
+
+  /** The last events, oldest first, as {@code {"events": [Event...]}}. */
+  record GetEvents(ActorRef<Map<String, Object>> replyTo) implements Command {}
 
   enum Stop implements Command {
     INSTANCE
@@ -50,6 +59,8 @@ final class MetricsHistory extends AbstractBehavior<MetricsHistory.Command> {
   private enum Tick implements Command {
     INSTANCE
   }
+
+  private record Happened(DroverEvent event) implements Command {}
 
   private record Sampled(List<AppStatus> apps, Front.InFlight front, Throwable failure) implements Command {}
 
@@ -61,6 +72,7 @@ final class MetricsHistory extends AbstractBehavior<MetricsHistory.Command> {
   private final TimerScheduler<Command> timers;
   private final Map<String, AppHistory> histories = new HashMap<>();
   private final Map<String, Counts> previous = new HashMap<>();
+  private final ArrayDeque<Map<String, Object>> events = new ArrayDeque<>();
 
   static Behavior<Command> create(NodeView node, MeterRegistry registry) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new MetricsHistory(ctx, node, registry, timers)));
@@ -72,6 +84,8 @@ final class MetricsHistory extends AbstractBehavior<MetricsHistory.Command> {
     this.registry = registry;
     this.timers = timers;
     ctx.getSelf().tell(Tick.INSTANCE);
+    ctx.getSystem().eventStream().tell(new EventStream.Subscribe<>(DroverEvent.class,
+        ctx.messageAdapter(DroverEvent.class, Happened::new)));
   }
 
   @Override
@@ -80,6 +94,8 @@ final class MetricsHistory extends AbstractBehavior<MetricsHistory.Command> {
         .onMessage(Tick.class, this::onTick)
         .onMessage(Sampled.class, this::onSampled)
         .onMessage(Get.class, this::onGet)
+        .onMessage(Happened.class, this::onHappened)
+        .onMessage(GetEvents.class, this::onGetEvents)
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .build();
   }
@@ -119,6 +135,19 @@ final class MetricsHistory extends AbstractBehavior<MetricsHistory.Command> {
   private Behavior<Command> onGet(Get m) {
     AppHistory h = histories.getOrDefault(m.app(), new AppHistory(POINTS));
     m.replyTo().tell(h.json(m.app(), INTERVAL.toMillis(), m.since()));
+    return this;
+  }
+
+  private Behavior<Command> onHappened(Happened m) {
+    if (events.size() == EVENTS) {
+      events.removeFirst();
+    }
+    events.addLast(Json.event(m.event()));
+    return this;
+  }
+
+  private Behavior<Command> onGetEvents(GetEvents m) {
+    m.replyTo().tell(Json.obj("events", List.copyOf(events)));
     return this;
   }
 

@@ -136,6 +136,28 @@ class WorkerCpuAndHistoryTest {
       assertTrue(t.asLong() > last, "since=" + last + " answered " + newer);
     }
     assertEquals(400, get("/apps/web/history?since=yesterday").statusCode());
+  }
+
+  @Test
+  void recentEventsAreKeptForAPageOpenedLater() throws Exception {
+    HttpResponse<String> scaled = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api.port() + "/apps/idle/scale"))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"instances\": 2}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, scaled.statusCode(), scaled.body());
+    JsonNode recent = await("/events/recent", b -> {
+      for (JsonNode e : b.path("events")) {
+        if (e.path("app").asText().equals("idle") && e.path("instance").asInt() == 1 && e.path("state").asText().equals("ready")) {
+          return true;
+        }
+      }
+      return false;
+    }, "the new idle worker's ready event");
+    assertTrue(recent.path("events").size() <= MetricsHistory.EVENTS, recent.toString());
+    java.time.Instant before = java.time.Instant.EPOCH;
+    for (JsonNode e : recent.path("events")) {
+      java.time.Instant at = java.time.Instant.parse(e.path("at").asText());
+      assertTrue(!at.isBefore(before), "oldest first: " + recent);
+      before = at;
+    }
     assertEquals(404, get("/apps/nope/history").statusCode());
   }
 
