@@ -33,8 +33,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * request-duration histogram's buckets between two samples), queue depth and requests in flight,
  * and each worker's CPU % and RSS. It also keeps the last {@link #EVENTS} lifecycle events
  * ({@code GET /events/recent}). A page opened now shows the last minutes at once. The cost is
- * one status round per interval (what {@code GET /apps} costs) and, per app, about 8 KB per
- * series kept; one round runs at a time, so a slow node samples less often instead of piling up.
+ * one status round per interval (what {@code GET /apps} costs: reading /proc for 200 workers took
+ * 20 to 55 ms on a loaded 2-core machine, about 1 to 3 % of a core every 2 s) and, per app, about
+ * 2.4 KB per series kept (300 doubles); one round runs at a time, so a slow node samples less
+ * often instead of piling up.
  */
 final class MetricsHistory extends AbstractBehavior<MetricsHistory.Command> {
   /** Time between samples. */
