@@ -2,7 +2,8 @@
 //
 //   node dashboard.test.mjs URL PID        (or DASHBOARD_URL=... WORKER_PID=... node dashboard.test.mjs)
 //
-// Env: DASHBOARD_URL, WORKER_PID (a pid of one of the app's ready workers), APP (default web),
+// Env: DASHBOARD_URL, TOKEN (the API's bearer token, typed into the page's form, if it wants one),
+// WORKER_PID (a pid of one of the app's ready workers), APP (default web),
 // INSTANCES (default 2), SCREENSHOT (a PNG path, for humans), FRONT_URL (optional: the node's HTTP
 // front; then requests are sent through it and the page must show a non-zero req/s),
 // CHROMIUM (default /usr/bin/chromium). Exits 0 when every step passed, 1 with a message otherwise.
@@ -23,6 +24,7 @@ const INSTANCES = Number(process.env.INSTANCES || 2);
 const SHOT = process.env.SCREENSHOT || '';
 const FRONT = process.env.FRONT_URL || '';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TOKEN = process.env.TOKEN || '';
 const WAIT = 30_000;
 
 const t0 = Date.now();
@@ -101,6 +103,13 @@ try {
   log(`loading ${URL_}`);
   const res = await page.goto(URL_, { timeout: WAIT });
   if (!res || !res.ok()) fail(`GET ${URL_} answered ${res && res.status()}`);
+
+  if (TOKEN) {   // the node wants a token: the page asks for it, then every call and stream carries it
+    await page.waitForSelector('[data-testid="token-form"]:not([hidden])', { timeout: WAIT });
+    log('the page asks for the token');
+    await page.fill('[data-testid="token-input"]', TOKEN);
+    await page.click('[data-testid="token-save"]');
+  }
 
   if (FRONT) {   // some traffic for the req/s figure: bounded (at most ~2 min at 20 req/s)
     let n = 0;

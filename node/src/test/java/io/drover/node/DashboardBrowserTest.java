@@ -33,6 +33,8 @@ class DashboardBrowserTest {
   static final Path BROWSER_TEST = Path.of("src/test/browser").toAbsolutePath().normalize();
   static final Path SERVER_JS = Path.of("../deploy/examples/quickstart/server.js").toAbsolutePath().normalize();
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  /** The first node's API wants a token: the page asks for it, then sends it with every call and stream. */
+  static final String TOKEN = "dashboard-test-token-0123456789";
   static final Pattern MANAGEMENT = Pattern.compile("drover: management API on (http://127\\.0\\.0\\.1:\\d+/)");
   static final Pattern FRONT = Pattern.compile("drover: front listening on (http://127\\.0\\.0\\.1:\\d+/)");
 
@@ -62,7 +64,7 @@ class DashboardBrowserTest {
         "drover {\n"
             + "  home = \"" + dir.resolve("home") + "\"\n"
             + "  http.port = 0\n"
-            + "  management.port = 0\n"
+            + "  management { port = 0, token = \"" + TOKEN + "\" }\n"
             + "  apps.web {\n"
             + "    command = [\"node\", \"" + SERVER_JS + "\"]\n"
             + "    instances = 2\n"
@@ -87,6 +89,7 @@ class DashboardBrowserTest {
     pb.environment().put("APP", "web");
     pb.environment().put("INSTANCES", "2");
     pb.environment().put("FRONT_URL", front);
+    pb.environment().put("TOKEN", TOKEN);
     pb.environment().put("SCREENSHOT", shot.toString());
     pb.environment().put("TMPDIR", tmp.toString());
     NodeJvm browser = start(pb);
