@@ -2,7 +2,6 @@ package io.drover.http.management;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,6 +18,8 @@ final class AppHistory {
   static final List<String> APP_SERIES =
       List.of("requestsPerSecond", "errorsPerSecond", "p50Seconds", "p99Seconds", "queued", "inFlight");
   static final List<String> WORKER_SERIES = List.of("cpuPercent", "rssBytes");
+  /** What each app series is rounded to in JSON: 1/100 of a request, 10 µs, whole requests. */
+  private static final int[] SCALES = {100, 100, 100_000, 100_000, 1, 1};
 
   /**
    * One sample of the app; NaN where unknown.
@@ -99,14 +100,11 @@ final class AppHistory {
     Map<String, Object> body = Json.obj("app", name, "intervalMs", intervalMillis, "points", capacity);
     body.put("t", idx.stream().map(i -> times[i]).toList());
     for (int s = 0; s < APP_SERIES.size(); s++) {
-      body.put(APP_SERIES.get(s), values(app[s], idx, s == 0 || s == 1 ? 100 : s <= 3 ? 100_000 : 1));
+      body.put(APP_SERIES.get(s), values(app[s], idx, SCALES[s]));
     }
     Map<String, Object> ws = new TreeMap<>((a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
-    for (Iterator<Map.Entry<Integer, double[][]>> it = workers.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<Integer, double[][]> e = it.next();
-      ws.put(Integer.toString(e.getKey()),
-          Json.obj("cpuPercent", values(e.getValue()[0], idx, 10), "rssBytes", values(e.getValue()[1], idx, 1)));
-    }
+    workers.forEach((instance, series) -> ws.put(Integer.toString(instance),
+        Json.obj("cpuPercent", values(series[0], idx, 10), "rssBytes", values(series[1], idx, 1))));
     body.put("workers", ws);
     return body;
   }
