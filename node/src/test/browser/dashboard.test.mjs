@@ -2,10 +2,16 @@
 //
 //   node dashboard.test.mjs URL PID        (or DASHBOARD_URL=... WORKER_PID=... node dashboard.test.mjs)
 //
-// Env: DASHBOARD_URL, WORKER_PID (a pid of one of the app's ready workers), APP (default web),
+// Env: DASHBOARD_URL, TOKEN (the API's bearer token, typed into the page's form, if it wants one),
+// WORKER_PID (a pid of one of the app's ready workers), APP (default web),
 // INSTANCES (default 2), SCREENSHOT (a PNG path, for humans), FRONT_URL (optional: the node's HTTP
 // front; then requests are sent through it and the page must show a non-zero req/s),
 // CHROMIUM (default /usr/bin/chromium). Exits 0 when every step passed, 1 with a message otherwise.
+// Steps: workers ready; no cluster panel (one node); a
+// worker's log tail; kill -9 of a worker (row and events list follow); a rolling restart clicked;
+// the log tail followed across both; CPU/RSS sparklines and, with FRONT_URL, the requests/s and
+// latency charts drawn from the node's history; a reload shows the history and the kill event at
+// once (GET /apps/{app}/history, /events/recent); a full-page screenshot.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +24,7 @@ const INSTANCES = Number(process.env.INSTANCES || 2);
 const SHOT = process.env.SCREENSHOT || '';
 const FRONT = process.env.FRONT_URL || '';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TOKEN = process.env.TOKEN || '';
 const WAIT = 30_000;
 
 const t0 = Date.now();
@@ -97,6 +104,13 @@ try {
   const res = await page.goto(URL_, { timeout: WAIT });
   if (!res || !res.ok()) fail(`GET ${URL_} answered ${res && res.status()}`);
 
+  if (TOKEN) {   // the node wants a token: the page asks for it, then every call and stream carries it
+    await page.waitForSelector('[data-testid="token-form"]:not([hidden])', { timeout: WAIT });
+    log('the page asks for the token');
+    await page.fill('[data-testid="token-input"]', TOKEN);
+    await page.click('[data-testid="token-save"]');
+  }
+
   if (FRONT) {   // some traffic for the req/s figure: bounded (at most ~2 min at 20 req/s)
     let n = 0;
     traffic = setInterval(() => { if (++n < 2400) fetch(FRONT).then(r => r.arrayBuffer()).catch(() => {}); }, 50);
@@ -113,6 +127,13 @@ try {
   if (victim === undefined) fail(`no row of ${APP} shows pid ${PID}: ${JSON.stringify(first)}`);
   const id = `${APP}-${victim}`;
 
+  // 1b. a single node: no cluster panel
+  if (await page.locator('[data-testid="cluster"]').isVisible()) fail('the cluster panel shows on a node that runs alone');
+  // 1c. the log tail of the victim: its start line, then followed (checked after the restart)
+  await page.click(`[data-testid="logs-${id}"]`, { timeout: WAIT });
+  await waitFor(page, `${id}'s log tail`, id =>
+    (document.querySelector(`[data-testid="log-${id}"]`)?.textContent || '').includes(`${id} listening on`), id);
+
   // 2. kill -9 a worker: its row leaves ready, then is ready again with a new pid
   const mark = await page.evaluate(() => window.__states.length);
   log(`kill -9 ${PID} (${id})`);
@@ -126,6 +147,10 @@ try {
   }, [APP, victim, PID]);
   const seen = await page.evaluate(([id, mark]) => window.__states.slice(mark).filter(s => s.id === id).map(s => s.state), [id, mark]);
   log(`${id} went ${seen.join(' → ')} (pid ${PID} → ${back.pid})`);
+  const killed = await waitFor(page, `the kill of ${id} in the events list`, id =>
+    [...document.querySelectorAll('[data-testid="event"]')].map(li => li.textContent)
+      .find(t => t.includes(id) && /failed|backoff/.test(t)) || false, id);
+  log('event: ' + killed);
 
   // 3. rolling restart from the button: every worker replaced (new pids), all ready
   const before = await page.evaluate(rowsOf, APP);
@@ -154,13 +179,66 @@ try {
     }
   }
 
+  // the log tail followed the victim across its kill and the restart: a start line of each process
+  const starts = await waitFor(page, `${id}'s log tail to show its later starts`, id => {
+    const n = (document.querySelector(`[data-testid="log-${id}"]`)?.textContent || '').split(`${id} listening on`).length - 1;
+    return n >= 3 && n;
+  }, id);
+  log(`${id}'s log tail shows ${starts} starts`);
+
+  // charts and sparklines, drawn from the node's history (GET /apps/{app}/history)
+  const spark = await waitFor(page, `CPU and RSS sparklines of ${id}`, id => {
+    const cpu = document.querySelector(`[data-testid="cpu-spark-${id}"] path`);
+    const rss = document.querySelector(`[data-testid="rss-spark-${id}"] path`);
+    const text = document.querySelector(`[data-testid="cpu-${id}"]`)?.textContent || '';
+    return cpu && rss && Number(cpu.dataset.points) >= 2 && Number(rss.dataset.max) > 1e6 && /^\d+\.\d %$/.test(text)
+      && { cpuPoints: cpu.dataset.points, cpuLast: cpu.dataset.last, rssMax: rss.dataset.max, text };
+  }, id);
+  log('sparklines: ' + JSON.stringify(spark));
+
   if (FRONT) {
+    const chart = await waitFor(page, `the requests/s chart of ${APP} to show the traffic`, app => {
+      const rps = document.querySelector(`[data-testid="chart-${app}-rps"] path[data-series="rps"]`);
+      const p50 = document.querySelector(`[data-testid="chart-${app}-latency"] path[data-series="p50"]`);
+      return rps && p50 && Number(rps.dataset.points) >= 2 && Number(rps.dataset.max) >= 2 && Number(p50.dataset.points) >= 1
+        && /^M[\d.]+ [\d.]+(L[\d.]+ [\d.]+)+/.test(rps.getAttribute('d'))
+        && { points: rps.dataset.points, max: rps.dataset.max, p50: p50.dataset.last, d: rps.getAttribute('d').slice(0, 60) };
+    }, APP);
+    log('requests/s chart: ' + JSON.stringify(chart));
+    // the same figures as the node's history: the chart draws what the API keeps
+    const api = await page.evaluate(async app => {
+      const token = localStorage.getItem('drover.token');
+      const r = await fetch('/apps/' + app + '/history', { headers: token ? { Authorization: 'Bearer ' + token } : {} });
+      const h = await r.json();
+      return { max: Math.max(...h.requestsPerSecond.filter(v => v != null)), points: h.t.length };
+    }, APP);
+    if (!(api.max >= Number(chart.max))) fail(`the chart's max ${chart.max} req/s is not in the node's history (max ${api.max})`);
+    log('history: ' + JSON.stringify(api));
     const stats = await waitFor(page, 'a non-zero req/s for ' + APP, app => {
       const t = document.querySelector(`[data-testid="stats-${app}"]`)?.textContent || '';
       return /(^|\s)(?!0\.0 )\d+\.\d req\/s/.test(t) && t;
     }, APP);
     log('stats: ' + stats);
   }
+
+  // 4. a page opened now shows the last minutes at once: the node's history and recent events
+  log('reloading the page');
+  const kept = await page.evaluate(async app => {
+    const token = localStorage.getItem('drover.token');
+    const r = await fetch('/apps/' + app + '/history', { headers: token ? { Authorization: 'Bearer ' + token } : {} });
+    return (await r.json()).t.length;
+  }, APP);
+  await page.reload({ timeout: WAIT });
+  // polling alone adds a point per 2 s: within 3 s, as many points as the node kept comes from it
+  const reloaded = await waitFor(page, `the history (${kept} points) and the kill event at once after a reload`, ([app, id, kept]) => {
+    const chart = document.querySelector(`[data-testid="chart-${app}-rps"]`);
+    const rps = chart?.querySelector('path[data-series="rps"]');
+    const items = [...document.querySelectorAll('[data-testid="event"]')].map(li => li.textContent);
+    const marks = Number(document.querySelector('[data-testid="timeline"]')?.dataset.marks || 0);
+    return rps && Number(chart.dataset.points) >= Math.max(kept, 3) && Number(rps.dataset.max) > 0 && marks > 0 && items.some(t => t.includes(id) && /failed|backoff/.test(t))
+      && { points: chart.dataset.points, max: rps.dataset.max, marks, events: items.length };
+  }, [APP, id, kept], 3000);
+  log('after the reload: ' + JSON.stringify(reloaded));
   const banner = page.locator('[data-testid="banner"]');
   if (await banner.isVisible()) fail('the unreachable banner shows: ' + await banner.textContent());
   if (pageErrors.length) fail('errors in the page: ' + pageErrors.join('; '));

@@ -226,8 +226,7 @@ final class Slot extends AbstractBehavior<Slot.Command> {
   }
 
   private WorkerStatus withNode(WorkerStatus w) {
-    return new WorkerStatus(w.app(), w.instance(), w.state(), w.pid(), w.port(), w.restarts(), w.since(),
-        w.startedAt(), w.rssBytes(), w.detail(), node, w.recycles());
+    return w.withNode(node);
   }
 
   private Behavior<Command> operate(ActorRef<Result> replyTo, String what) {

@@ -81,9 +81,9 @@ class CliTest {
     Result table = cli("status");
     assertEquals(0, table.exit(), table.toString());
     List<String> lines = table.out().lines().toList();
-    assertTrue(lines.get(0).matches("app\\s+instance\\s+state\\s+pid\\s+port\\s+uptime\\s+restarts\\s+in-flight\\s+rss\\(MiB\\)\\s+detail"), table.out());
+    assertTrue(lines.get(0).matches("app\\s+instance\\s+state\\s+pid\\s+port\\s+uptime\\s+restarts\\s+in-flight\\s+cpu%\\s+rss\\(MiB\\)\\s+detail"), table.out());
     assertTrue(lines.get(1).matches("web\\s+×2\\s+app:running\\s+.*"), table.out());
-    assertTrue(lines.get(2).matches("web\\s+0\\s+ready\\s+\\d+\\s+\\d+\\s+(\\d+(ms|s)|-|\\d+m\\d\\ds)\\s+0\\s+0\\s+(\\d+\\.\\d|-)\\s+.*"), table.out());
+    assertTrue(lines.get(2).matches("web\\s+0\\s+ready\\s+\\d+\\s+\\d+\\s+(\\d+(ms|s)|-|\\d+m\\d\\ds)\\s+0\\s+0\\s+\\d+\\.\\d\\s+(\\d+\\.\\d|-)\\s+.*"), table.out());
     assertTrue(lines.get(3).matches("web\\s+1\\s+ready\\s+.*"), table.out());
     assertEquals("", table.err());
 

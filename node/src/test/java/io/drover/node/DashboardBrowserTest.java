@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import io.drover.supervisor.process.Ports;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,12 +25,16 @@ import org.junit.jupiter.api.Test;
  * both workers ready, follows a {@code kill -9} of one (away from ready and back with a new pid)
  * and a rolling restart clicked on the page. The browser part is {@code src/test/browser/
  * dashboard.test.mjs} (Playwright driving the system Chromium); its screenshot is left in the
- * build directory as {@code dashboard/dashboard.png}.
+ * build directory as {@code dashboard/dashboard.png}. It also draws the charts, sparklines, events
+ * and a log tail from the live node. On a clustered node (a cluster of one), {@code
+ * cluster.test.mjs} checks the cluster panel ({@code dashboard/cluster.png}).
  */
 class DashboardBrowserTest {
   static final Path BROWSER_TEST = Path.of("src/test/browser").toAbsolutePath().normalize();
   static final Path SERVER_JS = Path.of("../deploy/examples/quickstart/server.js").toAbsolutePath().normalize();
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  /** The first node's API wants a token: the page asks for it, then sends it with every call and stream. */
+  static final String TOKEN = "dashboard-test-token-0123456789";
   static final Pattern MANAGEMENT = Pattern.compile("drover: management API on (http://127\\.0\\.0\\.1:\\d+/)");
   static final Pattern FRONT = Pattern.compile("drover: front listening on (http://127\\.0\\.0\\.1:\\d+/)");
 
@@ -59,7 +64,7 @@ class DashboardBrowserTest {
         "drover {\n"
             + "  home = \"" + dir.resolve("home") + "\"\n"
             + "  http.port = 0\n"
-            + "  management.port = 0\n"
+            + "  management { port = 0, token = \"" + TOKEN + "\" }\n"
             + "  apps.web {\n"
             + "    command = [\"node\", \"" + SERVER_JS + "\"]\n"
             + "    instances = 2\n"
@@ -84,6 +89,7 @@ class DashboardBrowserTest {
     pb.environment().put("APP", "web");
     pb.environment().put("INSTANCES", "2");
     pb.environment().put("FRONT_URL", front);
+    pb.environment().put("TOKEN", TOKEN);
     pb.environment().put("SCREENSHOT", shot.toString());
     pb.environment().put("TMPDIR", tmp.toString());
     NodeJvm browser = start(pb);
@@ -101,6 +107,55 @@ class DashboardBrowserTest {
 
     assertTrue(node.stop("TERM", Duration.ofSeconds(30)), "node did not exit after SIGTERM:\n" + node.all());
     assertEquals(0, node.process().exitValue(), node.all());
+    assertEquals(List.of(), NodeJvm.marked(marker), "processes left after the node stopped");
+  }
+
+  @Test
+  void dashboardShowsTheClusterOfAClusteredNode() throws Exception {
+    requireBrowser();
+    int clusterPort = Ports.freeLoopbackPort();
+    Path conf = dir.resolve("cluster.conf");
+    Files.writeString(
+        conf,
+        "drover {\n"
+            + "  home = \"" + dir.resolve("home") + "\"\n"
+            + "  http.port = 0\n"
+            + "  management.port = 0\n"
+            + "  cluster { enabled = on, port = " + clusterPort + ", seed-nodes = [\"127.0.0.1:" + clusterPort + "\"] }\n"
+            + "  apps.web {\n"
+            + "    command = [\"node\", \"" + SERVER_JS + "\"]\n"
+            + "    instances = 2\n"
+            + "    placement = cluster\n"
+            + "    route.prefix = \"/\"\n"
+            + "    readiness { type = http, path = \"/health\" }\n"
+            + "    stop.timeout = 2s\n"
+            + "  }\n"
+            + "}\n");
+    NodeJvm node = start(NodeJvm.command(List.of("-Xmx160m"), "run", conf.toString()));
+    String dashboard = node.awaitGroup(MANAGEMENT, Duration.ofSeconds(60));
+
+    Path tmp = Files.createDirectories(dir.resolve("tmp"));
+    Path shot = buildDir().resolve("dashboard").resolve("cluster.png");
+    Files.deleteIfExists(shot);
+    ProcessBuilder pb = new ProcessBuilder("node", "cluster.test.mjs").directory(BROWSER_TEST.toFile());
+    pb.environment().put("DASHBOARD_URL", dashboard);
+    pb.environment().put("APP", "web");
+    pb.environment().put("INSTANCES", "2");
+    pb.environment().put("SCREENSHOT", shot.toString());
+    pb.environment().put("TMPDIR", tmp.toString());
+    NodeJvm browser = start(pb);
+    boolean ended = browser.process().waitFor(200, TimeUnit.SECONDS);
+    if (!ended) {
+      browser.process().destroyForcibly();
+    }
+    assertTrue(ended, "cluster.test.mjs did not end within 200 s:\n" + browser.all() + "\nnode:\n" + node.all());
+    assertEquals(0, browser.process().exitValue(), "cluster.test.mjs failed:\n" + browser.all() + "\nnode:\n" + node.all());
+    assertTrue(Files.size(shot) > 0, "no screenshot at " + shot);
+    System.out.println(browser.all());
+    try (Stream<Path> s = Files.list(tmp)) {
+      assertEquals(List.of(), s.toList(), "the browser left temp files");
+    }
+    assertTrue(node.stop("TERM", Duration.ofSeconds(30)), "node did not exit after SIGTERM:\n" + node.all());
     assertEquals(List.of(), NodeJvm.marked(marker), "processes left after the node stopped");
   }
 

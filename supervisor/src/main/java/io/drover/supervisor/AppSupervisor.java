@@ -466,9 +466,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     for (int i = 0; i < latest.length; i++) {
       WorkerStatus s = latest[i];
       if (s != null) {
-        long rss = s.pid() == 0 ? 0 : io.drover.supervisor.process.ProcFs.treeRss(s.pid());
+        io.drover.supervisor.process.ProcFs.TreeUsage use =
+            s.pid() == 0 ? null : io.drover.supervisor.process.ProcFs.treeUsage(s.pid());
         statuses.add(new WorkerStatus(s.app(), s.instance(), s.state(), s.pid(), s.port(), s.restarts(), s.since(),
-            s.startedAt(), rss, s.detail(), null, recycles[i]));
+            s.startedAt(), use == null ? 0 : use.rssBytes(), s.detail(), null, recycles[i],
+            use == null ? null : use.cpuSeconds(), use == null ? null : use.cpuPercent()));
       }
     }
     m.replyTo().tell(new AppStatus(spec.name(), state, detail, statuses, spec));

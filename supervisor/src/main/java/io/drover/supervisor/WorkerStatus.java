@@ -18,6 +18,9 @@ import java.time.Instant;
  * @param detail the reason of the last change
  * @param node the cluster member it runs on, for a slot of a cluster-placed app; null otherwise
  * @param recycles times its slot's worker was recycled ({@code recycle.max-requests}, {@code max-age})
+ * @param cpuSeconds CPU time its process tree has used, or null when it has no process (an actor
+ *     worker, or none running)
+ * @param cpuPercent its process tree's CPU use lately, 100 = one core, or null when it has no process
  */
 public record WorkerStatus(
     String app,
@@ -31,12 +34,26 @@ public record WorkerStatus(
     long rssBytes,
     String detail,
     String node,
-    int recycles) implements CrossNode {
+    int recycles,
+    Double cpuSeconds,
+    Double cpuPercent) implements CrossNode {
+
+  /** Without CPU figures: a worker without a process, or one not measured. */
+  public WorkerStatus(String app, int instance, WorkerState state, long pid, int port, int restarts,
+      Instant since, Instant startedAt, long rssBytes, String detail, String node, int recycles) {
+    this(app, instance, state, pid, port, restarts, since, startedAt, rssBytes, detail, node, recycles, null, null);
+  }
 
   /** Without recycles: a slot not recycled so far. */
   public WorkerStatus(String app, int instance, WorkerState state, long pid, int port, int restarts,
       Instant since, Instant startedAt, long rssBytes, String detail, String node) {
     this(app, instance, state, pid, port, restarts, since, startedAt, rssBytes, detail, node, 0);
+  }
+
+  /** This status as seen on cluster member {@code node}. */
+  public WorkerStatus withNode(String node) {
+    return new WorkerStatus(app, instance, state, pid, port, restarts, since, startedAt, rssBytes, detail, node,
+        recycles, cpuSeconds, cpuPercent);
   }
 
   /** Time since the current process was spawned, zero when there is none. */

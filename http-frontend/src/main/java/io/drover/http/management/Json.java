@@ -82,8 +82,15 @@ final class Json {
         "recycles", w.recycles(),
         "inFlight", inFlight,
         "rssBytes", w.rssBytes(),
+        "cpuPercent", round(w.cpuPercent(), 10),
+        "cpuSeconds", round(w.cpuSeconds(), 100),
         "since", w.since().toString(),
         "detail", w.detail());
+  }
+
+  /** {@code value} to {@code 1/scale}, or null for none. */
+  static Double round(Double value, int scale) {
+    return value == null ? null : Math.round(value * scale) / (double) scale;
   }
 
   static Map<String, Object> spec(AppSpec a) {

@@ -54,6 +54,8 @@ final class ManagementRoutes extends AllDirectives {
   static final Duration HEARTBEAT = Duration.ofSeconds(10);
   /** Keeps idle streams open; a named event that clients without a listener for it ignore. */
   static final ServerSentEvent KEEP_ALIVE = ServerSentEvent.create("", "heartbeat");
+  private static final org.apache.pekko.http.javadsl.model.ContentType JAVASCRIPT = ContentTypes.create(
+      org.apache.pekko.http.javadsl.model.MediaTypes.APPLICATION_JAVASCRIPT, org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8);
 
   private final NodeView node;
   private final ManagementSpec spec;
@@ -66,6 +68,7 @@ final class ManagementRoutes extends AllDirectives {
   private final Duration bodyTimeout;
   /** Largest request body accepted. */
   private final long maxBody;
+  private final HistoryRoute history;
 
   /**
    * @param bodyTimeout time a request body has to arrive in full (else 408), or null for no limit
@@ -78,8 +81,10 @@ final class ManagementRoutes extends AllDirectives {
       Supplier<Boolean> ready,
       Supplier<CompletionStage<Map<String, Object>>> cluster,
       ConfigApplier applier,
+      ActorRef<MetricsHistory.Command> history,
       Duration bodyTimeout,
       long maxBody) {
+    this.history = new HistoryRoute(node, history);
     this.bodyTimeout = bodyTimeout;
     this.maxBody = maxBody;
     this.cluster = cluster;
@@ -105,7 +110,8 @@ final class ManagementRoutes extends AllDirectives {
                             ? json(200, obj("status", "ready"))
                             : json(503, obj("status", "starting")))),
                         // the page holds no data (it asks for a token when the API wants one)
-                        pathEndOrSingleSlash(() -> get(this::dashboard)),
+                        pathEndOrSingleSlash(() -> get(() -> dashboard("dashboard.html", ContentTypes.TEXT_HTML_UTF8))),
+                        path("dashboard.js", () -> get(() -> dashboard("dashboard.js", JAVASCRIPT))),
                         authorized(() -> strictBody(this::protectedRoutes)))));
   }
 
@@ -115,6 +121,7 @@ final class ManagementRoutes extends AllDirectives {
             pathEnd(() -> get(this::listApps)),
             pathPrefix(PathMatchers.segment(), this::appRoutes))),
         path("events", () -> get(this::events)),
+        path(PathMatchers.segment("events").slash("recent"), () -> get(history::recentEvents)),
         path("config", () -> concat(post(this::applyConfig), put(this::applyConfig))),
         path("metrics", () -> get(() -> parameterOptional("scope", scope -> scope.isEmpty() || scope.get().equals("node")
             ? scrape()
@@ -132,7 +139,10 @@ final class ManagementRoutes extends AllDirectives {
             i -> post(() -> restartWorker(app, i))),
         path("stop", () -> post(() -> stop(app))),
         path("start", () -> post(() -> start(app))),
-        path("logs", () -> get(() -> parameterMap(params -> new LogsRoute(node).logs(app, params)))));
+        path("logs", () -> get(() -> parameterMap(params -> new LogsRoute(node).logs(app, params)))),
+        path("history", () -> get(() -> parameterMap(params -> onSuccess(node.app(app), ref -> ref.isPresent()
+            ? history.history(app, params)
+            : json(404, error("no such app", "app", app)))))));
   }
 
   // ---------------------------------------------------------------- handlers
@@ -277,12 +287,13 @@ final class ManagementRoutes extends AllDirectives {
         "detail", "this node runs alone: no cluster is configured (drover.cluster.enabled)");
   }
 
-  private Route dashboard() {
-    try (InputStream in = ManagementRoutes.class.getResourceAsStream("dashboard.html")) {
+  /** The page, or its script (dashboard.js, beside it). */
+  private Route dashboard(String resource, org.apache.pekko.http.javadsl.model.ContentType type) {
+    try (InputStream in = ManagementRoutes.class.getResourceAsStream(resource)) {
       if (in == null) {
         return json(404, error("the dashboard is not part of this build"));
       }
-      return complete(HttpResponse.create().withEntity(ContentTypes.TEXT_HTML_UTF8, in.readAllBytes()));
+      return complete(HttpResponse.create().withEntity(type, in.readAllBytes()));
     } catch (IOException e) {
       return json(500, error("cannot read the dashboard: " + e.getMessage()));
     }

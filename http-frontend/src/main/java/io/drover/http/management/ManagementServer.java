@@ -40,9 +40,14 @@ public final class ManagementServer {
   /** This node's part of GET /metrics?scope=cluster. */
   private final org.apache.pekko.actor.typed.ActorRef<ClusterScrape.Scrape> scrapes;
 
-  private ManagementServer(ServerBinding binding, org.apache.pekko.actor.typed.ActorRef<ClusterScrape.Scrape> scrapes) {
+  /** The recent past the dashboard draws (GET /apps/{app}/history). */
+  private final ActorRef<MetricsHistory.Command> history;
+
+  private ManagementServer(ServerBinding binding, org.apache.pekko.actor.typed.ActorRef<ClusterScrape.Scrape> scrapes,
+      ActorRef<MetricsHistory.Command> history) {
     this.binding = binding;
     this.scrapes = scrapes;
+    this.history = history;
   }
 
   /**
@@ -72,21 +77,29 @@ public final class ManagementServer {
     Duration bodyTimeout = idle.isFinite() ? min(Duration.ofMillis(idle.toMillis()), CLIENT_TIMEOUT) : CLIENT_TIMEOUT;
     long maxBody = settings.getParserSettings().getMaxContentLength();
     NodeView view = new NodeView(system, supervisor, front);
-    ManagementRoutes routes = new ManagementRoutes(view, spec, metrics, ready, cluster, applier, bodyTimeout, maxBody);
+    ActorRef<MetricsHistory.Command> history =
+        system.systemActorOf(MetricsHistory.create(view, metrics.registry()), "history-" + UUID.randomUUID(), Props.empty());
+    ManagementRoutes routes = new ManagementRoutes(view, spec, metrics, ready, cluster, applier, history, bodyTimeout, maxBody);
 
     org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest, org.apache.pekko.http.javadsl.model.HttpResponse, ?> handler =
         routes.routes().flow(system);
     handler = RequestHeadTimeout.of(bodyTimeout).join(handler);
-    ServerBinding binding =
-        Http.get(system)
-            .newServerAt(spec.iface(), spec.port())
-            .withSettings(settings)
-            .bindFlow(handler)
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
+    ServerBinding binding;
+    try {
+      binding = Http.get(system)
+          .newServerAt(spec.iface(), spec.port())
+          .withSettings(settings)
+          .bindFlow(handler)
+          .toCompletableFuture()
+          .get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      history.tell(MetricsHistory.Stop.INSTANCE);
+      throw e;
+    }
     // this node's part of GET /metrics?scope=cluster (listed once the API is bound; gone with it)
     return new ManagementServer(binding,
-        system.systemActorOf(ClusterScrape.responder(routes::localScrape), "metrics-" + UUID.randomUUID(), Props.empty()));
+        system.systemActorOf(ClusterScrape.responder(routes::localScrape), "metrics-" + UUID.randomUUID(), Props.empty()),
+        history);
   }
 
   /** {@code GET /cluster} for a node that runs alone. */
@@ -109,6 +122,7 @@ public final class ManagementServer {
 
   public void stop(Duration grace) {
     scrapes.unsafeUpcast().tell(ClusterScrape.Stop.INSTANCE);
+    history.tell(MetricsHistory.Stop.INSTANCE);
     binding.terminate(grace).toCompletableFuture().join();
   }
 }

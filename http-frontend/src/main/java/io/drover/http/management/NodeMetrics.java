@@ -4,6 +4,7 @@ import io.drover.supervisor.AppState;
 import io.drover.supervisor.AppStatus;
 import io.drover.supervisor.WorkerState;
 import io.drover.supervisor.WorkerStatus;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -15,13 +16,15 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The node's Prometheus metrics: the front's request meters (recorded on the request path), the
  * JVM's, and the supervisor's worker and app gauges, refreshed from status snapshots at each
- * scrape.
+ * scrape. A worker's CPU time is a counter ({@code drover_worker_cpu_seconds_total}, like
+ * {@code process_cpu_seconds_total}: take its {@code rate()}), present while it has a process.
  */
 public final class NodeMetrics {
   private final PrometheusMeterRegistry registry;
@@ -32,6 +35,10 @@ public final class NodeMetrics {
   private final MultiGauge rss;
   private final MultiGauge inFlight;
   private final MultiGauge appState;
+  /** The CPU counter of each worker with a process, by its tags; the value is set at each scrape. */
+  private final Map<Tags, CpuCounter> cpu = new HashMap<>();
+
+  private record CpuCounter(FunctionCounter meter, double[] seconds) {}
 
   public NodeMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
@@ -65,6 +72,7 @@ public final class NodeMetrics {
     List<MultiGauge.Row<?>> rssRows = new ArrayList<>();
     List<MultiGauge.Row<?>> flightRows = new ArrayList<>();
     List<MultiGauge.Row<?>> appRows = new ArrayList<>();
+    Map<Tags, Double> cpuSeconds = new HashMap<>();
     for (AppStatus a : apps) {
       for (AppState s : AppState.values()) {
         appRows.add(MultiGauge.Row.of(Tags.of("app", a.app(), "state", s.label()), a.state() == s ? 1 : 0));
@@ -78,6 +86,9 @@ public final class NodeMetrics {
         recycleRows.add(MultiGauge.Row.of(t, w.recycles()));
         uptimeRows.add(MultiGauge.Row.of(t, w.uptime(now).toMillis() / 1000.0));
         rssRows.add(MultiGauge.Row.of(t, w.rssBytes()));
+        if (w.cpuSeconds() != null) {
+          cpuSeconds.put(t, w.cpuSeconds());
+        }
         flightRows.add(MultiGauge.Row.of(t, flights.getOrDefault(a.app(), Map.of()).getOrDefault(w.instance(), 0)));
       }
     }
@@ -88,6 +99,27 @@ public final class NodeMetrics {
     rss.register(rssRows, true);
     inFlight.register(flightRows, true);
     appState.register(appRows, true);
+    updateCpu(cpuSeconds);
     return registry.scrape();
+  }
+
+  /** Sets each worker's CPU counter, adding those of new processes and removing those gone. */
+  private synchronized void updateCpu(Map<Tags, Double> seconds) {
+    cpu.entrySet().removeIf(e -> {
+      if (!seconds.containsKey(e.getKey())) {
+        registry.remove(e.getValue().meter());
+        return true;
+      }
+      return false;
+    });
+    seconds.forEach((tags, s) -> cpu.computeIfAbsent(tags, t -> {
+      double[] holder = new double[1];
+      FunctionCounter meter = FunctionCounter.builder("drover.worker.cpu", holder, h -> h[0])
+          .baseUnit("seconds")
+          .description("CPU time (user and system) used by the worker's process tree since its process started")
+          .tags(t)
+          .register(registry);
+      return new CpuCounter(meter, holder);
+    }).seconds()[0] = s);
   }
 }

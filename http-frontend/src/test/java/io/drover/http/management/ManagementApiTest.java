@@ -90,6 +90,11 @@ class ManagementApiTest {
   void tokenIsRequiredExceptForHealth() throws Exception {
     assertEquals(200, call("GET", "/health", null, null).statusCode());
     assertEquals(200, call("GET", "/", null, null).statusCode(), "the page asks for the token itself");
+    HttpResponse<String> script = call("GET", "/dashboard.js", null, null);
+    assertEquals(200, script.statusCode(), "the page's script holds no data either");
+    assertTrue(script.headers().firstValue("content-type").orElse("").startsWith("application/javascript"), script.headers().toString());
+    assertJsonError(call("GET", "/apps/web/history", null, null), 401, "missing or wrong bearer token");
+    assertJsonError(call("GET", "/events/recent", null, null), 401, "missing or wrong bearer token");
     assertJsonError(call("GET", "/apps", null, null), 401, "missing or wrong bearer token");
     assertJsonError(call("GET", "/apps", null, "wrong-token-0123456789"), 401, "missing or wrong bearer token");
     assertEquals(200, get("/apps").statusCode());

@@ -13,7 +13,8 @@ import picocli.CommandLine.Parameters;
     description = {
       "Show the node's apps and workers.",
       "One row per app (its state and why) and per worker: state, pid, port, uptime, restarts,"
-          + " requests in flight, memory (RSS of its process tree, MiB) and why it is in its state."
+          + " requests in flight, CPU (of its process tree, 100% = one core; - for a worker without"
+          + " a process), memory (RSS of its process tree, MiB) and why it is in its state."
     },
     footer = Exit.FOOTER)
 public final class StatusCommand extends ApiCommand {
@@ -39,13 +40,13 @@ public final class StatusCommand extends ApiCommand {
       return Exit.OK;
     }
     Cli.Table t = new Cli.Table();
-    t.row("app", "instance", "state", "pid", "port", "uptime", "restarts", "in-flight", "rss(MiB)", "detail");
+    t.row("app", "instance", "state", "pid", "port", "uptime", "restarts", "in-flight", "cpu%", "rss(MiB)", "detail");
     for (JsonNode a : apps) {
       t.row(
           a.path("name").asText("?"),
           a.has("instances") ? "×" + a.path("instances").asInt() : "",
           "app:" + a.path("state").asText("?"),
-          "", "", "", "", queued(a.path("traffic")), "",
+          "", "", "", "", queued(a.path("traffic")), "", "",
           a.path("detail").asText("") + traffic(a.path("traffic")));
       for (JsonNode w : a.path("workers")) {
         t.row(
@@ -57,6 +58,7 @@ public final class StatusCommand extends ApiCommand {
             Cli.duration(w.path("uptimeMs").asLong()),
             w.path("restarts").asText("0"),
             w.path("inFlight").asText("0"),
+            cpu(w.path("cpuPercent")),
             Cli.mib(w.path("rssBytes").asLong()),
             Cli.oneLine(w.path("detail").asText(""), 200));
       }
@@ -85,6 +87,11 @@ public final class StatusCommand extends ApiCommand {
       b.append(" ejected: ").append(t.path("ejected"));
     }
     return b.toString();
+  }
+
+  /** A worker's CPU %, one decimal, or "-" when it has no process (an actor worker, or none running). */
+  private static String cpu(JsonNode percent) {
+    return percent.isNumber() ? String.format(java.util.Locale.ROOT, "%.1f", percent.asDouble()) : "-";
   }
 
   private static String orDash(long n) {

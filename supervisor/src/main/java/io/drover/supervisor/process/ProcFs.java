@@ -23,6 +23,12 @@ public final class ProcFs {
   private static final Logger log = LoggerFactory.getLogger(ProcFs.class);
   private static final Path PROC = Path.of("/proc");
   private static final long PAGE_SIZE = 4096;
+  /**
+   * Clock ticks per second of /proc's CPU times (USER_HZ): 100 on every Linux the JVM runs on
+   * (the kernel keeps it fixed for userspace, whatever its internal HZ).
+   */
+  static final long CLOCK_TICKS = 100;
+  private static final CpuMeter CPU = new CpuMeter();
 
   private ProcFs() {}
 
@@ -75,6 +81,60 @@ public final class ProcFs {
       total += rss(child);
     }
     return total;
+  }
+
+  /**
+   * RSS and CPU of a process tree, as a status shows it.
+   *
+   * @param rssBytes RSS of the process and its descendants
+   * @param cpuSeconds CPU time (user and system) the tree has used since the process started,
+   *     its reaped children's included
+   * @param cpuPercent the tree's CPU use since the previous sample at least a second back, 100 =
+   *     one core (see {@link CpuMeter})
+   */
+  public record TreeUsage(long rssBytes, double cpuSeconds, double cpuPercent) {}
+
+  /**
+   * RSS and CPU of a process and all its descendants, or null when the process is gone. Shares
+   * {@link #treeRss}'s scan of the process table; each call is also a CPU sample of the tree.
+   */
+  public static TreeUsage treeUsage(long pid) {
+    long start;
+    long ticks;
+    try {
+      String[] f = statFields(pid);
+      start = Long.parseLong(f[19]);
+      ticks = cpuTicks(f);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    long rss = rss(pid);
+    for (long child : processTable(TABLE_MAX_AGE_NANOS).descendants(pid)) {
+      rss += rss(child);
+      try {
+        ticks += cpuTicks(statFields(child));
+      } catch (IOException | RuntimeException e) {
+        // gone meanwhile: its time is in its parent's once reaped
+      }
+    }
+    long age = uptimeTicks() - start;
+    CpuMeter.Usage cpu = CPU.sample(pid, start, ticks, age, System.nanoTime());
+    return new TreeUsage(rss, cpu.seconds(), cpu.percent());
+  }
+
+  /** utime + stime + cutime + cstime (fields 14 to 17) of a process's stat fields. */
+  private static long cpuTicks(String[] f) {
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+  }
+
+  /** Time since boot in clock ticks, from /proc/uptime; 0 when it cannot be read. */
+  private static long uptimeTicks() {
+    try {
+      String up = Files.readString(PROC.resolve("uptime"));
+      return (long) (Double.parseDouble(up.substring(0, up.indexOf(' '))) * CLOCK_TICKS);
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
   }
 
   /** How long one scan of the process table serves {@link #treeRss}. */

@@ -58,4 +58,35 @@ class ProcFsTest {
       sleep.waitFor(10, TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  void aBusyTreeShowsItsCpuAndAnIdleOneAlmostNone() throws Exception {
+    // the busy loop runs in a child of the shell: the tree's CPU is counted, not the root's alone
+    Process busy = new ProcessBuilder("sh", "-c", "node -e 'for (;;) {}' & wait").start();
+    Process idle = new ProcessBuilder("sleep", "60").start();
+    try {
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      ProcFs.TreeUsage b = ProcFs.treeUsage(busy.pid());
+      ProcFs.TreeUsage i = ProcFs.treeUsage(idle.pid());
+      // waits for the figure (a rate between samples a second or more apart), polling it
+      // (30 %, not 100: the machine that runs the tests may be busy with other work)
+      while ((b == null || b.cpuPercent() < 30) && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        b = ProcFs.treeUsage(busy.pid());
+        i = ProcFs.treeUsage(idle.pid());
+      }
+      assertTrue(b != null && b.cpuPercent() >= 30, "busy tree: " + b);
+      assertTrue(b.cpuPercent() <= 100 * Runtime.getRuntime().availableProcessors() + 10, "busy tree: " + b);
+      assertTrue(b.cpuSeconds() > 0.3, "busy tree's CPU time: " + b);
+      assertTrue(i != null && i.cpuPercent() < 5, "idle process: " + i);
+      assertTrue(b.cpuPercent() > i.cpuPercent() + 20, "busy " + b + " vs idle " + i);
+      assertTrue(ProcFs.treeUsage(Long.MAX_VALUE / 2) == null, "no such process: none");
+    } finally {
+      ProcFs.descendants(busy.pid()).forEach(p -> ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly));
+      busy.destroyForcibly();
+      idle.destroyForcibly();
+      busy.waitFor(10, TimeUnit.SECONDS);
+      idle.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
 }
