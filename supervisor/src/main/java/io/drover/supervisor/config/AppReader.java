@@ -601,7 +601,7 @@ final class AppReader {
     boolean ok = true;
     if (minHealthy.compareTo(deadline) >= 0) {
       update.problem("healthy-deadline",
-          Reader.describe(update.raw("healthy-deadline")) + " (min-healthy-time = " + Reader.describe(update.raw("min-healthy-time")) + ")",
+          text(update.raw("healthy-deadline")) + " (min-healthy-time = " + text(update.raw("min-healthy-time")) + ")",
           "longer than min-healthy-time (a new worker must be able to become healthy in time)");
       ok = false;
     }
