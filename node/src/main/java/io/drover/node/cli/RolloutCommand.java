@@ -60,8 +60,9 @@ public final class RolloutCommand extends ApiCommand {
       print(current);
       for (JsonNode slot : current.path("slots")) {
         long pid = slot.path("pid").asLong();
-        out().printf("  %s-%d  %-9s%s%n", app, slot.path("instance").asInt(), slot.path("phase").asText(),
-            pid > 0 ? "  pid " + pid : "");
+        String phase = slot.path("phase").asText();
+        out().println("  " + app + "-" + slot.path("instance").asInt() + "  " + phase
+            + (pid > 0 ? " ".repeat(Math.max(1, 11 - phase.length())) + "pid " + pid : ""));
       }
     } else {
       out().println(app + ": no deployment in progress");
