@@ -375,8 +375,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
             + Durations.human(restart.within()) + " (last: " + lastExit + ")"
             + restart.retryAfterGiveUp().map(d -> "; retrying in " + Durations.human(d)).orElse("; staying failed until started");
     getContext().getLog().error("[{}] {}", spec.name(), why);
+    rollout.cancel("the app gave up"); // first: the app's detail ends on why it gave up
     publish(AppState.FAILED, why);
-    rollout.cancel("the app gave up");
     workers.forEach(w -> w.tell(new WorkerCommand.Stop(stoppedAdapter)));
     restart.retryAfterGiveUp().ifPresent(d -> timers.startSingleTimer(CoolDownOver.INSTANCE, d));
     return this;

@@ -192,6 +192,50 @@ class DeploymentTest {
     }
   }
 
+  @Test
+  void aNewWorkerNotHealthyWithinTheDeadlineFailsTheDeployment() throws Exception {
+    String update = "min-healthy-time = 0s, healthy-deadline = 1s";
+    try (Harness h = new Harness(kit, web(1, update, ""))) {
+      long old = h.await("web", 0, WorkerState.READY, T).pid();
+      apply(h, web(1, update, "").replace("\"--listen\"", "\"--listen-after\", \"20000\""));
+      AppEvent failed = h.awaitAppDetail("web", "web@1 failed: ", T);
+      assertTrue(failed.detail().startsWith("web@1 failed: web-0's new worker was not healthy within update.healthy-deadline (1s)"),
+          failed.detail());
+      h.awaitAppDetail("web", "web@1 reverted", T);
+      assertEquals(old, h.status("web").workers().get(0).pid(), "the old worker served throughout");
+      awaitProcesses(h, 1);
+    }
+  }
+
+  @Test
+  void aScaleDuringADeploymentAddsWorkersOnTheNewSettings() throws Exception {
+    String update = "min-healthy-time = 1s";
+    try (Harness h = new Harness(kit, web(2, update, ""))) {
+      h.await("web", 0, WorkerState.READY, T);
+      h.await("web", 1, WorkerState.READY, T);
+      apply(h, web(2, update, ", \"--tick\", \"60004\""));
+      h.awaitAppDetail("web", "web@1: web-0's new worker is ready", T);
+      TestProbe<AppSupervisor.Scaled> scaled = kit.createTestProbe(AppSupervisor.Scaled.class);
+      h.app("web").tell(new AppSupervisor.Scale(3, scaled.getRef()));
+      assertEquals(3, scaled.receiveMessage(T).instances());
+      h.awaitAppDetail("web", "web@1 succeeded", T);
+      List<WorkerStatus> workers = h.status("web").workers();
+      assertEquals(3, workers.size());
+      for (WorkerStatus w : workers) {
+        assertTrue(cmdline(w.pid()).contains("60004"), "slot " + w.instance() + " runs the new settings");
+      }
+      assertLeastReady(h, 2);
+    }
+  }
+
+  private static void awaitProcesses(Harness h, int n) throws InterruptedException {
+    long deadline = System.nanoTime() + T.toNanos();
+    while (h.liveProcesses().size() != n && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertEquals(n, h.liveProcesses().size(), "live worker processes");
+  }
+
   private static void apply(Harness h, String apps) {
     h.supervisor.tell(new Supervisor.Apply(h.settings(apps), false, kit.createTestProbe(Supervisor.Applied.class).getRef()));
   }
