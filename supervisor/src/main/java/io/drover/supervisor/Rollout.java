@@ -126,6 +126,9 @@ final class Rollout {
       dropReplacements(Kind.DEPLOY);
       end(DeploymentState.SUPERSEDED, "superseded by " + id);
     }
+    // restarts and recycles not started yet are left to the deployment, which replaces every slot
+    pending.clear();
+    finishRestart(false, "rolling restart superseded by " + id + " (new settings)");
     AppSpec spec = host.spec();
     int stale = staleSlots().size();
     int canaries = Math.min(spec.update().canary(), stale);
@@ -406,7 +409,8 @@ final class Rollout {
   private void replaceOld(Replacement r) {
     r.stopping = true;
     String why = switch (r.kind) {
-      case DEPLOY -> "replaced by " + r.why;
+      case DEPLOY -> deployment != null && deployment.state() == DeploymentState.REVERTING
+          ? "reverted: " + r.why + " failed" : "replaced by " + r.why;
       case RECYCLE -> "recycled: " + r.why;
       case RESTART -> r.why;
     };

@@ -228,6 +228,32 @@ class DeploymentTest {
     }
   }
 
+  @Test
+  void anApplyDuringARollingRestartTakesOverAndARestartWaitsForNoDeployment() throws Exception {
+    String update = "min-healthy-time = 1s";
+    try (Harness h = new Harness(kit, web(3, update, ""))) {
+      for (int i = 0; i < 3; i++) {
+        h.await("web", i, WorkerState.READY, T);
+      }
+      TestProbe<AppSupervisor.RollingResult> restarted = kit.createTestProbe(AppSupervisor.RollingResult.class);
+      h.app("web").tell(new AppSupervisor.RestartRolling(restarted.getRef()));
+      apply(h, web(3, update, ", \"--tick\", \"60005\""));
+      AppSupervisor.RollingResult restart = restarted.receiveMessage(T);
+      assertFalse(restart.completed());
+      assertEquals("rolling restart superseded by web@1 (new settings)", restart.detail());
+      h.app("web").tell(new AppSupervisor.RestartRolling(restarted.getRef()));
+      AppSupervisor.RollingResult refused = restarted.receiveMessage(T);
+      assertFalse(refused.completed());
+      assertEquals("web@1 is in progress", refused.detail());
+      h.awaitAppDetail("web", "web@1 succeeded", T);
+      for (WorkerStatus w : h.status("web").workers()) {
+        assertTrue(cmdline(w.pid()).contains("60005"), "slot " + w.instance() + " runs the new settings");
+      }
+      awaitProcesses(h, 3);
+      assertLeastReady(h, 3);
+    }
+  }
+
   private static void awaitProcesses(Harness h, int n) throws InterruptedException {
     long deadline = System.nanoTime() + T.toNanos();
     while (h.liveProcesses().size() != n && System.nanoTime() < deadline) {
