@@ -14,6 +14,8 @@
 #   rolling  --reloads rolling restarts of every app under load → failed requests
 #   recycle  workers recycled every few seconds (recycle.max-requests) under load → failed
 #            requests, recycles done
+#   deploy   an apply of a bad release (its workers exit 1 seconds after ready) under load →
+#            failed requests, how the deployment ended (reverted), ready workers at the end
 #   node     3-node local cluster (deploy/local/cluster.sh): kill -9 a node under load → failed
 #            requests through a surviving node's front, time until every slot is ready again;
 #            restart it → time until it is Up again in GET /cluster
@@ -36,12 +38,13 @@ usage() {
 Options (durations: 30s, 2m, 1h):
   --quick              short durations for every section (below: full / quick)
   --out FILE           where the report goes (default: a new /tmp/drover-proof.XXXXXX/report.md)
-  --sections LIST      load,chaos,rolling,recycle,node,orphans,soak,scale (default all)
+  --sections LIST      load,chaos,rolling,recycle,deploy,node,orphans,soak,scale (default all)
   --peers LIST         pm2,nginx or none: contenders beside Drover where a test applies (default pm2,nginx)
   --load D             wrk run of the load section (20s / 5s)
   --chaos D            kill -9 period (60s / 15s); --kill-every S (2)
   --rolling D          wrk run of the rolling section (30s / 15s); --reloads N (3)
   --recycle D          wrk run of the recycle section (30s / 15s); --max-requests N (10000)
+  --deploy D           wrk run of the deploy section (30s / 20s)
   --node D             wrk run of the node section (60s / 45s)
   --orphan-workers N   (20)
   --soak D             (30m / 2m); --soak-sample D (60s)
@@ -53,7 +56,7 @@ run's temp dir (configs, logs, raw wrk output, event captures).
 EOF
 }
 
-QUICK=0; OUT=""; SECTIONS="load,chaos,rolling,recycle,node,orphans,soak,scale"; PEERS="pm2,nginx"
+QUICK=0; OUT=""; SECTIONS="load,chaos,rolling,recycle,deploy,node,orphans,soak,scale"; DEPLOY=""; PEERS="pm2,nginx"
 LOAD=""; CHAOS=""; KILL_EVERY=2; ROLLING=""; RELOADS=3; NODE_DUR=""; ORPHAN_WORKERS=20; RECYCLE=""; MAX_REQUESTS=10000
 SOAK=""; SOAK_SAMPLE=60s; SCALE_WORKERS=""; IDLE=""; CONNS=32; THREADS=2
 while [ $# -gt 0 ]; do
@@ -67,6 +70,7 @@ while [ $# -gt 0 ]; do
     --kill-every) KILL_EVERY="${2:?}"; shift 2 ;;
     --rolling) ROLLING="${2:?}"; shift 2 ;;
     --recycle) RECYCLE="${2:?}"; shift 2 ;;
+    --deploy) DEPLOY="${2:?}"; shift 2 ;;
     --max-requests) MAX_REQUESTS="${2:?}"; shift 2 ;;
     --reloads) RELOADS="${2:?}"; shift 2 ;;
     --node) NODE_DUR="${2:?}"; shift 2 ;;
@@ -83,9 +87,10 @@ while [ $# -gt 0 ]; do
 done
 q() { [ "$QUICK" = 1 ] && echo "$2" || echo "$1"; }   # full / quick default
 LOAD="${LOAD:-$(q 20s 5s)}"; CHAOS="${CHAOS:-$(q 60s 15s)}"; ROLLING="${ROLLING:-$(q 30s 15s)}"; RECYCLE="${RECYCLE:-$(q 30s 15s)}"
+DEPLOY="${DEPLOY:-$(q 30s 20s)}"
 NODE_DUR="${NODE_DUR:-$(q 60s 45s)}"; SOAK="${SOAK:-$(q 30m 2m)}"
 SCALE_WORKERS="${SCALE_WORKERS:-200}"; IDLE="${IDLE:-$(q 30s 10s)}"
-for d in "$LOAD" "$CHAOS" "$ROLLING" "$RECYCLE" "$NODE_DUR" "$SOAK" "$SOAK_SAMPLE" "$IDLE"; do
+for d in "$LOAD" "$CHAOS" "$ROLLING" "$RECYCLE" "$DEPLOY" "$NODE_DUR" "$SOAK" "$SOAK_SAMPLE" "$IDLE"; do
   bench_is_duration "$d" && [ "$(bench_secs "$d")" -ge 2 ] || { echo "run.sh: bad duration $d (>= 2s)" >&2; exit 2; }
 done
 [ "$(bench_secs "$NODE_DUR")" -ge 20 ] || { echo "run.sh: --node needs >= 20s" >&2; exit 2; }
@@ -97,7 +102,7 @@ done
   { echo "run.sh: --reloads <= 20, --orphan-workers <= 500, --scale-workers <= 2000, --connections >= --threads" >&2; exit 2; }
 IFS=',' read -r -a SECS_LIST <<<"$SECTIONS"
 for s in "${SECS_LIST[@]}"; do
-  case "$s" in load|chaos|rolling|recycle|node|orphans|soak|scale) ;; *) echo "run.sh: unknown section $s" >&2; exit 2 ;; esac
+  case "$s" in load|chaos|rolling|recycle|deploy|node|orphans|soak|scale) ;; *) echo "run.sh: unknown section $s" >&2; exit 2 ;; esac
 done
 [ "$PEERS" = none ] && PEERS=""
 IFS=',' read -r -a PEER_LIST <<<"$PEERS"
@@ -395,6 +400,65 @@ section_recycle() {
     read -r _ failed _ <<<"$f"
     out "| drover | $(fmt_fail "$f") | ${recycled:-0} |"
     summary "recycling under load ($((${recycled:-0})) recycles): failed requests" 0 "$failed of $(bench_field "$m" requests)" "$(verdict $((failed == 0 && ${recycled:-0} > 0)))"
+  fi
+  ct_stop
+  sec_end
+}
+
+# --- a bad release under load ------------------------------------------------------------------
+
+# The deployment's end: "STATE|REASON" of the app's newest deployment once none is in progress
+# (polling every 250 ms for at most S s), or "timeout|...".
+deployment_end() { # MGMT_PORT APP S
+  local until=$((SECONDS + $3)) d
+  while [ $SECONDS -lt $until ]; do
+    d="$(api "$1" "/apps/$2/deployments" 5)"
+    if [ -n "$d" ] && [ "$(jq -r '.current == null' <<<"$d" 2>/dev/null)" = true ] && [ "$(jq -r '.recent | length' <<<"$d")" -gt 0 ]; then
+      jq -r '.recent[0] | "\(.state)|\(.reason)"' <<<"$d"; return
+    fi
+    sleep 0.25
+  done
+  echo "timeout|still in progress after $3 s"
+}
+
+section_deploy() {
+  sec_begin 5 deploy
+  local secs m f end state reason ready failed
+  out "## A bad release under load: the deployment fails and reverts"
+  out ""
+  out "Drover with 2 workers of bench/app/hello.js and \`update { min-healthy-time = 5s }\` (the other update keys at their defaults: max-parallel = 1, auto-revert = on), a 3 s warmup, then \`wrk -t$THREADS -c$CONNS -d$DEPLOY\`; 2 s into it \`POST /config\` applies a release whose workers (bench/proof/app/crash-after.js) serve and become ready, and whose instance 1 exits with status 1 2.5 s after it starts. Each new worker serves beside the old one until it has been ready for min-healthy-time: instance 0's new worker passes and takes its slot, instance 1's dies within it, so the deployment fails and instance 0 is replaced back, the same rolling way. *deployment*: how it ended (\`GET /apps/hello/deployments\`); *ready after*: ready workers once it ended. PM2's \`pm2 reload\` has no health gate or revert; nginx supervises no workers."
+  out ""
+  out "| contender | total | failed | failed % | detail | deployment | ready after |"
+  out "|---|---:|---:|---:|---|---|---:|"
+  secs="$(bench_secs "$DEPLOY")"
+  if ! DROVER_APP_EXTRA="update { min-healthy-time = 5s }" ct_start drover 0 ""; then
+    out "| drover | skipped: $(echo "$CT_SKIP" | head -n 1) | | | | | |"
+    summary "bad release under load: failed requests" 0 "drover did not start" FAIL
+    ct_stop; sec_end; return
+  fi
+  bench_wrk w "http://127.0.0.1:$CT_PORT/" 3s "$CONNS" "$THREADS" "$CT_DIR/wrk-warmup.txt"
+  wait_ready "$CT_MGMT_PORT" hello 2 30 >/dev/null
+  sed -e "s|command = \[\"node\", \"$APP_JS\"\]|command = [\"node\", \"$PROOF_DIR/app/crash-after.js\"]|" \
+    -e 's|env {|env { CRASH_ONLY_INSTANCE = "1",|' "$CT_DIR/drover.conf" >"$CT_DIR/release.conf"
+  ( sleep 2; curl -s -m 10 -X POST --data-binary @"$CT_DIR/release.conf" "http://127.0.0.1:$CT_MGMT_PORT/config" >"$CT_DIR/apply.json" ) &
+  local apply_pid=$!; BENCH_PIDS+=("$apply_pid")
+  bench_wrk m "http://127.0.0.1:$CT_PORT/" "$DEPLOY" "$CONNS" "$THREADS" "$CT_DIR/wrk.txt"
+  wait "$apply_pid" 2>/dev/null
+  end="$(deployment_end "$CT_MGMT_PORT" hello 60)"
+  state="${end%%|*}"; reason="${end#*|}"
+  ready="$(ready_count "$CT_MGMT_PORT" hello)"
+  bench_failures f "$m"
+  if [ -z "$f" ]; then
+    out "| drover | no result from wrk | | | | $state | ${ready:-0} |"
+    summary "bad release under load: failed requests" 0 "no result from wrk" FAIL
+  else
+    read -r _ failed _ <<<"$f"
+    out "| drover | $(fmt_fail "$f") | $state | ${ready:-0} |"
+    out ""
+    out "Why it ended so: $(echo "$reason" | cut -c1-300)"
+    local good=0
+    [ "$failed" = 0 ] && [ "$state" = reverted ] && [ "${ready:-0}" -ge 2 ] && good=1
+    summary "bad release under load: failed requests, how the deployment ended" "0, reverted" "$failed of $(bench_field "$m" requests), $state" "$(verdict $good)"
   fi
   ct_stop
   sec_end
@@ -908,6 +972,7 @@ main() {
       chaos) section_workers chaos ;;
       rolling) section_workers rolling ;;
       recycle) section_recycle ;;
+      deploy) section_deploy ;;
       node) section_node ;;
       orphans) section_orphans ;;
       soak) section_soak ;;

@@ -38,6 +38,8 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  */
 final class ClusterApp {
   private static final Duration QUERY = Duration.ofSeconds(3);
+  static final String NO_DEPLOYMENTS =
+      "a cluster-placed app is updated slot by slot where each runs (update.canary = 0): no app-wide deployment to promote or roll back";
 
   /** Changes an app's instance count in the cluster's desired state. */
   @FunctionalInterface
@@ -101,6 +103,19 @@ final class ClusterApp {
           .onMessage(AppSupervisor.Scale.class, m -> {
             scaler.scale(app, m.instances())
                 .whenComplete((n, e) -> m.replyTo().tell(new AppSupervisor.Scaled(app, n != null ? n : m.instances())));
+            return Behaviors.same();
+          })
+          // each slot is updated on the node that hosts it, one deployment per slot
+          .onMessage(AppSupervisor.GetDeployments.class, m -> {
+            m.replyTo().tell(new AppSupervisor.Deployments(app, null, List.of()));
+            return Behaviors.same();
+          })
+          .onMessage(AppSupervisor.Promote.class, m -> {
+            m.replyTo().tell(new AppSupervisor.DeploymentAnswer(app, false, NO_DEPLOYMENTS));
+            return Behaviors.same();
+          })
+          .onMessage(AppSupervisor.Rollback.class, m -> {
+            m.replyTo().tell(new AppSupervisor.DeploymentAnswer(app, false, NO_DEPLOYMENTS));
             return Behaviors.same();
           })
           .onMessage(AppSupervisor.UpdateSpec.class, m -> {

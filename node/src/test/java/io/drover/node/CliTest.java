@@ -231,6 +231,57 @@ class CliTest {
   }
 
   @Test
+  void rolloutShowsPromotesAndRollsBackADeployment() throws Exception {
+    startNode("");
+    Result none = cli("rollout", "status", "web");
+    assertEquals(0, none.exit(), none.toString());
+    assertEquals("web: no deployment in progress\n", none.out());
+    Result nothing = assertOneLine(cli("rollout", "promote", "web"), 1);
+    assertTrue(nothing.err().contains("no deployment in progress"), nothing.err());
+    assertOneLine(cli("rollout", "status", "nope"), 1);
+    Result usage = cli("rollout", "undo", "web");
+    assertEquals(2, usage.exit(), usage.toString());
+    assertTrue(usage.err().contains("unknown action 'undo': expected status, promote or rollback"), usage.err());
+
+    Path next = dir.resolve("next.conf");
+    Files.writeString(next, config(
+        "  app-defaults { env.RELEASE = \"2\", update { canary = 1, auto-promote = off, min-healthy-time = 200ms } }\n", 2));
+    Result apply = cli("apply", next.toString());
+    assertEquals(0, apply.exit(), apply.toString());
+    awaitCondition(() -> deployments().path("current").path("state").asText().equals("canary-waiting"), "a canary waiting");
+    Result waiting = cli("rollout", "status", "web");
+    assertEquals(0, waiting.exit(), waiting.toString());
+    assertTrue(waiting.out().lines().anyMatch(l -> l.matches("web@1\\s+canary-waiting\\s+apply\\s+started \\S+\\s+1 canaries healthy.*")), waiting.out());
+    assertTrue(waiting.out().lines().anyMatch(l -> l.matches("\\s+web-0\\s+healthy\\s+pid \\d+")), waiting.out());
+    assertTrue(waiting.out().lines().anyMatch(l -> l.matches("\\s+web-1\\s+pending")), waiting.out());
+
+    Result promote = cli("rollout", "promote", "web");
+    assertEquals(0, promote.exit(), promote.toString());
+    assertEquals("web: promoted\n", promote.out());
+    awaitCondition(() -> deployments().path("recent").path(0).path("state").asText().equals("succeeded"), "web@1 succeeded");
+    Result done = cli("rollout", "status", "web");
+    assertTrue(done.out().startsWith("web: no deployment in progress\nrecent:\n"), done.out());
+    assertTrue(done.out().lines().anyMatch(l -> l.matches("web@1\\s+succeeded\\s+apply\\s+.*")), done.out());
+
+    Result rollback = cli("rollout", "rollback", "web");
+    assertEquals(0, rollback.exit(), rollback.toString());
+    assertEquals("web: rolling back\n", rollback.out());
+    JsonNode back = deployments().path("current");
+    assertEquals("web@2", back.path("id").asText(), back.toString());
+    assertEquals("rollback", back.path("cause").asText(), back.toString());
+  }
+
+  JsonNode deployments() {
+    try {
+      Result r = cli("rollout", "status", "web", "--json");
+      assertEquals(0, r.exit(), r.toString());
+      return JSON.readTree(r.out());
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
   void errorsAreOneLineWithTheirExitStatus() throws Exception {
     startNode("");
 

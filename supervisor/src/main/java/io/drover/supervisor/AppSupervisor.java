@@ -81,6 +81,24 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   public record UpdateSpec(AppSpec spec, WorkerLogs logs, ActorRef<RollingResult> replyTo)
       implements Command {}
 
+  /** Replies with the deployment in progress (if any) and the recent ones, as {@link Deployments}. */
+  public record GetDeployments(ActorRef<Deployments> replyTo) implements Command {}
+
+  /** The reply to {@link GetDeployments}: {@code current} is null when none is in progress; {@code recent} newest first. */
+  public record Deployments(String app, DeploymentStatus current, List<DeploymentStatus> recent) {}
+
+  /** Promotes the canaries of the deployment in progress; replies a {@link DeploymentAnswer}. */
+  public record Promote(ActorRef<DeploymentAnswer> replyTo) implements Command {}
+
+  /**
+   * Fails the deployment in progress and reverts it, or, when none is in progress, deploys the
+   * healthy settings before the current ones; replies a {@link DeploymentAnswer}.
+   */
+  public record Rollback(ActorRef<DeploymentAnswer> replyTo) implements Command {}
+
+  /** Whether a promote or rollback was done ({@code detail} says what, or why not). */
+  public record DeploymentAnswer(String app, boolean done, String detail) {}
+
   /** From a worker: its process ended on its own or by a failure (never for requested stops). */
   record WorkerExited(ActorRef<WorkerCommand> worker, int instance, WorkerExit exit)
       implements Command {}
@@ -147,24 +165,17 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private RestartSpec restart;
   private RestartWindow window;
   private WorkerLogs logs;
-  private ActorRuntime runtime;
-  private io.drover.supervisor.config.ActorSpec runtimeSpec;
-  private final List<ActorRuntime> runtimes = new ArrayList<>();
+  /** The class loader and thread pool of each actor settings the workers run (new settings get new ones). */
+  private final java.util.Map<io.drover.supervisor.config.ActorSpec, ActorRuntime> runtimes = new java.util.HashMap<>();
   private final RunRecords records;
   private final Drainer drainer;
   private final List<ActorRef<WorkerCommand>> workers = new ArrayList<>();
-  /** The rolling restart in progress: instances still to replace, and the one replacing now. */
-  private final java.util.ArrayDeque<Integer> rollingQueue = new java.util.ArrayDeque<>();
-  /** Why queued instances are being recycled (absent: a rolling restart). */
-  private final java.util.Map<Integer, String> recycling = new java.util.HashMap<>();
+  /** The settings each worker (in a slot or replacing one) runs. */
+  private final java.util.Map<ActorRef<WorkerCommand>, AppSpec> specs = new java.util.HashMap<>();
+  /** Deployments, rolling restarts and recycles: the replacements under way. */
+  private final Rollout rollout;
   /** Recycles so far, per instance. */
   private int[] recycles;
-  private final List<ActorRef<RollingResult>> rollingRequesters = new ArrayList<>();
-  private ActorRef<WorkerCommand> surge;
-  /** The replacement was ready once: its old worker is being stopped (a later READY says nothing new). */
-  private boolean surgeReady;
-  private WorkerStatus surgeStatus;
-  private int surgeInstance = -1;
   private int replacements;
   private WorkerStatus[] latest;
   private int[] attempts;
@@ -175,10 +186,6 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private String detail = "started";
   /** Workers were started: once all are ready, the app's detail says so. */
   private boolean awaitingReady;
-  /** A rolling restart of every worker is under way (asked for, or new settings). */
-  private boolean restartingAll;
-  /** A rolling restart of one worker is under way. */
-  private boolean restartingOne;
 
   private AppSupervisor(
       ActorContext<Command> context,
@@ -204,8 +211,9 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
     this.stoppedAdapter =
         context.messageAdapter(WorkerCommand.Stopped.class, s -> new WorkerStopped(s.instance()));
+    this.rollout = new Rollout(new Slots(), timers, spec);
     for (int i = 0; i < spec.instances(); i++) {
-      workers.add(spawnWorker(i, 0, workerName(i)));
+      workers.add(spawnWorker(i, 0, workerName(i), spec));
     }
     if (stopped) {
       for (int i = 0; i < spec.instances(); i++) {
@@ -238,10 +246,33 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(StartApp.class, this::onStartApp)
         .onMessage(WorkerStopped.class, this::onWorkerStopped)
         .onMessage(CoolDownOver.class, this::onCoolDownOver)
-        .onMessage(RestartRolling.class, this::onRestartRolling)
+        .onMessage(RestartRolling.class, m -> {
+          if (state != AppState.RUNNING) {
+            m.replyTo().tell(new RollingResult(spec.name(), false, "not running (" + state.label() + ")"));
+          } else {
+            rollout.restartAll(m.replyTo());
+          }
+          return this;
+        })
+        .onMessage(Rollout.Healthy.class, m -> {
+          rollout.onHealthy(m);
+          return this;
+        })
+        .onMessage(Rollout.Deadline.class, m -> {
+          rollout.onDeadline(m);
+          return this;
+        })
+        .onMessage(GetDeployments.class, m -> {
+          m.replyTo().tell(new Deployments(spec.name(), rollout.current(), rollout.recent()));
+          return this;
+        })
+        .onMessage(Promote.class, m -> answer(m.replyTo(), rollout.promote(), "promoted"))
+        .onMessage(Rollback.class, m -> answer(m.replyTo(),
+            state == AppState.RUNNING ? rollout.rollback() : "not running (" + state.label() + ")", "rolling back"))
         .onMessage(ReplacedStopped.class, this::onReplacedStopped)
         .onMessage(Retired.class, this::onRetired)
         .onMessage(Release.class, m -> {
+          specs.remove(m.worker());
           getContext().stop(m.worker());
           return this;
         })
@@ -264,23 +295,19 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     return workerName(index) + "." + (++replacements);
   }
 
-  private ActorRef<WorkerCommand> spawnWorker(int index, int restarts, String actorName) {
+  private ActorRef<WorkerCommand> spawnWorker(int index, int restarts, String actorName, AppSpec settings) {
     WorkerSetup setup =
-        new WorkerSetup(spec, base + index, restarts, getContext().getSelf(), logs, records, drainer);
-    if (spec.kind() == io.drover.supervisor.config.WorkerKind.ACTOR) {
-      return getContext().spawn(ActorWorker.create(setup, runtime()), actorName);
-    }
-    return getContext().spawn(ProcessWorker.create(setup), actorName);
+        new WorkerSetup(settings, base + index, restarts, getContext().getSelf(), logs, records, drainer);
+    ActorRef<WorkerCommand> worker = settings.kind() == io.drover.supervisor.config.WorkerKind.ACTOR
+        ? getContext().spawn(ActorWorker.create(setup, runtimes.computeIfAbsent(settings.actor(), a -> new ActorRuntime(settings.name(), a))), actorName)
+        : getContext().spawn(ProcessWorker.create(setup), actorName);
+    specs.put(worker, settings);
+    return worker;
   }
 
-  /** The class loader and thread pool of the current settings (new settings get new ones). */
-  private ActorRuntime runtime() {
-    if (runtime == null || !spec.actor().equals(runtimeSpec)) {
-      runtime = new ActorRuntime(spec.name(), spec.actor());
-      runtimeSpec = spec.actor();
-      runtimes.add(runtime);
-    }
-    return runtime;
+  private Behavior<Command> answer(ActorRef<DeploymentAnswer> replyTo, String refusal, String done) {
+    replyTo.tell(new DeploymentAnswer(spec.name(), refusal == null, refusal == null ? done : refusal));
+    return this;
   }
 
   /** The logs, with trouble writing a worker's file told to this app (from the pump's thread). */
@@ -296,13 +323,13 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private Behavior<Command> onPostStop(PostStop signal) {
-    runtimes.forEach(ActorRuntime::close); // the app is gone: its threads end, its classes unload
+    runtimes.values().forEach(ActorRuntime::close); // the app is gone: its threads end, its classes unload
     return this;
   }
 
   private Behavior<Command> onWorkerExited(WorkerExited m) {
-    if (m.worker().equals(surge)) {
-      return abortRolling(spec.name() + "-" + m.instance() + " replacement " + m.exit().reason());
+    if (rollout.onExited(m.worker(), m.exit())) {
+      return this;
     }
     int i = m.instance() - base;
     if (i < 0 || i >= workers.size() || !m.worker().equals(workers.get(i))) {
@@ -348,9 +375,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
             + Durations.human(restart.within()) + " (last: " + lastExit + ")"
             + restart.retryAfterGiveUp().map(d -> "; retrying in " + Durations.human(d)).orElse("; staying failed until started");
     getContext().getLog().error("[{}] {}", spec.name(), why);
-    if (surge != null) {
-      abortRolling("the app gave up");
-    }
+    rollout.cancel("the app gave up"); // first: the app's detail ends on why it gave up
     publish(AppState.FAILED, why);
     workers.forEach(w -> w.tell(new WorkerCommand.Stop(stoppedAdapter)));
     restart.retryAfterGiveUp().ifPresent(d -> timers.startSingleTimer(CoolDownOver.INSTANCE, d));
@@ -373,6 +398,13 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private void startAll(String why) {
+    for (int i = 0; i < workers.size(); i++) {
+      if (!specs.get(workers.get(i)).sameWorkers(spec)) {
+        // stopped or failed during a deployment: the slot starts on the current settings
+        retire(workers.get(i));
+        workers.set(i, spawnWorker(i, 0, replacementName(i), spec));
+      }
+    }
     window.clear();
     java.util.Arrays.fill(attempts, 0);
     publish(AppState.RUNNING, why);
@@ -382,8 +414,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private Behavior<Command> onStopApp(StopApp m) {
     timers.cancel(CoolDownOver.INSTANCE);
-    if (surge != null) {
-      abortRolling("the app is stopping");
+    if (state == AppState.RUNNING) {
+      rollout.cancel("the app is stopping");
     }
     stopRequesters.add(m.replyTo());
     if (state != AppState.STOPPED || stopsPending == 0) {
@@ -411,23 +443,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private Behavior<Command> onWorkerChanged(WorkerChanged m) {
     WorkerEvent e = m.event();
-    if (m.worker().equals(surge)) {
-      surgeStatus = statusOf(m);
-      if (e.state() == WorkerState.READY && !surgeReady) {
-        // the replacement is ready: drain and stop the old worker, then swap
-        surgeReady = true;
-        int instance = surgeInstance;
-        ActorRef<WorkerCommand> replacement = surge;
-        String recycled = recycling.get(instance);
-        String why = recycled != null ? "recycled: " + recycled : "replaced (rolling restart)";
-        getContext()
-            .ask(
-                WorkerCommand.Stopped.class,
-                workers.get(instance),
-                stopBudget(),
-                r -> new WorkerCommand.Stop(r, why),
-                (stopped, failure) -> new ReplacedStopped(instance, replacement));
-      }
+    if (rollout.onChanged(m.worker(), statusOf(m))) {
       return this;
     }
     int i = e.instance() - base;
@@ -482,14 +498,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private Behavior<Command> onScale(Scale m) {
     int n = m.instances();
     int current = workers.size();
-    if (surge != null && surgeInstance >= n) {
-      abortRolling("scaled down to " + n);
-    }
     latest = java.util.Arrays.copyOf(latest, n);
     attempts = java.util.Arrays.copyOf(attempts, n);
     recycles = java.util.Arrays.copyOf(recycles, n);
     for (int i = current; i < n; i++) {
-      ActorRef<WorkerCommand> w = spawnWorker(i, 0, replacementName(i));
+      ActorRef<WorkerCommand> w = spawnWorker(i, 0, replacementName(i), spec);
       workers.add(w);
       if (state == AppState.RUNNING) {
         w.tell(WorkerCommand.Start.INSTANCE);
@@ -498,9 +511,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     for (int i = current - 1; i >= n; i--) {
       retire(workers.remove(i)); // drained at the front, then stopped
     }
-    rollingQueue.removeIf(i -> i >= n);
-    recycling.keySet().removeIf(i -> i >= n);
     spec = spec.withInstances(n);
+    rollout.scaled(n);
     if (n != current) {
       publish(state, "scaled from " + current + " to " + n + " workers" + (m.reason() == null ? "" : ": " + m.reason()));
       awaitingReady |= n > current;
@@ -511,7 +523,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private Behavior<Command> onUpdateSpec(UpdateSpec m) {
-    boolean changed = !m.spec().withInstances(spec.instances()).equals(spec);
+    boolean changed = !m.spec().sameWorkers(spec);
     // an autoscaled app keeps the count its load called for (within the new bounds)
     io.drover.supervisor.config.AutoscaleSpec autoscale = m.spec().autoscale();
     int n = autoscale.enabled() ? Math.max(autoscale.min(), Math.min(autoscale.max(), workers.size())) : m.spec().instances();
@@ -528,12 +540,13 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       // nothing runs: the next start uses the new settings
       for (int i = 0; i < workers.size(); i++) {
         retire(workers.get(i));
-        workers.set(i, spawnWorker(i, 0, replacementName(i)));
+        workers.set(i, spawnWorker(i, 0, replacementName(i), spec));
       }
       m.replyTo().tell(new RollingResult(spec.name(), true, "new settings apply at the next start"));
       return this;
     }
-    return onRestartRolling(new RestartRolling(m.replyTo()));
+    rollout.deploy("apply", m.replyTo());
+    return this;
   }
 
   private Behavior<Command> onRestartWorker(RestartWorker m) {
@@ -542,110 +555,33 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       m.replyTo().tell(new RollingResult(spec.name(), false, "no worker " + m.instance()));
       return this;
     }
-    if (restartingAll || restartingOne) {
-      m.replyTo().tell(new RollingResult(spec.name(), false, "a rolling restart is in progress"));
-      return this;
-    }
     if (state != AppState.RUNNING) {
       m.replyTo().tell(new RollingResult(spec.name(), false, "not running (" + state.label() + ")"));
       return this;
     }
-    restartingOne = true;
-    rollingRequesters.add(m.replyTo());
-    if (i == surgeInstance) {
-      return this; // being replaced right now (recycled): that is the restart asked for
-    }
-    recycling.remove(i);
-    if (!rollingQueue.contains(i)) {
-      rollingQueue.add(i);
-    }
-    return surge == null ? nextReplacement() : this;
+    rollout.restartOne(i, m.replyTo());
+    return this;
   }
 
   private Behavior<Command> onRecycle(Recycle m) {
     int i = m.instance() - base;
-    if (state != AppState.RUNNING || i < 0 || i >= workers.size() || !m.worker().equals(workers.get(i))
-        || rollingQueue.contains(i) || i == surgeInstance) {
-      return this; // not in a slot any more, or being replaced already
+    if (state != AppState.RUNNING || i < 0 || i >= workers.size() || !m.worker().equals(workers.get(i))) {
+      return this; // not in a slot any more
     }
-    recycling.put(i, m.reason());
-    rollingQueue.add(i);
-    getContext().getLog().info("[{}] recycling {}: {}", spec.name(), workerName(i), m.reason());
-    publish(AppState.RUNNING, "recycling " + workerName(i) + ": " + m.reason());
-    return surge == null ? nextReplacement() : this;
-  }
-
-  // ---------------------------------------------------------------- rolling restart
-
-  private Behavior<Command> onRestartRolling(RestartRolling m) {
-    rollingRequesters.add(m.replyTo());
-    if (restartingAll) {
-      return this; // already rolling: the requester hears when it ends
+    if (rollout.recycle(i, m.reason())) {
+      getContext().getLog().info("[{}] recycling {}: {}", spec.name(), workerName(i), m.reason());
+      publish(AppState.RUNNING, "recycling " + workerName(i) + ": " + m.reason());
     }
-    if (state != AppState.RUNNING) {
-      finishRolling(false, "not running (" + state.label() + ")");
-      return this;
-    }
-    restartingAll = true;
-    for (int i = 0; i < workers.size(); i++) {
-      recycling.remove(i); // a recycle queued already becomes part of the restart
-      if (!rollingQueue.contains(i)) {
-        rollingQueue.add(i);
-      }
-    }
-    publish(AppState.RUNNING, "rolling restart of " + workers.size() + " workers");
-    return surge == null ? nextReplacement() : this;
-  }
-
-  private Behavior<Command> nextReplacement() {
-    Integer next = rollingQueue.poll();
-    if (next == null) {
-      surge = null;
-      surgeInstance = -1;
-      if (restartingAll || restartingOne || !rollingRequesters.isEmpty()) {
-        finishRolling(true, "rolling restart done");
-      }
-      return this;
-    }
-    surgeInstance = next;
-    surgeReady = false;
-    WorkerStatus old = latest[next];
-    int restarts = old == null ? 1 : old.restarts() + 1;
-    surge = spawnWorker(next, restarts, replacementName(next));
-    surge.tell(WorkerCommand.Start.INSTANCE);
     return this;
   }
 
   private Behavior<Command> onReplacedStopped(ReplacedStopped m) {
-    if (surge == null || !m.replacement().equals(surge)) {
-      // the rolling restart was aborted after this old worker was told to stop: it runs again
+    if (!rollout.onReplacedStopped(m.instance(), m.replacement())) {
+      // the replacement was given up after this old worker was told to stop: it runs again
       if (state == AppState.RUNNING && m.instance() < workers.size()) {
         workers.get(m.instance()).tell(WorkerCommand.Start.INSTANCE);
       }
-      return this;
     }
-    ActorRef<WorkerCommand> old = workers.set(surgeInstance, surge);
-    latest[surgeInstance] = surgeStatus;
-    if (recycling.remove(surgeInstance) != null) {
-      recycles[surgeInstance]++;
-    }
-    release(old);
-    attempts[surgeInstance] = 0;
-    announceReady();
-    return nextReplacement();
-  }
-
-  private Behavior<Command> abortRolling(String why) {
-    String detail = "rolling restart aborted, old workers kept: " + why;
-    getContext().getLog().warn("[{}] {}", spec.name(), detail);
-    if (surge != null) {
-      retire(surge);
-      surge = null;
-      surgeInstance = -1;
-    }
-    rollingQueue.clear();
-    recycling.clear();
-    finishRolling(false, detail);
     return this;
   }
 
@@ -679,17 +615,69 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     return this;
   }
 
-  private void finishRolling(boolean completed, String detail) {
-    if (completed) {
-      publish(AppState.RUNNING, detail);
-    } else {
-      announce(detail);
+  /** What {@link Rollout} does to the slots. */
+  private final class Slots implements Rollout.Host {
+    @Override
+    public AppSpec spec() {
+      return spec;
     }
-    restartingAll = false;
-    restartingOne = false;
-    RollingResult result = new RollingResult(spec.name(), completed, detail);
-    rollingRequesters.forEach(r -> r.tell(result));
-    rollingRequesters.clear();
+
+    @Override
+    public int slots() {
+      return workers.size();
+    }
+
+    @Override
+    public AppSpec slotSpec(int slot) {
+      return specs.get(workers.get(slot));
+    }
+
+    @Override
+    public String workerName(int slot) {
+      return AppSupervisor.this.workerName(slot);
+    }
+
+    @Override
+    public ActorRef<WorkerCommand> spawn(int slot, AppSpec settings) {
+      WorkerStatus old = latest[slot];
+      ActorRef<WorkerCommand> worker = spawnWorker(slot, old == null ? 1 : old.restarts() + 1, replacementName(slot), settings);
+      worker.tell(WorkerCommand.Start.INSTANCE);
+      return worker;
+    }
+
+    @Override
+    public void stopOld(int slot, ActorRef<WorkerCommand> replacement, String why) {
+      getContext().ask(WorkerCommand.Stopped.class, workers.get(slot), stopBudget(),
+          r -> new WorkerCommand.Stop(r, why), (stopped, failure) -> new ReplacedStopped(slot, replacement));
+    }
+
+    @Override
+    public void swap(int slot, ActorRef<WorkerCommand> replacement, WorkerStatus status, boolean recycled) {
+      ActorRef<WorkerCommand> old = workers.set(slot, replacement);
+      latest[slot] = status;
+      recycles[slot] += recycled ? 1 : 0;
+      attempts[slot] = 0;
+      release(old);
+      announceReady();
+    }
+
+    @Override
+    public void retire(ActorRef<WorkerCommand> worker) {
+      AppSupervisor.this.retire(worker);
+    }
+
+    @Override
+    public void retarget(AppSpec settings) {
+      spec = settings.withInstances(workers.size());
+      restart = spec.restart();
+      window = new RestartWindow(restart.maxRestarts(), restart.within());
+    }
+
+    @Override
+    public void report(String what) {
+      getContext().getLog().info("[{}] {}", spec.name(), what);
+      publish(state, what);
+    }
   }
 
   private void publish(AppState to, String why) {

@@ -55,13 +55,8 @@ final class Harness implements AutoCloseable {
   Harness(ActorTestKit kit, String apps, Setup before) throws IOException {
     this.kit = kit;
     this.dir = Files.createTempDirectory("drover-test");
-    String hocon =
-        "drover {\n  state-dir = \"" + dir.resolve("state") + "\"\n  logs-dir = \"" + dir.resolve("logs")
-            + "\"\n  app-defaults.env.DROVER_TEST = \"" + marker + "\"\n  apps {\n"
-            + apps.replace("$WORKER", WORKER.toString()).replace("$DIR", dir.toString())
-            + "\n  }\n}\n";
     try {
-      this.settings = ConfigLoader.parse(hocon, "test.conf", dir);
+      this.settings = settings(apps);
       before.prepare(dir);
     } catch (RuntimeException | IOException e) {
       deleteTree(dir);
@@ -70,6 +65,16 @@ final class Harness implements AutoCloseable {
     this.events = kit.createTestProbe(DroverEvent.class);
     kit.system().eventStream().tell(new EventStream.Subscribe<>(DroverEvent.class, events.getRef()));
     this.supervisor = kit.spawn(Supervisor.create(settings));
+  }
+
+  /** Settings with {@code apps} (as for the constructor) in this harness's directories: for an apply. */
+  DroverSettings settings(String apps) {
+    String hocon =
+        "drover {\n  state-dir = \"" + dir.resolve("state") + "\"\n  logs-dir = \"" + dir.resolve("logs")
+            + "\"\n  app-defaults.env.DROVER_TEST = \"" + marker + "\"\n  apps {\n"
+            + apps.replace("$WORKER", WORKER.toString()).replace("$DIR", dir.toString())
+            + "\n  }\n}\n";
+    return ConfigLoader.parse(hocon, "test.conf", dir);
   }
 
   /**

@@ -113,7 +113,26 @@ final class Json {
             "onGiveUp", a.restart().retryAfterGiveUp().map(d -> "retry-after " + d.toMillis() + "ms").orElse("stay")),
         "stop", obj("signal", a.stop().signal().name(), "timeoutMs", a.stop().timeout().toMillis(),
             "drainTimeoutMs", a.stop().drainTimeout().toMillis()),
-        "maxMemoryBytes", a.maxMemory().isPresent() ? a.maxMemory().getAsLong() : null);
+        "maxMemoryBytes", a.maxMemory().isPresent() ? a.maxMemory().getAsLong() : null,
+        "update", obj("maxParallel", a.update().maxParallel(), "minHealthyTimeMs", a.update().minHealthyTime().toMillis(),
+            "healthyDeadlineMs", a.update().healthyDeadline().toMillis(), "autoRevert", a.update().autoRevert(),
+            "canary", a.update().canary(), "autoPromote", a.update().autoPromote()));
+  }
+
+  /** One deployment: its id, state, times, reason and each slot's progress (null stays null). */
+  static Map<String, Object> deployment(io.drover.supervisor.DeploymentStatus d) {
+    if (d == null) {
+      return null;
+    }
+    return obj(
+        "id", d.id(),
+        "state", d.state().label(),
+        "cause", d.cause(),
+        "started", d.started().toString(),
+        "finished", d.finished() == null ? null : d.finished().toString(),
+        "reason", d.reason(),
+        "canaries", d.canaries(),
+        "slots", d.slots().stream().map(s -> obj("instance", s.instance(), "phase", s.phase(), "pid", s.pid())).toList());
   }
 
   static Map<String, Object> event(DroverEvent e) {

@@ -137,6 +137,11 @@ final class ManagementRoutes extends AllDirectives {
         path("restart", () -> post(() -> restart(app))),
         path(PathMatchers.segment("workers").slash(PathMatchers.integerSegment()).slash("restart"),
             i -> post(() -> restartWorker(app, i))),
+        path("deployments", () -> get(() -> deployments(app))),
+        path(PathMatchers.segment("deployments").slash("promote"),
+            () -> post(() -> deploymentStep(app, AppSupervisor.Promote::new))),
+        path(PathMatchers.segment("deployments").slash("rollback"),
+            () -> post(() -> deploymentStep(app, AppSupervisor.Rollback::new))),
         path("stop", () -> post(() -> stop(app))),
         path("start", () -> post(() -> start(app))),
         path("logs", () -> get(() -> parameterMap(params -> new LogsRoute(node).logs(app, params)))),
@@ -151,8 +156,35 @@ final class ManagementRoutes extends AllDirectives {
     return withApp(app, ref -> node.status(ref).thenCombine(node.traffic(), (status, front) -> {
       Map<String, Object> body = Json.app(status, front, Instant.now());
       body.put("spec", Json.spec(status.spec()));
+      return body;
+    }).thenCombine(deploymentsOf(ref), (body, deployments) -> {
+      body.put("deployment", Json.deployment(deployments.current()));
       return response(200, body);
     }));
+  }
+
+  /** The app's deployments (none known when its supervisor does not answer in time). */
+  private CompletionStage<AppSupervisor.Deployments> deploymentsOf(ActorRef<AppSupervisor.Command> ref) {
+    CompletionStage<AppSupervisor.Deployments> asked = node.ask(ref, AppSupervisor.GetDeployments::new, NodeView.QUERY);
+    return asked.exceptionally(e -> new AppSupervisor.Deployments(null, null, List.of()));
+  }
+
+  private Route deployments(String app) {
+    return withApp(app, ref -> {
+      CompletionStage<AppSupervisor.Deployments> asked = node.ask(ref, AppSupervisor.GetDeployments::new, NodeView.QUERY);
+      return asked.thenApply(d -> response(200, obj("app", app, "current", Json.deployment(d.current()),
+          "recent", d.recent().stream().map(Json::deployment).toList())));
+    });
+  }
+
+  /** A promote or a rollback: 200 when done, 409 (with why) when there is nothing to do it to. */
+  private Route deploymentStep(String app, Function<ActorRef<AppSupervisor.DeploymentAnswer>, AppSupervisor.Command> step) {
+    return withApp(app, ref -> {
+      CompletionStage<AppSupervisor.DeploymentAnswer> asked = node.ask(ref, step, NodeView.QUERY);
+      return asked.thenApply(a -> a.done()
+          ? response(200, obj("app", app, "done", true, "detail", a.detail()))
+          : response(409, error(a.detail(), "app", app)));
+    });
   }
 
   private Route restart(String app) {
@@ -331,7 +363,8 @@ final class ManagementRoutes extends AllDirectives {
   }
 
   private static Duration restartBudget(AppSpec s, int workers) {
-    return s.readiness().timeout().plus(stopBudget(s)).multipliedBy(Math.max(1, workers)).plusSeconds(10);
+    int batches = (Math.max(1, workers) + s.update().maxParallel() - 1) / s.update().maxParallel();
+    return s.readiness().timeout().plus(stopBudget(s)).multipliedBy(batches).plusSeconds(10);
   }
 
   /**

@@ -257,6 +257,60 @@ class ManagementApiTest {
     assertTrue(node.get("/api/x").body().startsWith("hello from web-"), "the api route is gone");
   }
 
+  @Test
+  void deploymentsAreShownPromotedAndRolledBack() throws Exception {
+    JsonNode none = parse(get("/apps/web/deployments"));
+    assertTrue(none.get("current").isNull(), none.toString());
+    assertEquals(0, none.get("recent").size(), none.toString());
+    assertJsonError(post("/apps/web/deployments/promote", ""), 409, "no deployment in progress");
+    assertJsonError(post("/apps/web/deployments/rollback", ""), 409, "no earlier healthy settings to roll back to");
+    assertJsonError(get("/apps/nope/deployments"), 404, "no such app");
+    assertJsonError(post("/apps/nope/deployments/promote", ""), 404, "no such app");
+
+    String base = "drover.app-defaults { env.DROVER_TEST = \"" + node.marker() + "\" }\n";
+    String web = "drover.apps.web { command = [\"node\", \"" + FrontHarnessAccess.WEB + "\"], instances = 2, route.prefix = \"/\", cwd = \""
+        + node.dir() + "\", env.COLOR = blue, update { canary = 1, auto-promote = off, min-healthy-time = 200ms } }\n";
+    JsonNode applied = parse(post("/config", base + web));
+    assertEquals("[\"web\"]", applied.get("changed").toString(), applied.toString());
+    JsonNode app = awaitDeployment(d -> d.path("state").asText().equals("canary-waiting"));
+    JsonNode d = app.get("deployment");
+    assertEquals("web@1", d.get("id").asText(), d.toString());
+    assertEquals("apply", d.get("cause").asText());
+    assertEquals("healthy", d.get("slots").get(0).get("phase").asText(), d.toString());
+    assertEquals("pending", d.get("slots").get(1).get("phase").asText(), d.toString());
+    assertTrue(d.get("slots").get(0).get("pid").asLong() > 0, d.toString());
+
+    JsonNode promoted = parse(post("/apps/web/deployments/promote", ""));
+    assertTrue(promoted.get("done").asBoolean(), promoted.toString());
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    JsonNode all = parse(get("/apps/web/deployments"));
+    while (!all.get("current").isNull() && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      all = parse(get("/apps/web/deployments"));
+    }
+    assertEquals("succeeded", all.get("recent").get(0).get("state").asText(), all.toString());
+    assertEquals(List.of("done", "done"), List.of(all.get("recent").get(0).get("slots").get(0).get("phase").asText(),
+        all.get("recent").get(0).get("slots").get(1).get("phase").asText()));
+
+    JsonNode rolledBack = parse(post("/apps/web/deployments/rollback", ""));
+    assertTrue(rolledBack.get("done").asBoolean(), rolledBack.toString());
+    JsonNode back = parse(get("/apps/web/deployments")).get("current");
+    assertEquals("web@2", back.get("id").asText(), back.toString());
+    assertEquals("rollback", back.get("cause").asText(), back.toString());
+  }
+
+  /** GET /apps/web once its deployment in progress matches. */
+  JsonNode awaitDeployment(java.util.function.Predicate<JsonNode> match) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    JsonNode app = parse(get("/apps/web"));
+    while (!match.test(app.path("deployment")) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      app = parse(get("/apps/web"));
+    }
+    assertTrue(match.test(app.path("deployment")), app.toString());
+    return app;
+  }
+
   static final Pattern SAMPLE = Pattern.compile("^[a-zA-Z_:][a-zA-Z0-9_:]*(\\{.*\\})? (-?[0-9.]+([eE][-+]?[0-9]+)?|NaN|[+-]Inf)$");
 
   @Test

@@ -114,6 +114,7 @@ final class AppReader {
     Long maxBody = app.size("max-body", 1, MAX_BODY, BODY);
     RecycleSpec recycle = recycle(app.group("recycle"));
     AutoscaleSpec autoscale = autoscale(app.group("autoscale"), placement, instances);
+    RolloutSpec update = update(app.group("update"), placement, instances);
     if (placement == Placement.CLUSTER
         && restart != null
         && restart.strategy() != RestartStrategy.ONE_FOR_ONE) {
@@ -134,13 +135,13 @@ final class AppReader {
       route = route.withPrefix("/"); // a config's only app serves every request unless told otherwise
     }
     if (anyNull(kind, command, cwd, env, instances, route, readiness, liveness, restart, stop)
-        || anyNull(maxMemory, memoryCheckInterval, logs, placement, placementRole, maxBody, recycle, autoscale)
+        || anyNull(maxMemory, memoryCheckInterval, logs, placement, placementRole, maxBody, recycle, autoscale, update)
         || (actor && actorSpec == null)) {
       return null;
     }
     return new AppSpec(
         name, kind, command, cwd, env, instances, route, readiness, liveness, restart, stop,
-        maxMemory, memoryCheckInterval, logs, actorSpec, placement, placementRole, maxBody, recycle, autoscale);
+        maxMemory, memoryCheckInterval, logs, actorSpec, placement, placementRole, maxBody, recycle, autoscale, update);
   }
 
   private String placementRole() {
@@ -582,6 +583,36 @@ final class AppReader {
       return null;
     }
     return new AutoscaleSpec(min.intValue(), max.intValue(), target, up, down, interval);
+  }
+
+  private static RolloutSpec update(Reader update, Placement placement, Integer instances) {
+    if (update == null) {
+      return null;
+    }
+    Long maxParallel = update.integer("max-parallel", 1, MAX_INSTANCES, "an integer from 1 to " + MAX_INSTANCES);
+    Duration minHealthy = update.duration("min-healthy-time", true);
+    Duration deadline = update.duration("healthy-deadline", false);
+    Boolean autoRevert = update.bool("auto-revert");
+    Long canary = update.integer("canary", 0, MAX_INSTANCES, "an integer from 0 (none) to " + MAX_INSTANCES);
+    Boolean autoPromote = update.bool("auto-promote");
+    if (anyNull(maxParallel, minHealthy, deadline, autoRevert, canary, autoPromote)) {
+      return null;
+    }
+    boolean ok = true;
+    if (minHealthy.compareTo(deadline) >= 0) {
+      update.problem("healthy-deadline",
+          text(update.raw("healthy-deadline")) + " (min-healthy-time = " + text(update.raw("min-healthy-time")) + ")",
+          "longer than min-healthy-time (a new worker must be able to become healthy in time)");
+      ok = false;
+    }
+    if (canary > 0 && placement == Placement.CLUSTER) {
+      update.problem("canary", Long.toString(canary), "0 for placement = cluster (each slot is updated on its own)");
+      ok = false;
+    } else if (instances != null && canary > instances) {
+      update.problem("canary", canary + " (instances = " + instances + ")", "at most instances (each canary takes an old worker's place once promoted)");
+      ok = false;
+    }
+    return ok ? new RolloutSpec(maxParallel.intValue(), minHealthy, deadline, autoRevert, canary.intValue(), autoPromote) : null;
   }
 
   private static RecycleSpec recycle(Reader recycle) {

@@ -31,6 +31,7 @@ import java.util.OptionalLong;
  *     another node), in bytes; larger bodies are answered 413
  * @param recycle when a worker is replaced before it ages
  * @param autoscale how the worker count follows the load, if it does
+ * @param update how a change of settings rolls out (a deployment)
  */
 public record AppSpec(
     String name,
@@ -52,7 +53,8 @@ public record AppSpec(
     String placementRole,
     long maxBody,
     RecycleSpec recycle,
-    AutoscaleSpec autoscale) {
+    AutoscaleSpec autoscale,
+    RolloutSpec update) {
 
   public AppSpec {
     command = List.copyOf(command);
@@ -63,7 +65,12 @@ public record AppSpec(
   public AppSpec withInstances(int n) {
     return new AppSpec(
         name, kind, command, cwd, env, n, route, readiness, liveness, restart, stop, maxMemory,
-        memoryCheckInterval, logs, actor, placement, placementRole, maxBody, recycle, autoscale);
+        memoryCheckInterval, logs, actor, placement, placementRole, maxBody, recycle, autoscale, update);
+  }
+
+  /** Whether {@code other} runs the same workers as this, whatever the count of each. */
+  public boolean sameWorkers(AppSpec other) {
+    return other != null && withInstances(1).equals(other.withInstances(1));
   }
 
   /** Whether the app's workers are spread over the cluster (one slot each) rather than per node. */

@@ -1,0 +1,80 @@
+package io.drover.http.front;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.drover.supervisor.AppEvent;
+import io.drover.supervisor.AppStatus;
+import io.drover.supervisor.AppSupervisor;
+import io.drover.supervisor.Supervisor;
+import io.drover.supervisor.WorkerStatus;
+import io.drover.supervisor.config.ConfigLoader;
+import io.drover.supervisor.config.DroverSettings;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A deployment whose new workers crash soon after they become ready, under a steady stream of
+ * requests through the front: it fails, reverts every worker to the old settings, and no request
+ * fails on the way (GETs: one that a dying worker drops is retried on another).
+ */
+class DeploymentUnderLoadTest {
+  static final ActorTestKit kit = ActorTestKit.create();
+  static final Path CRASHY = Path.of("../supervisor/src/test/resources/workers/worker.js").toAbsolutePath().normalize();
+
+  @AfterAll
+  static void shutdown() {
+    kit.shutdownTestKit();
+  }
+
+  @Test
+  void aRevertedDeploymentUnderLoadFailsNoRequest() throws Exception {
+    String settings = "instances = 2, route.prefix = \"/\", update.min-healthy-time = 3s";
+    try (FrontHarness h = new FrontHarness(kit, "web {\n command = [\"node\", \"$WEB\"]\n " + settings + "\n}\n")) {
+      h.awaitReady("web", 2);
+      TestProbe<AppEvent> events = kit.createTestProbe(AppEvent.class);
+      kit.system().eventStream().tell(new EventStream.Subscribe<>(AppEvent.class, events.getRef()));
+      Load load = Load.start(h, 4, Duration.ofSeconds(20), false);
+
+      // the release: instance 1's new worker exits 2.5 s after it starts, instance 0's keeps running
+      String release = "drover {\n state-dir = \"" + h.settings.stateDir() + "\"\n logs-dir = \"" + h.settings.logsDir() + "\"\n"
+          + " app-defaults.env.DROVER_TEST = \"" + h.marker + "\"\n"
+          + " app-defaults.readiness { type = http, path = \"/health\" }\n"
+          + " apps.web {\n command = [\"node\", \"" + CRASHY + "\", \"--listen\", \"--exit-after\", \"2500\", \"--only-instance\", \"1\"]\n "
+          + settings + "\n }\n}\n";
+      DroverSettings next = ConfigLoader.parse(release, "release.conf", h.dir);
+      h.supervisor.tell(new Supervisor.Apply(next, false, kit.createTestProbe(Supervisor.Applied.class).getRef()));
+
+      String failed = null;
+      String end = null;
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (end == null && System.nanoTime() < deadline) {
+        AppEvent e = events.receiveMessage(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        if (e.detail().startsWith("web@1 failed")) {
+          failed = e.detail();
+        } else if (e.detail().startsWith("web@1 reverted") || e.detail().startsWith("web@1 succeeded")) {
+          end = e.detail();
+        }
+      }
+      assertTrue(failed != null && failed.contains("web-1's new worker exited with status 1"), "failed: " + failed);
+      assertTrue(end != null && end.startsWith("web@1 reverted"), "ended: " + end);
+
+      Load.Result r = load.await();
+      assertTrue(r.ok() > 500, "too little load to mean anything: " + r);
+      assertEquals(0, r.failed(), "failed requests: " + r);
+      TestProbe<AppStatus> status = kit.createTestProbe(AppStatus.class);
+      h.app("web").tell(new AppSupervisor.GetStatus(status.getRef()));
+      for (WorkerStatus w : status.receiveMessage().workers()) {
+        String cmdline = new String(Files.readAllBytes(Path.of("/proc/" + w.pid() + "/cmdline")), StandardCharsets.UTF_8);
+        assertTrue(cmdline.contains("web.js"), "web-" + w.instance() + " runs the old release again: " + cmdline);
+      }
+    }
+  }
+}

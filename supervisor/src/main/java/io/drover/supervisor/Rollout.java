@@ -1,0 +1,550 @@
+package io.drover.supervisor;
+
+import io.drover.supervisor.config.AppSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * Replaces an app's workers without losing capacity — for a deployment (new settings), a rolling
+ * restart, or a recycle: a replacement starts beside the old worker (surge), and only once it is
+ * ready (for a deployment: ready for {@code min-healthy-time}) is the old worker drained and
+ * stopped, and the new one takes its slot. A deployment replaces {@code max-parallel} slots at a
+ * time (after its canaries, if it has any), chosen afresh each time as the slots whose worker runs
+ * other settings, so that a scale, a restart or a newer deployment in between is simply more or
+ * fewer slots to do. A replacement that fails fails its deployment, which goes back (the same way)
+ * to the last healthy settings when {@code auto-revert} is on.
+ *
+ * <p>Owned by one {@link AppSupervisor} and called only from its actor; the supervisor keeps the
+ * slots and does what this asks of them through {@link Host}.
+ */
+final class Rollout {
+  /** What {@link Rollout} needs of the app supervisor. */
+  interface Host {
+    /** The app's current settings (the deployment's target, while one runs). */
+    AppSpec spec();
+
+    /** How many slots the app has. */
+    int slots();
+
+    /** The settings the worker in {@code slot} runs. */
+    AppSpec slotSpec(int slot);
+
+    /** The worker's name, as in events: "web-0". */
+    String workerName(int slot);
+
+    /** Spawns and starts a replacement for {@code slot} running {@code spec}. */
+    ActorRef<WorkerCommand> spawn(int slot, AppSpec spec);
+
+    /** Drains and stops the worker in {@code slot}; then {@link AppSupervisor} hears ReplacedStopped. */
+    void stopOld(int slot, ActorRef<WorkerCommand> replacement, String why);
+
+    /** The old worker of {@code slot} was stopped and its replacement is ready: it takes the slot. */
+    void swap(int slot, ActorRef<WorkerCommand> replacement, WorkerStatus status, boolean recycled);
+
+    /** Stops a worker that is in no slot. */
+    void retire(ActorRef<WorkerCommand> worker);
+
+    /** The app's settings become {@code spec} (a revert or a rollback). */
+    void retarget(AppSpec spec);
+
+    /** Tells what happened: the app's detail and an event. */
+    void report(String what);
+  }
+
+  /** Timer: the replacement has been ready for min-healthy-time. */
+  record Healthy(ActorRef<WorkerCommand> worker) implements AppSupervisor.Command {}
+
+  /** Timer: the replacement's healthy-deadline is over. */
+  record Deadline(ActorRef<WorkerCommand> worker) implements AppSupervisor.Command {}
+
+  private enum Kind { DEPLOY, RESTART, RECYCLE }
+
+  private static final int HISTORY = 10;
+
+  /** One replacement under way. */
+  private static final class Replacement {
+    final int slot;
+    final Kind kind;
+    final String why;
+    final ActorRef<WorkerCommand> worker;
+    final boolean canary;
+    WorkerStatus status;
+    Instant readySince;
+    boolean healthy;
+    /** The old worker is being drained and stopped. */
+    boolean stopping;
+
+    Replacement(int slot, Kind kind, String why, ActorRef<WorkerCommand> worker, boolean canary) {
+      this.slot = slot;
+      this.kind = kind;
+      this.why = why;
+      this.worker = worker;
+      this.canary = canary;
+    }
+  }
+
+  private record Pending(int slot, Kind kind, String why) {}
+
+  private final Host host;
+  private final TimerScheduler<AppSupervisor.Command> timers;
+  private final String app;
+  /** Restarts and recycles still to start (a deployment picks its slots itself). */
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private final Map<Integer, Replacement> active = new TreeMap<>();
+  private final List<ActorRef<AppSupervisor.RollingResult>> restartRequesters = new ArrayList<>();
+  private boolean restartingAll;
+  private boolean restartingOne;
+  /** The deployment in progress, or null. */
+  private Deployment deployment;
+  /** Ended deployments, newest first. */
+  private final ArrayDeque<Deployment> history = new ArrayDeque<>();
+  private int lastId;
+  /** The last settings every worker ran healthily, and those before: a rollback's target. */
+  private AppSpec lastHealthy;
+  private AppSpec previousHealthy;
+
+  Rollout(Host host, TimerScheduler<AppSupervisor.Command> timers, AppSpec initial) {
+    this.host = host;
+    this.timers = timers;
+    this.app = initial.name();
+    this.lastHealthy = initial;
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  /** Rolls out the host's current settings (they changed): a new deployment, superseding any. */
+  void deploy(String cause, ActorRef<AppSupervisor.RollingResult> replyTo) {
+    String id = app + "@" + (++lastId);
+    if (deployment != null) {
+      dropReplacements(Kind.DEPLOY);
+      end(DeploymentState.SUPERSEDED, "superseded by " + id);
+    }
+    // restarts and recycles not started yet are left to the deployment, which replaces every slot
+    pending.clear();
+    finishRestart(false, "rolling restart superseded by " + id + " (new settings)");
+    AppSpec spec = host.spec();
+    int stale = staleSlots().size();
+    int canaries = Math.min(spec.update().canary(), stale);
+    deployment = new Deployment(id, cause, spec, lastHealthy, canaries);
+    if (replyTo != null) {
+      deployment.requesters.add(replyTo);
+    }
+    host.report(id + " started (" + cause + "): " + stale + " of " + host.slots() + " workers to replace, "
+        + (canaries > 0 ? canaries + " canaries first" : spec.update().maxParallel() + " at a time"));
+    fill();
+  }
+
+  /** Promotes the canaries of the deployment in progress; null when done, else why not. */
+  String promote() {
+    Deployment d = deployment;
+    if (d == null || !d.inCanaryPhase()) {
+      return d == null ? "no deployment in progress" : d.id + " has no canaries waiting (" + d.state().label() + ")";
+    }
+    long healthy = active.values().stream().filter(r -> r.canary && r.healthy).count();
+    if (healthy < d.canaries) {
+      return d.id + ": " + healthy + " of " + d.canaries + " canaries healthy so far";
+    }
+    promoteNow("promoted on request");
+    return null;
+  }
+
+  /**
+   * Fails the deployment in progress and goes back to its last healthy settings, or, when none is
+   * in progress, deploys the healthy settings before the current ones. Null when started, else why not.
+   */
+  String rollback() {
+    if (deployment != null) {
+      if (deployment.state() == DeploymentState.REVERTING) {
+        return deployment.id + " is already reverting";
+      }
+      if (deployment.lastHealthy == null || deployment.lastHealthy.sameWorkers(deployment.spec)) {
+        return deployment.id + " has no earlier healthy settings to go back to";
+      }
+      fail("rollback requested", true);
+      return null;
+    }
+    if (previousHealthy == null || previousHealthy.sameWorkers(host.spec())) {
+      return "no earlier healthy settings to roll back to";
+    }
+    host.retarget(previousHealthy);
+    deploy("rollback", null);
+    return null;
+  }
+
+  /** A rolling restart of every worker (same settings). */
+  void restartAll(ActorRef<AppSupervisor.RollingResult> replyTo) {
+    if (deployment != null) {
+      replyTo.tell(new AppSupervisor.RollingResult(app, false, deployment.id + " is in progress"));
+      return;
+    }
+    restartRequesters.add(replyTo);
+    if (restartingAll) {
+      return; // already rolling: the requester hears when it ends
+    }
+    restartingAll = true;
+    pending.removeIf(p -> p.kind == Kind.RECYCLE); // a recycle queued already becomes part of the restart
+    for (int i = 0; i < host.slots(); i++) {
+      if (!active.containsKey(i)) {
+        pending.add(new Pending(i, Kind.RESTART, "replaced (rolling restart)"));
+      }
+    }
+    host.report("rolling restart of " + host.slots() + " workers");
+    fill();
+  }
+
+  /** Restarts one worker the rolling way. */
+  void restartOne(int slot, ActorRef<AppSupervisor.RollingResult> replyTo) {
+    if (deployment != null || restartingAll || restartingOne) {
+      String busy = deployment != null ? deployment.id + " is in progress" : "a rolling restart is in progress";
+      replyTo.tell(new AppSupervisor.RollingResult(app, false, busy));
+      return;
+    }
+    restartingOne = true;
+    restartRequesters.add(replyTo);
+    if (active.containsKey(slot)) {
+      return; // being replaced right now (recycled): that is the restart asked for
+    }
+    pending.removeIf(p -> p.slot == slot);
+    pending.add(new Pending(slot, Kind.RESTART, "replaced (rolling restart)"));
+    fill();
+  }
+
+  /** A worker asks to be recycled; false when it is (or will be) replaced anyway. */
+  boolean recycle(int slot, String reason) {
+    boolean queued = pending.stream().anyMatch(p -> p.slot == slot);
+    if (queued || active.containsKey(slot) || (deployment != null && stale(slot))) {
+      return false;
+    }
+    pending.add(new Pending(slot, Kind.RECYCLE, reason));
+    fill();
+    return true;
+  }
+
+  /** The app scaled to {@code n} slots: replacements of removed slots end. */
+  void scaled(int n) {
+    for (Replacement r : List.copyOf(active.values())) {
+      if (r.slot >= n) {
+        drop(r);
+      }
+    }
+    pending.removeIf(p -> p.slot >= n);
+    fill();
+  }
+
+  /** The app stops or gives up: every replacement ends, and so does the deployment. */
+  void cancel(String why) {
+    dropReplacements(null);
+    pending.clear();
+    if (deployment != null) {
+      end(DeploymentState.CANCELLED, why);
+    }
+    finishRestart(false, "rolling restart aborted, old workers kept: " + why);
+  }
+
+  // ---------------------------------------------------------------- what workers tell
+
+  /** A worker changed state; false when it is not a replacement. */
+  boolean onChanged(ActorRef<WorkerCommand> worker, WorkerStatus status) {
+    Replacement r = find(worker);
+    if (r == null) {
+      return false;
+    }
+    r.status = status;
+    if (status.state() == WorkerState.READY && r.readySince == null) {
+      r.readySince = Instant.now();
+      Duration minHealthy = minHealthy(r);
+      if (minHealthy.isZero()) {
+        onHealthy(new Healthy(worker));
+      } else {
+        timers.startSingleTimer(new Healthy(worker), new Healthy(worker), minHealthy);
+        host.report(deployment.id + ": " + host.workerName(r.slot) + "'s new worker is ready; healthy once it has stayed so for "
+            + Durations.human(minHealthy) + " (update.min-healthy-time)");
+      }
+    }
+    return true;
+  }
+
+  /** A worker exited on its own; false when it is not a replacement. */
+  boolean onExited(ActorRef<WorkerCommand> worker, WorkerExit exit) {
+    Replacement r = find(worker);
+    if (r == null) {
+      return false;
+    }
+    drop(r);
+    String what = host.workerName(r.slot) + "'s new worker " + exit.reason();
+    if (r.stopping) {
+      // it was healthy and its old worker is stopping: the old one starts again, the slot is tried again
+      host.report(what + " after it was healthy; the slot will be replaced again");
+      fill();
+      return true;
+    }
+    if (r.kind == Kind.DEPLOY) {
+      String when = r.readySince == null ? " before it was ready"
+          : " " + Durations.human(Duration.between(r.readySince, Instant.now())) + " after it was ready (within update.min-healthy-time "
+              + Durations.human(minHealthy(r)) + ")";
+      fail(what + when, false);
+    } else {
+      abortRestarts(what);
+    }
+    return true;
+  }
+
+  void onHealthy(Healthy m) {
+    Replacement r = find(m.worker());
+    if (r == null || r.healthy || r.readySince == null) {
+      return;
+    }
+    r.healthy = true;
+    timers.cancel(new Deadline(m.worker()));
+    Deployment d = deployment;
+    if (r.canary && d != null && d.inCanaryPhase()) {
+      long healthy = active.values().stream().filter(c -> c.canary && c.healthy).count();
+      if (healthy == d.canaries) {
+        if (d.spec.update().autoPromote()) {
+          promoteNow("canaries healthy, promoted automatically (update.auto-promote)");
+        } else {
+          d.awaitPromotion(d.canaries + " canaries healthy; waiting for a promote (update.auto-promote = off)");
+          host.report(d.id + ": " + d.reason());
+        }
+      }
+      return;
+    }
+    replaceOld(r);
+  }
+
+  void onDeadline(Deadline m) {
+    Replacement r = find(m.worker());
+    if (r == null || r.healthy) {
+      return;
+    }
+    drop(r);
+    fail(host.workerName(r.slot) + "'s new worker was not healthy within update.healthy-deadline ("
+        + Durations.human(deployment.spec.update().healthyDeadline()) + ")", false);
+  }
+
+  /**
+   * The old worker of {@code slot} stopped for {@code replacement}: true when the replacement then
+   * took the slot; false when that replacement was given up meanwhile (the old worker should run again).
+   */
+  boolean onReplacedStopped(int slot, ActorRef<WorkerCommand> replacement) {
+    Replacement r = active.get(slot);
+    if (r == null || !r.worker.equals(replacement)) {
+      return false;
+    }
+    active.remove(slot);
+    host.swap(slot, r.worker, r.status, r.kind == Kind.RECYCLE);
+    fill();
+    return true;
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /** The deployment in progress, or null. */
+  DeploymentStatus current() {
+    return deployment == null ? null : deployment.status(slotsOf(deployment));
+  }
+
+  /** Ended deployments, newest first. */
+  List<DeploymentStatus> recent() {
+    return history.stream().map(d -> d.status(List.of())).toList();
+  }
+
+  // ---------------------------------------------------------------- steps
+
+  /** Starts what may start now, and ends what is done. */
+  private void fill() {
+    Deployment d = deployment;
+    if (d != null) {
+      List<Integer> stale = staleSlots();
+      if (d.inCanaryPhase()) {
+        if (!d.canariesStarted) {
+          d.canariesStarted = true;
+          for (int slot : stale.subList(0, Math.min(d.canaries, stale.size()))) {
+            start(slot, Kind.DEPLOY, d.id, true, d.target());
+          }
+        }
+        return;
+      }
+      int limit = d.target().update().maxParallel();
+      for (int slot : stale) {
+        if (active.size() >= limit) {
+          break;
+        }
+        start(slot, Kind.DEPLOY, d.id, false, d.target());
+      }
+      if (active.isEmpty() && stale.isEmpty()) {
+        complete();
+      } else {
+        return;
+      }
+    }
+    int limit = restartingAll ? host.spec().update().maxParallel() : 1;
+    while (active.size() < limit && !pending.isEmpty()) {
+      Pending p = pending.poll();
+      if (p.slot < host.slots() && !active.containsKey(p.slot)) {
+        start(p.slot, p.kind, p.why, false, host.spec());
+      }
+    }
+    if (active.isEmpty() && pending.isEmpty()) {
+      finishRestart(true, "rolling restart done");
+    }
+  }
+
+  private void start(int slot, Kind kind, String why, boolean canary, AppSpec spec) {
+    ActorRef<WorkerCommand> worker = host.spawn(slot, spec);
+    active.put(slot, new Replacement(slot, kind, why, worker, canary));
+    if (kind == Kind.DEPLOY) {
+      timers.startSingleTimer(new Deadline(worker), new Deadline(worker), spec.update().healthyDeadline());
+    }
+  }
+
+  /** The replacement is healthy: drain and stop the old worker, then swap. */
+  private void replaceOld(Replacement r) {
+    r.stopping = true;
+    String why = switch (r.kind) {
+      case DEPLOY -> deployment != null && deployment.state() == DeploymentState.REVERTING
+          ? "reverted: " + r.why + " failed" : "replaced by " + r.why;
+      case RECYCLE -> "recycled: " + r.why;
+      case RESTART -> r.why;
+    };
+    host.stopOld(r.slot, r.worker, why);
+  }
+
+  private void promoteNow(String why) {
+    deployment.promote(why);
+    host.report(deployment.id + ": " + why);
+    for (Replacement r : List.copyOf(active.values())) {
+      if (r.canary && r.healthy && !r.stopping) {
+        replaceOld(r);
+      }
+    }
+    fill();
+  }
+
+  /** The deployment failed: revert (auto-revert, or asked for) or stop where it is. */
+  private void fail(String why, boolean forceRevert) {
+    Deployment d = deployment;
+    dropReplacements(Kind.DEPLOY);
+    if (d.state() == DeploymentState.REVERTING) {
+      end(DeploymentState.FAILED, "the revert failed too: " + why + " (the deployment had failed: " + d.reason() + ")");
+    } else if ((forceRevert || d.spec.update().autoRevert()) && d.lastHealthy != null && !d.lastHealthy.sameWorkers(d.spec)) {
+      d.revert(why);
+      host.retarget(d.lastHealthy);
+      host.report(d.id + " failed: " + why + "; reverting every worker to the last healthy settings");
+    } else {
+      end(DeploymentState.FAILED, why + (d.spec.update().autoRevert() ? "" : " (update.auto-revert = off: workers left as they are)"));
+    }
+    fill();
+  }
+
+  private void complete() {
+    Deployment d = deployment;
+    if (d.state() == DeploymentState.REVERTING) {
+      end(DeploymentState.REVERTED, "every worker is back on the last healthy settings; the deployment had failed: " + d.reason());
+    } else {
+      if (!d.spec.sameWorkers(lastHealthy)) {
+        previousHealthy = lastHealthy;
+        lastHealthy = d.spec;
+      }
+      end(DeploymentState.SUCCEEDED, "every worker runs the new settings and was healthy");
+    }
+  }
+
+  private void end(DeploymentState to, String why) {
+    Deployment d = deployment;
+    d.end(to, why, slotsOf(d));
+    deployment = null;
+    history.addFirst(d);
+    while (history.size() > HISTORY) {
+      history.removeLast();
+    }
+    host.report(d.id + " " + to.label() + ": " + why);
+  }
+
+  /** A restart's or recycle's replacement failed: the rest are not tried (the old workers are kept). */
+  private void abortRestarts(String why) {
+    pending.clear();
+    finishRestart(false, "rolling restart aborted, old workers kept: " + why);
+    fill();
+  }
+
+  private void finishRestart(boolean completed, String detail) {
+    if (!restartingAll && !restartingOne && restartRequesters.isEmpty()) {
+      return;
+    }
+    if (!completed || restartingAll) {
+      host.report(detail);
+    }
+    restartingAll = false;
+    restartingOne = false;
+    AppSupervisor.RollingResult result = new AppSupervisor.RollingResult(app, completed, detail);
+    restartRequesters.forEach(r -> r.tell(result));
+    restartRequesters.clear();
+  }
+
+  /** Ends the replacements of {@code kind} (all when null) whose old worker is not stopping yet. */
+  private void dropReplacements(Kind kind) {
+    for (Replacement r : List.copyOf(active.values())) {
+      if ((kind == null || r.kind == kind) && (!r.stopping || kind == null)) {
+        drop(r);
+      }
+    }
+  }
+
+  private void drop(Replacement r) {
+    active.remove(r.slot);
+    timers.cancel(new Healthy(r.worker));
+    timers.cancel(new Deadline(r.worker));
+    host.retire(r.worker);
+  }
+
+  private Duration minHealthy(Replacement r) {
+    boolean gated = r.kind == Kind.DEPLOY && deployment != null && deployment.state() != DeploymentState.REVERTING;
+    return gated ? deployment.spec.update().minHealthyTime() : Duration.ZERO;
+  }
+
+  private boolean stale(int slot) {
+    return deployment != null && !host.slotSpec(slot).sameWorkers(deployment.target());
+  }
+
+  /** Slots whose worker runs other settings than the deployment's target, and no replacement yet. */
+  private List<Integer> staleSlots() {
+    List<Integer> stale = new ArrayList<>();
+    AppSpec target = deployment != null ? deployment.target() : host.spec();
+    for (int i = 0; i < host.slots(); i++) {
+      if (!active.containsKey(i) && !host.slotSpec(i).sameWorkers(target)) {
+        stale.add(i);
+      }
+    }
+    return stale;
+  }
+
+  private List<DeploymentStatus.Slot> slotsOf(Deployment d) {
+    List<DeploymentStatus.Slot> slots = new ArrayList<>();
+    for (int i = 0; i < host.slots(); i++) {
+      Replacement r = active.get(i);
+      long pid = r == null || r.status == null ? 0 : r.status.pid();
+      String phase = r != null && r.kind == Kind.DEPLOY
+          ? r.stopping ? "replacing" : r.healthy ? "healthy" : r.readySince != null ? "ready" : "starting"
+          : host.slotSpec(i).sameWorkers(d.target()) ? "done" : "pending";
+      slots.add(new DeploymentStatus.Slot(i, phase, pid));
+    }
+    return slots;
+  }
+
+  private Replacement find(ActorRef<WorkerCommand> worker) {
+    for (Replacement r : active.values()) {
+      if (r.worker.equals(worker)) {
+        return r;
+      }
+    }
+    return null;
+  }
+}
