@@ -139,11 +139,18 @@ final class Exchange {
     }
   }
 
-  /** The front answers the request itself: the answer carries the request's id, and is what is logged. */
-  void answeredByFront(io.netty.handler.codec.http.FullHttpResponse response) {
+  /**
+   * The front answers the request itself: the answer carries the request's id, is what is logged,
+   * and is counted in its app's meters as {@code kind} (null: by its status).
+   */
+  void answeredByFront(io.netty.handler.codec.http.FullHttpResponse response, AppMeters.ErrorKind kind) {
     response.headers().set(RequestIds.HEADER, requestId);
     status = response.status().code();
     bytesOut = response.content().readableBytes();
+    if (route != null) {
+      route.meters().answered(status, startNanos);
+      route.meters().error(kind != null ? kind : AppMeters.ErrorKind.of(status));
+    }
   }
 
   /** Whether the client asked for 100 Continue before sending its body (RFC 9110 10.1.1). */

@@ -365,12 +365,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       endAttempt(false);
     }
     e.deadline = 0;
-    e.answeredByFront(response);
-    if (e.route != null) {
-      int code = response.status().code();
-      e.route.meters().answered(code, e.startNanos);
-      e.route.meters().error(kind != null ? kind : AppMeters.ErrorKind.of(code));
-    }
+    e.answeredByFront(response, kind);
     if (!keepAlive) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
