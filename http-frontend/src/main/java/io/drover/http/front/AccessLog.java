@@ -26,6 +26,7 @@ import java.util.concurrent.locks.LockSupport;
  * written again.
  */
 final class AccessLog implements AutoCloseable {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AccessLog.class);
   /** Lines that may wait for the writer: a few seconds' worth at the front's top rate. */
   static final int QUEUE = 64 * 1024;
   private static final int BATCH = 1024;
@@ -40,6 +41,8 @@ final class AccessLog implements AutoCloseable {
   private final Object startLock = new Object();
   private volatile Thread writer;
   private volatile boolean closing;
+  /** A line failed to format (a bug): reported once. The writer's only. */
+  private boolean formatFailed;
 
   private AccessLog(AccessLogSpec spec, Path file, LogPump pump, int capacity) {
     this.spec = spec;
@@ -134,7 +137,14 @@ final class AccessLog implements AutoCloseable {
         droppedBefore = droppedNow;
       }
       for (AccessLine line : batch) {
-        format.write(line, out);
+        try {
+          format.write(line, out);
+        } catch (RuntimeException e) { // a line that cannot be written must not end the writer
+          if (!formatFailed) {
+            formatFailed = true;
+            log.warn("[front] [access-log] a line could not be written, leaving it out (reported once): {}", e.toString());
+          }
+        }
       }
       if (out.size() > 0) {
         pump.write(out.array(), out.size());
