@@ -56,12 +56,14 @@ final class AccessLog implements AutoCloseable {
    * file, no thread) until a request of an app that is logged ends.
    */
   static AccessLog of(AccessLogSpec spec, Path logsDir, MeterRegistry registry) {
-    return of(spec, logsDir, registry, QUEUE);
+    return of(spec, logsDir, registry, QUEUE, detail -> {}); // the pump logs a failing file itself, once
   }
 
-  static AccessLog of(AccessLogSpec spec, Path logsDir, MeterRegistry registry, int capacity) {
+  /** As {@link #of(AccessLogSpec, Path, MeterRegistry)}, with a queue of {@code capacity} lines, telling {@code report} when the file cannot be written and when it can again. */
+  static AccessLog of(AccessLogSpec spec, Path logsDir, MeterRegistry registry, int capacity,
+      java.util.function.Consumer<String> report) {
     Path file = logsDir.resolve("access.log");
-    LogPump pump = LogPump.toFile(file, spec.rotation(), "front", "access-log", detail -> {});
+    LogPump pump = LogPump.toFile(file, spec.rotation(), "front", "access-log", report);
     AccessLog log = new AccessLog(spec, file, pump, capacity);
     FunctionCounter.builder("drover.http.access-log.dropped", log.dropped, LongAdder::sum)
         .description("Access log lines dropped because the writer was behind (requests are never slowed for it)")

@@ -223,11 +223,11 @@ class AccessLogTest {
     Path dir = Files.createTempDirectory("drover-access-log");
     try {
       io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-      AccessLog log = AccessLog.of(new AccessLogSpec(true, AccessLogSpec.Format.TEXT, new LogSpec(1 << 20, 1)), dir, registry, 4);
+      AccessLog log = AccessLog.of(new AccessLogSpec(true, AccessLogSpec.Format.TEXT, new LogSpec(1 << 20, 1)), dir, registry, 4,
+          detail -> {});
       int sent = 2000;
       for (int i = 0; i < sent; i++) { // far faster than a writer that takes 4 lines per pause
-        log.add(new AccessLine(System.currentTimeMillis(), "web", null, "GET", "/" + i, "HTTP/1.1", 200, 1, 1000, -1, 0,
-            "127.0.0.1", "id-" + i, null, null, null));
+        log.add(line("id-" + i));
       }
       log.close();
       long dropped = log.dropped();
@@ -241,6 +241,43 @@ class AccessLogTest {
       assertEquals(dropped, noted, "the file says how many were dropped: " + lines.stream().filter(l -> l.startsWith("[")).toList());
       assertNotEquals(0, written);
     } finally {
+      FrontHarness.deleteTree(dir);
+    }
+  }
+
+  static AccessLine line(String id) {
+    return new AccessLine(System.currentTimeMillis(), "web", null, "GET", "/", "HTTP/1.1", 200, 1, 1000, -1, 0,
+        "127.0.0.1", id, null, null, null);
+  }
+
+  @Test
+  void aLogDirThatCannotBeWrittenIsReportedOnceAndLinesAreWrittenAgainOnceItCanBe() throws Exception {
+    Path dir = Files.createTempDirectory("drover-access-log");
+    Path logs = dir.resolve("logs");
+    Files.writeString(logs, "a file where the directory should be");
+    java.util.concurrent.ConcurrentLinkedQueue<String> reports = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    AccessLog log = AccessLog.of(new AccessLogSpec(true, AccessLogSpec.Format.TEXT, new LogSpec(1 << 20, 1)), logs,
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), 1024, reports::add);
+    try {
+      for (int i = 0; i < 50 && reports.isEmpty(); i++) {
+        log.add(line("lost-" + i)); // never thrown back: the line is dropped
+        Thread.sleep(30);
+      }
+      assertEquals(1, reports.size(), reports.toString());
+      assertTrue(reports.peek().startsWith("logs: cannot write " + logs.resolve("access.log")), reports.toString());
+      Files.delete(logs); // the directory can be made now: the file is tried again within 5 s
+      String written = null;
+      for (long end = System.nanoTime() + Duration.ofSeconds(15).toNanos(); System.nanoTime() < end && written == null; Thread.sleep(50)) {
+        log.add(line("back"));
+        Path file = logs.resolve("access.log");
+        written = Files.exists(file) && Files.readString(file).contains(" id=back") ? Files.readString(file) : null;
+      }
+      assertTrue(written != null, "lines written again once the directory could be made");
+      assertTrue(written.startsWith("[drover] dropped "), written.lines().findFirst().orElse(""));
+      assertEquals(2, reports.size(), "the failure and the recovery, once each: " + reports);
+      assertTrue(reports.stream().skip(1).findFirst().orElseThrow().startsWith("logs: writing "), reports.toString());
+    } finally {
+      log.close();
       FrontHarness.deleteTree(dir);
     }
   }
