@@ -66,7 +66,7 @@ final class NodeGuardian {
           FrontServer server = null;
           if (settings.http().enabled()) {
             try {
-              server = FrontServer.start(settings.http(), routes, front);
+              server = FrontServer.start(settings.http(), routes, front, settings.logsDir(), metrics.registry());
               closeOnShutdown(ctx.getSystem(), server);
               out.println("drover: front listening on http://" + hostPort(settings.http().iface(), server.port()) + "/ (" + server.transport() + ")");
               out.flush();

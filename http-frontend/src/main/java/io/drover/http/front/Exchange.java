@@ -56,6 +56,11 @@ final class Exchange {
   private Phase phase = Phase.ROUTING;
 
   // ---- the request
+  /** Its X-Request-Id ({@link RequestIds}): sent to the worker, returned to the client, logged. */
+  final String requestId;
+  /** The client's address, and the request target as the client sent it (before a prefix is stripped). */
+  final CharSequence client;
+  final String uri;
   HttpRequest request;
   HttpVersion clientVersion;
   RouteSnapshot.Route route;
@@ -79,14 +84,25 @@ final class Exchange {
   /** The sticky key of the request, or null. */
   String stickyKey;
 
+  /** When the current attempt started (System.nanoTime), 0 when none is under way. */
+  long attemptStart;
+  /** How long the last attempt took, from picking its worker to its end; -1 when none was made. */
+  long upstreamNanos = -1;
+
   // ---- the answer
+  /** The answer's status (the worker's or the front's), 0 while there is none. */
   int status;
+  /** Body bytes of the answer passed to the client. */
+  long bytesOut;
   /** A 1xx answer (other than 101) is being passed on; the real one follows. */
   boolean interim;
 
-  Exchange(long id, HttpRequest request, long startNanos) {
+  Exchange(long id, HttpRequest request, long startNanos, String requestId, CharSequence client) {
     this.id = id;
     this.request = request;
+    this.uri = request.uri();
+    this.requestId = requestId;
+    this.client = client;
     this.clientVersion = request.protocolVersion();
     this.startNanos = startNanos;
   }
@@ -113,6 +129,28 @@ final class Exchange {
     return clientKeepAlive && (body.complete()
         || (!io.netty.handler.codec.http.HttpUtil.isTransferEncodingChunked(request)
             && io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) == 0));
+  }
+
+  /** An attempt ended: its time is kept for the access log. */
+  void attemptEnded() {
+    if (attemptStart != 0) {
+      upstreamNanos = System.nanoTime() - attemptStart;
+      attemptStart = 0;
+    }
+  }
+
+  /**
+   * The front answers the request itself: the answer carries the request's id, is what is logged,
+   * and is counted in its app's meters as {@code kind} (null: by its status).
+   */
+  void answeredByFront(io.netty.handler.codec.http.FullHttpResponse response, AppMeters.ErrorKind kind) {
+    response.headers().set(RequestIds.HEADER, requestId);
+    status = response.status().code();
+    bytesOut = response.content().readableBytes();
+    if (route != null) {
+      route.meters().answered(status, startNanos);
+      route.meters().error(kind != null ? kind : AppMeters.ErrorKind.of(status));
+    }
   }
 
   /** Whether the client asked for 100 Continue before sending its body (RFC 9110 10.1.1). */

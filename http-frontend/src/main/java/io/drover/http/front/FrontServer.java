@@ -19,7 +19,9 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
@@ -45,17 +47,22 @@ public final class FrontServer implements AutoCloseable {
   private final Channel server;
   private final String transport;
   private final LoopbackForwarder forwarder;
+  private final AccessLog accessLog;
 
-  private FrontServer(EventLoopGroup group, Channel server, String transport, LoopbackForwarder forwarder) {
+  private FrontServer(EventLoopGroup group, Channel server, String transport, LoopbackForwarder forwarder, AccessLog accessLog) {
     this.group = group;
+    this.accessLog = accessLog;
     this.server = server;
     this.transport = transport;
     this.forwarder = forwarder;
   }
 
-  /** Binds the front; fails when the address cannot be bound. */
-  public static FrontServer start(HttpSpec spec, SnapshotHolder holder, ActorRef<Front.Command> front)
-      throws InterruptedException {
+  /**
+   * Binds the front; fails when the address cannot be bound. Its access log goes to {@code
+   * logsDir}, its meters (besides the front actor's) to {@code registry}.
+   */
+  public static FrontServer start(HttpSpec spec, SnapshotHolder holder, ActorRef<Front.Command> front, Path logsDir,
+      MeterRegistry registry) throws InterruptedException {
     boolean epoll = Epoll.isAvailable();
     int threads = spec.eventLoops() > 0 ? spec.eventLoops() : Runtime.getRuntime().availableProcessors();
     EventLoopGroup group =
@@ -72,7 +79,8 @@ public final class FrontServer implements AutoCloseable {
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.ALLOCATOR, ALLOCATOR)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, spec.connectTimeout().toMillis()));
-    ProxyContext px = new ProxyContext(spec, holder, front, backends);
+    AccessLog accessLog = AccessLog.of(spec.accessLog(), logsDir, registry);
+    ProxyContext px = new ProxyContext(spec, holder, front, backends, accessLog, new RequestIds());
 
     ServerBootstrap b =
         new ServerBootstrap()
@@ -96,7 +104,8 @@ public final class FrontServer implements AutoCloseable {
       Channel server = b.bind(new InetSocketAddress(spec.iface(), spec.port())).sync().channel();
       String transport = epoll ? "epoll" : "nio";
       log.info("front listening on {} ({} event loops, {})", server.localAddress(), threads, transport);
-      return new FrontServer(group, server, transport, new LoopbackForwarder(backends, group, spec.poolIdleTimeout(), spec.poolMaxIdle(), false));
+      return new FrontServer(group, server, transport, new LoopbackForwarder(backends, group, spec.poolIdleTimeout(), spec.poolMaxIdle(), false),
+          accessLog);
     } catch (RuntimeException | InterruptedException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
@@ -116,6 +125,11 @@ public final class FrontServer implements AutoCloseable {
     return forwarder;
   }
 
+  /** Where the access log is written (when any app's requests are logged). */
+  public Path accessLogFile() {
+    return accessLog.file();
+  }
+
   public String transport() {
     return transport;
   }
@@ -129,5 +143,6 @@ public final class FrontServer implements AutoCloseable {
   public void close() {
     server.close().syncUninterruptibly();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    accessLog.close();
   }
 }

@@ -115,7 +115,8 @@ final class MessageTransport implements Transport {
     ProxyHeaders.dropHopByHop(res.headers());
     res.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
     HttpUtil.setContentLength(res, body.length);
-    ProxyHeaders.forResponse(res.headers(), e.clientKeepAlive, e.clientVersion, conn.px.spec().via());
+    ProxyHeaders.forResponse(res.headers(), e.clientKeepAlive, e.clientVersion, conn.px.spec().via(), e.requestId);
+    e.bytesOut = body.length;
     e.route.meters().answered(status, e.startNanos);
     e.endpoint.answered(status, e.route.spec().outlier(), conn.px.front());
     ChannelFuture written = conn.ctx.writeAndFlush(res);

@@ -31,14 +31,18 @@ final class OpenTunnel {
   private final Endpoint endpoint;
   private final AppQueue queue;
   private final boolean webSocket;
+  /** Its access log line, written when it closes; null when its app is not logged. */
+  private final AccessLog.TunnelLine logLine;
   private final AtomicBoolean released = new AtomicBoolean();
   private Tunnel fromWorker;
   private Tunnel fromClient;
   /** Being closed by a drain; the event loop's only. */
   private boolean goingAway;
 
-  private OpenTunnel(Channel client, Channel worker, Endpoint endpoint, AppQueue queue, boolean webSocket) {
+  private OpenTunnel(Channel client, Channel worker, Endpoint endpoint, AppQueue queue, boolean webSocket,
+      AccessLog.TunnelLine logLine) {
     this.client = client;
+    this.logLine = logLine;
     this.worker = worker;
     this.endpoint = endpoint;
     this.queue = queue;
@@ -53,11 +57,12 @@ final class OpenTunnel {
    *
    * @param clientCtx the context of the client connection's proxy handler
    * @param webSocket whether the request asked for a WebSocket ({@link #webSocket(HttpHeaders)})
+   * @param logLine its access log line, written when it closes, or null
    */
   static void open(ChannelHandlerContext clientCtx, Channel worker, HttpResponse switching, Endpoint endpoint,
-      AppQueue queue, boolean webSocket) {
+      AppQueue queue, boolean webSocket, AccessLog.TunnelLine logLine) {
     Channel client = clientCtx.channel();
-    OpenTunnel t = new OpenTunnel(client, worker, endpoint, queue, webSocket);
+    OpenTunnel t = new OpenTunnel(client, worker, endpoint, queue, webSocket, logLine);
     clientCtx.writeAndFlush(switching).addListener(f -> {
       if (!f.isSuccess()) {
         worker.close();
@@ -89,11 +94,14 @@ final class OpenTunnel {
     return request.containsValue(HttpHeaderNames.UPGRADE, "websocket", true);
   }
 
-  /** Either side closed (or the 101 could not be written): the endpoint's in-flight count goes back, once. */
+  /** Either side closed (or the 101 could not be written): the endpoint's in-flight count goes back, and its line is logged, once. */
   void released() {
     if (released.compareAndSet(false, true)) {
       endpoint.tunnels.remove(this);
       queue.release(endpoint);
+      if (logLine != null) {
+        logLine.closed(fromWorker == null ? 0 : fromWorker.bytes);
+      }
     }
   }
 

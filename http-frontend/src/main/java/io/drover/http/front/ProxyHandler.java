@@ -92,7 +92,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void startExchange(HttpRequest req) {
-    Exchange e = x = new Exchange(++exchanges, req, System.nanoTime());
+    Exchange e = x = new Exchange(++exchanges, req, System.nanoTime(), px.ids().of(req.headers()), clientIp);
     DecoderResult decoded = req.decoderResult();
     if (decoded.isFailure()) {
       respondBadRequest(decoded.cause());
@@ -123,7 +123,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     String upgradeTo = ProxyHeaders.upgradeTo(headers);
     e.upgrade = upgradeTo != null;
-    ProxyHeaders.forRequest(headers, clientIp, host == null ? null : validHostValue, px.spec().via());
+    ProxyHeaders.forRequest(headers, clientIp, host == null ? null : validHostValue, px.spec().via(), e.requestId);
     if (e.upgrade) {
       headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE).set(HttpHeaderNames.UPGRADE, upgradeTo);
     }
@@ -231,6 +231,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       e.route.meters().retried();
     }
     e.tried.add(e.endpoint);
+    e.attemptStart = System.nanoTime();
     e.transport = e.endpoint.actor || e.endpoint.remote ? message : stream;
     e.transport.start(e);
   }
@@ -320,6 +321,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   void endAttempt(boolean reusable) {
     Exchange e = x;
     e.deadline = 0;
+    e.attemptEnded();
     if (e.transport != null) {
       e.transport.release(reusable);
     }
@@ -363,11 +365,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       endAttempt(false);
     }
     e.deadline = 0;
-    if (e.route != null) {
-      int code = response.status().code();
-      e.route.meters().answered(code, e.startNanos);
-      e.route.meters().error(kind != null ? kind : AppMeters.ErrorKind.of(code));
-    }
+    e.answeredByFront(response, kind);
     if (!keepAlive) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
@@ -415,6 +413,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (e != null) {
       if (e.phase() != Phase.TUNNEL && e.phase() != Phase.DONE) {
         e.to(Phase.DONE);
+        px.log().ended(e); // a tunnel's line is written when it closes
       }
       message.clear();
       e.body.release();

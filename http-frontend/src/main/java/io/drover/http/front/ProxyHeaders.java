@@ -70,17 +70,23 @@ final class ProxyHeaders {
         && h.containsValue(HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.UPGRADE, true) ? to : null;
   }
 
-  /** A client's request on its way to a worker: hop-by-hop headers out, forwarding headers (and Via) in. */
-  static void forRequest(HttpHeaders h, CharSequence clientIp, CharSequence host, boolean via) {
+  /** A client's request on its way to a worker: hop-by-hop headers out, forwarding headers, its id (and Via) in. */
+  static void forRequest(HttpHeaders h, CharSequence clientIp, CharSequence host, boolean via, String requestId) {
     dropHopByHop(h);
+    h.set(RequestIds.HEADER, requestId);
     addForwarded(h, clientIp, host);
     if (via) {
       addVia(h);
     }
   }
 
-  /** A worker's answer on its way to the client (hop-by-hop headers already out): the client connection's own. */
-  static void forResponse(HttpHeaders h, boolean keepAlive, io.netty.handler.codec.http.HttpVersion clientVersion, boolean via) {
+  /**
+   * A worker's answer on its way to the client (hop-by-hop headers already out): the client
+   * connection's own, and the request's id (the one logged, whatever id the worker may have set).
+   */
+  static void forResponse(HttpHeaders h, boolean keepAlive, io.netty.handler.codec.http.HttpVersion clientVersion, boolean via,
+      String requestId) {
+    h.set(RequestIds.HEADER, requestId);
     if (!keepAlive) {
       h.set(HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.CLOSE);
     } else if (clientVersion.equals(io.netty.handler.codec.http.HttpVersion.HTTP_1_0)) {

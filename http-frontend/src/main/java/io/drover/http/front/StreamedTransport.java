@@ -150,6 +150,7 @@ final class StreamedTransport implements Transport, BackendHandler.User {
     e.status = code;
     if (code == 101 && e.upgrade) {
       e.route.meters().answered(code, e.startNanos);
+      res.headers().set(RequestIds.HEADER, e.requestId);
       Channel worker = backend;
       Endpoint endpoint = e.endpoint;
       handler.unbind();
@@ -157,7 +158,7 @@ final class StreamedTransport implements Transport, BackendHandler.User {
       handler = null;
       x = null;
       conn.tunnelled(e);
-      OpenTunnel.open(ctx, worker, res, endpoint, e.route.queue(), OpenTunnel.webSocket(e.request.headers()));
+      OpenTunnel.open(ctx, worker, res, endpoint, e.route.queue(), OpenTunnel.webSocket(e.request.headers()), conn.px.log().tunnel(e));
       return;
     }
     e.to(Phase.STREAMING);
@@ -173,7 +174,7 @@ final class StreamedTransport implements Transport, BackendHandler.User {
         e.clientKeepAlive = false;
       }
     }
-    ProxyHeaders.forResponse(res.headers(), e.clientKeepAlive, e.clientVersion, conn.px.spec().via());
+    ProxyHeaders.forResponse(res.headers(), e.clientKeepAlive, e.clientVersion, conn.px.spec().via(), e.requestId);
     ctx.write(res);
   }
 
@@ -190,6 +191,7 @@ final class StreamedTransport implements Transport, BackendHandler.User {
       }
       return;
     }
+    e.bytesOut += content.content().readableBytes();
     if (content instanceof LastHttpContent) {
       conn.completed(e, ctx.write(content), backendKeepAlive);
       return;

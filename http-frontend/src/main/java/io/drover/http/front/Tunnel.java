@@ -17,6 +17,8 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
   private final OpenTunnel pipe;
   /** Stopped by a drain: what this side still sends is dropped. The event loop's only. */
   private boolean stopped;
+  /** Bytes this side sent to the peer (for the access log); the event loop's only. */
+  long bytes;
 
   Tunnel(Channel peer, OpenTunnel pipe) {
     this.peer = peer;
@@ -33,6 +35,9 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
     if (stopped) {
       ReferenceCountUtil.release(msg);
       return;
+    }
+    if (msg instanceof io.netty.buffer.ByteBuf b) {
+      bytes += b.readableBytes();
     }
     peer.write(msg);
     if (!peer.isWritable()) {

@@ -87,7 +87,7 @@ final class FrontHarness implements AutoCloseable {
     kit.system().eventStream().tell(new EventStream.Subscribe<>(WorkerEvent.class, recorder));
     this.holder = new SnapshotHolder();
     this.front = kit.spawn(Front.create(settings.appList(), holder, registry));
-    this.server = FrontServer.start(settings.http(), holder, front);
+    this.server = FrontServer.start(settings.http(), holder, front, settings.logsDir(), registry);
     for (long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         holder.get() == RouteSnapshot.EMPTY && System.nanoTime() < end; ) {
       Thread.sleep(5); // the front actor's first snapshot: the routes are known

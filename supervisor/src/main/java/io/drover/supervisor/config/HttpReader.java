@@ -39,8 +39,9 @@ final class HttpReader {
     Long poolMaxIdle =
         http.integer("pool-max-idle", 0, MAX_POOL_IDLE, Reader.integerRange(0, MAX_POOL_IDLE));
     Boolean via = http.bool("via");
+    AccessLogSpec accessLog = accessLog(http.group("access-log"));
     if (anyNull(enabled, iface, port, eventLoops, connectTimeout, idleTimeout)
-        || anyNull(maxInitialLine, maxHeaderSize, poolIdleTimeout, poolMaxIdle, via)) {
+        || anyNull(maxInitialLine, maxHeaderSize, poolIdleTimeout, poolMaxIdle, via, accessLog)) {
       return null;
     }
     return new HttpSpec(
@@ -54,7 +55,23 @@ final class HttpReader {
         maxHeaderSize.intValue(),
         poolIdleTimeout,
         poolMaxIdle.intValue(),
-        via);
+        via,
+        accessLog);
+  }
+
+  /** {@code http.access-log}, or null when a problem was found in it. */
+  static AccessLogSpec accessLog(Reader log) {
+    if (log == null) {
+      return null;
+    }
+    Boolean enabled = log.bool("enabled");
+    AccessLogSpec.Format format = log.choice("format", AccessLogSpec.Format.class);
+    Long maxSize = log.size("max-size", MIN_LIMIT, Long.MAX_VALUE / 2, "a size of at least 1K, such as 512K, 100M or 1G");
+    Long keep = log.integer("keep", 0, 1000, Reader.integerRange(0, 1000));
+    if (anyNull(enabled, format, maxSize, keep)) {
+      return null;
+    }
+    return new AccessLogSpec(enabled, format, new LogSpec(maxSize, keep.intValue()));
   }
 
   /** The listen address as written, when it is an IP literal or localhost (no DNS lookup). */

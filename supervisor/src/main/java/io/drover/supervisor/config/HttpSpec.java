@@ -17,6 +17,7 @@ import java.time.Duration;
  *     below the workers' own keep-alive timeout, 5s in Node)
  * @param poolMaxIdle idle connections kept per worker per event loop
  * @param via whether a {@code Via: 1.1 drover} header is added
+ * @param accessLog the access log: one line per request
  */
 public record HttpSpec(
     boolean enabled,
@@ -29,4 +30,5 @@ public record HttpSpec(
     int maxHeaderSize,
     Duration poolIdleTimeout,
     int poolMaxIdle,
-    boolean via) {}
+    boolean via,
+    AccessLogSpec accessLog) {}

@@ -45,12 +45,32 @@ final class RouteReader {
     StickySpec sticky = sticky(route.group("sticky"), balancer);
     OutlierSpec outlier = outlier(route.group("outlier"));
     RetryBudgetSpec budget = retryBudget(route.group("retry-budget"));
+    AccessLogSpec.Choice accessLog = accessLog(route);
     if (anyNull(host, prefix, strip, balancer, retries, requestTimeout, preferOwnNode)
-        || anyNull(capacity, sticky, outlier, budget)) {
+        || anyNull(capacity, sticky, outlier, budget, accessLog)) {
       return null;
     }
     return new RouteSpec(host, prefix, strip, balancer, retries.intValue(), requestTimeout, preferOwnNode,
-        capacity, sticky, outlier, budget);
+        capacity, sticky, outlier, budget, accessLog);
+  }
+
+  /** {@code route.access-log}: inherit, or on or off (any of HOCON's booleans). */
+  private static AccessLogSpec.Choice accessLog(Reader route) {
+    com.typesafe.config.ConfigValue value = route.raw("access-log");
+    Object given = value == null ? null : value.unwrapped();
+    String text = given instanceof Boolean b ? (b ? "on" : "off")
+        : given instanceof String str ? str.trim().toLowerCase(java.util.Locale.ROOT) : "";
+    switch (text) {
+      case "inherit":
+        return AccessLogSpec.Choice.INHERIT;
+      case "on", "true", "yes":
+        return AccessLogSpec.Choice.ON;
+      case "off", "false", "no":
+        return AccessLogSpec.Choice.OFF;
+      default:
+        route.problem("access-log", Reader.describe(value), "one of inherit, on, off");
+        return null;
+    }
   }
 
   private static CapacitySpec capacity(Reader route, ActorSpec actor, Integer instances) {

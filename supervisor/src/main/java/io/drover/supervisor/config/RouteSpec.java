@@ -18,6 +18,7 @@ import java.time.Duration;
  * @param sticky where a sticky balancer reads a request's key
  * @param outlier when a failing worker is taken out of rotation for a while
  * @param retryBudget how many retries the app's requests may cause
+ * @param accessLog whether the app's requests are written to the front's access log
  */
 public record RouteSpec(
     String host,
@@ -30,13 +31,14 @@ public record RouteSpec(
     CapacitySpec capacity,
     StickySpec sticky,
     OutlierSpec outlier,
-    RetryBudgetSpec retryBudget) {
+    RetryBudgetSpec retryBudget,
+    AccessLogSpec.Choice accessLog) {
 
   /** A route with the defaults of everything about capacity, stickiness, ejection and retry budget. */
   public RouteSpec(String host, String prefix, boolean stripPrefix, BalancerKind balancer, int retries,
       Duration requestTimeout, boolean preferOwnNode) {
     this(host, prefix, stripPrefix, balancer, retries, requestTimeout, preferOwnNode,
-        CapacitySpec.UNLIMITED, StickySpec.NONE, OutlierSpec.DEFAULT, RetryBudgetSpec.DEFAULT);
+        CapacitySpec.UNLIMITED, StickySpec.NONE, OutlierSpec.DEFAULT, RetryBudgetSpec.DEFAULT, AccessLogSpec.Choice.INHERIT);
   }
 
   public boolean routed() {
@@ -48,6 +50,7 @@ public record RouteSpec(
   }
 
   public RouteSpec withCapacity(CapacitySpec c) {
-    return new RouteSpec(host, prefix, stripPrefix, balancer, retries, requestTimeout, preferOwnNode, c, sticky, outlier, retryBudget);
+    return new RouteSpec(host, prefix, stripPrefix, balancer, retries, requestTimeout, preferOwnNode, c, sticky, outlier, retryBudget,
+        accessLog);
   }
 }

@@ -1,5 +1,6 @@
 package io.drover.supervisor.process;
 
+import io.drover.supervisor.config.LogSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -7,6 +8,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Consumer;
@@ -15,13 +17,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Drains one stream of a worker (stdout or stderr) into its {@link RotatingLog}, on a daemon
- * thread of its own, until the worker closes it. The pipe is always read, so the worker never
+ * thread of its own, until the worker closes it; or, made by {@link #toFile}, takes what one
+ * thread of the caller's writes (the front's access log). The pipe is always read, so the worker never
  * blocks on a full pipe nor meets a closed one: while the file cannot be written (its directory
  * gone, a full disk) the output is counted and dropped, the file is tried again once per {@code
  * retry}, and once it can be written again a line in it says what was lost. The first failure and
  * the recovery are each logged once and reported once to {@code report}; retries are quiet.
  */
-final class LogPump {
+public final class LogPump {
   private static final Logger log = LoggerFactory.getLogger(LogPump.class);
   /** How long a failing file is left alone, and how often a working one is checked to be in place. */
   static final Duration RETRY = Duration.ofSeconds(5);
@@ -57,6 +60,26 @@ final class LogPump {
     Thread t = new Thread(null, () -> pump.drain(in), threadName, 256 * 1024);
     t.setDaemon(true);
     t.start();
+  }
+
+  /**
+   * A pump fed by {@link #write} from one thread of the caller's, into {@code file} rotated as
+   * {@code rotation} says, with the same handling of a file that cannot be written: output
+   * dropped and counted, the file tried again every few seconds, the failure and the recovery
+   * logged and reported once each. {@code owner} and {@code name} tag its log lines.
+   */
+  public static LogPump toFile(Path file, LogSpec rotation, String owner, String name, Consumer<String> report) {
+    return new LogPump(new RotatingLog(file, rotation.maxSize(), rotation.keep()), owner, name, report, RETRY);
+  }
+
+  /** Writes the first {@code n} bytes of {@code buf} (whole lines), or drops them while the file is failing. */
+  public void write(byte[] buf, int n) {
+    copy(buf, n);
+  }
+
+  /** Closes the file; a later write opens it again. */
+  public void close() {
+    sink.close();
   }
 
   void drain(InputStream in) {

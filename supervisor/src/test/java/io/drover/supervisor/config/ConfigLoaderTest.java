@@ -51,7 +51,8 @@ class ConfigLoaderTest {
             1024 * 1024,
             Duration.ofSeconds(3),
             8,
-            true),
+            true,
+            new AccessLogSpec(true, AccessLogSpec.Format.JSON, new LogSpec(20L * 1024 * 1024, 3))),
         settings.http());
 
     AppSpec web = settings.apps().get("web");
@@ -61,9 +62,10 @@ class ConfigLoaderTest {
     assertEquals(VALID.toAbsolutePath().getParent(), web.cwd());
     assertEquals(Map.of("NODE_ENV", "production", "WORKERS", "4", "DEBUG", "false"), web.env());
     assertEquals(3, web.instances());
+    RouteSpec plain = new RouteSpec("example.com", "/api", true, BalancerKind.LEAST_REQUESTS, 0, Duration.ofSeconds(15), false);
     assertEquals(
-        new RouteSpec(
-            "example.com", "/api", true, BalancerKind.LEAST_REQUESTS, 0, Duration.ofSeconds(15), false),
+        new RouteSpec(plain.host(), plain.prefix(), plain.stripPrefix(), plain.balancer(), plain.retries(), plain.requestTimeout(),
+            plain.preferOwnNode(), plain.capacity(), plain.sticky(), plain.outlier(), plain.retryBudget(), AccessLogSpec.Choice.OFF),
         web.route());
     assertEquals(
         new ProbeSpec(ProbeType.HTTP, "/health", Duration.ofMillis(100), Duration.ofSeconds(10), 0),
@@ -169,7 +171,10 @@ class ConfigLoaderTest {
             (int) http.getMemorySize("max-header-size").toBytes(),
             http.getDuration("pool-idle-timeout"),
             http.getInt("pool-max-idle"),
-            http.getBoolean("via")),
+            http.getBoolean("via"),
+            new AccessLogSpec(http.getBoolean("access-log.enabled"),
+                AccessLogSpec.Format.valueOf(http.getString("access-log.format").toUpperCase()),
+                new LogSpec(http.getBytes("access-log.max-size"), http.getInt("access-log.keep")))),
         settings.http());
   }
 
