@@ -14,13 +14,32 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    // Initialise logging before any other thread logs (SLF4J would replay those calls noisily).
-    org.slf4j.LoggerFactory.getILoggerFactory();
-    System.exit(commandLine().execute(args));
+    // an API verb (status, scale, ...) starts nothing but its own command: no logging, no other verbs
+    String name = verb(args);
+    CommandLine verb = io.drover.node.cli.ClientVerbs.commandLine(name);
+    if (verb == null && name != null && !name.equals("help")) {
+      // Initialise logging before any other thread logs (SLF4J would replay those calls noisily).
+      org.slf4j.LoggerFactory.getILoggerFactory();
+    }
+    System.exit((verb == null ? commandLine() : withHandlers(verb)).execute(args));
+  }
+
+  /** The first argument that is not an option, or null. */
+  static String verb(String[] args) {
+    for (String a : args) {
+      if (!a.startsWith("-")) {
+        return a;
+      }
+    }
+    return null;
   }
 
   static CommandLine commandLine() {
-    return new CommandLine(new Main())
+    return withHandlers(new CommandLine(new Main()));
+  }
+
+  private static CommandLine withHandlers(CommandLine commandLine) {
+    return commandLine
         .setExecutionExceptionHandler(
             (ex, cmd, parsed) -> {
               cmd.getErr().println("drover: " + ex.getMessage());

@@ -1,0 +1,50 @@
+package io.drover.node.cli;
+
+import java.util.Map;
+import java.util.function.Supplier;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The verbs that only call a node's API, for a quick start: {@code drover status} builds the
+ * command line of {@code status} alone under a bare {@code drover}, not the whole tree (picocli
+ * reflects over every command it is given, a fifth of a call's time). Their help and errors are
+ * those of the whole tree; {@code Main} lists the same classes as its subcommands.
+ */
+public final class ClientVerbs {
+  private static final Map<String, Supplier<Object>> VERBS =
+      Map.of(
+          "status", StatusCommand::new,
+          "scale", ScaleCommand::new,
+          "restart", RestartCommand::new,
+          "stop", StopCommand::new,
+          "start", StartCommand::new,
+          "logs", LogsCommand::new,
+          "events", EventsCommand::new,
+          "apply", ApplyCommand::new,
+          "cluster", ClusterCommand::new);
+
+  private ClientVerbs() {}
+
+  /** The root of a one-verb command line: the name and options of Main, without subcommands. */
+  @Command(name = "drover", mixinStandardHelpOptions = true)
+  static final class Root implements Runnable {
+    @Override
+    public void run() {
+      throw new IllegalStateException("a verb is required");
+    }
+  }
+
+  /** The command line of {@code verb} alone; null when it is not an API verb. */
+  public static CommandLine commandLine(String verb) {
+    Supplier<Object> command = verb == null ? null : VERBS.get(verb);
+    return command == null ? null : new CommandLine(new Root()).addSubcommand(verb, command.get());
+  }
+
+  /** The API verbs' classes by name (for the test that holds them to Main's subcommands). */
+  public static Map<String, Class<?>> classes() {
+    Map<String, Class<?>> classes = new java.util.TreeMap<>();
+    VERBS.forEach((name, command) -> classes.put(name, command.get().getClass()));
+    return classes;
+  }
+}
