@@ -231,6 +231,37 @@ class CliTest {
   }
 
   @Test
+  void applyResolvesRelativePathsAgainstTheAppliedFile() throws Exception {
+    startNode(""); // its config lives in dir: dir/work does not exist
+    Path sub = Files.createDirectories(dir.resolve("other/sub"));
+    Path work = Files.createDirectories(sub.resolve("work"));
+    Path next = sub.resolve("new.conf");
+    Files.writeString(next, config("", 2) + "drover.apps.api {\n"
+        + "  command = [\"node\", \"" + WORKER + "\", \"--listen\"]\n"
+        + "  cwd = work\n"
+        + "  route.prefix = \"/api\"\n"
+        + "  readiness { type = http, path = \"/health\" }\n"
+        + "  stop.timeout = 2s\n"
+        + "}\n");
+
+    Result apply = cli("apply", next.toString());
+    assertEquals(0, apply.exit(), apply.toString());
+    assertTrue(apply.out().lines().anyMatch(l -> l.matches("added:\\s+api")), apply.out());
+    awaitCondition(() -> readyWorkers("api") == 1, "the added app's worker ready");
+    long pid = worker("api", 0).path("pid").asLong();
+    assertEquals(work.toRealPath(), Files.readSymbolicLink(Path.of("/proc/" + pid + "/cwd")).toRealPath(),
+        "the worker runs in the applied file's work/, not the running config's");
+
+    Path bad = sub.resolve("bad.conf");
+    Files.writeString(bad, "drover.apps.web {\n  command = [\"node\", \"" + WORKER + "\"]\n  cwd = nowhere\n}\n");
+    Result invalid = cli("apply", bad.toString());
+    assertEquals(1, invalid.exit(), invalid.toString());
+    assertTrue(invalid.err().startsWith(bad + ":3: "), "the problem names the file and line: " + invalid.err());
+    assertTrue(invalid.err().contains(sub.resolve("nowhere").toString()), "and the directory it resolved: " + invalid.err());
+    assertTrue(invalid.err().endsWith("1 error; nothing was changed\n"), invalid.err());
+  }
+
+  @Test
   void errorsAreOneLineWithTheirExitStatus() throws Exception {
     startNode("");
 
@@ -286,6 +317,23 @@ class CliTest {
     Result right = cli("status", "--json", "--token", TOKEN);
     assertEquals(0, right.exit(), right.toString());
     assertEquals("web", JSON.readTree(right.out()).path("apps").get(0).path("name").asText());
+  }
+
+  @Test
+  void theQuickCommandLineOfAnApiVerbIsMainsOwn() {
+    java.util.Map<String, CommandLine> whole = Main.commandLine().getSubcommands();
+    java.util.Map<String, Class<?>> quick = io.drover.node.cli.ClientVerbs.classes();
+    for (java.util.Map.Entry<String, CommandLine> sub : whole.entrySet()) {
+      Class<?> c = sub.getValue().getCommand().getClass();
+      if (c.getPackageName().equals("io.drover.node.cli")) {
+        assertEquals(c, quick.get(sub.getKey()), "drover " + sub.getKey() + " starts quickly");
+        CommandLine alone = io.drover.node.cli.ClientVerbs.commandLine(sub.getKey()).getSubcommands().get(sub.getKey());
+        assertEquals(sub.getValue().getUsageMessage(), alone.getUsageMessage(), "the same help");
+      }
+    }
+    assertEquals(quick.keySet(), whole.keySet().stream().filter(quick::containsKey).collect(java.util.stream.Collectors.toSet()),
+        "every quick verb is one of Main's");
+    assertEquals(null, io.drover.node.cli.ClientVerbs.commandLine("run"));
   }
 
   @Test
