@@ -14,31 +14,23 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    // an API verb (status, scale, ...) starts nothing but its own command: no logging, no other verbs
-    String name = verb(args);
-    CommandLine verb = io.drover.node.cli.ClientVerbs.commandLine(name);
-    if (verb == null && name != null && !name.equals("help")) {
+    // an API verb (status, scale, ...) builds nothing but its own command and starts no logging
+    CommandLine verb = args.length == 0 ? null : io.drover.node.cli.ClientVerbs.commandLine(args[0]);
+    if (verb != null) {
+      System.exit(withHandlers(verb).execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+    }
+    if (args.length > 0 && !args[0].startsWith("-") && !args[0].equals("help")) {
       // Initialise logging before any other thread logs (SLF4J would replay those calls noisily).
       org.slf4j.LoggerFactory.getILoggerFactory();
     }
-    System.exit((verb == null ? commandLine() : withHandlers(verb)).execute(args));
-  }
-
-  /** The first argument that is not an option, or null. */
-  static String verb(String[] args) {
-    for (String a : args) {
-      if (!a.startsWith("-")) {
-        return a;
-      }
-    }
-    return null;
+    System.exit(commandLine().execute(args));
   }
 
   static CommandLine commandLine() {
     return withHandlers(new CommandLine(new Main()));
   }
 
-  private static CommandLine withHandlers(CommandLine commandLine) {
+  static CommandLine withHandlers(CommandLine commandLine) {
     return commandLine
         .setExecutionExceptionHandler(
             (ex, cmd, parsed) -> {

@@ -327,7 +327,7 @@ class CliTest {
       Class<?> c = sub.getValue().getCommand().getClass();
       if (c.getPackageName().equals("io.drover.node.cli")) {
         assertEquals(c, quick.get(sub.getKey()), "drover " + sub.getKey() + " starts quickly");
-        CommandLine alone = io.drover.node.cli.ClientVerbs.commandLine(sub.getKey()).getSubcommands().get(sub.getKey());
+        CommandLine alone = io.drover.node.cli.ClientVerbs.commandLine(sub.getKey());
         assertEquals(sub.getValue().getUsageMessage(), alone.getUsageMessage(), "the same help");
       }
     }
@@ -391,10 +391,16 @@ class CliTest {
     return cliAt(url, verb, args);
   }
 
+  /** As ./drover runs it: an API verb's command line alone (Main.main), else the whole tree. */
   static Result cliAt(String url, String verb, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exit = commandLine(out, err).execute(argv(url, verb, args));
+    String[] argv = argv(url, verb, args);
+    CommandLine alone = io.drover.node.cli.ClientVerbs.commandLine(verb);
+    int exit = alone == null
+        ? commandLine(out, err).execute(argv)
+        : Main.withHandlers(alone).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
+            .execute(java.util.Arrays.copyOfRange(argv, 1, argv.length));
     String e = err.toString();
     assertFalse(e.contains("Exception") || e.contains("\tat "), "no stack trace: " + e);
     return new Result(exit, out.toString(), e);

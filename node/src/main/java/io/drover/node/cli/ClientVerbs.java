@@ -3,13 +3,12 @@ package io.drover.node.cli;
 import java.util.Map;
 import java.util.function.Supplier;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 
 /**
  * The verbs that only call a node's API, for a quick start: {@code drover status} builds the
- * command line of {@code status} alone under a bare {@code drover}, not the whole tree (picocli
- * reflects over every command it is given, a fifth of a call's time). Their help and errors are
- * those of the whole tree; {@code Main} lists the same classes as its subcommands.
+ * command line of {@code status} alone, not the whole tree (picocli reflects over every command
+ * it is given, a fifth of a call's time). Their help and errors are those of the whole tree;
+ * {@code Main} lists the same classes as its subcommands (CliTest holds them to it).
  */
 public final class ClientVerbs {
   private static final Map<String, Supplier<Object>> VERBS =
@@ -26,19 +25,13 @@ public final class ClientVerbs {
 
   private ClientVerbs() {}
 
-  /** The root of a one-verb command line: the name and options of Main, without subcommands. */
-  @Command(name = "drover", mixinStandardHelpOptions = true)
-  static final class Root implements Runnable {
-    @Override
-    public void run() {
-      throw new IllegalStateException("a verb is required");
-    }
-  }
-
-  /** The command line of {@code verb} alone; null when it is not an API verb. */
+  /**
+   * The command line of {@code verb} alone, named "drover VERB" (run it with the arguments after
+   * the verb); null when it is not an API verb.
+   */
   public static CommandLine commandLine(String verb) {
     Supplier<Object> command = verb == null ? null : VERBS.get(verb);
-    return command == null ? null : new CommandLine(new Root()).addSubcommand(verb, command.get());
+    return command == null ? null : new CommandLine(command.get()).setCommandName("drover " + verb);
   }
 
   /** The API verbs' classes by name (for the test that holds them to Main's subcommands). */
