@@ -135,8 +135,12 @@ class CliTest {
 
     Result tail = cli("logs", "web", "--tail", "5");
     assertEquals(0, tail.exit(), tail.toString());
-    assertTrue(tail.out().contains("worker web-0 pid "), tail.out());
-    assertFalse(tail.out().contains("web-1"), "worker 0 by default: " + tail.out());
+    assertTrue(tail.out().lines().anyMatch(l -> l.startsWith("web-0 | worker web-0 pid ")), "every worker, prefixed: " + tail.out());
+    assertTrue(tail.out().lines().anyMatch(l -> l.startsWith("web-1 | worker web-1 pid ")), "every worker, prefixed: " + tail.out());
+    assertTrue(tail.out().lines().allMatch(l -> l.startsWith("web-0 | ") || l.startsWith("web-1 | ")), tail.out());
+    Result one = cli("logs", "web", "--worker", "0", "--tail", "5");
+    assertTrue(one.out().startsWith("worker web-0 pid "), "one worker: its lines as they are: " + one.out());
+    assertFalse(one.out().contains("web-1"), one.out());
     Result err = cli("logs", "web", "--worker", "1", "--err");
     assertEquals(0, err.exit(), err.toString());
     assertTrue(err.out().contains("stderr line from 1"), err.out());
@@ -145,15 +149,16 @@ class CliTest {
     JsonNode first = JSON.readTree(jsonLines.out().lines().findFirst().orElseThrow());
     assertEquals("web", first.path("app").asText());
     assertTrue(first.path("line").asText().startsWith("worker web-0 pid "), jsonLines.out());
+    assertTrue(jsonLines.out().lines().anyMatch(l -> l.contains("\"worker\":1,")), jsonLines.out());
 
     Streaming follow = cliInBackground("logs", "web", "--tail", "5", "-f");
-    follow.await(s -> s.contains("worker web-0 pid "), "the followed log");
+    follow.await(s -> s.contains("web-0 | worker web-0 pid ") && s.contains("web-1 | worker web-1 pid "), "both workers' followed logs");
     // a new process of worker 0 writes a new line into the same file
     long before = worker("web", 0).path("pid").asLong();
     assertEquals(0, cli("restart", "web", "--worker", "0").exit());
     awaitCondition(() -> worker("web", 0).path("pid").asLong() != before, "worker 0 restarted");
     long after = worker("web", 0).path("pid").asLong();
-    follow.await(s -> s.contains("worker web-0 pid " + after), "the new process's line, followed");
+    follow.await(s -> s.contains("web-0 | worker web-0 pid " + after), "the new process's line, followed");
     assertEquals(130, follow.stop(), "interrupted");
 
     Streaming raw = cliInBackground("events", "--json");
