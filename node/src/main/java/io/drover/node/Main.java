@@ -14,13 +14,24 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    // Initialise logging before any other thread logs (SLF4J would replay those calls noisily).
-    org.slf4j.LoggerFactory.getILoggerFactory();
+    // an API verb (status, scale, ...) builds nothing but its own command and starts no logging
+    CommandLine verb = args.length == 0 ? null : io.drover.node.cli.ClientVerbs.commandLine(args[0]);
+    if (verb != null) {
+      System.exit(withHandlers(verb).execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+    }
+    if (args.length > 0 && !args[0].startsWith("-") && !args[0].equals("help")) {
+      // Initialise logging before any other thread logs (SLF4J would replay those calls noisily).
+      org.slf4j.LoggerFactory.getILoggerFactory();
+    }
     System.exit(commandLine().execute(args));
   }
 
   static CommandLine commandLine() {
-    return new CommandLine(new Main())
+    return withHandlers(new CommandLine(new Main()));
+  }
+
+  static CommandLine withHandlers(CommandLine commandLine) {
+    return commandLine
         .setExecutionExceptionHandler(
             (ex, cmd, parsed) -> {
               cmd.getErr().println("drover: " + ex.getMessage());

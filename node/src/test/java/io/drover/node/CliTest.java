@@ -135,8 +135,12 @@ class CliTest {
 
     Result tail = cli("logs", "web", "--tail", "5");
     assertEquals(0, tail.exit(), tail.toString());
-    assertTrue(tail.out().contains("worker web-0 pid "), tail.out());
-    assertFalse(tail.out().contains("web-1"), "worker 0 by default: " + tail.out());
+    assertTrue(tail.out().lines().anyMatch(l -> l.startsWith("web-0 | worker web-0 pid ")), "every worker, prefixed: " + tail.out());
+    assertTrue(tail.out().lines().anyMatch(l -> l.startsWith("web-1 | worker web-1 pid ")), "every worker, prefixed: " + tail.out());
+    assertTrue(tail.out().lines().allMatch(l -> l.startsWith("web-0 | ") || l.startsWith("web-1 | ")), tail.out());
+    Result one = cli("logs", "web", "--worker", "0", "--tail", "5");
+    assertTrue(one.out().startsWith("worker web-0 pid "), "one worker: its lines as they are: " + one.out());
+    assertFalse(one.out().contains("web-1"), one.out());
     Result err = cli("logs", "web", "--worker", "1", "--err");
     assertEquals(0, err.exit(), err.toString());
     assertTrue(err.out().contains("stderr line from 1"), err.out());
@@ -145,15 +149,16 @@ class CliTest {
     JsonNode first = JSON.readTree(jsonLines.out().lines().findFirst().orElseThrow());
     assertEquals("web", first.path("app").asText());
     assertTrue(first.path("line").asText().startsWith("worker web-0 pid "), jsonLines.out());
+    assertTrue(jsonLines.out().lines().anyMatch(l -> l.contains("\"worker\":1,")), jsonLines.out());
 
     Streaming follow = cliInBackground("logs", "web", "--tail", "5", "-f");
-    follow.await(s -> s.contains("worker web-0 pid "), "the followed log");
+    follow.await(s -> s.contains("web-0 | worker web-0 pid ") && s.contains("web-1 | worker web-1 pid "), "both workers' followed logs");
     // a new process of worker 0 writes a new line into the same file
     long before = worker("web", 0).path("pid").asLong();
     assertEquals(0, cli("restart", "web", "--worker", "0").exit());
     awaitCondition(() -> worker("web", 0).path("pid").asLong() != before, "worker 0 restarted");
     long after = worker("web", 0).path("pid").asLong();
-    follow.await(s -> s.contains("worker web-0 pid " + after), "the new process's line, followed");
+    follow.await(s -> s.contains("web-0 | worker web-0 pid " + after), "the new process's line, followed");
     assertEquals(130, follow.stop(), "interrupted");
 
     Streaming raw = cliInBackground("events", "--json");
@@ -282,6 +287,37 @@ class CliTest {
   }
 
   @Test
+  void applyResolvesRelativePathsAgainstTheAppliedFile() throws Exception {
+    startNode(""); // its config lives in dir: dir/work does not exist
+    Path sub = Files.createDirectories(dir.resolve("other/sub"));
+    Path work = Files.createDirectories(sub.resolve("work"));
+    Path next = sub.resolve("new.conf");
+    Files.writeString(next, config("", 2) + "drover.apps.api {\n"
+        + "  command = [\"node\", \"" + WORKER + "\", \"--listen\"]\n"
+        + "  cwd = work\n"
+        + "  route.prefix = \"/api\"\n"
+        + "  readiness { type = http, path = \"/health\" }\n"
+        + "  stop.timeout = 2s\n"
+        + "}\n");
+
+    Result apply = cli("apply", next.toString());
+    assertEquals(0, apply.exit(), apply.toString());
+    assertTrue(apply.out().lines().anyMatch(l -> l.matches("added:\\s+api")), apply.out());
+    awaitCondition(() -> readyWorkers("api") == 1, "the added app's worker ready");
+    long pid = worker("api", 0).path("pid").asLong();
+    assertEquals(work.toRealPath(), Files.readSymbolicLink(Path.of("/proc/" + pid + "/cwd")).toRealPath(),
+        "the worker runs in the applied file's work/, not the running config's");
+
+    Path bad = sub.resolve("bad.conf");
+    Files.writeString(bad, "drover.apps.web {\n  command = [\"node\", \"" + WORKER + "\"]\n  cwd = nowhere\n}\n");
+    Result invalid = cli("apply", bad.toString());
+    assertEquals(1, invalid.exit(), invalid.toString());
+    assertTrue(invalid.err().startsWith(bad + ":3: "), "the problem names the file and line: " + invalid.err());
+    assertTrue(invalid.err().contains(sub.resolve("nowhere").toString()), "and the directory it resolved: " + invalid.err());
+    assertTrue(invalid.err().endsWith("1 error; nothing was changed\n"), invalid.err());
+  }
+
+  @Test
   void errorsAreOneLineWithTheirExitStatus() throws Exception {
     startNode("");
 
@@ -340,6 +376,23 @@ class CliTest {
   }
 
   @Test
+  void theQuickCommandLineOfAnApiVerbIsMainsOwn() {
+    java.util.Map<String, CommandLine> whole = Main.commandLine().getSubcommands();
+    java.util.Map<String, Class<?>> quick = io.drover.node.cli.ClientVerbs.classes();
+    for (java.util.Map.Entry<String, CommandLine> sub : whole.entrySet()) {
+      Class<?> c = sub.getValue().getCommand().getClass();
+      if (c.getPackageName().equals("io.drover.node.cli")) {
+        assertEquals(c, quick.get(sub.getKey()), "drover " + sub.getKey() + " starts quickly");
+        CommandLine alone = io.drover.node.cli.ClientVerbs.commandLine(sub.getKey());
+        assertEquals(sub.getValue().getUsageMessage(), alone.getUsageMessage(), "the same help");
+      }
+    }
+    assertEquals(quick.keySet(), whole.keySet().stream().filter(quick::containsKey).collect(java.util.stream.Collectors.toSet()),
+        "every quick verb is one of Main's");
+    assertEquals(null, io.drover.node.cli.ClientVerbs.commandLine("run"));
+  }
+
+  @Test
   void anUnreachableNodeIsExit3() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -394,10 +447,16 @@ class CliTest {
     return cliAt(url, verb, args);
   }
 
+  /** As ./drover runs it: an API verb's command line alone (Main.main), else the whole tree. */
   static Result cliAt(String url, String verb, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exit = commandLine(out, err).execute(argv(url, verb, args));
+    String[] argv = argv(url, verb, args);
+    CommandLine alone = io.drover.node.cli.ClientVerbs.commandLine(verb);
+    int exit = alone == null
+        ? commandLine(out, err).execute(argv)
+        : Main.withHandlers(alone).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
+            .execute(java.util.Arrays.copyOfRange(argv, 1, argv.length));
     String e = err.toString();
     assertFalse(e.contains("Exception") || e.contains("\tat "), "no stack trace: " + e);
     return new Result(exit, out.toString(), e);

@@ -12,8 +12,9 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
- * Applies a config to this node: validated against the running config's directory, converged by
- * the supervisor (apps added, removed, scaled, restarted rolling), routes updated at the front.
+ * Applies a config to this node: validated against its origin's directory (by default the running
+ * config's), converged by the supervisor (apps added, removed, scaled, restarted rolling), routes
+ * updated at the front.
  */
 public final class LocalConfigApplier implements ConfigApplier {
   private static final Duration ASK = Duration.ofSeconds(10);
@@ -30,13 +31,21 @@ public final class LocalConfigApplier implements ConfigApplier {
 
   @Override
   public CompletionStage<Supervisor.Applied> apply(String text, boolean dryRun) {
+    return apply(text, Origin.RUNNING, dryRun);
+  }
+
+  @Override
+  public CompletionStage<Supervisor.Applied> apply(String text, Origin origin, boolean dryRun) {
     CompletionStage<DroverSettings> current = AskPattern.ask(supervisor, Supervisor.GetSettings::new, ASK, system.scheduler());
     return current.thenCompose(settings -> {
-      Path base = settings.source().map(p -> p.toAbsolutePath().getParent()).orElse(Path.of("").toAbsolutePath());
+      Path base = origin.baseDir() != null
+          ? origin.baseDir()
+          : settings.source().map(p -> p.toAbsolutePath().getParent()).orElse(Path.of("").toAbsolutePath());
       // the node's own settings (listeners, cluster membership) stay as started: an applied text
       // need not repeat them, and apps are checked against the cluster this node is in
       String asRunning = settings.cluster().enabled() ? text + "\ndrover.cluster.enabled = true\n" : text;
-      DroverSettings next = ConfigLoader.parse(asRunning, "config", base); // throws ConfigException
+      String name = origin.name() != null ? origin.name() : "config";
+      DroverSettings next = ConfigLoader.parse(asRunning, name, base); // throws ConfigException
       CompletionStage<Supervisor.Applied> diff =
           AskPattern.ask(supervisor, r -> new Supervisor.Apply(next, dryRun, r), ASK, system.scheduler());
       return diff.thenApply(d -> {

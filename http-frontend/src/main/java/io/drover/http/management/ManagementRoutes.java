@@ -264,13 +264,24 @@ final class ManagementRoutes extends AllDirectives {
   }
 
   private Route applyConfig() {
-    return parameterOptional("dry-run", dry -> entity(Unmarshaller.entityToString(), text -> {
+    return parameterOptional("dry-run", dry -> parameterOptional("origin", name -> parameterOptional("base-dir", dir ->
+        entity(Unmarshaller.entityToString(), text -> {
       Optional<Boolean> flag = flag(dry.orElse(null));
       if (flag.isEmpty()) {
         return json(400, error("dry-run must be true or false", "field", "dry-run", "found", dry.get()));
       }
+      if (name.isPresent() && !ConfigOrigin.validName(name.get())) {
+        return json(400, error("origin must be a file name: 1 to " + ConfigOrigin.MAX_NAME
+            + " printable characters", "field", "origin", "found", firstLine(name.get())));
+      }
+      Optional<Path> base = dir.flatMap(ConfigOrigin::baseDir);
+      if (dir.isPresent() && base.isEmpty()) {
+        return json(400, error("base-dir must be an absolute path of an existing directory on the node",
+            "field", "base-dir", "found", firstLine(dir.get())));
+      }
       boolean dryRun = flag.get();
-      CompletionStage<HttpResponse> answer = applier.apply(text, dryRun)
+      ConfigApplier.Origin origin = new ConfigApplier.Origin(name.orElse(null), base.orElse(null));
+      CompletionStage<HttpResponse> answer = applier.apply(text, origin, dryRun)
           .thenApply(diff -> response(200, obj("dryRun", dryRun, "added", diff.added(), "removed", diff.removed(),
               "changed", diff.changed(), "scaled", diff.scaled(), "unchanged", diff.unchanged())))
           .exceptionally(e -> {
@@ -282,7 +293,7 @@ final class ManagementRoutes extends AllDirectives {
             throw e instanceof CompletionException ce2 ? ce2 : new CompletionException(e);
           });
       return completeWithFuture(answer);
-    }));
+    }))));
   }
 
   private Route scrape() {

@@ -14,6 +14,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -309,6 +311,31 @@ class ManagementApiTest {
     }
     assertTrue(match.test(app.path("deployment")), app.toString());
     return app;
+  }
+
+  @Test
+  void applyChecksTheOriginItIsGiven() throws Exception {
+    String text = "drover.apps.web { command = [], instances = 0 }";
+    Path file = Files.createTempFile(node.dir(), "not-a-dir", ".conf");
+    for (String dir : List.of("relative/dir", node.dir().resolve("missing").toString(), file.toString())) {
+      HttpResponse<String> r = post("/config?dry-run=true&base-dir=" + enc(dir), text);
+      assertJsonError(r, 400, "base-dir must be an absolute path of an existing directory");
+      assertEquals(dir, parse(r).get("found").asText(), r.body());
+    }
+    assertJsonError(post("/config?origin=" + enc("a\nb"), text), 400, "origin must be a file name");
+    assertJsonError(post("/config?origin=", text), 400, "origin must be a file name");
+
+    // an invalid text's problems name the origin, not "config"
+    HttpResponse<String> named = post("/config?dry-run=true&origin=" + enc("sub/new.conf") + "&base-dir=" + enc(node.dir().toString()), text);
+    assertJsonError(named, 400, "invalid config");
+    for (JsonNode p : parse(named).get("problems")) {
+      assertTrue(p.asText().startsWith("sub/new.conf:1: "), named.body());
+    }
+    assertEquals(1, parse(get("/apps")).get("apps").size(), "nothing changed");
+  }
+
+  static String enc(String s) {
+    return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
   static final Pattern SAMPLE = Pattern.compile("^[a-zA-Z_:][a-zA-Z0-9_:]*(\\{.*\\})? (-?[0-9.]+([eE][-+]?[0-9]+)?|NaN|[+-]Inf)$");

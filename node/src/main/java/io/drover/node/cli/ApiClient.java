@@ -2,72 +2,50 @@ package io.drover.node.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
-import org.apache.pekko.Done;
-import org.apache.pekko.actor.ActorSystem;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.model.ContentType;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
-import org.apache.pekko.http.javadsl.model.HttpEntity;
-import org.apache.pekko.http.javadsl.model.HttpRequest;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.headers.Authorization;
-import org.apache.pekko.http.javadsl.model.headers.RawHeader;
-import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.javadsl.Framing;
-import org.apache.pekko.stream.javadsl.FramingTruncation;
-import org.apache.pekko.util.ByteString;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLContextSpi;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocketFactory;
+import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
 
 /**
- * A thin client of the management API (docs/api.md) for one CLI call: a small actor system, the
- * Pekko HTTP client, bounded waits, and every failure turned into one line and an exit status.
+ * A thin client of the management API (docs/api.md) for one CLI call: the JDK's HTTP client
+ * (HTTP/1.1, no actor system: a CLI call starts in a fraction of a second), bounded waits, and
+ * every failure turned into one line and an exit status.
  */
 public final class ApiClient implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Quiet: the CLI prints its own one-line errors; nothing of Pekko reaches the terminal. */
-  private static final String SYSTEM_CONFIG =
-      String.join(
-          "\n",
-          "pekko {",
-          "  loglevel = OFF",
-          "  stdout-loglevel = OFF",
-          "  loggers = [\"org.apache.pekko.event.Logging$DefaultLogger\"]",
-          "  log-dead-letters = off",
-          "  log-dead-letters-during-shutdown = off",
-          "  daemonic = on",
-          "  jvm-shutdown-hooks = off",
-          "  coordinated-shutdown.run-by-jvm-shutdown-hook = off",
-          "  coordinated-shutdown.exit-jvm = off",
-          "  http.client {",
-          "    user-agent-header = drover-cli",
-          "    connecting-timeout = 5s",
-          // waits are bounded by the client itself; streams (logs -f, events) may be quiet for long
-          "    idle-timeout = infinite",
-          "  }",
-          "  http.host-connection-pool {",
-          "    max-retries = 0",
-          "    max-open-requests = 8",
-          "    response-entity-subscription-timeout = 30s",
-          "    client.idle-timeout = infinite",
-          "    client.connecting-timeout = 5s",
-          "  }",
-          "}");
-
-  private static final int MAX_LINE = 16 * 1024 * 1024;
+  /** Connecting never takes longer than this, whatever --timeout says. */
+  private static final Duration CONNECT = Duration.ofSeconds(5);
 
   /** A 2xx answer of the API. */
   public record Response(int status, String contentType, String body) {
@@ -106,19 +84,88 @@ public final class ApiClient implements AutoCloseable {
   private final URI base;
   private final String token;
   private final Duration timeout;
-  private final ActorSystem system;
-  private final Materializer materializer;
+  private final ExecutorService executor;
+  private final HttpClient http;
 
   private ApiClient(URI base, String token, Duration timeout) {
     this.base = base;
     this.token = token;
     this.timeout = timeout;
-    Config config =
-        ConfigFactory.parseString(SYSTEM_CONFIG)
-            .withFallback(ConfigFactory.defaultReference(ApiClient.class.getClassLoader()))
-            .resolve();
-    this.system = ActorSystem.create("drover-cli", config, ApiClient.class.getClassLoader());
-    this.materializer = Materializer.matFromSystem(system);
+    // daemon threads of our own, so that close() ends them (the client itself has no close in 17)
+    this.executor = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "drover-cli-http");
+      t.setDaemon(true);
+      return t;
+    });
+    HttpClient.Builder builder =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(timeout.compareTo(CONNECT) < 0 ? timeout : CONNECT)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .executor(executor);
+    if (!"https".equalsIgnoreCase(base.getScheme())) {
+      builder.sslContext(noTls()).sslParameters(new SSLParameters());
+    }
+    this.http = builder.build();
+  }
+
+  /**
+   * For a plain-http node: a TLS context that is never used. Any real one (even uninitialised)
+   * first loads the JDK's security providers, a sixth of a call's time.
+   */
+  private static SSLContext noTls() {
+    return new SSLContext(new NoTls(), null, "none") {};
+  }
+
+  private static final class NoTls extends SSLContextSpi {
+    private static UnsupportedOperationException none() {
+      return new UnsupportedOperationException("no TLS: the node's URL is http://");
+    }
+
+    @Override
+    protected SSLParameters engineGetDefaultSSLParameters() {
+      return new SSLParameters();
+    }
+
+    @Override
+    protected SSLParameters engineGetSupportedSSLParameters() {
+      return new SSLParameters();
+    }
+
+    @Override
+    protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom sr) {
+      throw none();
+    }
+
+    @Override
+    protected SSLSocketFactory engineGetSocketFactory() {
+      throw none();
+    }
+
+    @Override
+    protected SSLServerSocketFactory engineGetServerSocketFactory() {
+      throw none();
+    }
+
+    @Override
+    protected SSLEngine engineCreateSSLEngine() {
+      throw none();
+    }
+
+    @Override
+    protected SSLEngine engineCreateSSLEngine(String host, int port) {
+      throw none();
+    }
+
+    @Override
+    protected SSLSessionContext engineGetServerSessionContext() {
+      throw none();
+    }
+
+    @Override
+    protected SSLSessionContext engineGetClientSessionContext() {
+      throw none();
+    }
   }
 
   /** A client of the API at {@code base} (no trailing slash); {@code token} may be null. */
@@ -132,17 +179,18 @@ public final class ApiClient implements AutoCloseable {
 
   /** GET {@code path} (with its query), the whole answer. */
   public Response get(String path) throws Failure, InterruptedException {
-    return send(HttpRequest.GET(url(path)));
+    return send(request(path).GET());
   }
 
-  /** POST {@code body} of type {@code contentType} to {@code path}, the whole answer. */
-  public Response post(String path, ContentType contentType, String body) throws Failure, InterruptedException {
-    return send(HttpRequest.POST(url(path)).withEntity(HttpEntities.create(contentType, body.getBytes(StandardCharsets.UTF_8))));
+  /** POST {@code body} of type {@code contentType} (a media type) to {@code path}, the whole answer. */
+  public Response post(String path, String contentType, String body) throws Failure, InterruptedException {
+    return send(request(path).header("Content-Type", contentType)
+        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)));
   }
 
   /** POST without a body. */
   public Response post(String path) throws Failure, InterruptedException {
-    return send(HttpRequest.POST(url(path)));
+    return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
   }
 
   /**
@@ -153,92 +201,155 @@ public final class ApiClient implements AutoCloseable {
    */
   public void stream(String path, Runnable onConnected, Predicate<String> onLine) throws Failure, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    HttpRequest request = authorized(HttpRequest.GET(url(path))).addHeader(RawHeader.create("Accept", "text/event-stream"));
-    HttpResponse response = await(Http.get(system).singleRequest(request), deadline);
-    if (response.status().intValue() >= 300) {
-      throw refusal(response.status().intValue(), response.status().reason(), strictBody(response, deadline));
-    }
-    onConnected.run();
-    CompletionStage<Done> done =
-        response
-            .entity()
-            .withoutSizeLimit()
-            .getDataBytes()
-            .via(Framing.delimiter(ByteString.fromString("\n"), MAX_LINE, FramingTruncation.ALLOW))
-            .map(b -> {
-              String line = b.utf8String();
-              return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
-            })
-            .takeWhile(onLine::test)
-            .runForeach(line -> {}, materializer);
+    HttpRequest request = request(path).header("Accept", "text/event-stream").GET().build();
+    CompletableFuture<HttpResponse.ResponseInfo> head = new CompletableFuture<>();
+    Lines lines = new Lines();
+    CompletableFuture<HttpResponse<String>> whole = http.sendAsync(request, info -> {
+      head.complete(info);
+      return info.statusCode() >= 300
+          ? HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8)
+          : HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.fromLineSubscriber(lines), none -> "");
+    });
     try {
-      done.toCompletableFuture().get();
-    } catch (ExecutionException e) {
-      String why = reason(e.getCause());
-      String lower = why.toLowerCase(Locale.ROOT);
-      if (lower.contains("connection reset") || lower.contains("connection closed")) {
-        why = "the connection was closed (did the node stop?)";
+      await(CompletableFuture.anyOf(head, whole), deadline);
+      int status = head.getNow(null).statusCode();
+      if (status >= 300) {
+        throw refusal(status, await(whole, deadline).body());
       }
-      throw new Failure(Exit.UNREACHABLE, "lost the node at " + base + ": " + why, null);
+      onConnected.run();
+      // the stream may be quiet for long (a heartbeat every few seconds): no deadline on reading
+      while (true) {
+        Object next = lines.take();
+        if (next == Lines.END || (next instanceof String line && !onLine.test(line))) {
+          return;
+        }
+        if (next instanceof Throwable t) {
+          String why = reason(t);
+          String lower = why.toLowerCase(Locale.ROOT);
+          if (lower.contains("connection reset") || lower.contains("closed") || lower.contains("eof")) {
+            why = "the connection was closed (did the node stop?)";
+          }
+          throw new Failure(Exit.UNREACHABLE, "lost the node at " + base + ": " + why, null);
+        }
+      }
+    } finally {
+      lines.cancel();
+      whole.cancel(true);
     }
   }
 
-  private Response send(HttpRequest request) throws Failure, InterruptedException {
+  /**
+   * The lines of a stream, handed from the client's threads to the caller one at a time: the
+   * caller waits in {@link #take}, which an interrupt ends (a read of the body would not end).
+   */
+  private static final class Lines implements Flow.Subscriber<String> {
+    static final Object END = new Object();
+    private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private volatile Flow.Subscription subscription;
+    private volatile boolean cancelled;
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      if (cancelled) {
+        s.cancel();
+      } else {
+        s.request(1);
+      }
+    }
+
+    @Override
+    public void onNext(String line) {
+      queue.add(line);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      queue.add(t);
+    }
+
+    @Override
+    public void onComplete() {
+      queue.add(END);
+    }
+
+    /** The next line, END, or why the stream failed. */
+    Object take() throws InterruptedException {
+      Object next = queue.take();
+      if (next instanceof String) {
+        subscription.request(1);
+      }
+      return next;
+    }
+
+    void cancel() {
+      cancelled = true;
+      Flow.Subscription s = subscription;
+      if (s != null) {
+        s.cancel();
+      }
+    }
+  }
+
+  private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("User-Agent", "drover-cli");
+    return token == null ? b : b.header("Authorization", "Bearer " + token);
+  }
+
+  private Response send(HttpRequest.Builder request) throws Failure, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    HttpResponse response = await(Http.get(system).singleRequest(authorized(request)), deadline);
-    int status = response.status().intValue();
-    String body = strictBody(response, deadline);
-    if (status >= 300) {
-      throw refusal(status, response.status().reason(), body);
+    HttpResponse<String> response =
+        await(http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)), deadline);
+    if (response.statusCode() >= 300) {
+      throw refusal(response.statusCode(), response.body());
     }
-    return new Response(status, response.entity().getContentType().toString(), body);
+    return new Response(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""), response.body());
   }
 
-  private HttpRequest authorized(HttpRequest request) {
-    return token == null ? request : request.addHeader(Authorization.oauth2(token));
-  }
-
-  private String url(String path) {
-    return base + path;
-  }
-
-  private String strictBody(HttpResponse response, long deadline) throws Failure, InterruptedException {
-    long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-    HttpEntity.Strict strict = await(response.entity().toStrict(left, materializer), deadline);
-    return strict.getData().decodeString(StandardCharsets.UTF_8);
-  }
-
-  private <T> T await(CompletionStage<T> stage, long deadline) throws Failure, InterruptedException {
+  /** The answer (headers, and the whole body unless it is a stream) before the deadline. */
+  private <T> T await(CompletableFuture<T> answer, long deadline) throws Failure, InterruptedException {
     try {
-      return stage.toCompletableFuture().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      return answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
+      answer.cancel(true);
       throw new Failure(
           Exit.UNREACHABLE, "no answer from the node at " + base + " within " + Cli.duration(timeout.toMillis()) + " (--timeout)", null);
+    } catch (InterruptedException e) {
+      answer.cancel(true);
+      throw e;
     } catch (ExecutionException e) {
-      throw new Failure(Exit.UNREACHABLE, "cannot reach the node at " + base + ": " + reason(e.getCause()), null);
+      Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
+      if (cause instanceof HttpConnectTimeoutException && timeout.compareTo(CONNECT) <= 0) {
+        throw new Failure(
+            Exit.UNREACHABLE, "no answer from the node at " + base + " within " + Cli.duration(timeout.toMillis()) + " (--timeout)", null);
+      }
+      throw new Failure(Exit.UNREACHABLE, "cannot reach the node at " + base + ": " + reason(cause), null);
     }
   }
 
   /** Why a connection failed, in a few words. */
-  static String reason(Throwable t) {
+  String reason(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       String m = c.getMessage() == null ? "" : c.getMessage().toLowerCase(Locale.ROOT);
       if (m.contains("connection refused") || (c instanceof ConnectException && m.contains("refused"))) {
         return "connection refused (is it running? --url)";
       }
-      if (c instanceof UnknownHostException) {
-        return "unknown host " + c.getMessage() + " (--url)";
+      if (c instanceof UnknownHostException || c instanceof UnresolvedAddressException) {
+        return "unknown host " + base.getHost() + " (--url)";
       }
-      if (m.contains("connect timeout") || m.contains("connection timed out")) {
+      if (c instanceof HttpConnectTimeoutException || m.contains("connect timed out") || m.contains("connection timed out")) {
         return "connection timed out (--url)";
       }
+    }
+    if (t instanceof ConnectException && t.getMessage() == null) {
+      return "connection refused (is it running? --url)"; // the JDK's client says no more for a refusal
     }
     String m = t == null ? null : t.getMessage();
     return m == null ? (t == null ? "unknown error" : t.getClass().getSimpleName()) : Cli.oneLine(m, 200);
   }
 
   /** The API said no: 401 is exit 4, any other 3xx/4xx/5xx exit 1, with the API's error. */
-  static Failure refusal(int status, String reason, String body) {
+  static Failure refusal(int status, String body) {
     String error = errorLine(body);
     if (status == 401) {
       return new Failure(
@@ -248,9 +359,34 @@ public final class ApiClient implements AutoCloseable {
     }
     if (error == null) {
       String text = Cli.oneLine(body, 200);
-      error = "HTTP " + status + " " + reason + (text.isEmpty() ? "" : ": " + text);
+      error = "HTTP " + status + reasonPhrase(status) + (text.isEmpty() ? "" : ": " + text);
     }
     return new Failure(Exit.REFUSED, error, body);
+  }
+
+  /** " Not Found" for 404 and the like; "" for a status without a well-known phrase. */
+  private static String reasonPhrase(int status) {
+    return switch (status) {
+      case 301 -> " Moved Permanently";
+      case 302 -> " Found";
+      case 304 -> " Not Modified";
+      case 307 -> " Temporary Redirect";
+      case 308 -> " Permanent Redirect";
+      case 400 -> " Bad Request";
+      case 403 -> " Forbidden";
+      case 404 -> " Not Found";
+      case 405 -> " Method Not Allowed";
+      case 408 -> " Request Timeout";
+      case 409 -> " Conflict";
+      case 413 -> " Payload Too Large";
+      case 415 -> " Unsupported Media Type";
+      case 429 -> " Too Many Requests";
+      case 500 -> " Internal Server Error";
+      case 502 -> " Bad Gateway";
+      case 503 -> " Service Unavailable";
+      case 504 -> " Gateway Timeout";
+      default -> "";
+    };
   }
 
   /** {"error":"no such app","app":"x"} → "no such app (app: x)"; null when not such a body. */
@@ -273,20 +409,27 @@ public final class ApiClient implements AutoCloseable {
     return Cli.oneLine(n.get("error").asText() + (extra.length() == 0 ? "" : " (" + extra + ")"), 300);
   }
 
+  /**
+   * Ends the client's threads. JDK 17's HttpClient has no close (21's has): its selector thread
+   * would stay in epoll_wait, and an exiting JVM waits up to 300 ms for threads in native code.
+   * An interrupt ends that thread (HttpClient-ID-SelectorManager, ID as in the client's
+   * toString); should the JDK name it otherwise, the call only ends later.
+   */
   @Override
   public void close() {
-    try {
-      Http.get(system).shutdownAllConnectionPools().toCompletableFuture().get(2, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      // ending anyway
-    }
-    system.terminate();
-    try {
-      system.getWhenTerminated().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Exception e) {
-      // daemonic threads: the JVM exits regardless
+    executor.shutdownNow();
+    String id = http.toString().replaceAll(".*\\((\\d+)\\)$", "$1");
+    Thread[] threads = new Thread[Thread.activeCount() + 16];
+    int n = Thread.enumerate(threads);
+    for (int i = 0; i < n; i++) {
+      if (threads[i].getName().equals("HttpClient-" + id + "-SelectorManager")) {
+        threads[i].interrupt();
+        try {
+          threads[i].join(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
   }
 }

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -59,7 +58,7 @@ public final class ApplyCommand extends ApiCommand {
   int run(ApiClient client) throws ApiClient.Failure, InterruptedException {
     ApiClient.Response r;
     try {
-      r = client.post("/config" + (dryRun ? "?dry-run=true" : ""), ContentTypes.TEXT_PLAIN_UTF8, text);
+      r = client.post(path(), "text/plain; charset=UTF-8", text);
     } catch (ApiClient.Failure f) {
       List<String> problems = problems(f.body());
       if (f.exit() != Exit.REFUSED || problems.isEmpty()) {
@@ -89,6 +88,16 @@ public final class ApplyCommand extends ApiCommand {
     }
     t.print(out());
     return Exit.OK;
+  }
+
+  /**
+   * POST /config with FILE's name (for the node's messages) and its directory (relative app
+   * {@code cwd}s and classpaths resolve against it, as `drover validate FILE` does).
+   */
+  private String path() {
+    Path dir = file.toAbsolutePath().normalize().getParent();
+    return "/config?origin=" + Cli.seg(file.toString()) + (dir == null ? "" : "&base-dir=" + Cli.seg(dir.toString()))
+        + (dryRun ? "&dry-run=true" : "");
   }
 
   /** The problem lines of a 400 "invalid config" answer (none for another answer). */

@@ -1,7 +1,6 @@
 package io.drover.node.cli;
 
 import java.time.Duration;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -29,7 +28,7 @@ public final class ScaleCommand extends ApiCommand {
   @Override
   int run(ApiClient client) throws ApiClient.Failure, InterruptedException {
     ApiClient.Response r =
-        client.post("/apps/" + Cli.seg(app) + "/scale", ContentTypes.APPLICATION_JSON, "{\"instances\":" + instances + "}");
+        client.post("/apps/" + Cli.seg(app) + "/scale", "application/json", "{\"instances\":" + instances + "}");
     if (api.json) {
       printRaw(r.body());
     } else {

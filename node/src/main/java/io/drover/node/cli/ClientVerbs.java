@@ -1,0 +1,44 @@
+package io.drover.node.cli;
+
+import java.util.Map;
+import java.util.function.Supplier;
+import picocli.CommandLine;
+
+/**
+ * The verbs that only call a node's API, for a quick start: {@code drover status} builds the
+ * command line of {@code status} alone, not the whole tree (picocli reflects over every command
+ * it is given, a fifth of a call's time). Their help and errors are those of the whole tree;
+ * {@code Main} lists the same classes as its subcommands (CliTest holds them to it).
+ */
+public final class ClientVerbs {
+  private static final Map<String, Supplier<Object>> VERBS =
+      Map.of(
+          "status", StatusCommand::new,
+          "scale", ScaleCommand::new,
+          "rollout", RolloutCommand::new,
+          "restart", RestartCommand::new,
+          "stop", StopCommand::new,
+          "start", StartCommand::new,
+          "logs", LogsCommand::new,
+          "events", EventsCommand::new,
+          "apply", ApplyCommand::new,
+          "cluster", ClusterCommand::new);
+
+  private ClientVerbs() {}
+
+  /**
+   * The command line of {@code verb} alone, named "drover VERB" (run it with the arguments after
+   * the verb); null when it is not an API verb.
+   */
+  public static CommandLine commandLine(String verb) {
+    Supplier<Object> command = verb == null ? null : VERBS.get(verb);
+    return command == null ? null : new CommandLine(command.get()).setCommandName("drover " + verb);
+  }
+
+  /** The API verbs' classes by name (for the test that holds them to Main's subcommands). */
+  public static Map<String, Class<?>> classes() {
+    Map<String, Class<?>> classes = new java.util.TreeMap<>();
+    VERBS.forEach((name, command) -> classes.put(name, command.get().getClass()));
+    return classes;
+  }
+}
