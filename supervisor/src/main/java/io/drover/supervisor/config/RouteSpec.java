@@ -46,7 +46,8 @@ public record RouteSpec(
   }
 
   public RouteSpec withPrefix(String p) {
-    return new RouteSpec(host, p, stripPrefix, balancer, retries, requestTimeout, preferOwnNode, capacity, sticky, outlier, retryBudget);
+    return new RouteSpec(host, p, stripPrefix, balancer, retries, requestTimeout, preferOwnNode, capacity, sticky, outlier, retryBudget,
+        accessLog);
   }
 
   public RouteSpec withCapacity(CapacitySpec c) {
