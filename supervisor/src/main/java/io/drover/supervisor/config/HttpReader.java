@@ -2,6 +2,7 @@ package io.drover.supervisor.config;
 
 import static io.drover.supervisor.config.Reader.anyNull;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -20,8 +21,12 @@ final class HttpReader {
 
   private HttpReader() {}
 
-  /** The front read by {@code http}, or null when it is absent or a problem was found in it. */
-  static HttpSpec read(Reader http) {
+  /**
+   * The front read by {@code http}, or null when it is absent or a problem was found in it.
+   *
+   * @param baseDir directory relative certificate paths resolve against
+   */
+  static HttpSpec read(Reader http, Path baseDir) {
     if (http == null) {
       return null;
     }
@@ -39,8 +44,15 @@ final class HttpReader {
     Long poolMaxIdle =
         http.integer("pool-max-idle", 0, MAX_POOL_IDLE, Reader.integerRange(0, MAX_POOL_IDLE));
     Boolean via = http.bool("via");
+    Boolean redirect = http.bool("redirect-to-https");
+    TlsSpec tls = TlsReader.tls(http, baseDir, port);
+    Http2Spec http2 = TlsReader.http2(http);
+    if (redirect != null && redirect && tls != null && !tls.enabled()) {
+      http.problem("redirect-to-https", "on while drover.http.tls.enabled is off", "off, or tls enabled (the redirect points at its port)");
+      redirect = null;
+    }
     if (anyNull(enabled, iface, port, eventLoops, connectTimeout, idleTimeout)
-        || anyNull(maxInitialLine, maxHeaderSize, poolIdleTimeout, poolMaxIdle, via)) {
+        || anyNull(maxInitialLine, maxHeaderSize, poolIdleTimeout, poolMaxIdle, via, redirect, tls, http2)) {
       return null;
     }
     return new HttpSpec(
@@ -54,7 +66,10 @@ final class HttpReader {
         maxHeaderSize.intValue(),
         poolIdleTimeout,
         poolMaxIdle.intValue(),
-        via);
+        via,
+        redirect,
+        tls,
+        http2);
   }
 
   /** The listen address as written, when it is an IP literal or localhost (no DNS lookup). */

@@ -17,6 +17,9 @@ import java.time.Duration;
  *     below the workers' own keep-alive timeout, 5s in Node)
  * @param poolMaxIdle idle connections kept per worker per event loop
  * @param via whether a {@code Via: 1.1 drover} header is added
+ * @param redirectToHttps the plain listener answers every request with a 308 to its https URL
+ * @param tls TLS termination (its own listener)
+ * @param http2 HTTP/2 towards clients
  */
 public record HttpSpec(
     boolean enabled,
@@ -29,4 +32,7 @@ public record HttpSpec(
     int maxHeaderSize,
     Duration poolIdleTimeout,
     int poolMaxIdle,
-    boolean via) {}
+    boolean via,
+    boolean redirectToHttps,
+    TlsSpec tls,
+    Http2Spec http2) {}

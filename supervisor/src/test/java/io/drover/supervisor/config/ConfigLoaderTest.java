@@ -51,7 +51,10 @@ class ConfigLoaderTest {
             1024 * 1024,
             Duration.ofSeconds(3),
             8,
-            true),
+            true,
+            false,
+            new TlsSpec(false, 8443, new TlsSpec.Pair(Path.of(""), Path.of("")), java.util.Map.of(), Duration.ofSeconds(5)),
+            new Http2Spec(true, false, 128, 200, 30)),
         settings.http());
 
     AppSpec web = settings.apps().get("web");
@@ -169,7 +172,20 @@ class ConfigLoaderTest {
             (int) http.getMemorySize("max-header-size").toBytes(),
             http.getDuration("pool-idle-timeout"),
             http.getInt("pool-max-idle"),
-            http.getBoolean("via")),
+            http.getBoolean("via"),
+            http.getBoolean("redirect-to-https"),
+            new TlsSpec(
+                http.getBoolean("tls.enabled"),
+                http.getInt("tls.port"),
+                new TlsSpec.Pair(Path.of(http.getString("tls.cert")), Path.of(http.getString("tls.key"))),
+                java.util.Map.of(),
+                http.getDuration("tls.reload-interval")),
+            new Http2Spec(
+                http.getBoolean("http2.enabled"),
+                http.getBoolean("http2.h2c"),
+                http.getInt("http2.max-concurrent-streams"),
+                http.getInt("http2.max-resets"),
+                (int) http.getDuration("http2.reset-window").toSeconds())),
         settings.http());
   }
 
