@@ -75,6 +75,15 @@ final class Http2Front {
             .addLast("proxy", new ProxyHandler(px));
       }
     }));
+    p.addLast("h2-errors", new Closer());
+  }
+
+  /** A connection error that reached the end (the codec already sent GOAWAY where it could): close, quietly. */
+  static final class Closer extends ChannelInboundHandlerAdapter {
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
   }
 
   /**
