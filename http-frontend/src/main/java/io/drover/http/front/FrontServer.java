@@ -44,11 +44,13 @@ public final class FrontServer implements AutoCloseable {
   /** The TLS listener, or null. */
   private final Channel tlsServer;
   private final TlsContexts tls;
+  private final HttpSpec spec;
   private final String transport;
   private final LoopbackForwarder forwarder;
 
-  private FrontServer(EventLoopGroup group, Channel server, Channel tlsServer, TlsContexts tls, String transport,
+  private FrontServer(EventLoopGroup group, Channel server, Channel tlsServer, TlsContexts tls, HttpSpec spec, String transport,
       LoopbackForwarder forwarder) {
+    this.spec = spec;
     this.group = group;
     this.server = server;
     this.tlsServer = tlsServer;
@@ -103,7 +105,7 @@ public final class FrontServer implements AutoCloseable {
           .bind(new InetSocketAddress(spec.iface(), spec.port())).sync().channel();
       log.info("front listening on {} ({} event loops, {}{})", server.localAddress(), threads, transport,
           spec.redirectToHttps() ? ", redirecting to https" : spec.http2().h2c() ? ", h2c by prior knowledge" : "");
-      return new FrontServer(group, server, tlsServer, tls, transport,
+      return new FrontServer(group, server, tlsServer, tls, spec, transport,
           new LoopbackForwarder(backends, group, spec.poolIdleTimeout(), spec.poolMaxIdle(), false));
     } catch (RuntimeException | InterruptedException e) {
       closeQuietly(tlsServer, tls);
@@ -136,6 +138,11 @@ public final class FrontServer implements AutoCloseable {
   /** The TLS listener's port, or 0 when there is none. */
   public int tlsPort() {
     return tlsServer == null ? 0 : ((InetSocketAddress) tlsServer.localAddress()).getPort();
+  }
+
+  /** The TLS listener's provider and protocols, as the start line shows them, or null. */
+  public String tlsDescription() {
+    return tls == null ? null : tls.provider() + ", " + (spec.http2().enabled() ? "h2 and http/1.1" : "http/1.1");
   }
 
   /** The certificates of the TLS listener, or null. */

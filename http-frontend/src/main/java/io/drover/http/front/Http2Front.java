@@ -20,6 +20,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +63,8 @@ final class Http2Front {
             .build();
     ChannelPipeline p = ch.pipeline();
     long idle = px.spec().idleTimeout().toMillis();
+    // one TLS record and one write for what the streams answered in one read, not one per stream
+    p.addLast("h2-flushes", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
     p.addLast("h2", codec);
     p.addLast("h2-idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
     p.addLast("h2-idle-close", new IdleClose(codec));
