@@ -69,6 +69,9 @@ final class NodeGuardian {
               server = FrontServer.start(settings.http(), routes, front, settings.logsDir(), metrics.registry());
               closeOnShutdown(ctx.getSystem(), server);
               out.println("drover: front listening on http://" + hostPort(settings.http().iface(), server.port()) + "/ (" + server.transport() + ")");
+              if (server.tlsPort() > 0) {
+                out.println("drover: front listening on https://" + hostPort(settings.http().iface(), server.tlsPort()) + "/ (" + server.tlsDescription() + ")");
+              }
               out.flush();
             } catch (Exception e) {
               out.println("drover: cannot listen on " + hostPort(settings.http().iface(), settings.http().port()) + ": " + e.getMessage());

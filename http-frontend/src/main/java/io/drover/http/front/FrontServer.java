@@ -4,7 +4,6 @@ import io.drover.supervisor.config.HttpSpec;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -17,7 +16,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
@@ -45,14 +43,22 @@ public final class FrontServer implements AutoCloseable {
 
   private final EventLoopGroup group;
   private final Channel server;
+  /** The TLS listener, or null. */
+  private final Channel tlsServer;
+  private final TlsContexts tls;
+  private final HttpSpec spec;
   private final String transport;
   private final LoopbackForwarder forwarder;
   private final AccessLog accessLog;
 
-  private FrontServer(EventLoopGroup group, Channel server, String transport, LoopbackForwarder forwarder, AccessLog accessLog) {
+  private FrontServer(EventLoopGroup group, Channel server, Channel tlsServer, TlsContexts tls, HttpSpec spec, String transport,
+      LoopbackForwarder forwarder, AccessLog accessLog) {
+    this.spec = spec;
     this.group = group;
     this.accessLog = accessLog;
     this.server = server;
+    this.tlsServer = tlsServer;
+    this.tls = tls;
     this.transport = transport;
     this.forwarder = forwarder;
   }
@@ -89,26 +95,44 @@ public final class FrontServer implements AutoCloseable {
             .option(ChannelOption.SO_BACKLOG, 1024)
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
-            .childOption(ChannelOption.ALLOCATOR, ALLOCATOR)
-            .childHandler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel ch) {
-                    ch.pipeline()
-                        .addLast("http", new HttpServerCodec(spec.maxInitialLine(), spec.maxHeaderSize(), CHUNK))
-                        .addLast("deadlines", new ClientTimeouts(spec.idleTimeout().toMillis()))
-                        .addLast("proxy", new ProxyHandler(px));
-                  }
-                });
+            .childOption(ChannelOption.ALLOCATOR, ALLOCATOR);
+    TlsContexts tls = null;
+    Channel tlsServer = null;
     try {
-      Channel server = b.bind(new InetSocketAddress(spec.iface(), spec.port())).sync().channel();
       String transport = epoll ? "epoll" : "nio";
-      log.info("front listening on {} ({} event loops, {})", server.localAddress(), threads, transport);
-      return new FrontServer(group, server, transport, new LoopbackForwarder(backends, group, spec.poolIdleTimeout(), spec.poolMaxIdle(), false),
+      int tlsPort = 0;
+      if (spec.tls().enabled()) {
+        tls = TlsContexts.start(spec.tls(), spec.http2().enabled());
+        tlsServer = b.clone().childHandler(FrontPipelines.tls(px, tls))
+            .bind(new InetSocketAddress(spec.iface(), spec.tls().port())).sync().channel();
+        tlsPort = ((InetSocketAddress) tlsServer.localAddress()).getPort();
+        log.info("front listening on {} with TLS ({}, {}, SNI names {})", tlsServer.localAddress(), tls.provider(),
+            spec.http2().enabled() ? "h2 and http/1.1" : "http/1.1", spec.tls().hosts().keySet());
+      }
+      Channel server = b.childHandler(FrontPipelines.plain(px, tlsPort))
+          .bind(new InetSocketAddress(spec.iface(), spec.port())).sync().channel();
+      log.info("front listening on {} ({} event loops, {}{})", server.localAddress(), threads, transport,
+          spec.redirectToHttps() ? ", redirecting to https" : spec.http2().h2c() ? ", h2c by prior knowledge" : "");
+      return new FrontServer(group, server, tlsServer, tls, spec, transport,
+          new LoopbackForwarder(backends, group, spec.poolIdleTimeout(), spec.poolMaxIdle(), false),
           accessLog);
     } catch (RuntimeException | InterruptedException e) {
+      closeQuietly(tlsServer, tls);
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
+    } catch (io.drover.supervisor.config.PemFiles.Problem | javax.net.ssl.SSLException e) {
+      closeQuietly(tlsServer, tls);
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw new IllegalStateException("front tls: " + e.getMessage(), e);
+    }
+  }
+
+  private static void closeQuietly(Channel tlsServer, TlsContexts tls) {
+    if (tlsServer != null) {
+      tlsServer.close();
+    }
+    if (tls != null) {
+      tls.close();
     }
   }
 
@@ -118,6 +142,21 @@ public final class FrontServer implements AutoCloseable {
 
   public InetSocketAddress address() {
     return (InetSocketAddress) server.localAddress();
+  }
+
+  /** The TLS listener's port, or 0 when there is none. */
+  public int tlsPort() {
+    return tlsServer == null ? 0 : ((InetSocketAddress) tlsServer.localAddress()).getPort();
+  }
+
+  /** The TLS listener's provider and protocols, as the start line shows them, or null. */
+  public String tlsDescription() {
+    return tls == null ? null : tls.provider() + ", " + (spec.http2().enabled() ? "h2 and http/1.1" : "http/1.1");
+  }
+
+  /** The certificates of the TLS listener, or null. */
+  TlsContexts tls() {
+    return tls;
   }
 
   /** Carries requests from other nodes' fronts to this node's worker processes, on these loops. */
@@ -137,11 +176,17 @@ public final class FrontServer implements AutoCloseable {
   /** Stops accepting new connections; open ones keep being served. */
   public void unbind() {
     server.close().syncUninterruptibly();
+    if (tlsServer != null) {
+      tlsServer.close().syncUninterruptibly();
+    }
   }
 
   @Override
   public void close() {
-    server.close().syncUninterruptibly();
+    unbind();
+    if (tls != null) {
+      tls.close();
+    }
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     accessLog.close();
   }

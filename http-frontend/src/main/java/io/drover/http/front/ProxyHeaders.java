@@ -15,6 +15,7 @@ final class ProxyHeaders {
   static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
   static final AsciiString VIA = AsciiString.cached("1.1 drover");
   private static final AsciiString HTTP = AsciiString.cached("http");
+  static final AsciiString HTTPS = AsciiString.cached("https");
 
   /**
    * Removes the headers that concern one connection only (RFC 9110 7.6.1), including those the

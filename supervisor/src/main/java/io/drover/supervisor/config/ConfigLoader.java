@@ -149,13 +149,13 @@ public final class ConfigLoader {
       problems.add(origins.problem(List.of(DROVER), Reader.describe(droverValue), "an object"));
       throw fail(problems, origins);
     }
-    keys.check(drover, referenceDrover, List.of(DROVER), Set.of(APPS, ENV, CONFIG));
+    keys.check(drover, referenceDrover, List.of(DROVER), Set.of(APPS, ENV, CONFIG, TlsReader.HOSTS));
 
     Reader root = new Reader(drover, List.of(DROVER), null, origins, problems);
     directory(root, "home");
     Path stateDir = directory(root, "state-dir");
     Path logsDir = directory(root, "logs-dir");
-    HttpSpec http = HttpReader.read(root.group(HTTP));
+    HttpSpec http = HttpReader.read(root.group(HTTP), baseDir);
     ManagementSpec management = ManagementReader.read(root.group("management"));
     ClusterSpec cluster = ClusterReader.read(root.group("cluster"));
 

@@ -2,6 +2,7 @@ package io.drover.supervisor.config;
 
 import static io.drover.supervisor.config.Reader.anyNull;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -20,8 +21,12 @@ final class HttpReader {
 
   private HttpReader() {}
 
-  /** The front read by {@code http}, or null when it is absent or a problem was found in it. */
-  static HttpSpec read(Reader http) {
+  /**
+   * The front read by {@code http}, or null when it is absent or a problem was found in it.
+   *
+   * @param baseDir directory relative certificate paths resolve against
+   */
+  static HttpSpec read(Reader http, Path baseDir) {
     if (http == null) {
       return null;
     }
@@ -40,8 +45,15 @@ final class HttpReader {
         http.integer("pool-max-idle", 0, MAX_POOL_IDLE, Reader.integerRange(0, MAX_POOL_IDLE));
     Boolean via = http.bool("via");
     AccessLogSpec accessLog = accessLog(http.group("access-log"));
+    Boolean redirect = http.bool("redirect-to-https");
+    TlsSpec tls = TlsReader.tls(http, baseDir, port);
+    Http2Spec http2 = TlsReader.http2(http);
+    if (redirect != null && redirect && tls != null && !tls.enabled()) {
+      http.problem("redirect-to-https", "on while drover.http.tls.enabled is off", "off, or tls enabled (the redirect points at its port)");
+      redirect = null;
+    }
     if (anyNull(enabled, iface, port, eventLoops, connectTimeout, idleTimeout)
-        || anyNull(maxInitialLine, maxHeaderSize, poolIdleTimeout, poolMaxIdle, via, accessLog)) {
+        || anyNull(maxInitialLine, maxHeaderSize, poolIdleTimeout, poolMaxIdle, via, accessLog, redirect, tls, http2)) {
       return null;
     }
     return new HttpSpec(
@@ -56,7 +68,10 @@ final class HttpReader {
         poolIdleTimeout,
         poolMaxIdle.intValue(),
         via,
-        accessLog);
+        accessLog,
+        redirect,
+        tls,
+        http2);
   }
 
   /** {@code http.access-log}, or null when a problem was found in it. */

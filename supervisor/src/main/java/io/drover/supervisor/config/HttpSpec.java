@@ -18,6 +18,9 @@ import java.time.Duration;
  * @param poolMaxIdle idle connections kept per worker per event loop
  * @param via whether a {@code Via: 1.1 drover} header is added
  * @param accessLog the access log: one line per request
+ * @param redirectToHttps the plain listener answers every request with a 308 to its https URL
+ * @param tls TLS termination (its own listener)
+ * @param http2 HTTP/2 towards clients
  */
 public record HttpSpec(
     boolean enabled,
@@ -31,4 +34,7 @@ public record HttpSpec(
     Duration poolIdleTimeout,
     int poolMaxIdle,
     boolean via,
-    AccessLogSpec accessLog) {}
+    AccessLogSpec accessLog,
+    boolean redirectToHttps,
+    TlsSpec tls,
+    Http2Spec http2) {}

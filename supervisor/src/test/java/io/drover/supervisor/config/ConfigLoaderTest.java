@@ -52,7 +52,10 @@ class ConfigLoaderTest {
             Duration.ofSeconds(3),
             8,
             true,
-            new AccessLogSpec(true, AccessLogSpec.Format.JSON, new LogSpec(20L * 1024 * 1024, 3))),
+            new AccessLogSpec(true, AccessLogSpec.Format.JSON, new LogSpec(20L * 1024 * 1024, 3)),
+            false,
+            new TlsSpec(false, 8443, new TlsSpec.Pair(Path.of(""), Path.of("")), java.util.Map.of(), Duration.ofSeconds(5)),
+            new Http2Spec(true, false, 128, 200, 30)),
         settings.http());
 
     AppSpec web = settings.apps().get("web");
@@ -174,7 +177,20 @@ class ConfigLoaderTest {
             http.getBoolean("via"),
             new AccessLogSpec(http.getBoolean("access-log.enabled"),
                 AccessLogSpec.Format.valueOf(http.getString("access-log.format").toUpperCase()),
-                new LogSpec(http.getBytes("access-log.max-size"), http.getInt("access-log.keep")))),
+                new LogSpec(http.getBytes("access-log.max-size"), http.getInt("access-log.keep"))),
+            http.getBoolean("redirect-to-https"),
+            new TlsSpec(
+                http.getBoolean("tls.enabled"),
+                http.getInt("tls.port"),
+                new TlsSpec.Pair(Path.of(http.getString("tls.cert")), Path.of(http.getString("tls.key"))),
+                java.util.Map.of(),
+                http.getDuration("tls.reload-interval")),
+            new Http2Spec(
+                http.getBoolean("http2.enabled"),
+                http.getBoolean("http2.h2c"),
+                http.getInt("http2.max-concurrent-streams"),
+                http.getInt("http2.max-resets"),
+                (int) http.getDuration("http2.reset-window").toSeconds())),
         settings.http());
   }
 

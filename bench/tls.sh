@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# TLS at the front, side by side in one run: nginx (ssl, http2) and Drover's front, each in front
+# of 2 Node workers (bench/app/hello.js), both with the same self-signed EC P-256 certificate.
+#   h1    TLS keep-alive HTTP/1.1 throughput (wrk over https)
+#   h2    HTTP/2 over TLS throughput (h2load: clients x concurrent streams each)
+#   hs    full handshakes per second (wrk with Connection: close: one TLS handshake per request)
+# Each measure runs after a warmup of its own. One table with Drover's ratio to nginx per measure (issue goals: h1, h2 >= 0.9; hs >= 0.8).
+# Only ratios within one run mean anything (see README.md).
+#
+#   bench/tls.sh [--duration 10s] [--warmup 20s] [--connections 64] [--threads 2]
+#                [--h2-clients 16] [--h2-streams 10] [--hs-connections 16] [--rounds 1]
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+DURATION=10s; WARMUP=20s; CONNS=64; THREADS=2; H2_CLIENTS=16; H2_STREAMS=10; HS_CONNS=16; ROUNDS=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION="${2:?}"; shift 2 ;;
+    --warmup) WARMUP="${2:?}"; shift 2 ;;
+    --connections) CONNS="${2:?}"; shift 2 ;;
+    --threads) THREADS="${2:?}"; shift 2 ;;
+    --h2-clients) H2_CLIENTS="${2:?}"; shift 2 ;;
+    --h2-streams) H2_STREAMS="${2:?}"; shift 2 ;;
+    --hs-connections) HS_CONNS="${2:?}"; shift 2 ;;
+    --rounds) ROUNDS="${2:?}"; shift 2 ;;
+    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "tls.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+bench_is_duration "$DURATION" && [ "$(bench_secs "$DURATION")" -gt 0 ] || { echo "tls.sh: bad --duration $DURATION" >&2; exit 2; }
+bench_is_duration "$WARMUP" || { echo "tls.sh: bad --warmup $WARMUP" >&2; exit 2; }
+for n in "$CONNS" "$THREADS" "$H2_CLIENTS" "$H2_STREAMS" "$HS_CONNS" "$ROUNDS"; do
+  [[ $n =~ ^[0-9]+$ && $n -ge 1 ]] || { echo "tls.sh: counts must be whole numbers >= 1" >&2; exit 2; }
+done
+[ "$ROUNDS" -le 20 ] || { echo "tls.sh: --rounds 1..20" >&2; exit 2; }
+
+bench_init
+bench_install "nginx,drover"
+if ! command -v h2load >/dev/null; then
+  bench_log "installing nghttp2-client (h2load)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nghttp2-client >/dev/null || bench_die "apt-get install nghttp2-client failed"
+fi
+command -v openssl >/dev/null || bench_die "openssl not found"
+
+CERT="$BENCH_TMP/cert.pem"; KEY="$BENCH_TMP/key.pem"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$KEY" -out "$CERT" -days 2 \
+  -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" >/dev/null 2>&1 || bench_die "openssl req failed"
+chmod 644 "$CERT" "$KEY"
+
+# nginx: 2 workers, ssl + http2 on one port, upstream keep-alive to 2 Node processes.
+ct_start_nginx_tls() {
+  local i p ports=()
+  [ -x "$NGINX_BIN" ] || { CT_SKIP="nginx not installed"; return 1; }
+  for i in 1 2; do bench_free_port p; ports+=("$p"); ct_node "$i" "$p" 0 "$CT_DIR/backend-$i.log"; done
+  for i in 0 1; do
+    bench_wait_http "http://127.0.0.1:${ports[$i]}/health" 20 || { CT_SKIP="backend ${ports[$i]} did not start"; return 1; }
+  done
+  mkdir -p "$CT_DIR/nginx"; chmod 711 "$CT_DIR/nginx"
+  cat >"$CT_DIR/nginx/nginx.conf" <<EOF
+worker_processes 2;
+pid $CT_DIR/nginx/nginx.pid;
+error_log $CT_DIR/nginx/error.log crit;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $CT_DIR/nginx/client_body;
+  proxy_temp_path $CT_DIR/nginx/proxy;
+  fastcgi_temp_path $CT_DIR/nginx/fastcgi;
+  uwsgi_temp_path $CT_DIR/nginx/uwsgi;
+  scgi_temp_path $CT_DIR/nginx/scgi;
+  upstream hello { server 127.0.0.1:${ports[0]}; server 127.0.0.1:${ports[1]}; keepalive 64; }
+  server {
+    listen 127.0.0.1:$CT_PORT ssl http2;
+    ssl_certificate $CERT;
+    ssl_certificate_key $KEY;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    http2_max_concurrent_streams 128;
+    keepalive_requests 1000000;
+    location / { proxy_pass http://hello; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+EOF
+  env BENCH_RUN_ID="$BENCH_RUN_ID" "$NGINX_BIN" -p "$CT_DIR/nginx" -c "$CT_DIR/nginx/nginx.conf" \
+    -e "$CT_DIR/nginx/error.log" -g 'daemon off;' >"$CT_DIR/nginx/stdout.log" 2>&1 &
+  CT_MAIN=$!; BENCH_PIDS+=("$CT_MAIN"); CT_PIDS+=("$CT_MAIN")
+  tls_wait && return 0
+  CT_SKIP="nginx did not answer 200 over https: $(tail -n 3 "$CT_DIR/nginx/error.log" 2>/dev/null | tr '\n' ' ')"
+  return 1
+}
+
+# Drover: its TLS listener on CT_PORT (plain one beside it), 2 workers.
+ct_start_drover_tls() {
+  local plain
+  [ -x "$DROVER_LAUNCHER" ] || { CT_SKIP="launcher $DROVER_LAUNCHER not executable"; return 1; }
+  bench_free_port plain; bench_free_port CT_MGMT_PORT
+  cat >"$CT_DIR/drover.conf" <<EOF
+drover {
+  home = "$CT_DIR/drover-home"
+  http { interface = "127.0.0.1", port = $plain, tls { enabled = on, port = $CT_PORT, cert = "$CERT", key = "$KEY" } }
+  management { interface = "127.0.0.1", port = $CT_MGMT_PORT }
+  apps.hello {
+    command = ["node", "$APP_JS"]
+    env { WORK_ITERS = "0", BENCH_RUN_ID = "$BENCH_RUN_ID" }
+    instances = 2
+    route.prefix = "/"
+    readiness { type = http, path = "/health" }
+  }
+}
+EOF
+  (cd "$REPO_DIR" && exec env BENCH_RUN_ID="$BENCH_RUN_ID" "$DROVER_LAUNCHER" run "$CT_DIR/drover.conf") >"$CT_DIR/drover.log" 2>&1 &
+  CT_MAIN=$!; BENCH_PIDS+=("$CT_MAIN"); CT_PIDS+=("$CT_MAIN")
+  tls_wait "$DROVER_START_TIMEOUT" && { bench_log "$(grep -m1 'front listening on https' "$CT_DIR/drover.log")"; return 0; }
+  CT_SKIP="drover did not answer 200 over https: $(tail -n 5 "$CT_DIR/drover.log" | tr '\n' ' ')"
+  return 1
+}
+
+tls_wait() { # [TIMEOUT_S]: 0 once https://127.0.0.1:CT_PORT/ answers 200
+  local limit="${1:-20}" end=$((SECONDS + ${1:-20})) i
+  for ((i = 0; i < limit * 10 + 10 && SECONDS < end; i++)); do
+    [ "$(curl -sk -o /dev/null -m 2 -w '%{http_code}' "https://127.0.0.1:$CT_PORT/")" = 200 ] && return 0
+    bench_alive "$CT_MAIN" || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+h2_run() { # SECONDS RAW: h2load for that long; prints "rps errors"
+  timeout -k 5 $(($1 + 30)) h2load -D "$1" -c "$H2_CLIENTS" -m "$H2_STREAMS" -t "$THREADS" "https://127.0.0.1:$CT_PORT/" >"$2" 2>&1
+  awk '/^finished in/ { for (i = 1; i <= NF; i++) if ($i == "req/s,") rps = $(i - 1) }
+       /^requests:/ { for (i = 1; i <= NF; i++) { if ($(i + 1) ~ /^failed/) f = $i; if ($(i + 1) ~ /^errored/) e = $i } }
+       /^status codes:/ { n = 0; for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^[345]xx/) n += $i }
+       END { if (rps == "") print "- -"; else printf "%.0f %d\n", rps, f + e + n }' "$2"
+}
+
+RES="$BENCH_TMP/results"; mkdir -p "$RES"
+CTS=(nginx_tls drover_tls)
+w=""; m=""
+bench_log "tls.sh: wrk -t$THREADS -c$CONNS, h2load -c$H2_CLIENTS -m$H2_STREAMS, handshakes wrk -c$HS_CONNS; $DURATION each after a $WARMUP warmup; $ROUNDS round(s); $(nproc) cores"
+secs="$(bench_secs "$DURATION")"
+for ((r = 1; r <= ROUNDS; r++)); do
+  for c in "${CTS[@]}"; do
+    bench_log "[round $r] $c: starting"
+    if ! ct_start "$c" 0; then bench_log "[round $r] SKIP $c: $CT_SKIP"; ct_stop; continue; fi
+    url="https://127.0.0.1:$CT_PORT/"
+    if [ "$(bench_secs "$WARMUP")" -gt 0 ]; then
+      bench_wrk w "$url" "$WARMUP" "$CONNS" "$THREADS" "$CT_DIR/wrk-warmup.txt"
+      bench_log "[round $r] $c: warmup $(bench_field "$w" rps) req/s"
+    fi
+    bench_wrk m "$url" "$DURATION" "$CONNS" "$THREADS" "$CT_DIR/wrk-h1.txt"
+    [ "$(bench_field "$m" ok)" = 1 ] && echo "$(bench_field "$m" rps) $(bench_field "$m" errors)" >"$RES/h1.$c.$r"
+    bench_log "[round $r] $c h1: $m"
+    # each measure warms its own code paths first (the h2 and handshake paths are cold after wrk's h1 warmup)
+    [ "$(bench_secs "$WARMUP")" -gt 0 ] && h2_run "$(bench_secs "$WARMUP")" "$CT_DIR/h2load-warmup.txt" >/dev/null
+    read -r rps errs < <(h2_run "$secs" "$CT_DIR/h2load.txt")
+    [ "$rps" != "-" ] && echo "$rps $errs" >"$RES/h2.$c.$r"
+    bench_log "[round $r] $c h2: $rps req/s, $errs errors"
+    if [ "$(bench_secs "$WARMUP")" -gt 0 ]; then
+      timeout -k 5 $(($(bench_secs "$WARMUP") + 30)) wrk -t"$THREADS" -c"$HS_CONNS" -d"$WARMUP" -H "Connection: close" "$url" >"$CT_DIR/wrk-hs-warmup.txt" 2>&1
+    fi
+    timeout -k 5 $((secs + 30)) wrk --latency -t"$THREADS" -c"$HS_CONNS" -d"$DURATION" -H "Connection: close" "$url" >"$CT_DIR/wrk-hs.txt" 2>&1
+    m="$(bench_parse_wrk "$CT_DIR/wrk-hs.txt")"
+    [ "$(bench_field "$m" ok)" = 1 ] && echo "$(bench_field "$m" rps) $(bench_field "$m" errors)" >"$RES/hs.$c.$r"
+    bench_log "[round $r] $c handshakes: $m"
+    ct_stop
+  done
+done
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print ""; exit } if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+col() { local f; for f in "$RES/$1.$2".*; do [ -f "$f" ] && awk -v k="$3" '{ print $k }' "$f"; done; }
+echo
+echo "== TLS: nginx vs drover, 2 Node workers each, same EC P-256 certificate; $DURATION per measure; $ROUNDS round(s)$([ "$ROUNDS" -gt 1 ] && echo ', medians') =="
+printf '%-34s %12s %12s %8s %8s %14s\n' measure "nginx" "drover" "ratio" "goal" "errors n/d"
+for t in h1 h2 hs; do
+  case $t in
+    h1) label="HTTP/1.1 keep-alive req/s"; goal=0.9 ;;
+    h2) label="HTTP/2 req/s (h2load)"; goal=0.9 ;;
+    hs) label="handshakes/s (Connection: close)"; goal=0.8 ;;
+  esac
+  n="$(col "$t" nginx_tls 1 | median)"; d="$(col "$t" drover_tls 1 | median)"
+  ne="$(col "$t" nginx_tls 2 | awk '{ s += $1 } END { print s + 0 }')"; de="$(col "$t" drover_tls 2 | awk '{ s += $1 } END { print s + 0 }')"
+  ratio="$(awk -v a="$d" -v b="$n" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }')"
+  printf '%-34s %12s %12s %8s %8s %14s\n' "$label" "${n:--}" "${d:--}" "$ratio" ">= $goal" "$ne/$de"
+done
+echo
+echo "ratio = drover / nginx (above the goal: met). errors = non-2xx + socket errors (wrk) or failed/errored/non-2xx (h2load), summed over rounds."
