@@ -376,6 +376,25 @@ class CliTest {
   }
 
   @Test
+  void everyHelpTextFormatsCleanly() {
+    // picocli formats descriptions with String.format: a lone % makes it warn on stderr and print the raw text
+    java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream err = System.err;
+    System.setErr(new java.io.PrintStream(warnings, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      List<CommandLine> all = new ArrayList<>(List.of(Main.commandLine()));
+      for (int i = 0; i < all.size(); i++) {
+        all.get(i).getUsageMessage();
+        all.addAll(all.get(i).getSubcommands().values());
+      }
+      assertTrue(all.size() > 10, "every command was rendered: " + all.size());
+    } finally {
+      System.setErr(err);
+    }
+    assertEquals("", warnings.toString(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  @Test
   void theQuickCommandLineOfAnApiVerbIsMainsOwn() {
     java.util.Map<String, CommandLine> whole = Main.commandLine().getSubcommands();
     java.util.Map<String, Class<?>> quick = io.drover.node.cli.ClientVerbs.classes();
