@@ -299,6 +299,15 @@ class ManagementApiTest {
     JsonNode back = parse(get("/apps/web/deployments")).get("current");
     assertEquals("web@2", back.get("id").asText(), back.toString());
     assertEquals("rollback", back.get("cause").asText(), back.toString());
+
+    // the rollback put the app back on its first settings, and the node holds those as applied:
+    // the app shows them, and the rolled-back config applied again is a deployment, not "unchanged"
+    JsonNode spec = parse(get("/apps/web")).get("spec");
+    assertTrue(spec.get("env").path("COLOR").isMissingNode(), spec.toString());
+    JsonNode again = parse(post("/config", base + web));
+    assertEquals("[\"web\"]", again.get("changed").toString(), again.toString());
+    awaitDeployment(current -> current.path("id").asText().equals("web@3"));
+    assertEquals("blue", parse(get("/apps/web")).get("spec").get("env").path("COLOR").asText());
   }
 
   /** GET /apps/web once its deployment in progress matches. */
