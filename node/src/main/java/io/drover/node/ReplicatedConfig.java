@@ -19,8 +19,9 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
 /**
  * The cluster's desired state: the last config applied on any node, replicated to every node
  * with Pekko Distributed Data (a last-writer-wins register, written to a majority). Each node
- * applies every new value to itself, so an apply on one node reaches all, and a node that
- * restarts converges on the cluster's current config instead of its stale file.
+ * applies every new write to itself (the same text written again too), so an apply on one node
+ * reaches all, and a node that restarts converges on the cluster's current config instead of its
+ * stale file.
  */
 final class ReplicatedConfig {
   static final org.apache.pekko.cluster.ddata.Key<LWWRegister<String>> KEY = LWWRegisterKey.create("drover-config");
@@ -46,6 +47,9 @@ final class ReplicatedConfig {
           SelfUniqueAddress self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
           replicator.subscribe(KEY, Changed::new);
           String[] applied = {null};
+          // the register, not its text: the same text applied again is a new write, and applies again
+          // (an app that went back to earlier settings is deployed the applied ones anew)
+          Object[] seen = {null};
           return Behaviors.receive(Command.class)
               .onMessage(Publish.class, m -> {
                 replicator.askUpdate(
@@ -64,8 +68,10 @@ final class ReplicatedConfig {
               })
               .onMessage(Changed.class, m -> {
                 if (m.change() instanceof Replicator.Changed<LWWRegister<String>> changed) {
-                  String text = changed.get(KEY).getValue();
-                  if (!text.equals(applied[0])) {
+                  LWWRegister<String> register = changed.get(KEY);
+                  String text = register.getValue();
+                  if (!register.equals(seen[0])) {
+                    seen[0] = register;
                     applied[0] = text;
                     local.apply(text, false).whenComplete((diff, e) -> {
                       if (e != null) {

@@ -99,6 +99,15 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   /** Whether a promote or rollback was done ({@code detail} says what, or why not). */
   public record DeploymentAnswer(String app, boolean done, String detail) {}
 
+  /**
+   * To the app's parent (given at creation: typed actors have no parent ref): the app went back
+   * from the settings {@code from} to {@code to}, a deployment's revert or a rollback, and its
+   * workers now converge on {@code to}. The parent's view of what the app runs follows it.
+   *
+   * @param app the app supervisor that went back
+   */
+  public record Retargeted(ActorRef<Command> app, AppSpec from, AppSpec to) {}
+
   /** From a worker: its process ended on its own or by a failure (never for requested stops). */
   record WorkerExited(ActorRef<WorkerCommand> worker, int instance, WorkerExit exit)
       implements Command {}
@@ -133,7 +142,13 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   public static Behavior<Command> create(
       AppSpec spec, WorkerLogs logs, RunRecords records, Drainer drainer) {
-    return create(spec, 0, logs, records, drainer);
+    return create(spec, logs, records, drainer, null);
+  }
+
+  /** @param parent hears when the app goes back to earlier settings (null: nobody) */
+  public static Behavior<Command> create(
+      AppSpec spec, WorkerLogs logs, RunRecords records, Drainer drainer, ActorRef<Retargeted> parent) {
+    return create(spec, 0, false, logs, records, drainer, parent);
   }
 
   /**
@@ -142,20 +157,22 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
    */
   public static Behavior<Command> createSlot(
       AppSpec spec, int slot, boolean stopped, WorkerLogs logs, RunRecords records, Drainer drainer) {
-    return create(spec.withInstances(1), slot, stopped, logs, records, drainer);
+    return createSlot(spec, slot, stopped, logs, records, drainer, null);
   }
 
-  private static Behavior<Command> create(AppSpec spec, int base, WorkerLogs logs, RunRecords records, Drainer drainer) {
-    return create(spec, base, false, logs, records, drainer);
+  /** @param parent hears when the slot goes back to earlier settings (null: nobody) */
+  public static Behavior<Command> createSlot(AppSpec spec, int slot, boolean stopped, WorkerLogs logs,
+      RunRecords records, Drainer drainer, ActorRef<Retargeted> parent) {
+    return create(spec.withInstances(1), slot, stopped, logs, records, drainer, parent);
   }
 
   /** @param stopped the app is stopped (its workers are set up, and start on {@link StartApp}) */
-  private static Behavior<Command> create(
-      AppSpec spec, int base, boolean stopped, WorkerLogs logs, RunRecords records, Drainer drainer) {
+  private static Behavior<Command> create(AppSpec spec, int base, boolean stopped, WorkerLogs logs,
+      RunRecords records, Drainer drainer, ActorRef<Retargeted> parent) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
-                timers -> new AppSupervisor(ctx, timers, spec, base, stopped, logs, records, drainer)));
+                timers -> new AppSupervisor(ctx, timers, spec, base, stopped, logs, records, drainer, parent)));
   }
 
   private final TimerScheduler<Command> timers;
@@ -169,6 +186,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private final java.util.Map<io.drover.supervisor.config.ActorSpec, ActorRuntime> runtimes = new java.util.HashMap<>();
   private final RunRecords records;
   private final Drainer drainer;
+  /** Hears when the app goes back to earlier settings; null: nobody. */
+  private final ActorRef<Retargeted> parent;
   private final List<ActorRef<WorkerCommand>> workers = new ArrayList<>();
   /** The settings each worker (in a slot or replacing one) runs. */
   private final java.util.Map<ActorRef<WorkerCommand>, AppSpec> specs = new java.util.HashMap<>();
@@ -195,9 +214,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       boolean stopped,
       WorkerLogs logs,
       RunRecords records,
-      Drainer drainer) {
+      Drainer drainer,
+      ActorRef<Retargeted> parent) {
     super(context);
     this.base = base;
+    this.parent = parent;
     this.logs = reporting(logs);
     this.records = records;
     this.drainer = drainer;
@@ -501,8 +522,9 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     latest = java.util.Arrays.copyOf(latest, n);
     attempts = java.util.Arrays.copyOf(attempts, n);
     recycles = java.util.Arrays.copyOf(recycles, n);
+    AppSpec added = rollout.forNewSlots();
     for (int i = current; i < n; i++) {
-      ActorRef<WorkerCommand> w = spawnWorker(i, 0, replacementName(i), spec);
+      ActorRef<WorkerCommand> w = spawnWorker(i, 0, replacementName(i), added);
       workers.add(w);
       if (state == AppState.RUNNING) {
         w.tell(WorkerCommand.Start.INSTANCE);
@@ -668,7 +690,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
     @Override
     public void retarget(AppSpec settings) {
+      AppSpec from = spec;
       spec = settings.withInstances(workers.size());
+      if (parent != null && !from.sameWorkers(spec)) {
+        parent.tell(new Retargeted(getContext().getSelf(), from, spec));
+      }
       restart = spec.restart();
       window = new RestartWindow(restart.maxRestarts(), restart.within());
     }

@@ -25,6 +25,8 @@ final class Deployment {
   /** Canaries still to start (counted once, when the deployment starts). */
   final int canaries;
   boolean canariesStarted;
+  /** How many healthy canaries it waits for: {@code canaries}, fewer once a scale-down left fewer slots to try them on. */
+  int canaryGoal;
   /** The slots' progress when it ended. */
   private List<DeploymentStatus.Slot> finalSlots = List.of();
 
@@ -34,6 +36,7 @@ final class Deployment {
     this.spec = spec;
     this.lastHealthy = lastHealthy;
     this.canaries = canaries;
+    this.canaryGoal = canaries;
   }
 
   DeploymentState state() {

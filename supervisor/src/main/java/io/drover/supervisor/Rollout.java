@@ -147,9 +147,9 @@ final class Rollout {
     if (d == null || !d.inCanaryPhase()) {
       return d == null ? "no deployment in progress" : d.id + " has no canaries waiting (" + d.state().label() + ")";
     }
-    long healthy = active.values().stream().filter(r -> r.canary && r.healthy).count();
-    if (healthy < d.canaries) {
-      return d.id + ": " + healthy + " of " + d.canaries + " canaries healthy so far";
+    long healthy = healthyCanaries();
+    if (healthy < d.canaryGoal) {
+      return d.id + ": " + healthy + " of " + d.canaryGoal + " canaries healthy so far";
     }
     promoteNow("promoted on request");
     return null;
@@ -227,14 +227,45 @@ final class Rollout {
     return true;
   }
 
-  /** The app scaled to {@code n} slots: replacements of removed slots end. */
+  /**
+   * The settings a slot added by a scale starts on: while a deployment's canaries are on trial,
+   * those the old workers run (the deployment replaces the slot once they are promoted), so that
+   * a scale-up, an autoscaler's say, never puts untried settings beyond the canaries; else the app's.
+   */
+  AppSpec forNewSlots() {
+    Deployment d = deployment;
+    return d != null && d.inCanaryPhase() && d.lastHealthy != null ? d.lastHealthy : host.spec();
+  }
+
+  /**
+   * The app scaled to {@code n} slots: replacements of removed slots end. A canary whose slot went
+   * is started again on another slot that runs the old settings, if one is left; if none is, the
+   * deployment waits for the canaries it still has.
+   */
   void scaled(int n) {
+    boolean canaryGone = false;
     for (Replacement r : List.copyOf(active.values())) {
       if (r.slot >= n) {
+        canaryGone |= r.canary;
         drop(r);
       }
     }
     pending.removeIf(p -> p.slot >= n);
+    Deployment d = deployment;
+    if (canaryGone && d != null && d.inCanaryPhase()) {
+      List<Integer> stale = staleSlots();
+      long canaries = active.values().stream().filter(r -> r.canary).count();
+      for (int i = 0; i < stale.size() && canaries < d.canaryGoal; i++, canaries++) {
+        start(stale.get(i), Kind.DEPLOY, d.id, true, d.target());
+      }
+      d.canaryGoal = (int) canaries;
+      host.report(d.id + ": a canary's slot was scaled away; " + canaries + " canaries on trial");
+      if (canaries == 0) {
+        promoteNow("no slot left to try a canary on after a scale-down; the rest follow");
+        return;
+      }
+      canariesChecked(d);
+    }
     fill();
   }
 
@@ -305,18 +336,27 @@ final class Rollout {
     timers.cancel(new Deadline(m.worker()));
     Deployment d = deployment;
     if (r.canary && d != null && d.inCanaryPhase()) {
-      long healthy = active.values().stream().filter(c -> c.canary && c.healthy).count();
-      if (healthy == d.canaries) {
-        if (d.spec.update().autoPromote()) {
-          promoteNow("canaries healthy, promoted automatically (update.auto-promote)");
-        } else {
-          d.awaitPromotion(d.canaries + " canaries healthy; waiting for a promote (update.auto-promote = off)");
-          host.report(d.id + ": " + d.reason());
-        }
-      }
+      canariesChecked(d);
       return;
     }
     replaceOld(r);
+  }
+
+  /** Once every canary on trial is healthy: promoted, or (auto-promote off) waiting for a promote. */
+  private void canariesChecked(Deployment d) {
+    if (d.state() != DeploymentState.RUNNING || healthyCanaries() < d.canaryGoal) {
+      return; // not yet, or waiting for a promote already
+    }
+    if (d.spec.update().autoPromote()) {
+      promoteNow("canaries healthy, promoted automatically (update.auto-promote)");
+    } else {
+      d.awaitPromotion(d.canaryGoal + " canaries healthy; waiting for a promote (update.auto-promote = off)");
+      host.report(d.id + ": " + d.reason());
+    }
+  }
+
+  private long healthyCanaries() {
+    return active.values().stream().filter(c -> c.canary && c.healthy).count();
   }
 
   void onDeadline(Deadline m) {

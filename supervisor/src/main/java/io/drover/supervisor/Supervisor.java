@@ -84,6 +84,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private record RemovedAppStopped(ActorRef<AppSupervisor.Command> app) implements Command {}
 
+  /** An app or a hosted slot went back to earlier settings (a revert or a rollback). */
+  private record AppRetargeted(AppSupervisor.Retargeted retargeted) implements Command {}
+
   private record SlotReleased(ActorRef<AppSupervisor.Command> slot, ActorRef<Done> replyTo) implements Command {}
 
   private enum AppStopped implements Command {
@@ -116,6 +119,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private boolean stopping;
   private int incarnations;
   private final ActorRef<Done> appStoppedAdapter;
+  private final ActorRef<AppSupervisor.Retargeted> retargetedAdapter;
+  /**
+   * Hosted slots of cluster-placed apps that went back to earlier settings than the cluster's:
+   * the next apply of the app deploys the cluster's settings to them again.
+   */
+  private final Map<ActorRef<AppSupervisor.Command>, AppSpec> revertedSlots = new java.util.HashMap<>();
   private final Map<String, ActorRef<AppSupervisor.Command>> apps = new LinkedHashMap<>();
   private final List<ActorRef<Done>> stopRequesters = new ArrayList<>();
   private int appsStopping;
@@ -123,6 +132,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private Supervisor(ActorContext<Command> context, DroverSettings settings, Drainer drainer, ClusterApps clusterApps) {
     super(context);
     this.appStoppedAdapter = context.messageAdapter(Done.class, d -> AppStopped.INSTANCE);
+    this.retargetedAdapter = context.messageAdapter(AppSupervisor.Retargeted.class, AppRetargeted::new);
     this.drainer = drainer;
     this.clusterApps = clusterApps;
     this.settings = settings;
@@ -146,6 +156,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(RestartAllRolling.class, this::onRestartAllRolling)
         .onMessage(Apply.class, this::onApply)
         .onMessage(GetSettings.class, this::onGetSettings)
+        .onMessage(AppRetargeted.class, this::onAppRetargeted)
         .onMessage(RemovedAppStopped.class, this::onRemovedAppStopped)
         .onMessage(HostSlot.class, this::onHostSlot)
         .onMessage(ReleaseSlot.class, this::onReleaseSlot)
@@ -199,7 +210,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     Behavior<AppSupervisor.Command> behavior =
         app.clusterPlaced()
             ? clusterApps.app(app, getContext().getSelf())
-            : AppSupervisor.create(app, logsOf(app), records, drainer);
+            : AppSupervisor.create(app, logsOf(app), records, drainer, retargetedAdapter);
     apps.put(app.name(), getContext().spawn(behavior, uniqueName(app.name())));
   }
 
@@ -227,7 +238,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (slot == null) {
       getContext().getLog().info("[{}] hosting slot {} of {}", m.app(), m.slot(), app.instances());
       slot = getContext().spawn(
-          AppSupervisor.createSlot(app, m.slot(), m.stopped(), logsOf(app), records, drainer),
+          AppSupervisor.createSlot(app, m.slot(), m.stopped(), logsOf(app), records, drainer, retargetedAdapter),
           uniqueName(m.app() + ".slot-" + m.slot()));
       bySlot.put(m.slot(), slot);
     }
@@ -251,6 +262,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (bySlot.isEmpty()) {
       slots.remove(app);
     }
+    revertedSlots.remove(supervisor);
     getContext().getLog().info("[{}] releasing slot {}", app, slot);
     getContext()
         .ask(Done.class, supervisor, java.time.Duration.ofMinutes(10), AppSupervisor.StopApp::new,
@@ -291,7 +303,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       AppSpec old = settings.apps().get(app.name());
       if (old == null) {
         added.add(app.name());
-      } else if (old.equals(app)) {
+      } else if (old.equals(app) && !hostsRevertedSlot(app)) {
         unchanged.add(app.name());
       } else if (old.withInstances(app.instances()).equals(app)) {
         scaled.add(app.name());
@@ -328,8 +340,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         }
         if (app.clusterPlaced()) {
           releaseFrom(name, app.instances());
-          slots.getOrDefault(name, Map.of()).values()
-              .forEach(slot -> slot.tell(new AppSupervisor.UpdateSpec(app.withInstances(1), logsOf(app), ignore)));
+          slots.getOrDefault(name, Map.of()).values().forEach(slot -> {
+            revertedSlots.remove(slot);
+            slot.tell(new AppSupervisor.UpdateSpec(app.withInstances(1), logsOf(app), ignore));
+          });
         } else {
           apps.get(name).tell(new AppSupervisor.UpdateSpec(app, logsOf(app), ignore));
         }
@@ -366,6 +380,43 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private Behavior<Command> onRemovedAppStopped(RemovedAppStopped m) {
     getContext().stop(m.app());
+    return this;
+  }
+
+  /** Whether a slot of this cluster-placed app hosted here went back to other settings than {@code app}'s. */
+  private boolean hostsRevertedSlot(AppSpec app) {
+    return app.clusterPlaced() && slots.getOrDefault(app.name(), Map.of()).values().stream()
+        .anyMatch(slot -> revertedSlots.containsKey(slot) && !revertedSlots.get(slot).sameWorkers(app));
+  }
+
+  /**
+   * An app went back to earlier settings (a failed deployment reverted, or a rollback): the
+   * settings held here follow, so that applying the failed settings again deploys them again and
+   * the next apply is diffed against what runs. The count stays the one applied. Ignored when an
+   * apply changed the app meanwhile (that apply's settings are the app's now). A slot of a
+   * cluster-placed app is noted instead: the cluster's settings stay what was applied, and the
+   * next apply of them deploys them to that slot again.
+   */
+  private Behavior<Command> onAppRetargeted(AppRetargeted m) {
+    AppSupervisor.Retargeted r = m.retargeted();
+    String name = r.to().name();
+    AppSpec current = settings.apps().get(name);
+    if (current == null || !current.sameWorkers(r.from())) {
+      return this; // removed, or applied over meanwhile
+    }
+    if (current.clusterPlaced()) {
+      if (slots.getOrDefault(name, Map.of()).containsValue(r.app())) {
+        revertedSlots.put(r.app(), r.to());
+      }
+      return this;
+    }
+    if (!r.app().equals(apps.get(name))) {
+      return this; // an earlier incarnation of the app, still stopping
+    }
+    Map<String, AppSpec> next = new LinkedHashMap<>(settings.apps());
+    next.put(name, r.to().withInstances(current.instances()));
+    settings = settings.withApps(next);
+    getContext().getLog().info("[{}] went back to earlier settings: they are the app's settings now", name);
     return this;
   }
 

@@ -254,6 +254,110 @@ class DeploymentTest {
     }
   }
 
+  @Test
+  void theRevertedSettingsAreTheAppliedOnesSoApplyingTheFailedOnesAgainDeploysThemAgain() throws Exception {
+    String update = "min-healthy-time = 0s, healthy-deadline = 1s";
+    String good = web(1, update, "");
+    String bad = good.replace("\"--listen\"", "\"--listen-after\", \"20000\"");
+    try (Harness h = new Harness(kit, good)) {
+      long old = h.await("web", 0, WorkerState.READY, T).pid();
+      assertEquals(List.of("web"), applyAndDiff(h, bad).changed());
+      h.awaitAppDetail("web", "web@1 reverted", T);
+      assertEquals(h.settings.apps().get("web"), settings(h).apps().get("web"), "the node holds the settings that run");
+
+      // what runs is what the node holds: the good settings are unchanged, the failed ones a change
+      Supervisor.Applied same = applyAndDiff(h, good);
+      assertEquals(List.of("web"), same.unchanged(), same.toString());
+      Supervisor.Applied again = applyAndDiff(h, bad);
+      assertEquals(List.of("web"), again.changed(), again.toString());
+      h.awaitAppDetail("web", "web@2 started (apply)", T);
+      h.awaitAppDetail("web", "web@2 reverted", T);
+      assertEquals(h.settings.apps().get("web"), settings(h).apps().get("web"));
+      assertEquals(old, h.status("web").workers().get(0).pid(), "the old worker served throughout");
+      assertEquals(List.of(DeploymentState.REVERTED, DeploymentState.REVERTED),
+          deployments(h).recent().stream().map(DeploymentStatus::state).toList());
+      awaitProcesses(h, 1);
+    }
+  }
+
+  @Test
+  void afterARollbackTheNodeHoldsTheSettingsThatRunWithTheAppliedCount() throws Exception {
+    String update = "min-healthy-time = 0s";
+    try (Harness h = new Harness(kit, web(1, update, ""))) {
+      h.await("web", 0, WorkerState.READY, T);
+      String ticking = web(2, update, ", \"--tick\", \"60006\"");
+      assertEquals(List.of("web"), applyAndDiff(h, ticking).changed());
+      h.awaitAppDetail("web", "web@1 succeeded", T);
+      TestProbe<AppSupervisor.DeploymentAnswer> answers = kit.createTestProbe(AppSupervisor.DeploymentAnswer.class);
+      h.app("web").tell(new AppSupervisor.Rollback(answers.getRef()));
+      assertTrue(answers.receiveMessage(T).done());
+      h.awaitAppDetail("web", "web@2 succeeded", T);
+      io.drover.supervisor.config.AppSpec held = settings(h).apps().get("web");
+      assertEquals(h.settings.apps().get("web").withInstances(2), held, "the first settings, at the count applied since");
+      assertEquals(held, h.status("web").spec(), "the app shows the settings it runs");
+      for (WorkerStatus w : h.status("web").workers()) {
+        assertFalse(cmdline(w.pid()).contains("--tick"), "slot " + w.instance() + " is back on the first settings");
+      }
+      Supervisor.Applied again = applyAndDiff(h, ticking);
+      assertEquals(List.of("web"), again.changed(), again.toString());
+      h.awaitAppDetail("web", "web@3 succeeded", T);
+      assertEquals(settings(h).apps().get("web"), h.status("web").spec());
+    }
+  }
+
+  @Test
+  void aScaleWhileCanariesAreOnTrialAddsOldWorkersAndDropsACanaryWhoseSlotGoes() throws Exception {
+    String update = "canary = 2, auto-promote = off, min-healthy-time = 200ms";
+    try (Harness h = new Harness(kit, web(3, update, ""))) {
+      for (int i = 0; i < 3; i++) {
+        h.await("web", i, WorkerState.READY, T);
+      }
+      apply(h, web(3, update, ", \"--tick\", \"60007\""));
+      h.awaitAppDetail("web", "web@1: 2 canaries healthy; waiting for a promote", T);
+      assertEquals(5, h.liveProcesses().size(), "two canaries beside three old workers");
+
+      // an autoscaler's scale-up puts no untried settings beyond the canaries
+      TestProbe<AppSupervisor.Scaled> scaled = kit.createTestProbe(AppSupervisor.Scaled.class);
+      h.app("web").tell(new AppSupervisor.Scale(4, "autoscale: test", scaled.getRef()));
+      assertEquals(4, scaled.receiveMessage(T).instances());
+      long added = h.await("web", 3, WorkerState.READY, T).pid();
+      assertFalse(cmdline(added).contains("--tick"), "the added slot runs the old settings while canaries are on trial");
+      assertEquals(DeploymentState.CANARY_WAITING, deployments(h).current().state());
+
+      // a scale-down that takes a canary's slot: the deployment waits for the canary it still has
+      h.app("web").tell(new AppSupervisor.Scale(1, "autoscale: test", scaled.getRef()));
+      assertEquals(1, scaled.receiveMessage(T).instances());
+      h.awaitAppDetail("web", "web@1: a canary's slot was scaled away; 1 canaries on trial", T);
+      awaitProcesses(h, 2);
+      TestProbe<AppSupervisor.DeploymentAnswer> answers = kit.createTestProbe(AppSupervisor.DeploymentAnswer.class);
+      h.app("web").tell(new AppSupervisor.Promote(answers.getRef()));
+      AppSupervisor.DeploymentAnswer promoted = answers.receiveMessage(T);
+      assertTrue(promoted.done(), promoted.detail());
+      h.awaitAppDetail("web", "web@1 succeeded", T);
+      List<WorkerStatus> workers = h.status("web").workers();
+      assertEquals(1, workers.size());
+      assertTrue(cmdline(workers.get(0).pid()).contains("60007"), "the canary took the slot");
+      awaitProcesses(h, 1);
+
+      // and a scale-up after the deployment runs the new settings
+      h.app("web").tell(new AppSupervisor.Scale(2, scaled.getRef()));
+      h.awaitAppDetail("web", "2 workers ready", T);
+      assertTrue(cmdline(h.status("web").workers().get(1).pid()).contains("60007"));
+    }
+  }
+
+  private static Supervisor.Applied applyAndDiff(Harness h, String apps) {
+    TestProbe<Supervisor.Applied> diff = kit.createTestProbe(Supervisor.Applied.class);
+    h.supervisor.tell(new Supervisor.Apply(h.settings(apps), false, diff.getRef()));
+    return diff.receiveMessage(T);
+  }
+
+  private static io.drover.supervisor.config.DroverSettings settings(Harness h) {
+    TestProbe<io.drover.supervisor.config.DroverSettings> probe = kit.createTestProbe(io.drover.supervisor.config.DroverSettings.class);
+    h.supervisor.tell(new Supervisor.GetSettings(probe.getRef()));
+    return probe.receiveMessage(T);
+  }
+
   private static void awaitProcesses(Harness h, int n) throws InterruptedException {
     long deadline = System.nanoTime() + T.toNanos();
     while (h.liveProcesses().size() != n && System.nanoTime() < deadline) {

@@ -299,6 +299,23 @@ class ManagementApiTest {
     JsonNode back = parse(get("/apps/web/deployments")).get("current");
     assertEquals("web@2", back.get("id").asText(), back.toString());
     assertEquals("rollback", back.get("cause").asText(), back.toString());
+
+    // the rollback put the app back on its first settings, and the node holds those as applied:
+    // the app shows them, and the rolled-back config applied again is a deployment, not "unchanged"
+    JsonNode spec = parse(get("/apps/web")).get("spec");
+    assertTrue(spec.get("env").path("COLOR").isMissingNode(), spec.toString());
+    JsonNode again = parse(post("/config", base + web));
+    assertEquals("[\"web\"]", again.get("changed").toString(), again.toString());
+    // web@3 supersedes the rollback, whose new workers had not taken a slot yet: nothing to replace
+    deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    all = parse(get("/apps/web/deployments"));
+    while (!all.get("recent").path(0).path("id").asText().equals("web@3") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      all = parse(get("/apps/web/deployments"));
+    }
+    assertEquals("web@3", all.get("recent").get(0).get("id").asText(), all.toString());
+    assertEquals("superseded", all.get("recent").get(1).get("state").asText(), all.toString());
+    assertEquals("blue", parse(get("/apps/web")).get("spec").get("env").path("COLOR").asText());
   }
 
   /** GET /apps/web once its deployment in progress matches. */
