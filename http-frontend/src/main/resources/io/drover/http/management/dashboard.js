@@ -228,7 +228,7 @@ function renderDeployment(name, d) {
   d.el.dataset.key = key;
   if (cur) {
     setBadge(d.state, cur.state); d.state.hidden = false;
-    setText(d.info, cur.id + ' · ' + cur.cause + ' · started ' + fmtClock(cur.started) + (cur.canaries ? ' · ' + cur.canaries + ' canar' + (cur.canaries > 1 ? 'ies' : 'y') : '') + (cur.reason ? ' · ' + cur.reason : ''));
+    setText(d.info, cur.id + ' · ' + cur.cause + ' · started ' + fmtClock(cur.started) + (cur.reason ? ' · ' + cur.reason : ''));
   } else {
     d.state.hidden = true; d.state.dataset.state = '';
     setText(d.info, 'none in progress');

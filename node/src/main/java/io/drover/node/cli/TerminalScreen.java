@@ -119,7 +119,11 @@ final class TerminalScreen implements AutoCloseable {
       String[] parts = s.trim().split("\\s+");
       if (parts.length == 2) {
         try {
-          return new int[] {Math.max(1, Integer.parseInt(parts[0])), Math.max(10, Integer.parseInt(parts[1]))};
+          int rows = Integer.parseInt(parts[0]);
+          int columns = Integer.parseInt(parts[1]);
+          if (rows > 0 && columns > 0) { // 0 0: a pseudo-terminal that was given no size
+            return new int[] {rows, columns};
+          }
         } catch (NumberFormatException e) {
           // fall through
         }
