@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
     description = {
       "Show the node's apps and workers.",
       "One row per app (its state and why) and per worker: state, pid, port, uptime, restarts,"
-          + " requests in flight, CPU (of its process tree, 100% = one core; - for a worker without"
+          + " requests in flight, CPU (of its process tree, 100%% = one core; - for a worker without"
           + " a process), memory (RSS of its process tree, MiB) and why it is in its state."
     },
     footer = Exit.FOOTER)

@@ -29,7 +29,7 @@ import picocli.CommandLine.Parameters;
     description = {
       "Watch the node's workers: one row per app (its requests/s and 5xx/s at the front, from the"
           + " node's last 2 s sample) and per worker (state, pid, CPU of its process tree with"
-          + " 100% = one core, RSS in MiB, restarts/recycles, uptime), under a line of totals.",
+          + " 100%% = one core, RSS in MiB, restarts/recycles, uptime), under a line of totals.",
       "On a terminal it refreshes in place every --interval until q or Ctrl-C; with --once, --json"
           + " or output that is not a terminal it prints one table and exits."
     },
@@ -55,11 +55,6 @@ public final class TopCommand extends ApiCommand {
   private final Map<String, Rates> rates = new HashMap<>();
 
   private record Rates(long t, Double requests, Double errors) {}
-
-  @Override
-  Duration defaultTimeout() {
-    return Duration.ofSeconds(10);
-  }
 
   @Override
   int run(ApiClient client) throws ApiClient.Failure, InterruptedException {
