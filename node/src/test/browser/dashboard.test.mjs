@@ -6,12 +6,15 @@
 // WORKER_PID (a pid of one of the app's ready workers), APP (default web),
 // INSTANCES (default 2), SCREENSHOT (a PNG path, for humans), FRONT_URL (optional: the node's HTTP
 // front; then requests are sent through it and the page must show a non-zero req/s),
+// NEXT_CONFIG (optional: a config, HOCON, that changes the app with `update { canary = 1,
+// auto-promote = off }`; then it is applied and the deployment's canary promoted from the page),
 // CHROMIUM (default /usr/bin/chromium). Exits 0 when every step passed, 1 with a message otherwise.
 // Steps: workers ready; no cluster panel (one node); a
 // worker's log tail; kill -9 of a worker (row and events list follow); a rolling restart clicked;
 // the log tail followed across both; CPU/RSS sparklines and, with FRONT_URL, the requests/s and
 // latency charts drawn from the node's history; a reload shows the history and the kill event at
-// once (GET /apps/{app}/history, /events/recent); a full-page screenshot.
+// once (GET /apps/{app}/history, /events/recent); with NEXT_CONFIG, the deployment it starts
+// shown with its canary waiting, promoted by a click and shown as succeeded; a full-page screenshot.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +28,7 @@ const SHOT = process.env.SCREENSHOT || '';
 const FRONT = process.env.FRONT_URL || '';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TOKEN = process.env.TOKEN || '';
+const NEXT_CONFIG = process.env.NEXT_CONFIG || '';
 const WAIT = 30_000;
 
 const t0 = Date.now();
@@ -239,6 +243,45 @@ try {
       && { points: chart.dataset.points, max: rps.dataset.max, marks, events: items.length };
   }, [APP, id, kept], 3000);
   log('after the reload: ' + JSON.stringify(reloaded));
+  // 5. a deployment with a canary that waits for promotion: shown, promoted by a click, succeeded
+  if (NEXT_CONFIG) {
+    const applied = await page.evaluate(async text => {
+      const token = localStorage.getItem('drover.token');
+      const r = await fetch('/config', { method: 'POST', body: text,
+        headers: { 'Content-Type': 'text/plain; charset=UTF-8', ...(token ? { Authorization: 'Bearer ' + token } : {}) } });
+      return { status: r.status, body: await r.text() };
+    }, NEXT_CONFIG);
+    if (applied.status !== 200) fail(`POST /config answered ${applied.status}: ${applied.body}`);
+    log('applied: ' + applied.body);
+    const waiting = await waitFor(page, `${APP}'s deployment with its canary waiting`, app => {
+      const state = document.querySelector(`[data-testid="deploy-state-${app}"]`);
+      const slots = [...document.querySelectorAll(`[data-testid^="slot-${app}-"]`)].map(e => e.dataset.phase);
+      const promote = document.querySelector(`[data-testid="promote-${app}"]`);
+      const info = document.querySelector(`[data-testid="deploy-info-${app}"]`)?.textContent || '';
+      return state && state.dataset.state === 'canary-waiting' && !state.hidden && slots.includes('healthy') && slots.includes('pending')
+        && promote && !promote.disabled && !promote.hidden && document.querySelector(`[data-testid="deploy-${app}"]`).checkVisibility()
+        && { info, slots };
+    }, APP);
+    log('canary waiting: ' + JSON.stringify(waiting));
+    const id = waiting.info.split(' · ')[0];
+    await page.click(`[data-testid="promote-${APP}"]`, { timeout: WAIT });
+    const promoted = await waitFor(page, 'the promote call to answer', app => {
+      const b = document.querySelector(`[data-testid="promote-${app}"]`);
+      const m = document.querySelector(`[data-testid="msg-${app}"]`);
+      return !b.textContent.endsWith('…') && m.textContent && !m.textContent.endsWith('…') && { text: m.textContent, err: m.classList.contains('err') };
+    }, APP);
+    if (promoted.err || !promoted.text.startsWith('promoted')) fail('the promote answered: ' + promoted.text);
+    log('promote answered: ' + promoted.text);
+    const done = await waitFor(page, `${id} shown as succeeded, none in progress, every worker ready`, ([app, id, n]) => {
+      const item = [...document.querySelectorAll(`[data-testid="deploy-recent-${app}"] [data-testid="deployment"]`)].find(li => li.dataset.id === id);
+      const info = document.querySelector(`[data-testid="deploy-info-${app}"]`)?.textContent || '';
+      const rows = Object.values(rowsOf(app));
+      return item && item.dataset.state === 'succeeded' && info === 'none in progress'
+        && document.querySelector(`[data-testid="promote-${app}"]`).hidden
+        && rows.length === n && rows.every(r => r.state === 'ready') && item.textContent;
+    }, [APP, id, INSTANCES], 60_000);
+    log('deployment: ' + done);
+  }
   const banner = page.locator('[data-testid="banner"]');
   if (await banner.isVisible()) fail('the unreachable banner shows: ' + await banner.textContent());
   if (pageErrors.length) fail('errors in the page: ' + pageErrors.join('; '));

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Declarative worker supervisor: runs the apps a HOCON file declares and keeps them running.",
-    subcommands = {RunCommand.class, ValidateCommand.class, io.drover.node.cli.StatusCommand.class, io.drover.node.cli.ScaleCommand.class, io.drover.node.cli.RolloutCommand.class, io.drover.node.cli.RestartCommand.class, io.drover.node.cli.StopCommand.class, io.drover.node.cli.StartCommand.class, io.drover.node.cli.LogsCommand.class, io.drover.node.cli.EventsCommand.class, io.drover.node.cli.ApplyCommand.class, io.drover.node.cli.ClusterCommand.class, io.drover.node.onboard.InitCommand.class, io.drover.node.onboard.ImportCommand.class, io.drover.node.onboard.StartupCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, ValidateCommand.class, io.drover.node.cli.StatusCommand.class, io.drover.node.cli.TopCommand.class, io.drover.node.cli.ScaleCommand.class, io.drover.node.cli.RolloutCommand.class, io.drover.node.cli.RestartCommand.class, io.drover.node.cli.StopCommand.class, io.drover.node.cli.StartCommand.class, io.drover.node.cli.LogsCommand.class, io.drover.node.cli.EventsCommand.class, io.drover.node.cli.ApplyCommand.class, io.drover.node.cli.ClusterCommand.class, io.drover.node.onboard.InitCommand.class, io.drover.node.onboard.ImportCommand.class, io.drover.node.onboard.StartupCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -40,6 +40,8 @@ class CliTest {
   final List<NodeJvm> nodes = new ArrayList<>();
   final List<Thread> threads = new ArrayList<>();
   String url;
+  /** The node's HTTP front (http://127.0.0.1:PORT/). */
+  String front;
 
   @BeforeEach
   void setUp() throws IOException {
@@ -274,6 +276,62 @@ class CliTest {
     JsonNode back = deployments().path("current");
     assertEquals("web@2", back.path("id").asText(), back.toString());
     assertEquals("rollback", back.path("cause").asText(), back.toString());
+  }
+
+  @Test
+  void topShowsEveryWorkersCpuAndTheAppsRequestRate() throws Exception {
+    startNode("");
+    // traffic through the front until the test ends (bounded: at most 30 s at ~50 req/s)
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    Thread traffic = new Thread(() -> {
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      try {
+        while (System.nanoTime() < end && !Thread.currentThread().isInterrupted()) {
+          http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(front)).timeout(Duration.ofSeconds(5)).build(),
+              java.net.http.HttpResponse.BodyHandlers.discarding());
+          Thread.sleep(20);
+        }
+      } catch (IOException | InterruptedException e) {
+        // interrupted by tearDown, or the node went away
+      }
+    }, "front traffic");
+    traffic.setDaemon(true);
+    threads.add(traffic);
+    traffic.start();
+
+    // the node samples its history every 2 s: wait for a sample that saw the traffic
+    Result[] last = new Result[1];
+    awaitCondition(() -> {
+      last[0] = cli("top", "--once");
+      return last[0].exit() == 0 && last[0].out().lines()
+          .filter(l -> l.matches("web\\s+×2\\s+app:running\\s.*"))
+          .anyMatch(l -> l.split("\\s+").length >= 5 && !l.split("\\s+")[3].equals("-") && Double.parseDouble(l.split("\\s+")[3]) > 0);
+    }, "a non-zero req/s for web in drover top --once");
+    Result top = last[0];
+    List<String> lines = top.out().lines().toList();
+    assertTrue(lines.get(0).matches("drover top  " + java.util.regex.Pattern.quote(url)
+        + "  \\d\\d:\\d\\d:\\d\\d  apps 1  workers 2/2 ready  cpu \\d+\\.\\d%  rss \\d+\\.\\d MiB  \\d+\\.\\d req/s"), top.out());
+    assertEquals("", lines.get(1), top.out());
+    assertTrue(lines.get(2).matches("app\\s+worker\\s+state\\s+pid\\s+cpu%\\s+rss\\(MiB\\)\\s+req/s\\s+5xx/s\\s+restarts/recycles\\s+uptime"), top.out());
+    for (int i = 0; i < 2; i++) {
+      long pid = worker("web", i).path("pid").asLong();
+      String row = "web\\s+web-" + i + "\\s+ready\\s+" + pid + "\\s+\\d+\\.\\d\\s+\\d+\\.\\d\\s+0/0\\s+(\\d+(ms|s)|\\d+m\\d\\ds)";
+      assertTrue(lines.stream().anyMatch(l -> l.matches(row)), "web-" + i + " with its pid, CPU and RSS: " + top.out());
+    }
+    assertEquals(6, lines.size(), top.out());
+    assertEquals("", top.err());
+
+    Result json = cli("top", "web", "--json");
+    assertEquals(0, json.exit(), json.toString());
+    JsonNode web = JSON.readTree(json.out()).path("apps").path(0);
+    assertEquals("web", web.path("name").asText(), json.out());
+    assertTrue(web.path("requestsPerSecond").isNumber(), json.out());
+    assertEquals(2, web.path("workers").size(), json.out());
+    assertTrue(web.path("workers").path(0).path("cpuPercent").isNumber(), json.out());
+
+    Result unknown = assertOneLine(cli("top", "nope", "--once"), 1);
+    assertEquals("drover: no such app (app: nope)\n", unknown.err());
+    assertEquals(2, cli("top", "--interval", "0s").exit(), "a zero interval is a usage error");
   }
 
   JsonNode deployments() {
@@ -606,6 +664,7 @@ class CliTest {
     nodes.add(node);
     String api = node.awaitLine("management API on http://", Duration.ofSeconds(30));
     url = api.replaceAll(".*management API on (http://[^/\\s]+)/.*", "$1");
+    front = node.awaitGroup(DashboardBrowserTest.FRONT, Duration.ofSeconds(30));
     node.awaitLine("web-0          ready", Duration.ofSeconds(30));
     node.awaitLine("web-1          ready", Duration.ofSeconds(30));
   }

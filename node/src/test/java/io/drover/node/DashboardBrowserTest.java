@@ -26,8 +26,9 @@ import org.junit.jupiter.api.Test;
  * and a rolling restart clicked on the page. The browser part is {@code src/test/browser/
  * dashboard.test.mjs} (Playwright driving the system Chromium); its screenshot is left in the
  * build directory as {@code dashboard/dashboard.png}. It also draws the charts, sparklines, events
- * and a log tail from the live node. On a clustered node (a cluster of one), {@code
- * cluster.test.mjs} checks the cluster panel ({@code dashboard/cluster.png}).
+ * and a log tail from the live node, and a deployment applied with a canary that waits: shown
+ * with its slots, promoted by the page's button, then listed as succeeded. On a clustered node
+ * (a cluster of one), {@code cluster.test.mjs} checks the cluster panel ({@code dashboard/cluster.png}).
  */
 class DashboardBrowserTest {
   static final Path BROWSER_TEST = Path.of("src/test/browser").toAbsolutePath().normalize();
@@ -59,20 +60,7 @@ class DashboardBrowserTest {
   void dashboardFollowsAKilledWorkerAndARollingRestart() throws Exception {
     requireBrowser();
     Path conf = dir.resolve("node.conf");
-    Files.writeString(
-        conf,
-        "drover {\n"
-            + "  home = \"" + dir.resolve("home") + "\"\n"
-            + "  http.port = 0\n"
-            + "  management { port = 0, token = \"" + TOKEN + "\" }\n"
-            + "  apps.web {\n"
-            + "    command = [\"node\", \"" + SERVER_JS + "\"]\n"
-            + "    instances = 2\n"
-            + "    route.prefix = \"/\"\n"
-            + "    readiness { type = http, path = \"/health\" }\n"
-            + "    stop.timeout = 2s\n"
-            + "  }\n"
-            + "}\n");
+    Files.writeString(conf, webConfig(""));
     NodeJvm node = start(NodeJvm.command(List.of(), "run", conf.toString()));
     String dashboard = node.awaitGroup(MANAGEMENT, Duration.ofSeconds(30));
     String front = node.awaitGroup(FRONT, Duration.ofSeconds(30));
@@ -90,6 +78,9 @@ class DashboardBrowserTest {
     pb.environment().put("INSTANCES", "2");
     pb.environment().put("FRONT_URL", front);
     pb.environment().put("TOKEN", TOKEN);
+    // a release with a canary that waits: the page shows it and promotes it
+    pb.environment().put("NEXT_CONFIG",
+        webConfig("  app-defaults { env.RELEASE = \"2\", update { canary = 1, auto-promote = off, min-healthy-time = 200ms } }\n"));
     pb.environment().put("SCREENSHOT", shot.toString());
     pb.environment().put("TMPDIR", tmp.toString());
     NodeJvm browser = start(pb);
@@ -108,6 +99,23 @@ class DashboardBrowserTest {
     assertTrue(node.stop("TERM", Duration.ofSeconds(30)), "node did not exit after SIGTERM:\n" + node.all());
     assertEquals(0, node.process().exitValue(), node.all());
     assertEquals(List.of(), NodeJvm.marked(marker), "processes left after the node stopped");
+  }
+
+  /** The first test's node: two workers of the quickstart app behind a token; {@code extra} goes into drover { }. */
+  String webConfig(String extra) {
+    return "drover {\n"
+        + "  home = \"" + dir.resolve("home") + "\"\n"
+        + "  http.port = 0\n"
+        + "  management { port = 0, token = \"" + TOKEN + "\" }\n"
+        + extra
+        + "  apps.web {\n"
+        + "    command = [\"node\", \"" + SERVER_JS + "\"]\n"
+        + "    instances = 2\n"
+        + "    route.prefix = \"/\"\n"
+        + "    readiness { type = http, path = \"/health\" }\n"
+        + "    stop.timeout = 2s\n"
+        + "  }\n"
+        + "}\n";
   }
 
   @Test

@@ -3,13 +3,16 @@
 //   GET /apps every 2 s, and the event stream (/events) for changes as they happen;
 //   GET /apps/{app}/history (the node's last 10 minutes, then ?since= the newest point) for the
 //   charts and sparklines; GET /events/recent once per connection for the timeline;
-//   GET /apps/{app}/logs?follow=true for a worker's log tail; GET /cluster every 5 s.
+//   GET /apps/{app}/logs?follow=true for a worker's log tail; GET /cluster every 5 s;
+//   GET /apps/{app}/deployments every 2 s (the deployment in progress, its slots, the recent ones),
+//   POST /apps/{app}/deployments/promote|rollback from its buttons.
 // Charts are inline SVG paths; every chart's path carries data-points and data-last for tests.
 'use strict';
 const POLL_MS = 2000, CLUSTER_MS = 5000, MAX_EVENTS = 200, MAX_LOG_LINES = 500;
 const apps = new Map();           // name -> app object as in GET /apps, plus local bookkeeping
 const views = new Map();          // name -> DOM references
 const hist = new Map();           // name -> { t: [], s: {series: []}, w: {instance: {cpu: [], rss: []}}, windowMs }
+const deps = new Map();           // name -> GET /apps/{app}/deployments: { current, recent }
 const events = [];                // newest last, as the API gives them
 let token = localStorage.getItem('drover.token') || '';
 let lastContact = 0, eventsMode = 'connecting', es = null, streamAbort = null;
@@ -140,7 +143,7 @@ function mergeSnapshot(list, askedAt) {
     }
     apps.set(a.name, a);
   }
-  for (const name of [...apps.keys()]) if (!seen.has(name)) { apps.delete(name); hist.delete(name); }
+  for (const name of [...apps.keys()]) if (!seen.has(name)) { apps.delete(name); hist.delete(name); deps.delete(name); }
 }
 // A rolling restart runs a replacement beside the current worker under the same instance number:
 // its events are shown as a note until it is ready; then the old process's wind-down is a note too.
@@ -190,6 +193,55 @@ async function pollHistory() {
     hist.set(name, hs);
   }));
   render();
+}
+
+// ------------------------------------------------------------------ deployments
+async function pollDeployments() {
+  await Promise.all([...apps.keys()].map(async name => {
+    try { deps.set(name, await api('GET', '/apps/' + enc(name) + '/deployments')); } catch (_) {}
+  }));
+  render();
+}
+const IN_PROGRESS = new Set(['running', 'canary-waiting', 'promoted', 'reverting']);
+function fmtClock(iso) { return iso ? new Date(iso).toLocaleTimeString() : '–'; }
+function deployView(name) {
+  const p = enc(name), d = {};
+  d.state = h('span', { className: 'badge', testid: 'deploy-state-' + name });
+  d.info = h('span', { className: 'detail', testid: 'deploy-info-' + name });
+  d.promote = h('button', { testid: 'promote-' + name, title: 'the healthy canaries take old workers\' places and the rest follow',
+    onclick: () => act(d.promote, name, 'POST', '/apps/' + p + '/deployments/promote').then(pollDeployments) }, 'Promote');
+  d.rollback = h('button', { testid: 'rollback-' + name, title: 'go back to the last healthy settings',
+    onclick: () => act(d.rollback, name, 'POST', '/apps/' + p + '/deployments/rollback', undefined,
+      deps.get(name)?.current ? '' : 'No deployment is in progress: deploy the healthy settings before the current ones of ' + name + '?').then(pollDeployments) }, 'Roll back');
+  d.slots = h('div', { className: 'slots', testid: 'deploy-slots-' + name });
+  d.recent = h('ol', { className: 'recent', testid: 'deploy-recent-' + name });
+  d.el = h('div', { className: 'deploy', testid: 'deploy-' + name },
+    h('div', { className: 'deployhead' }, h('b', {}, 'Deployment'), d.state, d.info, h('span', { className: 'actions' }, d.promote, d.rollback)),
+    d.slots, d.recent);
+  return d;
+}
+function renderDeployment(name, d) {
+  const r = deps.get(name), cur = r && r.current, recent = (r && r.recent || []).filter(x => !cur || x.id !== cur.id).slice(0, 5);
+  d.el.hidden = !cur && !recent.length;
+  const key = JSON.stringify([cur, recent]);
+  if (d.el.dataset.key === key) return;
+  d.el.dataset.key = key;
+  if (cur) {
+    setBadge(d.state, cur.state); d.state.hidden = false;
+    setText(d.info, cur.id + ' · ' + cur.cause + ' · started ' + fmtClock(cur.started) + (cur.reason ? ' · ' + cur.reason : ''));
+  } else {
+    d.state.hidden = true; d.state.dataset.state = '';
+    setText(d.info, 'none in progress');
+  }
+  d.promote.hidden = !cur;
+  if (!d.promote.textContent.endsWith('…')) d.promote.disabled = !cur || cur.state !== 'canary-waiting';
+  d.slots.replaceChildren(...(cur ? cur.slots : []).map(sl => h('span', { className: 'slot p-' + sl.phase, testid: 'slot-' + name + '-' + sl.instance, 'data-phase': sl.phase,
+    title: { pending: 'runs other settings', starting: 'its new worker is starting', ready: 'its new worker waits out min-healthy-time', healthy: 'a canary awaiting promotion', replacing: 'the old worker is draining', done: 'done' }[sl.phase] || '' },
+    name + '-' + sl.instance + ' ', h('b', {}, sl.phase), sl.pid ? ' pid ' + sl.pid : '')));
+  d.recent.replaceChildren(...recent.map(x => h('li', { testid: 'deployment', 'data-id': x.id, 'data-state': x.state },
+    h('span', { className: 'who' }, x.id), h('span', { className: 'badge s-' + x.state }, x.state),
+    h('span', { className: 'at' }, x.cause + ' · ' + fmtClock(x.started) + ' → ' + fmtClock(x.finished)),
+    h('span', { className: 'what' }, x.reason || ''))));
 }
 
 // ------------------------------------------------------------------ drawing
@@ -438,6 +490,7 @@ function appView(name) {
   v.stop = h('button', { testid: 'stop-' + name, onclick: () => act(v.stop, name, 'POST', '/apps/' + p + '/stop', undefined, 'Stop every worker of ' + name + '?') }, 'Stop');
   v.start = h('button', { testid: 'start-' + name, onclick: () => act(v.start, name, 'POST', '/apps/' + p + '/start') }, 'Start');
   v.msg = h('div', { className: 'msg', testid: 'msg-' + name });
+  v.deploy = deployView(name);
   v.charts = {
     rps: chartView(name, 'rps', 'requests/s', [['rps', 'all'], ['err', '5xx']]),
     lat: chartView(name, 'latency', 'latency', [['p50', 'p50'], ['p99', 'p99']]),
@@ -450,6 +503,7 @@ function appView(name) {
     h('div', { className: 'apphead' }, h('h2', {}, name), v.state, v.detail, v.stats,
       h('span', { className: 'actions' }, restart, v.input, scale, v.stop, v.start)),
     v.msg,
+    v.deploy.el,
     h('div', { className: 'charts', testid: 'charts-' + name }, v.charts.rps.el, v.charts.lat.el, v.charts.load.el),
     v.table);
   return v;
@@ -503,6 +557,7 @@ function render() {
     if (!v.input.dataset.dirty && document.activeElement !== v.input) v.input.value = a.instances || ws.length;
     v.stop.disabled = a.state === 'stopped'; v.start.disabled = a.state === 'running';
     renderCharts(name, v, a);
+    renderDeployment(name, v.deploy);
     const keep = new Set(ws.map(w => w.instance));
     for (const [i, rv] of v.rows) if (!keep.has(i)) { rv.log?.abort.abort(); rv.body.remove(); v.rows.delete(i); }
     ws.forEach((w, j) => {
@@ -532,7 +587,7 @@ async function refresh() {
   refreshing = false;
   render();
 }
-async function tick() { await refresh(); await pollHistory(); setConn(); setTimeout(tick, POLL_MS); }
+async function tick() { await refresh(); await Promise.all([pollHistory(), pollDeployments()]); setConn(); setTimeout(tick, POLL_MS); }
 setInterval(render, 1000);   // uptimes tick between refreshes, charts slide
 setInterval(pollCluster, CLUSTER_MS);
 setInterval(renderEvents, 10000);   // the timeline slides

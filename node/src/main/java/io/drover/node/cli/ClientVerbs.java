@@ -12,19 +12,24 @@ import picocli.CommandLine;
  */
 public final class ClientVerbs {
   private static final Map<String, Supplier<Object>> VERBS =
-      Map.of(
-          "status", StatusCommand::new,
-          "scale", ScaleCommand::new,
-          "rollout", RolloutCommand::new,
-          "restart", RestartCommand::new,
-          "stop", StopCommand::new,
-          "start", StartCommand::new,
-          "logs", LogsCommand::new,
-          "events", EventsCommand::new,
-          "apply", ApplyCommand::new,
-          "cluster", ClusterCommand::new);
+      Map.ofEntries(
+          verb("status", StatusCommand::new),
+          verb("top", TopCommand::new),
+          verb("scale", ScaleCommand::new),
+          verb("rollout", RolloutCommand::new),
+          verb("restart", RestartCommand::new),
+          verb("stop", StopCommand::new),
+          verb("start", StartCommand::new),
+          verb("logs", LogsCommand::new),
+          verb("events", EventsCommand::new),
+          verb("apply", ApplyCommand::new),
+          verb("cluster", ClusterCommand::new));
 
   private ClientVerbs() {}
+
+  private static Map.Entry<String, Supplier<Object>> verb(String name, Supplier<Object> command) {
+    return Map.entry(name, command);
+  }
 
   /**
    * The command line of {@code verb} alone, named "drover VERB" (run it with the arguments after
