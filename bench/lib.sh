@@ -377,10 +377,29 @@ ct_start_nginx() { # ITERS [respawn]
       CT_SKIP="backend on port ${ports[$i]} did not start"; return 1
     fi
   done
-  mkdir -p "$CT_DIR/nginx"; chmod 711 "$CT_DIR/nginx"
   # Upstream keep-alive and HTTP/1.1 to the backends (without them nginx loses ~30 %); the
   # upstream servers keep nginx's defaults (max_fails=1 fail_timeout=10s).
-  cat >"$CT_DIR/nginx/nginx.conf" <<EOF
+  ct_nginx_launch "${ports[@]}" <<EOF
+  server {
+    listen 127.0.0.1:$CT_PORT;
+    location / {
+      proxy_pass http://hello;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+EOF
+  bench_wait_http "http://127.0.0.1:$CT_PORT/" 20 "$CT_MAIN" && return 0
+  CT_SKIP="nginx did not answer 200 on / within 20s: $(tail -n 3 "$CT_DIR/nginx/error.log" 2>/dev/null | tr '\n' ' ')"
+  return 1
+}
+
+# nginx in CT_DIR/nginx as CT_MAIN: 2 worker processes, no access log, an upstream "hello" of the
+# two backend PORTs with keep-alive; the server block(s) come on stdin.
+ct_nginx_launch() { # PORT1 PORT2 <SERVER_BLOCKS
+  mkdir -p "$CT_DIR/nginx"; chmod 711 "$CT_DIR/nginx"
+  {
+    cat <<EOF
 worker_processes 2;
 pid $CT_DIR/nginx/nginx.pid;
 # crit: with both backends marked down nginx would log every 502 ("no live upstreams", level error)
@@ -394,27 +413,18 @@ http {
   uwsgi_temp_path $CT_DIR/nginx/uwsgi;
   scgi_temp_path $CT_DIR/nginx/scgi;
   upstream hello {
-    server 127.0.0.1:${ports[0]};
-    server 127.0.0.1:${ports[1]};
+    server 127.0.0.1:$1;
+    server 127.0.0.1:$2;
     keepalive 64;
   }
-  server {
-    listen 127.0.0.1:$CT_PORT;
-    location / {
-      proxy_pass http://hello;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-    }
-  }
-}
 EOF
+    cat
+    echo "}"
+  } >"$CT_DIR/nginx/nginx.conf"
   env BENCH_RUN_ID="$BENCH_RUN_ID" "$NGINX_BIN" -p "$CT_DIR/nginx" -c "$CT_DIR/nginx/nginx.conf" \
     -e "$CT_DIR/nginx/error.log" -g 'daemon off;' >"$CT_DIR/nginx/stdout.log" 2>&1 &
   CT_MAIN=$!
   BENCH_PIDS+=("$CT_MAIN"); CT_PIDS+=("$CT_MAIN")
-  bench_wait_http "http://127.0.0.1:$CT_PORT/" 20 "$CT_MAIN" && return 0
-  CT_SKIP="nginx did not answer 200 on / within 20s: $(tail -n 3 "$CT_DIR/nginx/error.log" 2>/dev/null | tr '\n' ' ')"
-  return 1
 }
 
 # Phusion Passenger standalone, its builtin engine, 2 app processes kept (least-busy routing and

@@ -55,20 +55,7 @@ ct_start_nginx_tls() {
   for i in 0 1; do
     bench_wait_http "http://127.0.0.1:${ports[$i]}/health" 20 || { CT_SKIP="backend ${ports[$i]} did not start"; return 1; }
   done
-  mkdir -p "$CT_DIR/nginx"; chmod 711 "$CT_DIR/nginx"
-  cat >"$CT_DIR/nginx/nginx.conf" <<EOF
-worker_processes 2;
-pid $CT_DIR/nginx/nginx.pid;
-error_log $CT_DIR/nginx/error.log crit;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $CT_DIR/nginx/client_body;
-  proxy_temp_path $CT_DIR/nginx/proxy;
-  fastcgi_temp_path $CT_DIR/nginx/fastcgi;
-  uwsgi_temp_path $CT_DIR/nginx/uwsgi;
-  scgi_temp_path $CT_DIR/nginx/scgi;
-  upstream hello { server 127.0.0.1:${ports[0]}; server 127.0.0.1:${ports[1]}; keepalive 64; }
+  ct_nginx_launch "${ports[@]}" <<EOF
   server {
     listen 127.0.0.1:$CT_PORT ssl http2;
     ssl_certificate $CERT;
@@ -78,11 +65,7 @@ http {
     keepalive_requests 1000000;
     location / { proxy_pass http://hello; proxy_http_version 1.1; proxy_set_header Connection ""; }
   }
-}
 EOF
-  env BENCH_RUN_ID="$BENCH_RUN_ID" "$NGINX_BIN" -p "$CT_DIR/nginx" -c "$CT_DIR/nginx/nginx.conf" \
-    -e "$CT_DIR/nginx/error.log" -g 'daemon off;' >"$CT_DIR/nginx/stdout.log" 2>&1 &
-  CT_MAIN=$!; BENCH_PIDS+=("$CT_MAIN"); CT_PIDS+=("$CT_MAIN")
   tls_wait && return 0
   CT_SKIP="nginx did not answer 200 over https: $(tail -n 3 "$CT_DIR/nginx/error.log" 2>/dev/null | tr '\n' ' ')"
   return 1
