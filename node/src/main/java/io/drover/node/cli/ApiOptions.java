@@ -29,7 +29,7 @@ public final class ApiOptions {
   @Option(
       names = "--cacert",
       paramLabel = "FILE",
-      description = "PEM file of the certificate(s) to trust for an https:// URL instead of the system's CAs:"
+      description = "PEM file of the certificates to trust for an https URL instead of the system's CAs:"
           + " the node's own self-signed certificate, or the CA that signed it (default: $DROVER_CACERT)")
   Path cacert;
 
