@@ -43,6 +43,21 @@ if [ -f "$jar" ]; then
   check "ConfigMap drover.conf without DROVER_TOKEN is refused" \
     sh -c "! env -u DROVER_TOKEN POD_IP=10.0.0.1 java -jar '$jar' validate '$conf' >/dev/null 2>&1"
   check "validate deploy/docker/drover.conf" quiet java -jar "$jar" validate "$repo/deploy/docker/drover.conf"
+  check "deploy/docker/drover.conf: API beyond loopback in plain HTTP is refused" \
+    sh -c "! env DROVER_MANAGEMENT_INTERFACE=0.0.0.0 DROVER_TOKEN=check-token-0123456789 java -jar '$jar' validate '$repo/deploy/docker/drover.conf' >/dev/null 2>&1"
+  check "validate deploy/docker/drover.conf, API beyond loopback, DROVER_MANAGEMENT_ALLOW_PLAINTEXT=on" quiet \
+    env DROVER_MANAGEMENT_INTERFACE=0.0.0.0 DROVER_TOKEN=check-token-0123456789 DROVER_MANAGEMENT_ALLOW_PLAINTEXT=on \
+    java -jar "$jar" validate "$repo/deploy/docker/drover.conf"
+  if command -v openssl >/dev/null; then
+    certs=$(mktemp -d)
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=drover-check \
+      -keyout "$certs/api.key" -out "$certs/api.pem" 2>/dev/null
+    check "validate deploy/docker/drover.conf, API beyond loopback over TLS" quiet \
+      env DROVER_MANAGEMENT_INTERFACE=0.0.0.0 DROVER_TOKEN=check-token-0123456789 DROVER_MANAGEMENT_TLS=on \
+      DROVER_MANAGEMENT_TLS_CERT="$certs/api.pem" DROVER_MANAGEMENT_TLS_KEY="$certs/api.key" \
+      java -jar "$jar" validate "$repo/deploy/docker/drover.conf"
+    rm -rf "$certs"
+  else skip "validate deploy/docker/drover.conf over TLS" "openssl not installed"; fi
   # the examples as cluster.sh runs them: included after the node's own settings
   for example in quickstart slots; do
     node_conf=$(mktemp --suffix=.conf)

@@ -117,7 +117,7 @@ final class NodeGuardian {
                     api.stop(Duration.ofSeconds(1));
                     return CompletableFuture.completedFuture(Done.getInstance());
                   });
-              out.println("drover: management API on http://" + hostPort(management.iface(), api.port()) + "/"
+              out.println("drover: management API on " + management.scheme() + "://" + hostPort(management.iface(), api.port()) + "/"
                   + (management.token().isPresent() ? " (bearer token required)" : ""));
               out.flush();
             } catch (Exception e) {

@@ -14,7 +14,9 @@ import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 
@@ -37,21 +39,25 @@ public final class ManagementServer {
   static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(30);
 
   private final ServerBinding binding;
+  /** The certificate when the API speaks HTTPS, else null. */
+  private final ManagementTls tls;
   /** This node's part of GET /metrics?scope=cluster. */
   private final org.apache.pekko.actor.typed.ActorRef<ClusterScrape.Scrape> scrapes;
 
   /** The recent past the dashboard draws (GET /apps/{app}/history). */
   private final ActorRef<MetricsHistory.Command> history;
 
-  private ManagementServer(ServerBinding binding, org.apache.pekko.actor.typed.ActorRef<ClusterScrape.Scrape> scrapes,
-      ActorRef<MetricsHistory.Command> history) {
+  private ManagementServer(ServerBinding binding, ManagementTls tls,
+      org.apache.pekko.actor.typed.ActorRef<ClusterScrape.Scrape> scrapes, ActorRef<MetricsHistory.Command> history) {
     this.binding = binding;
+    this.tls = tls;
     this.scrapes = scrapes;
     this.history = history;
   }
 
   /**
-   * Binds the API; fails when the address cannot be bound.
+   * Binds the API, over HTTPS when {@code spec.tls()} is set; fails when the address cannot be
+   * bound or the certificate files no longer check.
    *
    * @param cluster describes the cluster for {@code GET /cluster} (see docs/api.md); asked once
    *     per request, it must not block: its answer completes when gathered
@@ -85,19 +91,23 @@ public final class ManagementServer {
         routes.routes().flow(system);
     handler = RequestHeadTimeout.of(bodyTimeout).join(handler);
     ServerBinding binding;
+    ManagementTls tls = null;
     try {
-      binding = Http.get(system)
-          .newServerAt(spec.iface(), spec.port())
-          .withSettings(settings)
-          .bindFlow(handler)
-          .toCompletableFuture()
-          .get(10, TimeUnit.SECONDS);
+      ServerBuilder server = Http.get(system).newServerAt(spec.iface(), spec.port()).withSettings(settings);
+      if (spec.tls().isPresent()) {
+        tls = ManagementTls.start(spec.tls().get());
+        server = server.enableHttps(ConnectionContext.httpsServer(tls::engine));
+      }
+      binding = server.bindFlow(handler).toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       history.tell(MetricsHistory.Stop.INSTANCE);
+      if (tls != null) {
+        tls.close();
+      }
       throw e;
     }
     // this node's part of GET /metrics?scope=cluster (listed once the API is bound; gone with it)
-    return new ManagementServer(binding,
+    return new ManagementServer(binding, tls,
         system.systemActorOf(ClusterScrape.responder(routes::localScrape), "metrics-" + UUID.randomUUID(), Props.empty()),
         history);
   }
@@ -115,6 +125,11 @@ public final class ManagementServer {
     return binding.localAddress().getPort();
   }
 
+  /** The certificate's reload counts when the API speaks HTTPS, else null. */
+  ManagementTls tls() {
+    return tls;
+  }
+
   /** Stops accepting connections; open ones finish within {@code grace}. */
   private static Duration min(Duration a, Duration b) {
     return a.compareTo(b) <= 0 ? a : b;
@@ -124,5 +139,8 @@ public final class ManagementServer {
     scrapes.unsafeUpcast().tell(ClusterScrape.Stop.INSTANCE);
     history.tell(MetricsHistory.Stop.INSTANCE);
     binding.terminate(grace).toCompletableFuture().join();
+    if (tls != null) {
+      tls.close();
+    }
   }
 }

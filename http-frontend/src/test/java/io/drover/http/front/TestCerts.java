@@ -20,11 +20,11 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /** Self-signed certificates made by the openssl command into a test's directory, and TLS clients that trust them. */
-final class TestCerts {
+public final class TestCerts {
   private TestCerts() {}
 
   /** Writes {@code name}.pem and {@code name}.key (EC P-256) for {@code cn}, valid for 127.0.0.1 and localhost too. */
-  static Path[] make(Path dir, String name, String cn) throws IOException, InterruptedException {
+  public static Path[] make(Path dir, String name, String cn) throws IOException, InterruptedException {
     Path cert = dir.resolve(name + ".pem");
     Path key = dir.resolve(name + ".key");
     Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
@@ -40,18 +40,18 @@ final class TestCerts {
   }
 
   /** Replaces {@code target}'s content with {@code source}'s in one rename, as a renewal would. */
-  static void replace(Path source, Path target) throws IOException {
+  public static void replace(Path source, Path target) throws IOException {
     Path tmp = target.resolveSibling(target.getFileName() + ".new");
     Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  static X509Certificate read(Path pem) throws Exception {
+  public static X509Certificate read(Path pem) throws Exception {
     return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(Files.readAllBytes(pem)));
   }
 
   /** A client context trusting exactly these certificates. */
-  static SSLContext trusting(Path... pems) throws Exception {
+  public static SSLContext trusting(Path... pems) throws Exception {
     KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
     ks.load(null, null);
     for (int i = 0; i < pems.length; i++) {
@@ -65,7 +65,7 @@ final class TestCerts {
   }
 
   /** Handshakes with the front on a new connection, naming {@code sni} (null: none), and returns the certificate it showed. */
-  static X509Certificate presented(int port, String sni) throws Exception {
+  public static X509Certificate presented(int port, String sni) throws Exception {
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, new TrustManager[] {new X509TrustManager() { // the test inspects what is shown, it trusts nothing with it
       @Override public void checkClientTrusted(X509Certificate[] chain, String authType) {}

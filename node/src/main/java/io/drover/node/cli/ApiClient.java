@@ -87,7 +87,7 @@ public final class ApiClient implements AutoCloseable {
   private final ExecutorService executor;
   private final HttpClient http;
 
-  private ApiClient(URI base, String token, Duration timeout) {
+  private ApiClient(URI base, String token, Duration timeout, SSLContext trust) {
     this.base = base;
     this.token = token;
     this.timeout = timeout;
@@ -105,6 +105,8 @@ public final class ApiClient implements AutoCloseable {
             .executor(executor);
     if (!"https".equalsIgnoreCase(base.getScheme())) {
       builder.sslContext(noTls()).sslParameters(new SSLParameters());
+    } else if (trust != null) {
+      builder.sslContext(trust);
     }
     this.http = builder.build();
   }
@@ -170,7 +172,12 @@ public final class ApiClient implements AutoCloseable {
 
   /** A client of the API at {@code base} (no trailing slash); {@code token} may be null. */
   public static ApiClient open(URI base, String token, Duration timeout) {
-    return new ApiClient(base, token, timeout);
+    return new ApiClient(base, token, timeout, null);
+  }
+
+  /** As {@link #open(URI, String, Duration)}, trusting {@code trust}'s certificates for https (null: the JDK's). */
+  public static ApiClient open(URI base, String token, Duration timeout, SSLContext trust) {
+    return new ApiClient(base, token, timeout, trust);
   }
 
   URI base() {
@@ -341,11 +348,46 @@ public final class ApiClient implements AutoCloseable {
         return "connection timed out (--url)";
       }
     }
+    String tls = tlsReason(t);
+    if (tls != null) {
+      return tls;
+    }
+    if (!"https".equalsIgnoreCase(base.getScheme()) && t != null && t.getMessage() != null
+        && t.getMessage().toLowerCase(Locale.ROOT).contains("received no bytes")) {
+      return "the connection was closed without an answer (does the node speak https? --url https://...)";
+    }
     if (t instanceof ConnectException && t.getMessage() == null) {
       return "connection refused (is it running? --url)"; // the JDK's client says no more for a refusal
     }
     String m = t == null ? null : t.getMessage();
     return m == null ? (t == null ? "unknown error" : t.getClass().getSimpleName()) : Cli.oneLine(m, 200);
+  }
+
+  /** Why a TLS handshake failed, in the user's terms; null when {@code t} is no such failure. */
+  private String tlsReason(Throwable t) {
+    javax.net.ssl.SSLException handshake = null;
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      String m = c.getMessage() == null ? "" : c.getMessage().toLowerCase(Locale.ROOT);
+      if (c instanceof java.security.cert.CertificateExpiredException || c instanceof java.security.cert.CertificateNotYetValidException
+          || m.contains("validity check failed")) {
+        return "the node's certificate is expired or not yet valid (renew it; is the clock right?)";
+      }
+      if (m.contains("no subject alternative") || m.contains("no name matching")) {
+        return "the node's certificate is not for " + base.getHost() + " (use a --url host the certificate names)";
+      }
+      if (c instanceof java.security.cert.CertPathBuilderException || m.contains("pkix path building failed")
+          || m.contains("unable to find valid certification path")) {
+        return "the node's certificate is not trusted (give --cacert FILE with its certificate or its CA, or set DROVER_CACERT)";
+      }
+      if (m.contains("unsupported or unrecognized ssl message")) {
+        return "the node does not speak TLS (try --url http://...)";
+      }
+      if (handshake == null && c instanceof javax.net.ssl.SSLException e) {
+        handshake = e;
+      }
+    }
+    return handshake == null ? null
+        : "TLS handshake failed: " + Cli.oneLine(handshake.getMessage() == null ? handshake.getClass().getSimpleName() : handshake.getMessage(), 200);
   }
 
   /** The API said no: 401 is exit 4, any other 3xx/4xx/5xx exit 1, with the API's error. */

@@ -54,8 +54,9 @@ abstract class ApiCommand implements Callable<Integer> {
     CommandLine cmd = spec.commandLine();
     URI base = api.baseUrl(cmd);
     String token = api.token(cmd);
+    javax.net.ssl.SSLContext trust = api.trust(cmd, base);
     check();
-    try (ApiClient client = ApiClient.open(base, token, api.timeout(defaultTimeout()))) {
+    try (ApiClient client = ApiClient.open(base, token, api.timeout(defaultTimeout()), trust)) {
       return run(client);
     } catch (ApiClient.Failure f) {
       if (api.json && f.body() != null && ApiClient.errorLine(f.body()) != null) {

@@ -1,14 +1,16 @@
 package io.drover.node.cli;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
-/** The options every verb shares: where the node is, its token, how long to wait, raw JSON. */
+/** The options every verb shares: where the node is, its token, whom to trust for https, how long to wait, raw JSON. */
 public final class ApiOptions {
   static final String DEFAULT_URL = "http://127.0.0.1:9090";
 
@@ -23,6 +25,13 @@ public final class ApiOptions {
       paramLabel = "TOKEN",
       description = "bearer token of the management API (default: $DROVER_TOKEN; the variable keeps it out of ps)")
   String token;
+
+  @Option(
+      names = "--cacert",
+      paramLabel = "FILE",
+      description = "PEM file of the certificates to trust for an https URL instead of the system's CAs:"
+          + " the node's own self-signed certificate, or the CA that signed it (default: $DROVER_CACERT)")
+  Path cacert;
 
   @Option(
       names = "--timeout",
@@ -51,7 +60,7 @@ public final class ApiOptions {
     if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null
         || uri.getQuery() != null || uri.getFragment() != null) {
       throw new CommandLine.ParameterException(
-          cmd, "--url: expected http://HOST:PORT (found \"" + raw + "\")");
+          cmd, "--url: expected http://HOST:PORT or https://HOST:PORT (found \"" + raw + "\")");
     }
     return uri;
   }
@@ -69,6 +78,29 @@ public final class ApiOptions {
       }
     }
     return t;
+  }
+
+  /**
+   * The TLS context for an https:// {@code base}: trusting only --cacert's (else
+   * $DROVER_CACERT's) certificates, or null for the JDK's default trust. --cacert with an http://
+   * URL is a usage error; $DROVER_CACERT is then ignored.
+   */
+  SSLContext trust(CommandLine cmd, URI base) {
+    boolean https = "https".equalsIgnoreCase(base.getScheme());
+    if (cacert != null && !https) {
+      throw new CommandLine.ParameterException(cmd, "--cacert: the URL " + base + " is not https://");
+    }
+    String env = System.getenv("DROVER_CACERT");
+    Path file = cacert != null ? cacert : env == null || env.isBlank() ? null : Path.of(env.trim());
+    if (file == null || !https) {
+      return null;
+    }
+    String option = cacert != null ? "--cacert" : "DROVER_CACERT";
+    try {
+      return CaCerts.trusting(file);
+    } catch (CaCerts.Unusable e) {
+      throw new CommandLine.ParameterException(cmd, option + ": " + e.getMessage());
+    }
   }
 
   Duration timeout(Duration verbDefault) {

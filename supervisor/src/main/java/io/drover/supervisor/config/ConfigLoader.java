@@ -156,7 +156,7 @@ public final class ConfigLoader {
     Path stateDir = directory(root, "state-dir");
     Path logsDir = directory(root, "logs-dir");
     HttpSpec http = HttpReader.read(root.group(HTTP), baseDir);
-    ManagementSpec management = ManagementReader.read(root.group("management"));
+    ManagementSpec management = ManagementReader.read(root.group("management"), baseDir);
     ClusterSpec cluster = ClusterReader.read(root.group("cluster"));
 
     ConfigObject defaults = appDefaults(root, referenceDrover);

@@ -74,7 +74,7 @@ final class TlsReader {
   }
 
   /** The pair under {@code r} (cert, key), read and checked when {@code check}; null on a problem. */
-  private static TlsSpec.Pair pair(Reader r, Path baseDir, boolean check) {
+  static TlsSpec.Pair pair(Reader r, Path baseDir, boolean check) {
     Path cert = path(r, "cert", PemFiles.CERT_EXPECTED, baseDir, check);
     Path key = path(r, "key", PemFiles.KEY_EXPECTED, baseDir, check);
     if (anyNull(cert, key)) {
