@@ -1,5 +1,6 @@
 package io.drover.http.front;
 
+import io.drover.http.PemReloader;
 import io.drover.supervisor.config.PemFiles;
 import io.drover.supervisor.config.TlsSpec;
 import io.netty.handler.codec.http2.Http2SecurityUtil;
@@ -15,13 +16,8 @@ import io.netty.util.Mapping;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * with forward secrecy (Netty's HTTP/2 list), ALPN offering h2 (when on) and http/1.1. OpenSSL
  * (BoringSSL, netty-tcnative) where it loads, else the JDK's provider.
  *
- * <p>Certbot renews in place, so the files are polled every {@code reload-interval} on a thread of
- * their own: when any file's bytes changed, every pair is read, checked ({@link PemFiles}, as at
+ * <p>Certbot renews in place, so the files are polled ({@link PemReloader}): when any file's bytes
+ * changed, every pair is read, checked ({@link PemFiles}, as at
  * start) and built off the event loops, then the whole mapping is swapped in one volatile write.
  * Connections already open keep the context they were made with; new ones get the new one. A bad
  * new pair (half-written, a key of another certificate, expired) is logged and the old mapping
@@ -46,25 +42,13 @@ final class TlsContexts implements Mapping<String, SslContext>, AutoCloseable {
   private final TlsSpec spec;
   private final boolean h2;
   private final SslProvider provider;
-  private final ScheduledExecutorService poller;
-  private volatile Mapping<String, SslContext> current;
-  /** The bytes of every file the current mapping (or the last refused change) was read from. */
-  private Map<Path, byte[]> seen;
-  private volatile long reloads;
-  private volatile long refusals;
+  /** The mapping, rebuilt when the files change; set once at start. */
+  private PemReloader<Mapping<String, SslContext>, SSLException> files;
 
   private TlsContexts(TlsSpec spec, boolean h2, SslProvider provider) {
     this.spec = spec;
     this.h2 = h2;
     this.provider = provider;
-    this.poller =
-        spec.reloadInterval().isZero()
-            ? null
-            : Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "drover-tls-reload");
-                t.setDaemon(true);
-                return t;
-              });
   }
 
   /** Builds the contexts from the files (checked once more: they may have changed since validation) and starts polling. */
@@ -74,13 +58,8 @@ final class TlsContexts implements Mapping<String, SslContext>, AutoCloseable {
       log.info("front tls: OpenSSL unavailable ({}), using the JDK provider", String.valueOf(OpenSsl.unavailabilityCause()));
     }
     TlsContexts contexts = new TlsContexts(spec, h2, provider);
-    Map<Path, byte[]> files = contexts.readAll();
-    contexts.current = contexts.build(files);
-    contexts.seen = files;
-    if (contexts.poller != null) {
-      long every = spec.reloadInterval().toMillis();
-      contexts.poller.scheduleWithFixedDelay(contexts::check, every, every, TimeUnit.MILLISECONDS);
-    }
+    contexts.files = PemReloader.start(contexts.pairs(), spec.reloadInterval(), "front tls: certificates", "drover-tls-reload",
+        contexts::build);
     return contexts;
   }
 
@@ -91,57 +70,17 @@ final class TlsContexts implements Mapping<String, SslContext>, AutoCloseable {
 
   /** Successful reloads so far. */
   long reloads() {
-    return reloads;
+    return files.reloads();
   }
 
   /** Changed files refused so far (unreadable, or a pair that does not check). */
   long refusals() {
-    return refusals;
+    return files.refusals();
   }
 
   @Override
   public SslContext map(String host) {
-    return current.map(host);
-  }
-
-  /** Reloads when a file changed; never throws (a failed poll would end the schedule). */
-  void check() {
-    try {
-      Map<Path, byte[]> files;
-      try {
-        files = readAll();
-      } catch (PemFiles.Problem p) {
-        if (seen != null) {
-          log.warn("front tls: certificates not reloaded, old ones kept: {}", p.getMessage());
-          seen = null; // reported once; tried again when the file is back
-          refusals++;
-        }
-        return;
-      }
-      if (seen != null && same(files, seen)) {
-        return;
-      }
-      seen = files;
-      try {
-        current = build(files);
-        reloads++;
-        log.info("front tls: certificates reloaded ({} pairs); new connections get them", spec.hosts().size() + 1);
-      } catch (PemFiles.Problem | SSLException | RuntimeException e) {
-        refusals++;
-        log.warn("front tls: certificates not reloaded, old ones kept: {}", e.getMessage());
-      }
-    } catch (RuntimeException e) {
-      log.warn("front tls: reload check failed: {}", e.toString());
-    }
-  }
-
-  private Map<Path, byte[]> readAll() throws PemFiles.Problem {
-    Map<Path, byte[]> files = new LinkedHashMap<>();
-    for (TlsSpec.Pair pair : pairs()) {
-      files.put(pair.cert(), PemFiles.read(PemFiles.Part.CERT, pair.cert(), PemFiles.CERT_EXPECTED));
-      files.put(pair.key(), PemFiles.read(PemFiles.Part.KEY, pair.key(), PemFiles.KEY_EXPECTED));
-    }
-    return files;
+    return files.current().map(host);
   }
 
   private List<TlsSpec.Pair> pairs() {
@@ -176,22 +115,10 @@ final class TlsContexts implements Mapping<String, SslContext>, AutoCloseable {
         .build();
   }
 
-  private static boolean same(Map<Path, byte[]> a, Map<Path, byte[]> b) {
-    if (!a.keySet().equals(b.keySet())) {
-      return false;
-    }
-    for (Map.Entry<Path, byte[]> e : a.entrySet()) {
-      if (!Arrays.equals(e.getValue(), b.get(e.getKey()))) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   @Override
   public void close() {
-    if (poller != null) {
-      poller.shutdownNow();
+    if (files != null) {
+      files.close();
     }
   }
 }

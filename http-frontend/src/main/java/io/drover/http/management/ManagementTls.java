@@ -1,5 +1,6 @@
 package io.drover.http.management;
 
+import io.drover.http.PemReloader;
 import io.drover.supervisor.config.ManagementSpec;
 import io.drover.supervisor.config.PemFiles;
 import io.drover.supervisor.config.TlsSpec;
@@ -8,10 +9,8 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -27,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * changed and the new pair checks, a new context replaces the old one in one volatile write, so
  * new connections get the new certificate and open ones keep theirs. A bad pair (half-written, a
  * key of another certificate, expired) is logged and the old context kept; it is tried again when
- * the files change again. (The front's {@code TlsContexts} does the same with Netty contexts.)
+ * the files change again ({@link PemReloader}, as for the front's Netty contexts).
  */
 final class ManagementTls implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ManagementTls.class);
@@ -35,41 +34,23 @@ final class ManagementTls implements AutoCloseable {
   /** The in-memory key store's password: it never leaves this process, but PKCS12 wants one. */
   private static final char[] STORE_PASSWORD = "drover-management".toCharArray();
 
-  private final TlsSpec.Pair pair;
-  private final ScheduledExecutorService poller;
-  private volatile SSLContext current;
-  /** The bytes the current context (or the last refused change) was read from; null after a failed read. */
-  private byte[][] seen;
-  private volatile long reloads;
-  private volatile long refusals;
+  private final PemReloader<SSLContext, GeneralSecurityException> files;
 
-  private ManagementTls(ManagementSpec.Tls spec) {
-    this.pair = spec.pair();
-    this.poller = spec.reloadInterval().isZero()
-        ? null
-        : Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "drover-management-tls-reload");
-            t.setDaemon(true);
-            return t;
-          });
+  private ManagementTls(PemReloader<SSLContext, GeneralSecurityException> files) {
+    this.files = files;
   }
 
   /** Builds the context from the files (checked once more: they may have changed since validation) and starts polling. */
   static ManagementTls start(ManagementSpec.Tls spec) throws PemFiles.Problem, GeneralSecurityException {
-    ManagementTls tls = new ManagementTls(spec);
-    byte[][] files = tls.read();
-    tls.current = context(PemFiles.load(spec.pair().cert(), files[0], spec.pair().key(), files[1], Instant.now()));
-    tls.seen = files;
-    if (tls.poller != null) {
-      long every = spec.reloadInterval().toMillis();
-      tls.poller.scheduleWithFixedDelay(tls::check, every, every, TimeUnit.MILLISECONDS);
-    }
-    return tls;
+    TlsSpec.Pair pair = spec.pair();
+    return new ManagementTls(PemReloader.start(List.of(pair), spec.reloadInterval(), "management tls: certificate",
+        "drover-management-tls-reload",
+        files -> context(PemFiles.load(pair.cert(), files.get(pair.cert()), pair.key(), files.get(pair.key()), Instant.now()))));
   }
 
   /** A server engine of the current context, for one new connection. */
   SSLEngine engine() {
-    SSLEngine engine = current.createSSLEngine();
+    SSLEngine engine = files.current().createSSLEngine();
     engine.setUseClientMode(false);
     engine.setEnabledProtocols(PROTOCOLS);
     engine.setEnabledCipherSuites(Arrays.stream(engine.getEnabledCipherSuites())
@@ -85,49 +66,11 @@ final class ManagementTls implements AutoCloseable {
   }
 
   long reloads() {
-    return reloads;
+    return files.reloads();
   }
 
   long refusals() {
-    return refusals;
-  }
-
-  /** Reloads when a file changed; never throws (a failed poll would end the schedule). */
-  void check() {
-    try {
-      byte[][] files;
-      try {
-        files = read();
-      } catch (PemFiles.Problem p) {
-        if (seen != null) {
-          log.warn("management tls: certificate not reloaded, old one kept: {}", p.getMessage());
-          seen = null; // reported once; tried again when the file is back
-          refusals++;
-        }
-        return;
-      }
-      if (seen != null && Arrays.equals(files[0], seen[0]) && Arrays.equals(files[1], seen[1])) {
-        return;
-      }
-      seen = files;
-      try {
-        current = context(PemFiles.load(pair.cert(), files[0], pair.key(), files[1], Instant.now()));
-        reloads++;
-        log.info("management tls: certificate reloaded; new connections get it");
-      } catch (PemFiles.Problem | GeneralSecurityException | RuntimeException e) {
-        refusals++;
-        log.warn("management tls: certificate not reloaded, old one kept: {}", e.getMessage());
-      }
-    } catch (RuntimeException e) {
-      log.warn("management tls: reload check failed: {}", e.toString());
-    }
-  }
-
-  private byte[][] read() throws PemFiles.Problem {
-    return new byte[][] {
-      PemFiles.read(PemFiles.Part.CERT, pair.cert(), PemFiles.CERT_EXPECTED),
-      PemFiles.read(PemFiles.Part.KEY, pair.key(), PemFiles.KEY_EXPECTED)
-    };
+    return files.refusals();
   }
 
   /** A server context holding the pair in an in-memory key store. */
@@ -148,8 +91,6 @@ final class ManagementTls implements AutoCloseable {
 
   @Override
   public void close() {
-    if (poller != null) {
-      poller.shutdownNow();
-    }
+    files.close();
   }
 }
