@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -24,7 +24,8 @@ final class TlsReader {
       "a host name as in route.host (letters, digits, '-', '.'), or *.domain for one label, quoted";
   private static final Pattern HOST =
       Pattern.compile("(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
-  private static final Set<String> PAIR_KEYS = Set.of("cert", "key");
+  /** In the order their problems are reported (a Set.of would vary it from run to run). */
+  private static final List<String> PAIR_KEYS = List.of("cert", "key");
   static final int MAX_STREAMS = 10_000;
   static final int MAX_RESETS = 1_000_000;
 
