@@ -3,30 +3,20 @@ package io.drover.http.management;
 import static io.drover.http.management.Json.error;
 import static io.drover.http.management.Json.obj;
 import static io.drover.http.management.Params.firstLine;
-import static io.drover.http.management.Params.flag;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.drover.supervisor.AppSupervisor;
 import io.drover.supervisor.DroverEvent;
-import io.drover.supervisor.config.AppSpec;
-import io.drover.supervisor.config.ConfigException;
-import io.drover.supervisor.config.ConfigProblem;
 import io.drover.supervisor.config.ManagementSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -42,13 +32,15 @@ import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.typed.javadsl.ActorSource;
 
-/** The management API's routes (docs/api.md): JSON in and out, errors always as JSON. */
+/**
+ * The management API's routes (docs/api.md): JSON in and out, errors always as JSON. The apps
+ * ({@link AppsRoute}) and config ({@link ConfigRoute}) resources answer in classes of their own.
+ */
 final class ManagementRoutes extends AllDirectives {
   static final int MAX_INSTANCES = 10_000;
   static final Duration HEARTBEAT = Duration.ofSeconds(10);
@@ -62,13 +54,14 @@ final class ManagementRoutes extends AllDirectives {
   private final NodeMetrics metrics;
   private final Supplier<Boolean> ready;
   private final Supplier<CompletionStage<Map<String, Object>>> cluster;
-  private final ConfigApplier applier;
   private final byte[] token;
   /** Time a request body has to arrive in full, or null for no limit. */
   private final Duration bodyTimeout;
   /** Largest request body accepted. */
   private final long maxBody;
   private final HistoryRoute history;
+  private final AppsRoute apps;
+  private final ConfigRoute config;
 
   /**
    * @param bodyTimeout time a request body has to arrive in full (else 408), or null for no limit
@@ -85,10 +78,11 @@ final class ManagementRoutes extends AllDirectives {
       Duration bodyTimeout,
       long maxBody) {
     this.history = new HistoryRoute(node, history);
+    this.apps = new AppsRoute(node, this.history);
+    this.config = new ConfigRoute(applier);
     this.bodyTimeout = bodyTimeout;
     this.maxBody = maxBody;
     this.cluster = cluster;
-    this.applier = applier;
     this.node = node;
     this.spec = spec;
     this.metrics = metrics;
@@ -118,11 +112,11 @@ final class ManagementRoutes extends AllDirectives {
   private Route protectedRoutes() {
     return concat(
         pathPrefix("apps", () -> concat(
-            pathEnd(() -> get(this::listApps)),
-            pathPrefix(PathMatchers.segment(), this::appRoutes))),
+            pathEnd(() -> get(apps::list)),
+            pathPrefix(PathMatchers.segment(), apps::app))),
         path("events", () -> get(this::events)),
         path(PathMatchers.segment("events").slash("recent"), () -> get(history::recentEvents)),
-        path("config", () -> concat(post(this::applyConfig), put(this::applyConfig))),
+        path("config", () -> concat(post(config::apply), put(config::apply))),
         path("metrics", () -> get(() -> parameterOptional("scope", scope -> scope.isEmpty() || scope.get().equals("node")
             ? scrape()
             : scope.get().equals("cluster") ? clusterScrape()
@@ -130,125 +124,7 @@ final class ManagementRoutes extends AllDirectives {
         path("cluster", () -> get(this::cluster)));
   }
 
-  private Route appRoutes(String app) {
-    return concat(
-        pathEnd(() -> get(() -> getApp(app))),
-        path("scale", () -> post(() -> entity(Unmarshaller.entityToString(), body -> scale(app, body)))),
-        path("restart", () -> post(() -> restart(app))),
-        path(PathMatchers.segment("workers").slash(PathMatchers.integerSegment()).slash("restart"),
-            i -> post(() -> restartWorker(app, i))),
-        path("deployments", () -> get(() -> deployments(app))),
-        path(PathMatchers.segment("deployments").slash("promote"),
-            () -> post(() -> deploymentStep(app, AppSupervisor.Promote::new))),
-        path(PathMatchers.segment("deployments").slash("rollback"),
-            () -> post(() -> deploymentStep(app, AppSupervisor.Rollback::new))),
-        path("stop", () -> post(() -> stop(app))),
-        path("start", () -> post(() -> start(app))),
-        path("logs", () -> get(() -> parameterMap(params -> new LogsRoute(node).logs(app, params)))),
-        path("history", () -> get(() -> parameterMap(params -> onSuccess(node.app(app), ref -> ref.isPresent()
-            ? history.history(app, params)
-            : json(404, error("no such app", "app", app)))))));
-  }
-
   // ---------------------------------------------------------------- handlers
-
-  private Route getApp(String app) {
-    return withApp(app, ref -> node.status(ref).thenCombine(node.traffic(), (status, front) -> {
-      Map<String, Object> body = Json.app(status, front, Instant.now());
-      body.put("spec", Json.spec(status.spec()));
-      return body;
-    }).thenCombine(deploymentsOf(ref), (body, deployments) -> {
-      body.put("deployment", Json.deployment(deployments.current()));
-      return response(200, body);
-    }));
-  }
-
-  /** The app's deployments (none known when its supervisor does not answer in time). */
-  private CompletionStage<AppSupervisor.Deployments> deploymentsOf(ActorRef<AppSupervisor.Command> ref) {
-    CompletionStage<AppSupervisor.Deployments> asked = node.ask(ref, AppSupervisor.GetDeployments::new, NodeView.QUERY);
-    return asked.exceptionally(e -> new AppSupervisor.Deployments(null, null, List.of()));
-  }
-
-  private Route deployments(String app) {
-    return withApp(app, ref -> {
-      CompletionStage<AppSupervisor.Deployments> asked = node.ask(ref, AppSupervisor.GetDeployments::new, NodeView.QUERY);
-      return asked.thenApply(d -> response(200, obj("app", app, "current", Json.deployment(d.current()),
-          "recent", d.recent().stream().map(Json::deployment).toList())));
-    });
-  }
-
-  /** A promote or a rollback: 200 when done, 409 (with why) when there is nothing to do it to. */
-  private Route deploymentStep(String app, Function<ActorRef<AppSupervisor.DeploymentAnswer>, AppSupervisor.Command> step) {
-    return withApp(app, ref -> {
-      CompletionStage<AppSupervisor.DeploymentAnswer> asked = node.ask(ref, step, NodeView.QUERY);
-      return asked.thenApply(a -> a.done()
-          ? response(200, obj("app", app, "done", true, "detail", a.detail()))
-          : response(409, error(a.detail(), "app", app)));
-    });
-  }
-
-  private Route restart(String app) {
-    return withApp(app, ref -> node.status(ref).thenCompose(status -> {
-      Duration budget = restartBudget(status.spec(), status.spec().instances());
-      CompletionStage<AppSupervisor.RollingResult> done = node.ask(ref, AppSupervisor.RestartRolling::new, budget);
-      return done.thenApply(r -> response(r.completed() ? 200 : 409, obj("app", app, "completed", r.completed(), "detail", r.detail())));
-    }));
-  }
-
-  private Route restartWorker(String app, int instance) {
-    return withApp(app, ref -> node.status(ref).thenCompose(status -> {
-      Duration budget = restartBudget(status.spec(), 1);
-      CompletionStage<AppSupervisor.RollingResult> done =
-          node.ask(ref, r -> new AppSupervisor.RestartWorker(instance, r), budget);
-      return done.thenApply(r -> {
-        if (r.detail().startsWith("no worker")) {
-          return response(404, error("no such worker", "app", app, "instance", instance));
-        }
-        return response(r.completed() ? 200 : 409, obj("app", app, "instance", instance, "completed", r.completed(), "detail", r.detail()));
-      });
-    }));
-  }
-
-  private Route stop(String app) {
-    return withApp(app, ref -> node.status(ref).thenCompose(status -> {
-      CompletionStage<org.apache.pekko.Done> done = node.ask(ref, AppSupervisor.StopApp::new, stopBudget(status.spec()));
-      return done.thenApply(d -> response(200, obj("app", app, "state", "stopped")));
-    }));
-  }
-
-  private Route start(String app) {
-    return withApp(app, ref -> {
-      ref.tell(AppSupervisor.StartApp.INSTANCE);
-      return CompletableFuture.completedFuture(response(200, obj("app", app, "state", "running")));
-    });
-  }
-
-  private Route listApps() {
-    return completeWithFuture(
-        node.statuses().thenCombine(node.traffic(), (apps, front) -> {
-          Instant now = Instant.now();
-          return response(200, obj("apps", apps.stream().map(a -> Json.app(a, front, now)).toList()));
-        }));
-  }
-
-  private Route scale(String app, String body) {
-    JsonNode json;
-    try {
-      json = Json.MAPPER.readTree(body);
-    } catch (IOException e) {
-      return json(400, error("body is not JSON: " + firstLine(e.getMessage()), "expected", "{\"instances\": n}"));
-    }
-    JsonNode n = json == null ? null : json.get("instances");
-    if (n == null || !n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 1 || n.asInt() > MAX_INSTANCES) {
-      return json(400, error("instances must be an integer from 1 to " + MAX_INSTANCES, "field", "instances",
-          "found", n == null ? null : n.toString()));
-    }
-    int instances = n.asInt();
-    return withApp(app, ref -> {
-      CompletionStage<AppSupervisor.Scaled> scaled = node.ask(ref, r -> new AppSupervisor.Scale(instances, r), NodeView.QUERY);
-      return scaled.thenApply(done -> response(200, obj("app", app, "instances", done.instances())));
-    });
-  }
 
   private Route events() {
     Source<ServerSentEvent, NotUsed> source =
@@ -261,39 +137,6 @@ final class ManagementRoutes extends AllDirectives {
             .map(j -> ServerSentEvent.create(Json.write(j), (String) j.get("type")))
             .keepAlive(HEARTBEAT, () -> KEEP_ALIVE);
     return completeOK(source, EventStreamMarshalling.toEventStream());
-  }
-
-  private Route applyConfig() {
-    return parameterOptional("dry-run", dry -> parameterOptional("origin", name -> parameterOptional("base-dir", dir ->
-        entity(Unmarshaller.entityToString(), text -> {
-      Optional<Boolean> flag = flag(dry.orElse(null));
-      if (flag.isEmpty()) {
-        return json(400, error("dry-run must be true or false", "field", "dry-run", "found", dry.get()));
-      }
-      if (name.isPresent() && !ConfigOrigin.validName(name.get())) {
-        return json(400, error("origin must be a file name: 1 to " + ConfigOrigin.MAX_NAME
-            + " printable characters", "field", "origin", "found", firstLine(name.get())));
-      }
-      Optional<Path> base = dir.flatMap(ConfigOrigin::baseDir);
-      if (dir.isPresent() && base.isEmpty()) {
-        return json(400, error("base-dir must be an absolute path of an existing directory on the node",
-            "field", "base-dir", "found", firstLine(dir.get())));
-      }
-      boolean dryRun = flag.get();
-      ConfigApplier.Origin origin = new ConfigApplier.Origin(name.orElse(null), base.orElse(null));
-      CompletionStage<HttpResponse> answer = applier.apply(text, origin, dryRun)
-          .thenApply(diff -> response(200, obj("dryRun", dryRun, "added", diff.added(), "removed", diff.removed(),
-              "changed", diff.changed(), "scaled", diff.scaled(), "unchanged", diff.unchanged())))
-          .exceptionally(e -> {
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            if (cause instanceof ConfigException ce) {
-              return response(400, error("invalid config",
-                  "problems", ce.problems().stream().map(ConfigProblem::message).toList()));
-            }
-            throw e instanceof CompletionException ce2 ? ce2 : new CompletionException(e);
-          });
-      return completeWithFuture(answer);
-    }))));
   }
 
   private Route scrape() {
@@ -344,13 +187,6 @@ final class ManagementRoutes extends AllDirectives {
 
   // ---------------------------------------------------------------- plumbing
 
-  /** Runs {@code action} on the app's supervisor, or answers 404 for an unknown app. */
-  private Route withApp(String app, Function<ActorRef<AppSupervisor.Command>, CompletionStage<HttpResponse>> action) {
-    return completeWithFuture(node.app(app).thenCompose(ref -> ref.isPresent()
-        ? action.apply(ref.get())
-        : CompletableFuture.completedFuture(response(404, error("no such app", "app", app)))));
-  }
-
   private Route authorized(Supplier<Route> inner) {
     if (token == null) {
       return inner.get();
@@ -369,14 +205,6 @@ final class ManagementRoutes extends AllDirectives {
     return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, Json.write(body) + "\n");
   }
 
-  private static Duration stopBudget(AppSpec s) {
-    return s.stop().drainTimeout().plus(s.stop().timeout()).plusSeconds(10);
-  }
-
-  private static Duration restartBudget(AppSpec s, int workers) {
-    int batches = (Math.max(1, workers) + s.update().maxParallel() - 1) / s.update().maxParallel();
-    return s.readiness().timeout().plus(stopBudget(s)).multipliedBy(batches).plusSeconds(10);
-  }
 
   /**
    * Reads the request body in full before the routes see it, within {@link #bodyTimeout} and
