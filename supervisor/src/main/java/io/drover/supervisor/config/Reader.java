@@ -285,6 +285,11 @@ final class Reader {
     return value.render(ConfigRenderOptions.concise());
   }
 
+  /** A value's text unquoted, as a message quotes it beside another key: {@code min = 5s}. */
+  static String plainText(ConfigValue value) {
+    return String.valueOf(value.unwrapped());
+  }
+
   /** A string quoted as in a message: {@code "text"} with JSON escapes. */
   static String quoteText(String text) {
     return render(com.typesafe.config.ConfigValueFactory.fromAnyRef(text));

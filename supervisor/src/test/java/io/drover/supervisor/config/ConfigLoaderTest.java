@@ -276,14 +276,14 @@ class ConfigLoaderTest {
   @ParameterizedTest
   @ValueSource(strings = {"A", "a.b.C", "_x.$Y", "com.example.Outer$Inner", "été.K", "x1.y2.Z"})
   void actorClassAcceptsBinaryNames(String name) {
-    assertTrue(AppReader.isBinaryName(name), name);
+    assertTrue(ActorReader.isBinaryName(name), name);
   }
 
   @ParameterizedTest
   @ValueSource(
       strings = {"", ".", "a.", ".a", "a..b", "1a", "a-b", "a b", "a/b", "int", "a.class.B", "_"})
   void actorClassRefusesOtherNames(String name) {
-    assertFalse(AppReader.isBinaryName(name), name);
+    assertFalse(ActorReader.isBinaryName(name), name);
   }
 
   @ParameterizedTest
