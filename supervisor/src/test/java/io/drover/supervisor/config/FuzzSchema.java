@@ -1,48 +1,30 @@
 package io.drover.supervisor.config;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.stream.Stream;
-import net.jqwik.api.AfterFailureMode;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.EdgeCasesMode;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.GenerationMode;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.ShrinkingMode;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
-import net.jqwik.api.statistics.Statistics;
 
-/** The settings reference.conf declares, and the values that are wrong or odd for each kind: what ConfigFuzzTest generates from. */
+/**
+ * What the config fuzz tests generate from: the settings reference.conf declares, the values that
+ * are wrong or odd for each kind, and how a value is placed in a file (at which key, among which
+ * valid lines, written how).
+ */
 final class FuzzSchema {
-  private FuzzSchema() {}
+  static final String APP = "w";
+  static final List<String> APP_PATH = List.of("drover", "apps", APP);
+  static final List<String> DEFAULTS_PATH = List.of("drover", "app-defaults");
+  static final String CLASS_NAME = "com.example.Fuzz";
 
+  private FuzzSchema() {}
 
   /** What a key holds, judged from its default in reference.conf (and its comment). */
   enum Type {
@@ -91,7 +73,7 @@ final class FuzzSchema {
     Map<String, Boolean> actorOnly = new HashMap<>();
     for (ConfigReference.Entry entry : ConfigReference.entries()) {
       List<String> path = ConfigUtil.splitPath(entry.key());
-      boolean appKey = path.size() > 2 && path.subList(0, 2).equals(ConfigFuzzTest.DEFAULTS_PATH);
+      boolean appKey = path.size() > 2 && path.subList(0, 2).equals(DEFAULTS_PATH);
       String parent = ConfigUtil.joinPath(path.subList(0, path.size() - 1));
       boolean actor =
           appKey
@@ -188,4 +170,111 @@ final class FuzzSchema {
           "0", "\"0\"", "\" \"", "\"\\u0000\"", "\"a\\u0000b\"", "\"/no/such/dir\"", "\"é\"",
           "\"../../../../../../../../etc\"", "1e300", "-1", "true", "\"\"",
           "\"" + "x".repeat(100_000) + "\"", "\"\\t\\n\"", "\"${x}\"", "[\"a\", 1, true]");
+
+  // ---------------------------------------------------------------------------------------------
+  // How a value is placed in a file
+
+  /**
+   * A value written at a key: on app {@code w} or in app-defaults for an app key, where the
+   * reference puts it otherwise. {@code definite}: one of {@link #wrongValues}, so it must be
+   * refused; otherwise one of {@link #ODD_VALUES}.
+   */
+  record Placed(
+      Setting setting, boolean inDefaults, String value, boolean definite, Layout layout) {
+    List<String> path() {
+      if (!setting.appKey()) {
+        return setting.path();
+      }
+      List<String> path = new ArrayList<>(inDefaults ? DEFAULTS_PATH : APP_PATH);
+      path.addAll(setting.relative());
+      return path;
+    }
+  }
+
+  /** Where the statement goes among the other lines, and how it is written. */
+  record Layout(int padBefore, boolean statementFirst, int padBetween, int form) {}
+
+  static Arbitrary<Layout> layouts() {
+    return net.jqwik.api.Combinators.combine(
+            Arbitraries.integers().between(0, 3),
+            Arbitraries.of(true, false),
+            Arbitraries.integers().between(0, 2),
+            Arbitraries.integers().between(0, 2))
+        .as(Layout::new);
+  }
+
+  static Arbitrary<Placed> placedValues() {
+    return Arbitraries.of(SETTINGS)
+        .flatMap(
+            setting -> {
+              List<String> wrong = wrongValues(setting.type());
+              Arbitrary<String> definite =
+                  wrong.isEmpty() ? Arbitraries.of(ODD_VALUES) : Arbitraries.of(wrong);
+              return net.jqwik.api.Combinators.combine(
+                      Arbitraries.of(true, false),
+                      Arbitraries.frequencyOf(
+                          net.jqwik.api.Tuple.of(4, definite.map(v -> new Object[] {v, true})),
+                          net.jqwik.api.Tuple.of(
+                              1, Arbitraries.of(ODD_VALUES).map(v -> new Object[] {v, false}))),
+                      layouts())
+                  .as(
+                      (inDefaults, value, layout) ->
+                          new Placed(
+                              setting,
+                              inDefaults && setting.appKey(),
+                              (String) value[0],
+                              (Boolean) value[1] && !wrong.isEmpty(),
+                              layout));
+            });
+  }
+
+  /** Placed values whose text is ASCII. */
+  static Arbitrary<Placed> asciiValues() {
+    return placedValues().filter(p -> p.value().chars().allMatch(c -> c < 128));
+  }
+
+  /** The statement, written in one of three ways on one line. */
+  static String statement(Placed placed) {
+    List<String> path = placed.path();
+    return switch (placed.layout().form()) {
+      case 0 -> ConfigUtil.joinPath(path) + " = " + placed.value();
+      case 1 -> ConfigUtil.joinPath(path) + ": " + placed.value();
+      default -> {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < path.size() - 1; i++) {
+          s.append(ConfigUtil.joinPath(path.get(i))).append(" { ");
+        }
+        s.append(ConfigUtil.joinPath(path.get(path.size() - 1))).append(" = ").append(placed.value());
+        s.append(" }".repeat(path.size() - 1));
+        yield s.toString();
+      }
+    };
+  }
+
+  /** The valid lines a placed value goes with: app {@code w} of the kind that reads the key. */
+  static List<String> base(Placed placed) {
+    Setting setting = placed.setting();
+    return base(setting.actorOnly(), setting.appKey() ? setting.relative().get(0) : "");
+  }
+
+  /**
+   * A valid file declaring app {@code w}: a process app, or with {@code actor} an actor app,
+   * without its own {@code omit} key (so that a value written for it in app-defaults is used).
+   */
+  static List<String> base(boolean actor, String omit) {
+    List<String> lines = new ArrayList<>();
+    lines.add("drover {");
+    lines.add("  apps." + APP + " {");
+    if (actor) {
+      lines.add("    kind = actor");
+      if (!omit.equals("class")) {
+        lines.add("    class = \"" + CLASS_NAME + "\"");
+      }
+    } else if (!omit.equals("command")) {
+      lines.add("    command = [\"true\"]");
+    }
+    lines.add("  }");
+    lines.add("}");
+    return lines;
+  }
 }
