@@ -1,14 +1,12 @@
 package io.drover.supervisor;
 
 import io.drover.supervisor.config.AppSpec;
-import io.drover.supervisor.config.RecycleSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -19,7 +17,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 /**
  * The lifecycle every worker goes through, whatever runs it: the states and their legal
  * transitions ({@link #TRANSITIONS}), start, stop and restart requests, how an end is classified,
- * restart counting and recycling. A kind of worker ({@link ProcessWorker}, {@link ActorWorker})
+ * restart counting and recycling ({@link Recycling}). A kind of worker ({@link ProcessWorker}, {@link ActorWorker})
  * plugs in only how it starts, probes, serves and ends: {@link #begin}, {@link #end}, {@link
  * #released} and the handlers of its own messages per state ({@link #handlers}).
  *
@@ -74,21 +72,12 @@ abstract class WorkerLifecycle {
   }
 
   private enum Timer {
-    BACKOFF,
-    MAX_AGE,
-    RECYCLE_AGAIN
+    BACKOFF
   }
-
-  /** How long a recycle request waits for its replacement before it is asked for again. */
-  private static final Duration RECYCLE_AGAIN = Duration.ofSeconds(15);
 
   private enum BackoffOver implements WorkerCommand {
     INSTANCE
   }
-
-  private record MaxAgeOver(long generation) implements WorkerCommand {}
-
-  private record RecycleAgain(long generation, String why) implements WorkerCommand {}
 
   protected final ActorContext<WorkerCommand> context;
   protected final TimerScheduler<WorkerCommand> timers;
@@ -100,6 +89,7 @@ abstract class WorkerLifecycle {
   protected final WorkerPresence presence;
   /** Stop and restart requests, and what follows an exit. */
   private final AfterExit afterExit = new AfterExit();
+  private final Recycling recycling;
 
   private WorkerState state = WorkerState.STOPPED;
   private Instant since = Instant.now();
@@ -112,9 +102,6 @@ abstract class WorkerLifecycle {
   /** Set when Drover began ending the current process or instance: how its end is classified. */
   private ExitKind stopKind;
   private String stopReason;
-  private long served;
-  private long maxRequests;
-  private boolean recycleAsked;
 
   protected WorkerLifecycle(ActorContext<WorkerCommand> context, TimerScheduler<WorkerCommand> timers, WorkerSetup setup) {
     this.context = context;
@@ -124,6 +111,7 @@ abstract class WorkerLifecycle {
     this.instance = setup.instance();
     this.name = spec.name() + "-" + instance;
     this.presence = new WorkerPresence(context, setup);
+    this.recycling = new Recycling(context, timers, setup, name);
     this.restarts = setup.restarts(); // a replacement's first start is not a restart of its own
   }
 
@@ -206,22 +194,13 @@ abstract class WorkerLifecycle {
     presence.register();
     Behavior<WorkerCommand> next = to(WorkerState.READY, why);
     watch();
-    RecycleSpec recycle = spec.recycle();
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    maxRequests = recycle.maxRequests() > 0 ? recycle.spread(recycle.maxRequests(), random.nextDouble()) : 0;
-    if (!recycle.maxAge().isZero()) {
-      long millis = recycle.spread(recycle.maxAge().toMillis(), random.nextDouble());
-      timers.startSingleTimer(Timer.MAX_AGE, new MaxAgeOver(generation), Duration.ofMillis(millis));
-    }
+    recycling.ready(generation);
     return next;
   }
 
   /** {@code n} more requests went to the current process or instance. */
   protected final void countServed(long n) {
-    served += n;
-    if (maxRequests > 0 && served >= maxRequests && state == WorkerState.READY && !recycleAsked) {
-      recycle("served " + served + " requests (recycle.max-requests = " + spec.recycle().maxRequests() + ")");
-    }
+    recycling.countServed(n, generation, state);
   }
 
   /**
@@ -232,8 +211,7 @@ abstract class WorkerLifecycle {
     stopKind = kind;
     stopReason = reason;
     boolean wasRoutable = presence.deregister();
-    timers.cancel(Timer.MAX_AGE);
-    timers.cancel(Timer.RECYCLE_AGAIN);
+    recycling.cancel();
     Behavior<WorkerCommand> next = to(WorkerState.DRAINING, reason);
     return exists() ? then(next, end(wasRoutable)) : next;
   }
@@ -310,8 +288,8 @@ abstract class WorkerLifecycle {
     BehaviorBuilder<WorkerCommand> b = Behaviors.receive(WorkerCommand.class)
         .onMessage(WorkerCommand.GetStatus.class, this::onGetStatus)
         .onMessage(WorkerCommand.Served.class, this::onServed)
-        .onMessage(MaxAgeOver.class, this::onMaxAgeOver)
-        .onMessage(RecycleAgain.class, this::onRecycleAgain)
+        .onMessage(Recycling.MaxAgeOver.class, m -> recycling.onMaxAgeOver(m, generation, state))
+        .onMessage(Recycling.RecycleAgain.class, m -> recycling.onRecycleAgain(m, generation, state))
         .onSignal(PostStop.class, s -> {
           postStop();
           return Behaviors.same();
@@ -343,9 +321,7 @@ abstract class WorkerLifecycle {
     stopReason = null;
     afterExit.clearRestart();
     startedAt = null;
-    served = 0;
-    maxRequests = 0;
-    recycleAsked = false;
+    recycling.reset();
     return to(WorkerState.STARTING, begin(generation));
   }
 
@@ -384,8 +360,7 @@ abstract class WorkerLifecycle {
   /** The process or instance is gone: tell the parent, and follow any request. */
   private Behavior<WorkerCommand> exited(ExitKind kind, String reason) {
     presence.deregister();
-    timers.cancel(Timer.MAX_AGE);
-    timers.cancel(Timer.RECYCLE_AGAIN);
+    recycling.cancel();
     Duration uptime = startedAt == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - startedNanos);
     released();
     startedAt = null;
@@ -400,33 +375,6 @@ abstract class WorkerLifecycle {
   private Behavior<WorkerCommand> onServed(WorkerCommand.Served m) {
     if (exists() && m.port() == port()) {
       countServed(m.requests());
-    }
-    return Behaviors.same();
-  }
-
-  private Behavior<WorkerCommand> onMaxAgeOver(MaxAgeOver m) {
-    if (m.generation() == generation && state == WorkerState.READY && !recycleAsked) {
-      recycle("ran " + Durations.human(spec.recycle().maxAge()) + " or more (recycle.max-age)");
-    }
-    return Behaviors.same();
-  }
-
-  /**
-   * Asks the app supervisor to replace this worker the rolling way; it stays in rotation
-   * meanwhile. The app supervisor may not take it up (the worker is itself a replacement not yet
-   * swapped in, a rolling restart was aborted): it is asked again until the worker is replaced.
-   */
-  private void recycle(String why) {
-    recycleAsked = true;
-    context.getLog().info("[{}] recycling: {}", name, why);
-    setup.parent().tell(new AppSupervisor.Recycle(context.getSelf(), instance, why));
-    timers.startSingleTimer(Timer.RECYCLE_AGAIN, new RecycleAgain(generation, why), RECYCLE_AGAIN);
-  }
-
-  private Behavior<WorkerCommand> onRecycleAgain(RecycleAgain m) {
-    if (m.generation() == generation && state == WorkerState.READY) {
-      setup.parent().tell(new AppSupervisor.Recycle(context.getSelf(), instance, m.why()));
-      timers.startSingleTimer(Timer.RECYCLE_AGAIN, m, RECYCLE_AGAIN);
     }
     return Behaviors.same();
   }
