@@ -114,17 +114,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final Drainer drainer;
   private final ClusterApps clusterApps;
   private DroverSettings settings;
-  /** Slots of cluster-placed apps run here: app name to slot number to its supervisor. */
-  private final Map<String, Map<Integer, ActorRef<AppSupervisor.Command>>> slots = new LinkedHashMap<>();
+  /** Slots of cluster-placed apps run here, and which of them went back to earlier settings. */
+  private final HostedSlots slots = new HostedSlots();
   private boolean stopping;
   private int incarnations;
   private final ActorRef<Done> appStoppedAdapter;
   private final ActorRef<AppSupervisor.Retargeted> retargetedAdapter;
-  /**
-   * Hosted slots of cluster-placed apps that went back to earlier settings than the cluster's:
-   * the next apply of the app deploys the cluster's settings to them again.
-   */
-  private final Map<ActorRef<AppSupervisor.Command>, AppSpec> revertedSlots = new java.util.HashMap<>();
   private final Map<String, ActorRef<AppSupervisor.Command>> apps = new LinkedHashMap<>();
   private final List<ActorRef<Done>> stopRequesters = new ArrayList<>();
   private int appsStopping;
@@ -178,8 +173,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         local.add(app); // a cluster-placed app's own actor stops nothing on the other nodes
       }
     });
-    Map<String, List<Integer>> hosted = new LinkedHashMap<>();
-    slots.forEach((app, bySlot) -> hosted.put(app, new ArrayList<>(bySlot.keySet())));
+    Map<String, List<Integer>> hosted = slots.numbers();
     appsStopping = local.size() + hosted.values().stream().mapToInt(List::size).sum();
     if (appsStopping == 0) {
       replyStopped();
@@ -233,14 +227,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       m.replyTo().tell(new SlotHosted(m.app(), m.slot(), null, refused));
       return this;
     }
-    Map<Integer, ActorRef<AppSupervisor.Command>> bySlot = slots.computeIfAbsent(m.app(), k -> new java.util.TreeMap<>());
-    ActorRef<AppSupervisor.Command> slot = bySlot.get(m.slot());
+    ActorRef<AppSupervisor.Command> slot = slots.get(m.app(), m.slot());
     if (slot == null) {
       getContext().getLog().info("[{}] hosting slot {} of {}", m.app(), m.slot(), app.instances());
       slot = getContext().spawn(
           AppSupervisor.createSlot(app, m.slot(), m.stopped(), logsOf(app), records, drainer, retargetedAdapter),
           uniqueName(m.app() + ".slot-" + m.slot()));
-      bySlot.put(m.slot(), slot);
+      slots.put(m.app(), m.slot(), slot);
     }
     m.replyTo().tell(new SlotHosted(m.app(), m.slot(), slot, null));
     return this;
@@ -253,16 +246,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /** Stops a hosted slot's worker (drained first), then its supervisor; {@code replyTo} hears when. */
   private void release(String app, int slot, ActorRef<Done> replyTo) {
-    Map<Integer, ActorRef<AppSupervisor.Command>> bySlot = slots.get(app);
-    ActorRef<AppSupervisor.Command> supervisor = bySlot == null ? null : bySlot.remove(slot);
+    ActorRef<AppSupervisor.Command> supervisor = slots.remove(app, slot);
     if (supervisor == null) {
       replyTo.tell(Done.getInstance());
       return;
     }
-    if (bySlot.isEmpty()) {
-      slots.remove(app);
-    }
-    revertedSlots.remove(supervisor);
     getContext().getLog().info("[{}] releasing slot {}", app, slot);
     getContext()
         .ask(Done.class, supervisor, java.time.Duration.ofMinutes(10), AppSupervisor.StopApp::new,
@@ -277,18 +265,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /** Releases the hosted slots of {@code app} numbered {@code from} and above. */
   private void releaseFrom(String app, int from) {
-    Map<Integer, ActorRef<AppSupervisor.Command>> bySlot = slots.get(app);
-    if (bySlot == null) {
-      return;
-    }
     ActorRef<Done> ignore = getContext().getSystem().ignoreRef();
-    new ArrayList<>(bySlot.keySet()).stream().filter(i -> i >= from).forEach(i -> release(app, i, ignore));
+    slots.numbersFrom(app, from).forEach(i -> release(app, i, ignore));
   }
 
   private Behavior<Command> onGetSlots(GetSlots m) {
-    Map<String, Map<Integer, ActorRef<AppSupervisor.Command>>> copy = new LinkedHashMap<>();
-    slots.forEach((app, bySlot) -> copy.put(app, java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(bySlot))));
-    m.replyTo().tell(new Slots(java.util.Collections.unmodifiableMap(copy)));
+    m.replyTo().tell(new Slots(slots.snapshot()));
     return this;
   }
 
@@ -303,7 +285,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       AppSpec old = settings.apps().get(app.name());
       if (old == null) {
         added.add(app.name());
-      } else if (old.equals(app) && !hostsRevertedSlot(app)) {
+      } else if (old.equals(app) && !slots.hostsReverted(app)) {
         unchanged.add(app.name());
       } else if (old.withInstances(app.instances()).equals(app)) {
         scaled.add(app.name());
@@ -340,8 +322,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         }
         if (app.clusterPlaced()) {
           releaseFrom(name, app.instances());
-          slots.getOrDefault(name, Map.of()).values().forEach(slot -> {
-            revertedSlots.remove(slot);
+          slots.of(name).forEach(slot -> {
+            slots.retargeted(slot);
             slot.tell(new AppSupervisor.UpdateSpec(app.withInstances(1), logsOf(app), ignore));
           });
         } else {
@@ -383,12 +365,6 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return this;
   }
 
-  /** Whether a slot of this cluster-placed app hosted here went back to other settings than {@code app}'s. */
-  private boolean hostsRevertedSlot(AppSpec app) {
-    return app.clusterPlaced() && slots.getOrDefault(app.name(), Map.of()).values().stream()
-        .anyMatch(slot -> revertedSlots.containsKey(slot) && !revertedSlots.get(slot).sameWorkers(app));
-  }
-
   /**
    * An app went back to earlier settings (a failed deployment reverted, or a rollback): the
    * settings held here follow, so that applying the failed settings again deploys them again and
@@ -405,9 +381,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       return this; // removed, or applied over meanwhile
     }
     if (current.clusterPlaced()) {
-      if (slots.getOrDefault(name, Map.of()).containsValue(r.app())) {
-        revertedSlots.put(r.app(), r.to());
-      }
+      slots.wentBack(name, r.app(), r.to());
       return this;
     }
     if (!r.app().equals(apps.get(name))) {
@@ -433,7 +407,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         app.tell(new AppSupervisor.RestartRolling(ignore));
       }
     });
-    slots.values().forEach(bySlot -> bySlot.values().forEach(slot -> slot.tell(new AppSupervisor.RestartRolling(ignore))));
+    slots.all().forEach(slot -> slot.tell(new AppSupervisor.RestartRolling(ignore)));
     return this;
   }
 
