@@ -1,0 +1,195 @@
+package io.drover.supervisor.process;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the stdout and stderr of every process worker of the JVM on one daemon thread and hands
+ * each chunk to the stream's {@link LogPump}. A thread per pipe blocked in {@code read} cost
+ * ~90 KB of touched stack each: 36 MB of a node's RSS with 200 workers. Java cannot select on a
+ * process's pipe, so the thread polls: {@link InputStream#available()} (FIONREAD on the pipe)
+ * says how much is there, and only that much is read, so a read never blocks.
+ *
+ * <p>A stream that just gave bytes is polled again at once and keeps being read until it is
+ * empty, so a chatty worker's pipe (64 KB) does not fill; one that gave nothing waits twice as
+ * long each time, from {@link #MIN_WAIT} up to {@link #MAX_WAIT} (the longest a line written
+ * after a quiet spell waits before it is in its file), so idle workers cost little CPU. Streams
+ * due within {@link #SLACK} of each other are polled in one pass, to wake the thread less often.
+ *
+ * <p>A stream ends when its process has ended and it is empty: its end of file cannot be waited
+ * for, since a blocking read would hang for as long as a descendant of the worker holds the pipe
+ * open. When the process exits, the JDK itself drains the pipe (under the stream's lock) into
+ * memory and closes it; what it kept is read from there. A stream that is still empty {@link
+ * #SETTLE} after the exit was seen is finished. One writer stalled on a slow disk stalls the
+ * others' logs (never their pipes: 64 KB each is buffered by the kernel) until it returns.
+ */
+final class OutputPoller {
+  private static final Logger log = LoggerFactory.getLogger(OutputPoller.class);
+  static final long MIN_WAIT = TimeUnit.MILLISECONDS.toNanos(1);
+  static final long MAX_WAIT = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final long SLACK = TimeUnit.MILLISECONDS.toNanos(5);
+  private static final long SETTLE = TimeUnit.MILLISECONDS.toNanos(30);
+  /** The most read from one stream in one pass, so one chatty worker cannot starve the others. */
+  private static final int TURN = 64 * 1024;
+  private static final int BUFFER = 16 * 1024;
+
+  /** The one poller of this JVM; its thread starts with the first stream. */
+  static final OutputPoller SHARED = new OutputPoller("drover-output");
+
+  private final String threadName;
+  private final ConcurrentLinkedQueue<Stream> added = new ConcurrentLinkedQueue<>();
+  private volatile Thread thread;
+
+  OutputPoller(String threadName) {
+    this.threadName = threadName;
+  }
+
+  /**
+   * Reads {@code in} into {@code pump} until {@code ended} completes (the process exited) and
+   * {@code in} is empty; the returned future completes once it is finished and closed.
+   */
+  CompletableFuture<Void> add(InputStream in, CompletionStage<?> ended, LogPump pump) {
+    Stream s = new Stream(in, pump);
+    added.add(s);
+    ended.whenComplete((v, e) -> {
+      s.ended = true;
+      LockSupport.unpark(thread);
+    });
+    start();
+    LockSupport.unpark(thread);
+    return s.finished;
+  }
+
+  private synchronized void start() {
+    if (thread == null) {
+      Thread t = new Thread(null, this::run, threadName, 256 * 1024);
+      t.setDaemon(true);
+      thread = t;
+      t.start();
+    }
+  }
+
+  private void run() {
+    List<Stream> streams = new ArrayList<>();
+    byte[] buf = new byte[BUFFER];
+    while (true) {
+      for (Stream s = added.poll(); s != null; s = added.poll()) {
+        s.pump.begin();
+        streams.add(s);
+      }
+      long now = System.nanoTime();
+      long next = now + MAX_WAIT;
+      boolean read = false;
+      for (int i = streams.size() - 1; i >= 0; i--) {
+        Stream s = streams.get(i);
+        if (s.due - now > SLACK) {
+          next = s.due - next < 0 ? s.due : next;
+          continue;
+        }
+        if (s.pollSafely(buf, now)) {
+          read = true;
+        } else if (s.done) {
+          streams.set(i, streams.get(streams.size() - 1));
+          streams.remove(streams.size() - 1);
+        } else {
+          next = s.due - next < 0 ? s.due : next;
+        }
+      }
+      if (!read && added.isEmpty()) {
+        LockSupport.parkNanos(this, next - System.nanoTime());
+      }
+    }
+  }
+
+  /** One pipe: when to poll it next, and whether its process has ended. Used by the poller's thread. */
+  private static final class Stream {
+    final InputStream in;
+    final LogPump pump;
+    final CompletableFuture<Void> finished = new CompletableFuture<>();
+    volatile boolean ended;
+    /** Whether the poller has seen the process ended, and when (nanoTime). */
+    boolean settling;
+    long endSeen;
+    long wait = MIN_WAIT;
+    long due = System.nanoTime();
+    boolean done;
+
+    Stream(InputStream in, LogPump pump) {
+      this.in = in;
+      this.pump = pump;
+    }
+
+    /** As {@link #poll}; a bug met on one stream ends that stream, never the thread all share. */
+    boolean pollSafely(byte[] buf, long now) {
+      try {
+        return poll(buf, now);
+      } catch (RuntimeException | Error e) {
+        log.error("reading a worker's output failed; its output is no longer read", e);
+        if (!done) {
+          finish();
+        }
+        return false;
+      }
+    }
+
+    /** Reads what the pipe holds, up to one turn; says whether it read anything. */
+    boolean poll(byte[] buf, long now) {
+      boolean ending = ended; // read before the pipe, so bytes written before the exit are all seen
+      int total = 0;
+      try {
+        for (int n = in.available(); n > 0 && total < TURN; n = in.available()) {
+          int got = in.read(buf, 0, Math.min(n, buf.length));
+          if (got < 0) {
+            finish();
+            return total > 0;
+          }
+          pump.take(buf, got);
+          total += got;
+        }
+      } catch (IOException e) {
+        log.debug("reading a worker's output ended: {}", e.toString());
+        finish();
+        return total > 0;
+      }
+      if (total > 0) {
+        wait = MIN_WAIT;
+        due = now;
+        return true;
+      }
+      if (ending) {
+        if (!settling) {
+          settling = true;
+          endSeen = now;
+        } else if (now - endSeen >= SETTLE) {
+          finish();
+          return false;
+        }
+        wait = MIN_WAIT * 4;
+      } else {
+        wait = Math.min(wait * 2, MAX_WAIT);
+      }
+      due = now + wait;
+      return false;
+    }
+
+    private void finish() {
+      done = true;
+      try {
+        in.close();
+      } catch (IOException ignored) {
+        // nothing more is read from it
+      }
+      pump.end();
+      finished.complete(null);
+    }
+  }
+}
