@@ -35,8 +35,12 @@ import org.slf4j.LoggerFactory;
 final class OutputPoller {
   private static final Logger log = LoggerFactory.getLogger(OutputPoller.class);
   static final long MIN_WAIT = TimeUnit.MILLISECONDS.toNanos(1);
-  static final long MAX_WAIT = TimeUnit.MILLISECONDS.toNanos(100);
-  private static final long SLACK = TimeUnit.MILLISECONDS.toNanos(5);
+  /**
+   * An idle stream's poll costs ~3 µs (fstat and ioctl): 200 idle workers polled every 250 ms
+   * take ~0.5 % of a core. {@code drover logs -f} reads the files as often.
+   */
+  static final long MAX_WAIT = TimeUnit.MILLISECONDS.toNanos(250);
+  private static final long SLACK = TimeUnit.MILLISECONDS.toNanos(10);
   private static final long SETTLE = TimeUnit.MILLISECONDS.toNanos(30);
   /** The most read from one stream in one pass, so one chatty worker cannot starve the others. */
   private static final int TURN = 64 * 1024;

@@ -46,8 +46,9 @@ public final class WorkerLogs {
    */
   public OutputTail attach(String worker, Process process) {
     OutputTail stderr = new OutputTail();
-    pump(worker, "out", process.getInputStream(), process.onExit(), null);
-    pump(worker, "err", process.getErrorStream(), process.onExit(), stderr);
+    CompletionStage<Process> exited = process.onExit(); // once: each call starts a task of its own
+    pump(worker, "out", process.getInputStream(), exited, null);
+    pump(worker, "err", process.getErrorStream(), exited, stderr);
     return stderr;
   }
 
