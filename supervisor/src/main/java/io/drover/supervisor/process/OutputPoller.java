@@ -99,12 +99,12 @@ final class OutputPoller {
           next = s.due - next < 0 ? s.due : next;
           continue;
         }
-        if (s.pollSafely(buf, now)) {
-          read = true;
-        } else if (s.done) {
+        boolean gave = s.pollSafely(buf, now);
+        read |= gave;
+        if (s.done) {
           streams.set(i, streams.get(streams.size() - 1));
           streams.remove(streams.size() - 1);
-        } else {
+        } else if (!gave) {
           next = s.due - next < 0 ? s.due : next;
         }
       }
