@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A stream ends when its process has ended and it is empty: its end of file cannot be waited
  * for, since a blocking read would hang for as long as a descendant of the worker holds the pipe
- * open. When the process exits, the JDK itself drains the pipe (under the stream's lock) into
- * memory and closes it; what it kept is read from there. A stream that is still empty {@link
- * #SETTLE} after the exit was seen is finished. One writer stalled on a slow disk stalls the
+ * open. Once the exit is seen the stream is polled at once (a worker's stop waits for its stderr);
+ * everything the worker wrote is then in the pipe, or, once the JDK has drained the pipe on the
+ * exit (under the stream's lock) and closed it, in memory, and is read from there. What a
+ * descendant writes afterwards is not read: the worker's group is killed once it exits. One writer stalled on a slow disk stalls the
  * others' logs (never their pipes: 64 KB each is buffered by the kernel) until it returns.
  */
 final class OutputPoller {
@@ -41,7 +42,6 @@ final class OutputPoller {
    */
   static final long MAX_WAIT = TimeUnit.MILLISECONDS.toNanos(250);
   private static final long SLACK = TimeUnit.MILLISECONDS.toNanos(10);
-  private static final long SETTLE = TimeUnit.MILLISECONDS.toNanos(30);
   /** The most read from one stream in one pass, so one chatty worker cannot starve the others. */
   private static final int TURN = 64 * 1024;
   private static final int BUFFER = 16 * 1024;
@@ -95,7 +95,7 @@ final class OutputPoller {
       boolean read = false;
       for (int i = streams.size() - 1; i >= 0; i--) {
         Stream s = streams.get(i);
-        if (s.due - now > SLACK) {
+        if (s.due - now > SLACK && !s.ended) {
           next = s.due - next < 0 ? s.due : next;
           continue;
         }
@@ -120,9 +120,6 @@ final class OutputPoller {
     final LogPump pump;
     final CompletableFuture<Void> finished = new CompletableFuture<>();
     volatile boolean ended;
-    /** Whether the poller has seen the process ended, and when (nanoTime). */
-    boolean settling;
-    long endSeen;
     long wait = MIN_WAIT;
     long due = System.nanoTime();
     boolean done;
@@ -169,18 +166,11 @@ final class OutputPoller {
         due = now;
         return true;
       }
-      if (ending) {
-        if (!settling) {
-          settling = true;
-          endSeen = now;
-        } else if (now - endSeen >= SETTLE) {
-          finish();
-          return false;
-        }
-        wait = MIN_WAIT * 4;
-      } else {
-        wait = Math.min(wait * 2, MAX_WAIT);
+      if (ending) { // all it wrote before it exited was in the pipe, or in what the JDK drained it into
+        finish();
+        return false;
       }
+      wait = Math.min(wait * 2, MAX_WAIT);
       due = now + wait;
       return false;
     }
