@@ -42,9 +42,17 @@ final class OutputPoller {
    */
   static final long MAX_WAIT = TimeUnit.MILLISECONDS.toNanos(250);
   private static final long SLACK = TimeUnit.MILLISECONDS.toNanos(10);
-  /** The most read from one stream in one pass, so one chatty worker cannot starve the others. */
-  private static final int TURN = 64 * 1024;
-  private static final int BUFFER = 16 * 1024;
+  /**
+   * A pipe's capacity: what a stream holds is read in one read, so a chunk ends where one of the
+   * worker's writes ended (at a line's end, for most), which is where rotation cuts a file.
+   */
+  private static final int BUFFER = 64 * 1024;
+  /**
+   * The longest end of a line held back after a chunk's last newline (a write the pipe split when
+   * it was full) until the rest comes, so that a chunk, and so a rotated file, ends at a line's end.
+   * Held {@link #MAX_WAIT} at most, and never past the stream's end (a prompt is written at last).
+   */
+  private static final int CARRY = 4096;
 
   /** The one poller of this JVM; its thread starts with the first stream. */
   static final OutputPoller SHARED = new OutputPoller("drover-output");
@@ -120,6 +128,10 @@ final class OutputPoller {
     final LogPump pump;
     final CompletableFuture<Void> finished = new CompletableFuture<>();
     volatile boolean ended;
+    /** The end of a line held back from the last chunk, {@code carried} bytes since {@code carriedSince}. */
+    byte[] carry;
+    int carried;
+    long carriedSince;
     long wait = MIN_WAIT;
     long due = System.nanoTime();
     boolean done;
@@ -142,29 +154,37 @@ final class OutputPoller {
       }
     }
 
-    /** Reads what the pipe holds, up to one turn; says whether it read anything. */
+    /**
+     * Reads what the pipe holds (one read: the next pass serves the other streams before this one
+     * again); says whether it read anything.
+     */
     boolean poll(byte[] buf, long now) {
       boolean ending = ended; // read before the pipe, so bytes written before the exit are all seen
-      int total = 0;
+      int got;
       try {
-        for (int n = in.available(); n > 0 && total < TURN; n = in.available()) {
-          int got = in.read(buf, 0, Math.min(n, buf.length));
-          if (got < 0) {
-            finish();
-            return total > 0;
-          }
-          pump.take(buf, got);
-          total += got;
+        int n = in.available();
+        if (n > 0 && carried > 0) {
+          System.arraycopy(carry, 0, buf, 0, carried);
         }
+        got = n > 0 ? in.read(buf, carried, Math.min(n, buf.length - carried)) : 0;
       } catch (IOException e) {
         log.debug("reading a worker's output ended: {}", e.toString());
         finish();
-        return total > 0;
+        return false;
       }
-      if (total > 0) {
+      if (got < 0) {
+        finish();
+        return false;
+      }
+      if (got > 0) {
+        takeLines(buf, carried + got, now);
         wait = MIN_WAIT;
         due = now;
         return true;
+      }
+      if (carried > 0 && (ending || now - carriedSince >= MAX_WAIT)) {
+        pump.take(carry, carried);
+        carried = 0;
       }
       if (ending) { // all it wrote before it exited was in the pipe, or in what the JDK drained it into
         finish();
@@ -175,7 +195,31 @@ final class OutputPoller {
       return false;
     }
 
+    /** Hands over {@code buf}'s first {@code n} bytes up to their last newline, carrying a short rest. */
+    private void takeLines(byte[] buf, int n, long now) {
+      int end = n;
+      while (end > 0 && buf[end - 1] != '\n' && n - end < CARRY) {
+        end--;
+      }
+      if (end == 0 || n - end >= CARRY) {
+        end = n; // no line's end within reach: all of it
+      }
+      pump.take(buf, end);
+      carried = n - end;
+      if (carried > 0) {
+        if (carry == null) {
+          carry = new byte[CARRY];
+        }
+        System.arraycopy(buf, end, carry, 0, carried);
+        carriedSince = now;
+      }
+    }
+
     private void finish() {
+      if (carried > 0) {
+        pump.take(carry, carried);
+        carried = 0;
+      }
       done = true;
       try {
         in.close();

@@ -60,6 +60,36 @@ class OutputPollerTest {
   }
 
   @Test
+  void rotatedFilesEndAtALinesEndThoughTheWriterCutsLinesBetweenWrites() throws Exception {
+    int lines = 100_000; // 1.4 MB, written by seq's stdio in 4 KiB blocks that end mid-line
+    WorkerLogs logs = new WorkerLogs("cut", dir, new LogSpec(16 * 1024, 1000));
+    Process p = start("seq -f 'line %08.0f' 1 " + lines);
+    OutputTail tail = logs.attach("cut-0", p);
+    assertTrue(p.waitFor(T.toSeconds(), TimeUnit.SECONDS));
+    tail.closed().get(T.toSeconds(), TimeUnit.SECONDS);
+    StringBuilder expected = new StringBuilder();
+    for (int i = 1; i <= lines; i++) {
+      expected.append(String.format("line %08d\n", i));
+    }
+    long deadline = System.nanoTime() + T.toNanos();
+    List<Path> files = filesOf("cut-0.out");
+    while (files.stream().mapToLong(OutputPollerTest::sizeOrZero).sum() < expected.length()) {
+      assertTrue(System.nanoTime() < deadline, "cut-0.out* hold less than " + expected.length() + " bytes");
+      Thread.sleep(20);
+      files = filesOf("cut-0.out");
+    }
+    StringBuilder all = new StringBuilder();
+    for (Path f : files) { // oldest first
+      String text = Files.readString(f);
+      assertTrue(text.length() <= 16 * 1024, f + " has " + text.length() + " bytes");
+      assertTrue(text.endsWith("\n"), f + " ends mid-line: ..." + text.substring(Math.max(0, text.length() - 20)));
+      all.append(text);
+    }
+    assertTrue(files.size() > 50, files.size() + " files");
+    assertEquals(expected.toString(), all.toString());
+  }
+
+  @Test
   void manyWorkersShareOneThreadAndEachStreamEndsWithItsWorker() throws Exception {
     int n = 40;
     WorkerLogs logs = new WorkerLogs("many", dir, new LogSpec(1 << 20, 1));
@@ -109,6 +139,27 @@ class OutputPollerTest {
     Process p = new ProcessBuilder("sh", "-c", script).start();
     started.add(p);
     return p;
+  }
+
+  /** The stream's files, oldest (highest number) first, the current one last. */
+  private List<Path> filesOf(String name) throws IOException {
+    List<Path> files = new ArrayList<>();
+    for (int i = 1000; i >= 1; i--) {
+      Path f = dir.resolve(name + "." + i);
+      if (Files.exists(f)) {
+        files.add(f);
+      }
+    }
+    files.add(dir.resolve(name));
+    return files;
+  }
+
+  private static long sizeOrZero(Path file) {
+    try {
+      return sizeOf(file);
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   private static byte[] seq(int lines) {
