@@ -115,7 +115,7 @@ bench_init
 bench_install "${PEERS:-none}"
 command -v jcmd >/dev/null || bench_die "jcmd (from the JDK) is needed for heap-after-GC samples (it triggers the GC)"
 
-# The node: a built jar run with ./drover's JVM options, through a launcher shim in the temp dir
+# The node: a built jar run with ./drover's JVM options and MALLOC_ARENA_MAX, through a launcher shim in the temp dir
 # (so lib.sh's contender code runs it as it runs ./drover).
 if [ -z "${DROVER_JAR:-}" ]; then
   DROVER_JAR="$REPO_DIR/node/target/drover-node.jar"
@@ -126,7 +126,7 @@ fi
 DROVER_JAR="$(readlink -f "$DROVER_JAR")"
 JAVA_OPTS="${DROVER_JAVA_OPTS:--Xms64m -Xmn24m -Xmx512m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError -Dio.netty.leakDetection.level=disabled}"
 DROVER_LAUNCHER="$BENCH_TMP/drover"
-printf '#!/bin/sh\n# shellcheck disable=SC2086\nexec java %s -jar "%s" "$@"\n' "$JAVA_OPTS" "$DROVER_JAR" >"$DROVER_LAUNCHER"
+printf '#!/bin/sh\n# shellcheck disable=SC2086\n[ -n "${MALLOC_ARENA_MAX+set}" ] || export MALLOC_ARENA_MAX=2 DROVER_NODE_ONLY_ENV=MALLOC_ARENA_MAX\nexec java %s -jar "%s" "$@"\n' "$JAVA_OPTS" "$DROVER_JAR" >"$DROVER_LAUNCHER"
 chmod +x "$DROVER_LAUNCHER"
 
 if [ -z "$OUT" ]; then

@@ -46,6 +46,8 @@ public final class ProcessWorker extends WorkerLifecycle {
 
   /** How long an exit waits for the last of its stderr (a child may hold the pipe open). */
   private static final long STDERR_WAIT_MS = 300;
+  /** Names (comma separated) of variables of the node's environment that its workers do not get. */
+  static final String NODE_ONLY_ENV = "DROVER_NODE_ONLY_ENV";
 
   private record ProbeTick(long generation) implements WorkerCommand {}
 
@@ -190,6 +192,11 @@ public final class ProcessWorker extends WorkerLifecycle {
 
   private Map<String, String> environment() {
     Map<String, String> env = new HashMap<>(System.getenv());
+    // what the launcher set for the node's JVM alone (MALLOC_ARENA_MAX), unless the app declares it
+    for (String nodeOnly : env.getOrDefault(NODE_ONLY_ENV, "").split(",")) {
+      env.remove(nodeOnly.strip());
+    }
+    env.remove(NODE_ONLY_ENV);
     env.putAll(spec.env());
     env.put("DROVER_APP", spec.name());
     env.put("DROVER_INSTANCE", Integer.toString(instance));

@@ -110,7 +110,7 @@ class WorkerLogFaultsTest {
       Path dir = h.settings.logsDir().resolve("web");
       Path err = dir.resolve("web-0.err");
       long pid = h.await("web", 0, WorkerState.READY, T).pid();
-      Thread pump = pumpThread("drover-log-web-0-out");
+      Thread pump = pumpThread("drover-output");
       long allocatedBefore = allocated(pump);
       ActorRef<AppSupervisor.Command> app = h.app("web");
       TestProbe<AppStatus> status = kit.createTestProbe(AppStatus.class);

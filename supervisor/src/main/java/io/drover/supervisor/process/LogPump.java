@@ -11,14 +11,16 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drains one stream of a worker (stdout or stderr) into its {@link RotatingLog}, on a daemon
- * thread of its own, until the worker closes it; or, made by {@link #toFile}, takes what one
- * thread of the caller's writes (the front's access log). The pipe is always read, so the worker never
+ * Drains one stream of a worker (stdout or stderr) into its {@link RotatingLog}, fed by the
+ * JVM's one {@link OutputPoller} thread until the worker has ended; or, made by {@link #toFile},
+ * takes what one thread of the caller's writes (the front's access log). The pipe is always read, so the worker never
  * blocks on a full pipe nor meets a closed one: while the file cannot be written (its directory
  * gone, a full disk) the output is counted and dropped, the file is tried again once per {@code
  * retry}, and once it can be written again a line in it says what was lost. The first failure and
@@ -28,7 +30,6 @@ public final class LogPump {
   private static final Logger log = LoggerFactory.getLogger(LogPump.class);
   /** How long a failing file is left alone, and how often a working one is checked to be in place. */
   static final Duration RETRY = Duration.ofSeconds(5);
-  private static final int BUFFER = 8192;
 
   private final RotatingLog sink;
   private final String app;
@@ -52,14 +53,16 @@ public final class LogPump {
     this.retryNanos = retry.toNanos();
   }
 
-  /** Starts a daemon thread that copies {@code in} into {@code sink} until end of stream. */
-  static void start(InputStream in, RotatingLog sink, String app, String worker, Consumer<String> report, String threadName,
-      OutputTail tail) {
+  /**
+   * Copies {@code in} into {@code sink} (and {@code tail}, if not null) from the JVM's {@link
+   * OutputPoller} until {@code ended} completes and {@code in} is empty; the returned future
+   * completes once the stream is finished and its file closed.
+   */
+  static CompletableFuture<Void> start(InputStream in, CompletionStage<?> ended, RotatingLog sink, String app,
+      String worker, Consumer<String> report, OutputTail tail) {
     LogPump pump = new LogPump(sink, app, worker, report, RETRY);
     pump.tail = tail;
-    Thread t = new Thread(null, () -> pump.drain(in), threadName, 256 * 1024);
-    t.setDaemon(true);
-    t.start();
+    return OutputPoller.SHARED.add(in, ended, pump);
   }
 
   /**
@@ -82,28 +85,29 @@ public final class LogPump {
     sink.close();
   }
 
-  void drain(InputStream in) {
-    byte[] buf = new byte[BUFFER];
-    try (in) {
-      try {
-        sink.open();
-        nextTry = System.nanoTime() + retryNanos;
-      } catch (IOException | RuntimeException e) {
-        failed(e, 0, System.nanoTime());
-      }
-      for (int n = in.read(buf); n != -1; n = in.read(buf)) {
-        if (tail != null) {
-          tail.add(buf, n);
-        }
-        copy(buf, n);
-      }
-    } catch (IOException e) {
-      log.debug("[{}] [{}] reading the output for {} ended: {}", app, worker, sink.file(), e.toString());
-    } finally {
-      sink.close();
-      if (tail != null) {
-        tail.close();
-      }
+  /** Opens the file before the first bytes come (the poller's thread). */
+  void begin() {
+    try {
+      sink.open();
+      nextTry = System.nanoTime() + retryNanos;
+    } catch (IOException | RuntimeException e) {
+      failed(e, 0, System.nanoTime());
+    }
+  }
+
+  /** Takes {@code n} bytes read from the pipe (the poller's thread). */
+  void take(byte[] buf, int n) {
+    if (tail != null) {
+      tail.add(buf, n);
+    }
+    copy(buf, n);
+  }
+
+  /** The stream has ended: closes the file and the tail (the poller's thread). */
+  void end() {
+    sink.close();
+    if (tail != null) {
+      tail.close();
     }
   }
 

@@ -6,8 +6,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The last bytes a worker wrote to one of its streams (its stderr), kept in memory so that why a
  * worker would not start can be said where it is seen — in its exit's event, the console and
- * {@code status} — and not only in its .err file. Written by the stream's pump thread, read by the
- * worker's actor; {@link #closed} completes when the stream ended.
+ * {@code status} — and not only in its .err file. Written by the {@link OutputPoller}'s thread,
+ * read by the worker's actor; {@link #closed} completes when the stream ended.
  */
 public final class OutputTail {
   private static final int KEEP = 2048;
@@ -27,7 +27,7 @@ public final class OutputTail {
     closed.complete(null);
   }
 
-  /** Completes when the stream has ended (the worker and whatever inherited it closed it). */
+  /** Completes when the stream has ended: the worker exited and what it wrote was read. */
   public CompletableFuture<Void> closed() {
     return closed;
   }

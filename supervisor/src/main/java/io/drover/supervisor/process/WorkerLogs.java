@@ -3,6 +3,7 @@ package io.drover.supervisor.process;
 import io.drover.supervisor.config.LogSpec;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
@@ -28,7 +29,7 @@ public final class WorkerLogs {
   }
 
   /**
-   * The same logs, telling {@code report} (from a stream's own thread) when a worker's file
+   * The same logs, telling {@code report} (from the thread that reads the streams) when a worker's file
    * cannot be written and when it can again, in a sentence that starts with {@code "logs: "}.
    */
   public WorkerLogs reportingTo(Consumer<String> report) {
@@ -45,13 +46,14 @@ public final class WorkerLogs {
    */
   public OutputTail attach(String worker, Process process) {
     OutputTail stderr = new OutputTail();
-    pump(worker, "out", process.getInputStream(), null);
-    pump(worker, "err", process.getErrorStream(), stderr);
+    CompletionStage<Process> exited = process.onExit(); // once: each call starts a task of its own
+    pump(worker, "out", process.getInputStream(), exited, null);
+    pump(worker, "err", process.getErrorStream(), exited, stderr);
     return stderr;
   }
 
-  private void pump(String worker, String stream, InputStream in, OutputTail tail) {
+  private void pump(String worker, String stream, InputStream in, CompletionStage<?> ended, OutputTail tail) {
     RotatingLog file = new RotatingLog(dir.resolve(worker + "." + stream), spec.maxSize(), spec.keep());
-    LogPump.start(in, file, app, worker, report, "drover-log-" + worker + "-" + stream, tail);
+    LogPump.start(in, ended, file, app, worker, report, tail);
   }
 }

@@ -1,7 +1,6 @@
 package io.drover.supervisor.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -12,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,8 +37,8 @@ class LogPumpTest {
     LogPump pump = new LogPump(new RotatingLog(file, 1 << 20, 1), "web", "web-0", reports::add, RETRY);
     PipedInputStream in = new PipedInputStream(1 << 16);
     PipedOutputStream worker = new PipedOutputStream(in);
-    Thread drain = new Thread(() -> pump.drain(in), "test-pump");
-    drain.start();
+    CompletableFuture<Void> exited = new CompletableFuture<>();
+    CompletableFuture<Void> finished = new OutputPoller("test-output").add(in, exited, pump);
     long sent = 0;
     int line = 0;
     long brokenUntil = System.nanoTime() + RETRY.multipliedBy(5).toNanos();
@@ -56,8 +57,8 @@ class LogPumpTest {
       sent += say(worker, line++);
     }
     worker.close();
-    drain.join(Duration.ofSeconds(10).toMillis());
-    assertFalse(drain.isAlive());
+    exited.complete(null);
+    finished.get(10, TimeUnit.SECONDS);
 
     String text = Files.readString(file);
     Matcher note = NOTE.matcher(text);
