@@ -106,7 +106,19 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
    *
    * @param app the app supervisor that went back
    */
-  public record Retargeted(ActorRef<Command> app, AppSpec from, AppSpec to) {}
+  public record Retargeted(ActorRef<Command> app, AppSpec from, AppSpec to) implements Notice {}
+
+  /**
+   * To the app's parent: the app's count, last healthy settings or ended deployments changed
+   * (what the node's {@link DesiredState} keeps across restarts).
+   *
+   * @param app the app supervisor
+   */
+  public record Recorded(ActorRef<Command> app, String name, int instances, int lastId, List<DeploymentStatus> ended,
+      AppSpec lastHealthy, AppSpec previousHealthy) implements Notice {}
+
+  /** What an app supervisor tells its parent. */
+  public sealed interface Notice permits Retargeted, Recorded {}
 
   /** From a worker: its process ended on its own or by a failure (never for requested stops). */
   record WorkerExited(ActorRef<WorkerCommand> worker, int instance, WorkerExit exit)
@@ -146,8 +158,14 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   /** @param parent hears when the app goes back to earlier settings (null: nobody) */
   public static Behavior<Command> create(
-      AppSpec spec, WorkerLogs logs, RunRecords records, Drainer drainer, ActorRef<Retargeted> parent) {
-    return create(spec, 0, false, logs, records, drainer, parent);
+      AppSpec spec, WorkerLogs logs, RunRecords records, Drainer drainer, ActorRef<Notice> parent) {
+    return create(spec, logs, records, drainer, parent, null);
+  }
+
+  /** @param restored what a previous run of the node left of the app's deployments (null: nothing) */
+  static Behavior<Command> create(AppSpec spec, WorkerLogs logs, RunRecords records, Drainer drainer,
+      ActorRef<Notice> parent, DeploymentHistory.Restored restored) {
+    return create(spec, 0, false, logs, records, drainer, parent, restored);
   }
 
   /**
@@ -161,17 +179,17 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   /** @param parent hears when the slot goes back to earlier settings (null: nobody) */
   public static Behavior<Command> createSlot(AppSpec spec, int slot, boolean stopped, WorkerLogs logs,
-      RunRecords records, Drainer drainer, ActorRef<Retargeted> parent) {
-    return create(spec.withInstances(1), slot, stopped, logs, records, drainer, parent);
+      RunRecords records, Drainer drainer, ActorRef<Notice> parent) {
+    return create(spec.withInstances(1), slot, stopped, logs, records, drainer, parent, null);
   }
 
   /** @param stopped the app is stopped (its workers are set up, and start on {@link StartApp}) */
   private static Behavior<Command> create(AppSpec spec, int base, boolean stopped, WorkerLogs logs,
-      RunRecords records, Drainer drainer, ActorRef<Retargeted> parent) {
+      RunRecords records, Drainer drainer, ActorRef<Notice> parent, DeploymentHistory.Restored restored) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
-                timers -> new AppSupervisor(ctx, timers, spec, base, stopped, logs, records, drainer, parent)));
+                timers -> new AppSupervisor(ctx, timers, spec, base, stopped, logs, records, drainer, parent, restored)));
   }
 
   private final TimerScheduler<Command> timers;
@@ -179,7 +197,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private RestartSpec restart;
   private RestartWindow window;
   /** Hears when the app goes back to earlier settings; null: nobody. */
-  private final ActorRef<Retargeted> parent;
+  private final ActorRef<Notice> parent;
   /** The slots: their workers, and what is known of each. */
   private final WorkerTable table;
   /** The worker in each slot (the table's). */
@@ -203,7 +221,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       WorkerLogs logs,
       RunRecords records,
       Drainer drainer,
-      ActorRef<Retargeted> parent) {
+      ActorRef<Notice> parent,
+      DeploymentHistory.Restored restored) {
     super(context);
     this.parent = parent;
     this.table = new WorkerTable(context, spec.name(), base, spec.instances(), reporting(logs), records, drainer);
@@ -215,7 +234,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
     this.stoppedAdapter =
         context.messageAdapter(WorkerCommand.Stopped.class, s -> new WorkerStopped(s.instance()));
-    this.rollout = new Rollout(new Slots(), timers, spec, null);
+    this.rollout = new Rollout(new Slots(), timers, spec, restored);
     for (int i = 0; i < spec.instances(); i++) {
       workers.add(table.spawn(i, 0, table.name(i), spec));
     }
@@ -472,6 +491,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     spec = spec.withInstances(n);
     rollout.scaled(n);
     if (n != current) {
+      recorded();
       publish(state, "scaled from " + current + " to " + n + " workers" + (m.reason() == null ? "" : ": " + m.reason()));
       awaitingReady |= n > current;
     }
@@ -621,9 +641,23 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     }
 
     @Override
+    public void recorded() {
+      AppSupervisor.this.recorded();
+    }
+
+    @Override
     public void report(String what) {
       getContext().getLog().info("[{}] {}", spec.name(), what);
       publish(state, what);
+    }
+  }
+
+  /** Tells the parent what the desired state keeps of the app. */
+  private void recorded() {
+    if (parent != null) {
+      DeploymentHistory h = rollout.history();
+      parent.tell(new Recorded(getContext().getSelf(), spec.name(), workers.size(), h.lastId(), h.recent(),
+          h.lastHealthy(), h.previousHealthy()));
     }
   }
 

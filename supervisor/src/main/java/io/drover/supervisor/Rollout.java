@@ -411,6 +411,7 @@ final class Rollout {
     d.end(to, why, slotsOf(d));
     deployment = null;
     history.ended(d.status(List.of()));
+    host.recorded();
     host.report(d.id + " " + to.label() + ": " + why);
   }
 

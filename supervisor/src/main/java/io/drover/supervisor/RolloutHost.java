@@ -32,6 +32,9 @@ interface RolloutHost {
   /** The app's settings become {@code spec} (a revert or a rollback). */
   void retarget(AppSpec spec);
 
+  /** A deployment ended: what the node's desired state keeps of the app changed. */
+  void recorded();
+
   /** Tells what happened: the app's detail and an event. */
   void report(String what);
 }
