@@ -155,4 +155,25 @@ class DesiredStateTest {
     awaitRunning("v1", 2, "v2");
     assertTrue(!third.all().contains("web@2"), "no deployment after the restart:\n" + third.all());
   }
+
+  @Test
+  void aDeploymentCutShortByAKillStartsOnTheHealthySettingsAndDeploysAgain() throws Exception {
+    Files.writeString(conf, config("v1", ""));
+    NodeJvm first = start();
+    String api = api(first);
+    awaitRunning("v1", 2, "v2");
+
+    // a slow release: its first new worker waits out 10 min of min-healthy-time beside the old ones
+    HttpResponse<String> applied = post(api + "config", config("v2", "").replace("min-healthy-time = 3s", "min-healthy-time = 10m"));
+    assertEquals(200, applied.statusCode(), applied.body());
+    first.awaitLine("web@1 started", UP);
+    NodeProcessTest.waitFor(() -> running("v2") == 1, UP, "the release's first new worker");
+
+    assertTrue(first.stop("KILL", Duration.ofSeconds(10)));
+    NodeJvm second = start();
+    second.awaitLine("start on their last healthy settings and deploy the applied ones again", UP);
+    second.awaitLine("web@2 started", UP); // numbered after the one the kill cut short
+    NodeProcessTest.waitFor(() -> running("v1") == 2 && running("v2") == 1, UP,
+        "2 workers on the healthy settings beside the redeployed release's first (now " + running("v1") + " and " + running("v2") + ")");
+  }
 }

@@ -73,6 +73,7 @@ final class Rollout {
     if (replyTo != null) {
       deployment.requesters.add(replyTo);
     }
+    host.recorded(); // its id is taken, even should the node be killed before it ends
     host.report(id + " started (" + cause + "): " + stale + " of " + host.slots() + " workers to replace, "
         + (canaries > 0 ? canaries + " canaries first" : spec.update().maxParallel() + " at a time"));
     fill();

@@ -32,7 +32,7 @@ interface RolloutHost {
   /** The app's settings become {@code spec} (a revert or a rollback). */
   void retarget(AppSpec spec);
 
-  /** A deployment ended: what the node's desired state keeps of the app changed. */
+  /** A deployment started or ended: what the node's desired state keeps of the app changed. */
   void recorded();
 
   /** Tells what happened: the app's detail and an event. */
