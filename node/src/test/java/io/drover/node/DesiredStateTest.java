@@ -164,7 +164,7 @@ class DesiredStateTest {
     awaitRunning("v1", 2, "v2");
 
     // a slow release: its first new worker waits out 10 min of min-healthy-time beside the old ones
-    HttpResponse<String> applied = post(api + "config", config("v2", "").replace("min-healthy-time = 3s", "min-healthy-time = 10m"));
+    HttpResponse<String> applied = post(api + "config", config("v2", "").replace("min-healthy-time = 3s", "min-healthy-time = 10m, update.healthy-deadline = 20m"));
     assertEquals(200, applied.statusCode(), applied.body());
     first.awaitLine("web@1 started", UP);
     NodeProcessTest.waitFor(() -> running("v2") == 1, UP, "the release's first new worker");
