@@ -4,6 +4,7 @@ import io.drover.http.front.Front;
 import io.drover.http.front.FrontServer;
 import io.drover.http.front.LoopbackForwarder;
 import io.drover.http.front.SnapshotHolder;
+import io.drover.supervisor.DesiredState;
 import io.drover.supervisor.Drainer;
 import io.drover.supervisor.Supervisor;
 import io.drover.supervisor.config.DroverSettings;
@@ -55,9 +56,12 @@ final class NodeGuardian {
     return exitStatus.get();
   }
 
-  static Behavior<Command> create(DroverSettings settings, PrintWriter out) {
+  static Behavior<Command> create(DroverSettings fromFile, PrintWriter out) {
     return Behaviors.setup(
         ctx -> {
+          // what was applied, scaled or reverted before a restart, unless the file changed since
+          DesiredState desired = DesiredState.open(fromFile);
+          DroverSettings settings = desired.settings();
           ctx.spawn(ConsoleReporter.create(out, settings), "console");
           SnapshotHolder routes = new SnapshotHolder();
           NodeMetrics metrics = new NodeMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -88,8 +92,8 @@ final class NodeGuardian {
           // the API binds once the workers are starting: none of them may be handed its port
           io.drover.supervisor.process.Ports.reserve(settings.management().enabled() ? settings.management().port() : 0);
           ActorRef<Supervisor.Command> supervisor =
-              ctx.spawn(Supervisor.create(settings, drainer(ctx, front, gateway(ctx.getSystem(), settings, server)),
-                  placement == null ? ClusterApps.NONE : placement), "supervisor");
+              ctx.spawn(Supervisor.create(desired, drainer(ctx, front, gateway(ctx.getSystem(), settings, server)),
+                  placement == null ? ClusterApps.NONE : placement, apps -> front.tell(new Front.UpdateApps(apps))), "supervisor");
           ctx.watch(supervisor);
           ctx.spawn(Autoscaler.create(supervisor, front, metrics.registry()), "autoscaler");
           ConfigApplier applier = new LocalConfigApplier(ctx.getSystem(), supervisor, front);

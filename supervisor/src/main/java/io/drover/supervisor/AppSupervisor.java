@@ -106,7 +106,19 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
    *
    * @param app the app supervisor that went back
    */
-  public record Retargeted(ActorRef<Command> app, AppSpec from, AppSpec to) {}
+  public record Retargeted(ActorRef<Command> app, AppSpec from, AppSpec to) implements Notice {}
+
+  /**
+   * To the app's parent: the app's count, last healthy settings or ended deployments changed
+   * (what the node's {@link DesiredState} keeps across restarts).
+   *
+   * @param app the app supervisor
+   */
+  public record Recorded(ActorRef<Command> app, String name, int instances, int lastId, List<DeploymentStatus> ended,
+      AppSpec lastHealthy, AppSpec previousHealthy) implements Notice {}
+
+  /** What an app supervisor tells its parent. */
+  public sealed interface Notice permits Retargeted, Recorded {}
 
   /** From a worker: its process ended on its own or by a failure (never for requested stops). */
   record WorkerExited(ActorRef<WorkerCommand> worker, int instance, WorkerExit exit)
@@ -126,12 +138,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private record ReplacedStopped(int instance, ActorRef<WorkerCommand> replacement) implements Command {}
 
-  private record Retired(ActorRef<WorkerCommand> worker) implements Command {}
+  /** A retired worker stopped. */
+  record Retired(ActorRef<WorkerCommand> worker) implements Command {}
 
-  private record Release(ActorRef<WorkerCommand> worker) implements Command {}
-
-  /** How long a stopped worker's actor stays to refuse what was still sent to it. */
-  private static final Duration RELEASE_AFTER = Duration.ofSeconds(5);
+  /** A stopped worker's actor may end now. */
+  record Release(ActorRef<WorkerCommand> worker) implements Command {}
 
   /** From a worker's log pump: its file cannot be written, or can again. */
   private record LogTrouble(String detail) implements Command {}
@@ -147,8 +158,14 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   /** @param parent hears when the app goes back to earlier settings (null: nobody) */
   public static Behavior<Command> create(
-      AppSpec spec, WorkerLogs logs, RunRecords records, Drainer drainer, ActorRef<Retargeted> parent) {
-    return create(spec, 0, false, logs, records, drainer, parent);
+      AppSpec spec, WorkerLogs logs, RunRecords records, Drainer drainer, ActorRef<Notice> parent) {
+    return create(spec, logs, records, drainer, parent, null);
+  }
+
+  /** @param restored what a previous run of the node left of the app's deployments (null: nothing) */
+  static Behavior<Command> create(AppSpec spec, WorkerLogs logs, RunRecords records, Drainer drainer,
+      ActorRef<Notice> parent, DeploymentHistory.Restored restored) {
+    return create(spec, 0, false, logs, records, drainer, parent, restored);
   }
 
   /**
@@ -162,42 +179,31 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   /** @param parent hears when the slot goes back to earlier settings (null: nobody) */
   public static Behavior<Command> createSlot(AppSpec spec, int slot, boolean stopped, WorkerLogs logs,
-      RunRecords records, Drainer drainer, ActorRef<Retargeted> parent) {
-    return create(spec.withInstances(1), slot, stopped, logs, records, drainer, parent);
+      RunRecords records, Drainer drainer, ActorRef<Notice> parent) {
+    return create(spec.withInstances(1), slot, stopped, logs, records, drainer, parent, null);
   }
 
   /** @param stopped the app is stopped (its workers are set up, and start on {@link StartApp}) */
   private static Behavior<Command> create(AppSpec spec, int base, boolean stopped, WorkerLogs logs,
-      RunRecords records, Drainer drainer, ActorRef<Retargeted> parent) {
+      RunRecords records, Drainer drainer, ActorRef<Notice> parent, DeploymentHistory.Restored restored) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
-                timers -> new AppSupervisor(ctx, timers, spec, base, stopped, logs, records, drainer, parent)));
+                timers -> new AppSupervisor(ctx, timers, spec, base, stopped, logs, records, drainer, parent, restored)));
   }
 
   private final TimerScheduler<Command> timers;
-  /** The instance number of the first worker: 0, or the slot a cluster-placed slot runs. */
-  private final int base;
   private AppSpec spec;
   private RestartSpec restart;
   private RestartWindow window;
-  private WorkerLogs logs;
-  /** The class loader and thread pool of each actor settings the workers run (new settings get new ones). */
-  private final java.util.Map<io.drover.supervisor.config.ActorSpec, ActorRuntime> runtimes = new java.util.HashMap<>();
-  private final RunRecords records;
-  private final Drainer drainer;
   /** Hears when the app goes back to earlier settings; null: nobody. */
-  private final ActorRef<Retargeted> parent;
-  private final List<ActorRef<WorkerCommand>> workers = new ArrayList<>();
-  /** The settings each worker (in a slot or replacing one) runs. */
-  private final java.util.Map<ActorRef<WorkerCommand>, AppSpec> specs = new java.util.HashMap<>();
+  private final ActorRef<Notice> parent;
+  /** The slots: their workers, and what is known of each. */
+  private final WorkerTable table;
+  /** The worker in each slot (the table's). */
+  private final List<ActorRef<WorkerCommand>> workers;
   /** Deployments, rolling restarts and recycles: the replacements under way. */
   private final Rollout rollout;
-  /** Recycles so far, per instance. */
-  private int[] recycles;
-  private int replacements;
-  private WorkerStatus[] latest;
-  private int[] attempts;
   private final ActorRef<WorkerCommand.Stopped> stoppedAdapter;
   private final List<ActorRef<Done>> stopRequesters = new ArrayList<>();
   private int stopsPending;
@@ -215,30 +221,26 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       WorkerLogs logs,
       RunRecords records,
       Drainer drainer,
-      ActorRef<Retargeted> parent) {
+      ActorRef<Notice> parent,
+      DeploymentHistory.Restored restored) {
     super(context);
-    this.base = base;
     this.parent = parent;
-    this.logs = reporting(logs);
-    this.records = records;
-    this.drainer = drainer;
+    this.table = new WorkerTable(context, spec.name(), base, spec.instances(), reporting(logs), records, drainer);
+    this.workers = table.workers;
     this.timers = timers;
     this.spec = spec;
     this.restart = spec.restart();
     this.window = new RestartWindow(restart.maxRestarts(), restart.within());
-    this.latest = new WorkerStatus[spec.instances()];
-    this.attempts = new int[spec.instances()];
-    this.recycles = new int[spec.instances()];
 
     this.stoppedAdapter =
         context.messageAdapter(WorkerCommand.Stopped.class, s -> new WorkerStopped(s.instance()));
-    this.rollout = new Rollout(new Slots(), timers, spec);
+    this.rollout = new Rollout(new Slots(), timers, spec, restored);
     for (int i = 0; i < spec.instances(); i++) {
-      workers.add(spawnWorker(i, 0, workerName(i), spec));
+      workers.add(table.spawn(i, 0, table.name(i), spec));
     }
     if (stopped) {
       for (int i = 0; i < spec.instances(); i++) {
-        latest[i] = new WorkerStatus(spec.name(), base + i, WorkerState.STOPPED, 0, 0, 0, java.time.Instant.now(), null, 0,
+        table.latest[i] = new WorkerStatus(spec.name(), base + i, WorkerState.STOPPED, 0, 0, 0, java.time.Instant.now(), null, 0,
             "the app is stopped", null);
       }
       publish(AppState.STOPPED, "stopped (and stays so until started)");
@@ -256,11 +258,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(WorkerChanged.class, this::onWorkerChanged)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(GetSize.class, m -> {
-          int ready = 0;
-          for (WorkerStatus s : latest) {
-            ready += s != null && s.state() == WorkerState.READY ? 1 : 0;
-          }
-          m.replyTo().tell(new Size(spec.name(), state, workers.size(), ready, spec));
+          m.replyTo().tell(new Size(spec.name(), state, workers.size(), table.ready(), spec));
           return this;
         })
         .onMessage(StopApp.class, this::onStopApp)
@@ -293,8 +291,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(ReplacedStopped.class, this::onReplacedStopped)
         .onMessage(Retired.class, this::onRetired)
         .onMessage(Release.class, m -> {
-          specs.remove(m.worker());
-          getContext().stop(m.worker());
+          table.forget(m.worker());
           return this;
         })
         .onMessage(RestartWorker.class, this::onRestartWorker)
@@ -304,26 +301,6 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(LogTrouble.class, this::onLogTrouble)
         .onSignal(PostStop.class, this::onPostStop)
         .build();
-  }
-
-  /** The worker's name: app and instance number, as in events and logs. */
-  private String workerName(int index) {
-    return spec.name() + "-" + (base + index);
-  }
-
-  /** A name for a replacement's actor (unique: the worker it replaces may still be stopping). */
-  private String replacementName(int index) {
-    return workerName(index) + "." + (++replacements);
-  }
-
-  private ActorRef<WorkerCommand> spawnWorker(int index, int restarts, String actorName, AppSpec settings) {
-    WorkerSetup setup =
-        new WorkerSetup(settings, base + index, restarts, getContext().getSelf(), logs, records, drainer);
-    ActorRef<WorkerCommand> worker = settings.kind() == io.drover.supervisor.config.WorkerKind.ACTOR
-        ? getContext().spawn(ActorWorker.create(setup, runtimes.computeIfAbsent(settings.actor(), a -> new ActorRuntime(settings.name(), a))), actorName)
-        : getContext().spawn(ProcessWorker.create(setup), actorName);
-    specs.put(worker, settings);
-    return worker;
   }
 
   private Behavior<Command> answer(ActorRef<DeploymentAnswer> replyTo, String refusal, String done) {
@@ -344,7 +321,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private Behavior<Command> onPostStop(PostStop signal) {
-    runtimes.values().forEach(ActorRuntime::close); // the app is gone: its threads end, its classes unload
+    table.close();
     return this;
   }
 
@@ -352,7 +329,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     if (rollout.onExited(m.worker(), m.exit())) {
       return this;
     }
-    int i = m.instance() - base;
+    int i = m.instance() - table.base();
     if (i < 0 || i >= workers.size() || !m.worker().equals(workers.get(i))) {
       return this; // a replaced or retired worker
     }
@@ -374,9 +351,9 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       return giveUp(worker + " " + m.exit().reason());
     }
     if (m.exit().uptime().compareTo(restart.minUptime()) >= 0) {
-      attempts[i] = 0; // stayed up for min-uptime: backoff starts over
+      table.attempts[i] = 0; // stayed up for min-uptime: backoff starts over
     }
-    Duration delay = Backoff.delay(restart.backoff(), attempts[i]++, ThreadLocalRandom.current()::nextDouble);
+    Duration delay = Backoff.delay(restart.backoff(), table.attempts[i]++, ThreadLocalRandom.current()::nextDouble);
     workers.get(i).tell(new WorkerCommand.StartAfter(delay, m.exit().reason()));
     for (int sibling : RestartRules.siblings(restart.strategy(), i, workers.size())) {
       String why = strategyName() + ": " + worker + " " + m.exit().reason();
@@ -420,14 +397,14 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private void startAll(String why) {
     for (int i = 0; i < workers.size(); i++) {
-      if (!specs.get(workers.get(i)).sameWorkers(spec)) {
+      if (!table.specOf(i).sameWorkers(spec)) {
         // stopped or failed during a deployment: the slot starts on the current settings
         retire(workers.get(i));
-        workers.set(i, spawnWorker(i, 0, replacementName(i), spec));
+        workers.set(i, table.spawn(i, 0, table.replacementName(i), spec));
       }
     }
     window.clear();
-    java.util.Arrays.fill(attempts, 0);
+    java.util.Arrays.fill(table.attempts, 0);
     publish(AppState.RUNNING, why);
     awaitingReady = true;
     workers.forEach(w -> w.tell(WorkerCommand.Start.INSTANCE));
@@ -467,30 +444,21 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     if (rollout.onChanged(m.worker(), statusOf(m))) {
       return this;
     }
-    int i = e.instance() - base;
+    int i = e.instance() - table.base();
     if (i < 0 || i >= workers.size() || !m.worker().equals(workers.get(i))) {
       return this; // a retired or replaced worker
     }
-    latest[i] = statusOf(m);
+    table.latest[i] = statusOf(m);
     announceReady();
     return this;
   }
 
   /** After a start or a scale-up: once every worker is ready, the app's detail says so. */
   private void announceReady() {
-    if (awaitingReady && state == AppState.RUNNING && allReady()) {
+    if (awaitingReady && state == AppState.RUNNING && table.allReady()) {
       awaitingReady = false;
       publish(AppState.RUNNING, workers.size() + (workers.size() == 1 ? " worker" : " workers") + " ready");
     }
-  }
-
-  private boolean allReady() {
-    for (WorkerStatus s : latest) {
-      if (s == null || s.state() != WorkerState.READY) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static WorkerStatus statusOf(WorkerChanged m) {
@@ -499,18 +467,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private Behavior<Command> onGetStatus(GetStatus m) {
-    List<WorkerStatus> statuses = new ArrayList<>();
-    for (int i = 0; i < latest.length; i++) {
-      WorkerStatus s = latest[i];
-      if (s != null) {
-        io.drover.supervisor.process.ProcFs.TreeUsage use =
-            s.pid() == 0 ? null : io.drover.supervisor.process.ProcFs.treeUsage(s.pid());
-        statuses.add(new WorkerStatus(s.app(), s.instance(), s.state(), s.pid(), s.port(), s.restarts(), s.since(),
-            s.startedAt(), use == null ? 0 : use.rssBytes(), s.detail(), null, recycles[i],
-            use == null ? null : use.cpuSeconds(), use == null ? null : use.cpuPercent()));
-      }
-    }
-    m.replyTo().tell(new AppStatus(spec.name(), state, detail, statuses, spec));
+    m.replyTo().tell(new AppStatus(spec.name(), state, detail, table.statuses(), spec));
     return this;
   }
 
@@ -519,12 +476,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private Behavior<Command> onScale(Scale m) {
     int n = m.instances();
     int current = workers.size();
-    latest = java.util.Arrays.copyOf(latest, n);
-    attempts = java.util.Arrays.copyOf(attempts, n);
-    recycles = java.util.Arrays.copyOf(recycles, n);
+    table.resize(n);
     AppSpec added = rollout.forNewSlots();
     for (int i = current; i < n; i++) {
-      ActorRef<WorkerCommand> w = spawnWorker(i, 0, replacementName(i), added);
+      ActorRef<WorkerCommand> w = table.spawn(i, 0, table.replacementName(i), added);
       workers.add(w);
       if (state == AppState.RUNNING) {
         w.tell(WorkerCommand.Start.INSTANCE);
@@ -536,6 +491,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     spec = spec.withInstances(n);
     rollout.scaled(n);
     if (n != current) {
+      recorded();
       publish(state, "scaled from " + current + " to " + n + " workers" + (m.reason() == null ? "" : ": " + m.reason()));
       awaitingReady |= n > current;
     }
@@ -553,7 +509,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     spec = m.spec().withInstances(n);
     restart = spec.restart();
     window = new RestartWindow(restart.maxRestarts(), restart.within());
-    logs = reporting(m.logs());
+    table.logs(reporting(m.logs()));
     if (!changed) {
       m.replyTo().tell(new RollingResult(spec.name(), true, "settings unchanged"));
       return this;
@@ -562,7 +518,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       // nothing runs: the next start uses the new settings
       for (int i = 0; i < workers.size(); i++) {
         retire(workers.get(i));
-        workers.set(i, spawnWorker(i, 0, replacementName(i), spec));
+        workers.set(i, table.spawn(i, 0, table.replacementName(i), spec));
       }
       m.replyTo().tell(new RollingResult(spec.name(), true, "new settings apply at the next start"));
       return this;
@@ -572,7 +528,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private Behavior<Command> onRestartWorker(RestartWorker m) {
-    int i = m.instance() - base;
+    int i = m.instance() - table.base();
     if (i < 0 || i >= workers.size()) {
       m.replyTo().tell(new RollingResult(spec.name(), false, "no worker " + m.instance()));
       return this;
@@ -586,13 +542,13 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private Behavior<Command> onRecycle(Recycle m) {
-    int i = m.instance() - base;
+    int i = m.instance() - table.base();
     if (state != AppState.RUNNING || i < 0 || i >= workers.size() || !m.worker().equals(workers.get(i))) {
       return this; // not in a slot any more
     }
     if (rollout.recycle(i, m.reason())) {
-      getContext().getLog().info("[{}] recycling {}: {}", spec.name(), workerName(i), m.reason());
-      publish(AppState.RUNNING, "recycling " + workerName(i) + ": " + m.reason());
+      getContext().getLog().info("[{}] recycling {}: {}", spec.name(), table.name(i), m.reason());
+      publish(AppState.RUNNING, "recycling " + table.name(i) + ": " + m.reason());
     }
     return this;
   }
@@ -614,31 +570,16 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   /** Stops a worker that is no longer in a slot, then its actor. */
   private void retire(ActorRef<WorkerCommand> worker) {
-    getContext()
-        .ask(
-            WorkerCommand.Stopped.class,
-            worker,
-            stopBudget(),
-            WorkerCommand.Stop::new,
-            (stopped, failure) -> new Retired(worker));
-  }
-
-  /**
-   * Ends a stopped worker's actor, a little later: a front that had not yet heard it left
-   * rotation may still send it a request, which a stopped worker refuses (and the front tries
-   * another) while a gone one would leave unanswered.
-   */
-  private void release(ActorRef<WorkerCommand> worker) {
-    getContext().scheduleOnce(RELEASE_AFTER, getContext().getSelf(), new Release(worker));
+    table.retire(worker, stopBudget());
   }
 
   private Behavior<Command> onRetired(Retired m) {
-    release(m.worker());
+    table.release(m.worker());
     return this;
   }
 
   /** What {@link Rollout} does to the slots. */
-  private final class Slots implements Rollout.Host {
+  private final class Slots implements RolloutHost {
     @Override
     public AppSpec spec() {
       return spec;
@@ -651,18 +592,18 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
     @Override
     public AppSpec slotSpec(int slot) {
-      return specs.get(workers.get(slot));
+      return table.specOf(slot);
     }
 
     @Override
     public String workerName(int slot) {
-      return AppSupervisor.this.workerName(slot);
+      return table.name(slot);
     }
 
     @Override
     public ActorRef<WorkerCommand> spawn(int slot, AppSpec settings) {
-      WorkerStatus old = latest[slot];
-      ActorRef<WorkerCommand> worker = spawnWorker(slot, old == null ? 1 : old.restarts() + 1, replacementName(slot), settings);
+      WorkerStatus old = table.latest[slot];
+      ActorRef<WorkerCommand> worker = table.spawn(slot, old == null ? 1 : old.restarts() + 1, table.replacementName(slot), settings);
       worker.tell(WorkerCommand.Start.INSTANCE);
       return worker;
     }
@@ -676,10 +617,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     @Override
     public void swap(int slot, ActorRef<WorkerCommand> replacement, WorkerStatus status, boolean recycled) {
       ActorRef<WorkerCommand> old = workers.set(slot, replacement);
-      latest[slot] = status;
-      recycles[slot] += recycled ? 1 : 0;
-      attempts[slot] = 0;
-      release(old);
+      table.latest[slot] = status;
+      table.recycles[slot] += recycled ? 1 : 0;
+      table.attempts[slot] = 0;
+      table.release(old);
       announceReady();
     }
 
@@ -700,9 +641,23 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     }
 
     @Override
+    public void recorded() {
+      AppSupervisor.this.recorded();
+    }
+
+    @Override
     public void report(String what) {
       getContext().getLog().info("[{}] {}", spec.name(), what);
       publish(state, what);
+    }
+  }
+
+  /** Tells the parent what the desired state keeps of the app. */
+  private void recorded() {
+    if (parent != null) {
+      DeploymentHistory h = rollout.history();
+      parent.tell(new Recorded(getContext().getSelf(), spec.name(), workers.size(), h.lastId(), h.recent(),
+          h.lastHealthy(), h.previousHealthy()));
     }
   }
 

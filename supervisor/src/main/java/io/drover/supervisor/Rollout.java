@@ -3,11 +3,9 @@ package io.drover.supervisor;
 import io.drover.supervisor.config.AppSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
+import io.drover.supervisor.Replacement.Kind;
+import io.drover.supervisor.Replacement.Pending;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
@@ -22,120 +20,60 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * to the last healthy settings when {@code auto-revert} is on.
  *
  * <p>Owned by one {@link AppSupervisor} and called only from its actor; the supervisor keeps the
- * slots and does what this asks of them through {@link Host}.
+ * slots and does what this asks of them through {@link RolloutHost}.
  */
 final class Rollout {
-  /** What {@link Rollout} needs of the app supervisor. */
-  interface Host {
-    /** The app's current settings (the deployment's target, while one runs). */
-    AppSpec spec();
-
-    /** How many slots the app has. */
-    int slots();
-
-    /** The settings the worker in {@code slot} runs. */
-    AppSpec slotSpec(int slot);
-
-    /** The worker's name, as in events: "web-0". */
-    String workerName(int slot);
-
-    /** Spawns and starts a replacement for {@code slot} running {@code spec}. */
-    ActorRef<WorkerCommand> spawn(int slot, AppSpec spec);
-
-    /** Drains and stops the worker in {@code slot}; then {@link AppSupervisor} hears ReplacedStopped. */
-    void stopOld(int slot, ActorRef<WorkerCommand> replacement, String why);
-
-    /** The old worker of {@code slot} was stopped and its replacement is ready: it takes the slot. */
-    void swap(int slot, ActorRef<WorkerCommand> replacement, WorkerStatus status, boolean recycled);
-
-    /** Stops a worker that is in no slot. */
-    void retire(ActorRef<WorkerCommand> worker);
-
-    /** The app's settings become {@code spec} (a revert or a rollback). */
-    void retarget(AppSpec spec);
-
-    /** Tells what happened: the app's detail and an event. */
-    void report(String what);
-  }
-
   /** Timer: the replacement has been ready for min-healthy-time. */
   record Healthy(ActorRef<WorkerCommand> worker) implements AppSupervisor.Command {}
 
   /** Timer: the replacement's healthy-deadline is over. */
   record Deadline(ActorRef<WorkerCommand> worker) implements AppSupervisor.Command {}
 
-  private enum Kind { DEPLOY, RESTART, RECYCLE }
-
-  private static final int HISTORY = 10;
-
-  /** One replacement under way. */
-  private static final class Replacement {
-    final int slot;
-    final Kind kind;
-    final String why;
-    final ActorRef<WorkerCommand> worker;
-    final boolean canary;
-    WorkerStatus status;
-    Instant readySince;
-    boolean healthy;
-    /** The old worker is being drained and stopped. */
-    boolean stopping;
-
-    Replacement(int slot, Kind kind, String why, ActorRef<WorkerCommand> worker, boolean canary) {
-      this.slot = slot;
-      this.kind = kind;
-      this.why = why;
-      this.worker = worker;
-      this.canary = canary;
-    }
-  }
-
-  private record Pending(int slot, Kind kind, String why) {}
-
-  private final Host host;
+  private final RolloutHost host;
   private final TimerScheduler<AppSupervisor.Command> timers;
   private final String app;
   /** Restarts and recycles still to start (a deployment picks its slots itself). */
-  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-  private final Map<Integer, Replacement> active = new TreeMap<>();
-  private final List<ActorRef<AppSupervisor.RollingResult>> restartRequesters = new ArrayList<>();
-  private boolean restartingAll;
-  private boolean restartingOne;
+  private final RestartQueue restarts;
+  private final Replacements active;
   /** The deployment in progress, or null. */
   private Deployment deployment;
-  /** Ended deployments, newest first. */
-  private final ArrayDeque<Deployment> history = new ArrayDeque<>();
-  private int lastId;
-  /** The last settings every worker ran healthily, and those before: a rollback's target. */
-  private AppSpec lastHealthy;
-  private AppSpec previousHealthy;
+  /** Ids given, ended deployments, the last healthy settings and those before. */
+  private final DeploymentHistory history;
 
-  Rollout(Host host, TimerScheduler<AppSupervisor.Command> timers, AppSpec initial) {
+  Rollout(RolloutHost host, TimerScheduler<AppSupervisor.Command> timers, AppSpec initial, DeploymentHistory.Restored restored) {
     this.host = host;
     this.timers = timers;
     this.app = initial.name();
-    this.lastHealthy = initial;
+    this.history = new DeploymentHistory(initial, restored);
+    this.restarts = new RestartQueue(app);
+    this.active = new Replacements(host, timers);
+  }
+
+  /** What the app's deployments left so far (for the desired state). */
+  DeploymentHistory history() {
+    return history;
   }
 
   // ---------------------------------------------------------------- requests
 
   /** Rolls out the host's current settings (they changed): a new deployment, superseding any. */
   void deploy(String cause, ActorRef<AppSupervisor.RollingResult> replyTo) {
-    String id = app + "@" + (++lastId);
+    String id = history.nextId();
     if (deployment != null) {
-      dropReplacements(Kind.DEPLOY);
+      active.dropAll(Kind.DEPLOY);
       end(DeploymentState.SUPERSEDED, "superseded by " + id);
     }
     // restarts and recycles not started yet are left to the deployment, which replaces every slot
-    pending.clear();
+    restarts.clear();
     finishRestart(false, "rolling restart superseded by " + id + " (new settings)");
     AppSpec spec = host.spec();
     int stale = staleSlots().size();
     int canaries = Math.min(spec.update().canary(), stale);
-    deployment = new Deployment(id, cause, spec, lastHealthy, canaries);
+    deployment = new Deployment(id, cause, spec, history.lastHealthy(), canaries);
     if (replyTo != null) {
       deployment.requesters.add(replyTo);
     }
+    host.recorded(); // its id is taken, even should the node be killed before it ends
     host.report(id + " started (" + cause + "): " + stale + " of " + host.slots() + " workers to replace, "
         + (canaries > 0 ? canaries + " canaries first" : spec.update().maxParallel() + " at a time"));
     fill();
@@ -147,7 +85,7 @@ final class Rollout {
     if (d == null || !d.inCanaryPhase()) {
       return d == null ? "no deployment in progress" : d.id + " has no canaries waiting (" + d.state().label() + ")";
     }
-    long healthy = healthyCanaries();
+    long healthy = active.healthyCanaries();
     if (healthy < d.canaryGoal) {
       return d.id + ": " + healthy + " of " + d.canaryGoal + " canaries healthy so far";
     }
@@ -170,10 +108,11 @@ final class Rollout {
       fail("rollback requested", true);
       return null;
     }
-    if (previousHealthy == null || previousHealthy.sameWorkers(host.spec())) {
+    AppSpec previous = history.previousHealthy();
+    if (previous == null || previous.sameWorkers(host.spec())) {
       return "no earlier healthy settings to roll back to";
     }
-    host.retarget(previousHealthy);
+    host.retarget(previous);
     deploy("rollback", null);
     return null;
   }
@@ -184,16 +123,8 @@ final class Rollout {
       replyTo.tell(new AppSupervisor.RollingResult(app, false, deployment.id + " is in progress"));
       return;
     }
-    restartRequesters.add(replyTo);
-    if (restartingAll) {
+    if (!restarts.restartAll(host.slots(), active::containsKey, replyTo)) {
       return; // already rolling: the requester hears when it ends
-    }
-    restartingAll = true;
-    pending.removeIf(p -> p.kind == Kind.RECYCLE); // a recycle queued already becomes part of the restart
-    for (int i = 0; i < host.slots(); i++) {
-      if (!active.containsKey(i)) {
-        pending.add(new Pending(i, Kind.RESTART, "replaced (rolling restart)"));
-      }
     }
     host.report("rolling restart of " + host.slots() + " workers");
     fill();
@@ -201,28 +132,22 @@ final class Rollout {
 
   /** Restarts one worker the rolling way. */
   void restartOne(int slot, ActorRef<AppSupervisor.RollingResult> replyTo) {
-    if (deployment != null || restartingAll || restartingOne) {
+    if (deployment != null || restarts.restarting()) {
       String busy = deployment != null ? deployment.id + " is in progress" : "a rolling restart is in progress";
       replyTo.tell(new AppSupervisor.RollingResult(app, false, busy));
       return;
     }
-    restartingOne = true;
-    restartRequesters.add(replyTo);
-    if (active.containsKey(slot)) {
-      return; // being replaced right now (recycled): that is the restart asked for
+    if (restarts.restartOne(slot, active.containsKey(slot), replyTo)) {
+      fill();
     }
-    pending.removeIf(p -> p.slot == slot);
-    pending.add(new Pending(slot, Kind.RESTART, "replaced (rolling restart)"));
-    fill();
   }
 
   /** A worker asks to be recycled; false when it is (or will be) replaced anyway. */
   boolean recycle(int slot, String reason) {
-    boolean queued = pending.stream().anyMatch(p -> p.slot == slot);
-    if (queued || active.containsKey(slot) || (deployment != null && stale(slot))) {
+    if (restarts.queued(slot) || active.containsKey(slot) || (deployment != null && stale(slot))) {
       return false;
     }
-    pending.add(new Pending(slot, Kind.RECYCLE, reason));
+    restarts.recycle(slot, reason);
     fill();
     return true;
   }
@@ -244,19 +169,19 @@ final class Rollout {
    */
   void scaled(int n) {
     boolean canaryGone = false;
-    for (Replacement r : List.copyOf(active.values())) {
+    for (Replacement r : active.values()) {
       if (r.slot >= n) {
         canaryGone |= r.canary;
-        drop(r);
+        active.drop(r);
       }
     }
-    pending.removeIf(p -> p.slot >= n);
+    restarts.scaled(n);
     Deployment d = deployment;
     if (canaryGone && d != null && d.inCanaryPhase()) {
       List<Integer> stale = staleSlots();
-      long canaries = active.values().stream().filter(r -> r.canary).count();
+      long canaries = active.canaries();
       for (int i = 0; i < stale.size() && canaries < d.canaryGoal; i++, canaries++) {
-        start(stale.get(i), Kind.DEPLOY, d.id, true, d.target());
+        active.start(stale.get(i), Kind.DEPLOY, d.id, true, d.target());
       }
       d.canaryGoal = (int) canaries;
       host.report(d.id + ": a canary's slot was scaled away; " + canaries + " canaries on trial");
@@ -271,8 +196,8 @@ final class Rollout {
 
   /** The app stops or gives up: every replacement ends, and so does the deployment. */
   void cancel(String why) {
-    dropReplacements(null);
-    pending.clear();
+    active.dropAll(null);
+    restarts.clear();
     if (deployment != null) {
       end(DeploymentState.CANCELLED, why);
     }
@@ -283,7 +208,7 @@ final class Rollout {
 
   /** A worker changed state; false when it is not a replacement. */
   boolean onChanged(ActorRef<WorkerCommand> worker, WorkerStatus status) {
-    Replacement r = find(worker);
+    Replacement r = active.find(worker);
     if (r == null) {
       return false;
     }
@@ -304,11 +229,11 @@ final class Rollout {
 
   /** A worker exited on its own; false when it is not a replacement. */
   boolean onExited(ActorRef<WorkerCommand> worker, WorkerExit exit) {
-    Replacement r = find(worker);
+    Replacement r = active.find(worker);
     if (r == null) {
       return false;
     }
-    drop(r);
+    active.drop(r);
     String what = host.workerName(r.slot) + "'s new worker " + exit.reason();
     if (r.stopping) {
       // it was healthy and its old worker is stopping: the old one starts again, the slot is tried again
@@ -328,7 +253,7 @@ final class Rollout {
   }
 
   void onHealthy(Healthy m) {
-    Replacement r = find(m.worker());
+    Replacement r = active.find(m.worker());
     if (r == null || r.healthy || r.readySince == null) {
       return;
     }
@@ -344,7 +269,7 @@ final class Rollout {
 
   /** Once every canary on trial is healthy: promoted, or (auto-promote off) waiting for a promote. */
   private void canariesChecked(Deployment d) {
-    if (d.state() != DeploymentState.RUNNING || healthyCanaries() < d.canaryGoal) {
+    if (d.state() != DeploymentState.RUNNING || active.healthyCanaries() < d.canaryGoal) {
       return; // not yet, or waiting for a promote already
     }
     if (d.spec.update().autoPromote()) {
@@ -355,16 +280,12 @@ final class Rollout {
     }
   }
 
-  private long healthyCanaries() {
-    return active.values().stream().filter(c -> c.canary && c.healthy).count();
-  }
-
   void onDeadline(Deadline m) {
-    Replacement r = find(m.worker());
+    Replacement r = active.find(m.worker());
     if (r == null || r.healthy) {
       return;
     }
-    drop(r);
+    active.drop(r);
     fail(host.workerName(r.slot) + "'s new worker was not healthy within update.healthy-deadline ("
         + Durations.human(deployment.spec.update().healthyDeadline()) + ")", false);
   }
@@ -393,7 +314,7 @@ final class Rollout {
 
   /** Ended deployments, newest first. */
   List<DeploymentStatus> recent() {
-    return history.stream().map(d -> d.status(List.of())).toList();
+    return history.recent();
   }
 
   // ---------------------------------------------------------------- steps
@@ -407,7 +328,7 @@ final class Rollout {
         if (!d.canariesStarted) {
           d.canariesStarted = true;
           for (int slot : stale.subList(0, Math.min(d.canaries, stale.size()))) {
-            start(slot, Kind.DEPLOY, d.id, true, d.target());
+            active.start(slot, Kind.DEPLOY, d.id, true, d.target());
           }
         }
         return;
@@ -417,7 +338,7 @@ final class Rollout {
         if (active.size() >= limit) {
           break;
         }
-        start(slot, Kind.DEPLOY, d.id, false, d.target());
+        active.start(slot, Kind.DEPLOY, d.id, false, d.target());
       }
       if (active.isEmpty() && stale.isEmpty()) {
         complete();
@@ -425,23 +346,15 @@ final class Rollout {
         return;
       }
     }
-    int limit = restartingAll ? host.spec().update().maxParallel() : 1;
-    while (active.size() < limit && !pending.isEmpty()) {
-      Pending p = pending.poll();
-      if (p.slot < host.slots() && !active.containsKey(p.slot)) {
-        start(p.slot, p.kind, p.why, false, host.spec());
+    int limit = restarts.restartingAll() ? host.spec().update().maxParallel() : 1;
+    while (active.size() < limit && !restarts.isEmpty()) {
+      Pending p = restarts.poll();
+      if (p.slot() < host.slots() && !active.containsKey(p.slot())) {
+        active.start(p.slot(), p.kind(), p.why(), false, host.spec());
       }
     }
-    if (active.isEmpty() && pending.isEmpty()) {
+    if (active.isEmpty() && restarts.isEmpty()) {
       finishRestart(true, "rolling restart done");
-    }
-  }
-
-  private void start(int slot, Kind kind, String why, boolean canary, AppSpec spec) {
-    ActorRef<WorkerCommand> worker = host.spawn(slot, spec);
-    active.put(slot, new Replacement(slot, kind, why, worker, canary));
-    if (kind == Kind.DEPLOY) {
-      timers.startSingleTimer(new Deadline(worker), new Deadline(worker), spec.update().healthyDeadline());
     }
   }
 
@@ -460,7 +373,7 @@ final class Rollout {
   private void promoteNow(String why) {
     deployment.promote(why);
     host.report(deployment.id + ": " + why);
-    for (Replacement r : List.copyOf(active.values())) {
+    for (Replacement r : active.values()) {
       if (r.canary && r.healthy && !r.stopping) {
         replaceOld(r);
       }
@@ -471,7 +384,7 @@ final class Rollout {
   /** The deployment failed: revert (auto-revert, or asked for) or stop where it is. */
   private void fail(String why, boolean forceRevert) {
     Deployment d = deployment;
-    dropReplacements(Kind.DEPLOY);
+    active.dropAll(Kind.DEPLOY);
     if (d.state() == DeploymentState.REVERTING) {
       end(DeploymentState.FAILED, "the revert failed too: " + why + " (the deployment had failed: " + d.reason() + ")");
     } else if ((forceRevert || d.spec.update().autoRevert()) && d.lastHealthy != null && !d.lastHealthy.sameWorkers(d.spec)) {
@@ -489,10 +402,7 @@ final class Rollout {
     if (d.state() == DeploymentState.REVERTING) {
       end(DeploymentState.REVERTED, "every worker is back on the last healthy settings; the deployment had failed: " + d.reason());
     } else {
-      if (!d.spec.sameWorkers(lastHealthy)) {
-        previousHealthy = lastHealthy;
-        lastHealthy = d.spec;
-      }
+      history.healthy(d.spec);
       end(DeploymentState.SUCCEEDED, "every worker runs the new settings and was healthy");
     }
   }
@@ -501,48 +411,20 @@ final class Rollout {
     Deployment d = deployment;
     d.end(to, why, slotsOf(d));
     deployment = null;
-    history.addFirst(d);
-    while (history.size() > HISTORY) {
-      history.removeLast();
-    }
+    history.ended(d.status(List.of()));
+    host.recorded();
     host.report(d.id + " " + to.label() + ": " + why);
   }
 
   /** A restart's or recycle's replacement failed: the rest are not tried (the old workers are kept). */
   private void abortRestarts(String why) {
-    pending.clear();
+    restarts.clear();
     finishRestart(false, "rolling restart aborted, old workers kept: " + why);
     fill();
   }
 
   private void finishRestart(boolean completed, String detail) {
-    if (!restartingAll && !restartingOne && restartRequesters.isEmpty()) {
-      return;
-    }
-    if (!completed || restartingAll) {
-      host.report(detail);
-    }
-    restartingAll = false;
-    restartingOne = false;
-    AppSupervisor.RollingResult result = new AppSupervisor.RollingResult(app, completed, detail);
-    restartRequesters.forEach(r -> r.tell(result));
-    restartRequesters.clear();
-  }
-
-  /** Ends the replacements of {@code kind} (all when null) whose old worker is not stopping yet. */
-  private void dropReplacements(Kind kind) {
-    for (Replacement r : List.copyOf(active.values())) {
-      if ((kind == null || r.kind == kind) && (!r.stopping || kind == null)) {
-        drop(r);
-      }
-    }
-  }
-
-  private void drop(Replacement r) {
-    active.remove(r.slot);
-    timers.cancel(new Healthy(r.worker));
-    timers.cancel(new Deadline(r.worker));
-    host.retire(r.worker);
+    restarts.finish(completed, detail, host::report);
   }
 
   private Duration minHealthy(Replacement r) {
@@ -556,35 +438,10 @@ final class Rollout {
 
   /** Slots whose worker runs other settings than the deployment's target, and no replacement yet. */
   private List<Integer> staleSlots() {
-    List<Integer> stale = new ArrayList<>();
-    AppSpec target = deployment != null ? deployment.target() : host.spec();
-    for (int i = 0; i < host.slots(); i++) {
-      if (!active.containsKey(i) && !host.slotSpec(i).sameWorkers(target)) {
-        stale.add(i);
-      }
-    }
-    return stale;
+    return active.staleSlots(deployment != null ? deployment.target() : host.spec());
   }
 
   private List<DeploymentStatus.Slot> slotsOf(Deployment d) {
-    List<DeploymentStatus.Slot> slots = new ArrayList<>();
-    for (int i = 0; i < host.slots(); i++) {
-      Replacement r = active.get(i);
-      long pid = r == null || r.status == null ? 0 : r.status.pid();
-      String phase = r != null && r.kind == Kind.DEPLOY
-          ? r.stopping ? "replacing" : r.healthy ? "healthy" : r.readySince != null ? "ready" : "starting"
-          : host.slotSpec(i).sameWorkers(d.target()) ? "done" : "pending";
-      slots.add(new DeploymentStatus.Slot(i, phase, pid));
-    }
-    return slots;
-  }
-
-  private Replacement find(ActorRef<WorkerCommand> worker) {
-    for (Replacement r : active.values()) {
-      if (r.worker.equals(worker)) {
-        return r;
-      }
-    }
-    return null;
+    return active.slotsOf(d.target());
   }
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -43,8 +44,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * count changed and restarts rolling those whose other settings changed; untouched apps are
    * untouched. Replies with the diff at once (with {@code dryRun}, only the diff).
    */
-  public record Apply(DroverSettings settings, boolean dryRun, ActorRef<Applied> replyTo)
-      implements Command {}
+  public record Apply(DroverSettings settings, boolean dryRun, DesiredState.AppliedText text, ActorRef<Applied> replyTo)
+      implements Command {
+    /** Settings with no text behind them: the desired state does not keep them. */
+    public Apply(DroverSettings settings, boolean dryRun, ActorRef<Applied> replyTo) {
+      this(settings, dryRun, null, replyTo);
+    }
+  }
 
   /** What an {@link Apply} changes, by app name. */
   public record Applied(
@@ -87,6 +93,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** An app or a hosted slot went back to earlier settings (a revert or a rollback). */
   private record AppRetargeted(AppSupervisor.Retargeted retargeted) implements Command {}
 
+  /** An app's count, healthy settings or deployments changed. */
+  private record AppRecorded(AppSupervisor.Recorded recorded) implements Command {}
+
   private record SlotReleased(ActorRef<AppSupervisor.Command> slot, ActorRef<Done> replyTo) implements Command {}
 
   private enum AppStopped implements Command {
@@ -107,7 +116,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * @param clusterApps runs the cluster-wide side of apps placed on the cluster
    */
   public static Behavior<Command> create(DroverSettings settings, Drainer drainer, ClusterApps clusterApps) {
-    return Behaviors.setup(ctx -> new Supervisor(ctx, settings, drainer, clusterApps));
+    return create(DesiredState.off(settings), drainer, clusterApps, apps -> {});
+  }
+
+  /**
+   * @param desired what the node runs ({@link DesiredState#settings()}), kept across restarts
+   * @param appsChanged hears the apps' settings when a revert or a rollback changed an app's (the
+   *     front's routes follow them)
+   */
+  public static Behavior<Command> create(DesiredState desired, Drainer drainer, ClusterApps clusterApps,
+      Consumer<List<AppSpec>> appsChanged) {
+    return Behaviors.setup(ctx -> new Supervisor(ctx, desired, drainer, clusterApps, appsChanged));
   }
 
   private final RunRecords records;
@@ -119,23 +138,37 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private boolean stopping;
   private int incarnations;
   private final ActorRef<Done> appStoppedAdapter;
-  private final ActorRef<AppSupervisor.Retargeted> retargetedAdapter;
+  private final ActorRef<AppSupervisor.Notice> noticeAdapter;
+  private final DesiredState desired;
+  private final Consumer<List<AppSpec>> appsChanged;
   private final Map<String, ActorRef<AppSupervisor.Command>> apps = new LinkedHashMap<>();
   private final List<ActorRef<Done>> stopRequesters = new ArrayList<>();
   private int appsStopping;
 
-  private Supervisor(ActorContext<Command> context, DroverSettings settings, Drainer drainer, ClusterApps clusterApps) {
+  private Supervisor(ActorContext<Command> context, DesiredState desired, Drainer drainer, ClusterApps clusterApps,
+      Consumer<List<AppSpec>> appsChanged) {
     super(context);
     this.appStoppedAdapter = context.messageAdapter(Done.class, d -> AppStopped.INSTANCE);
-    this.retargetedAdapter = context.messageAdapter(AppSupervisor.Retargeted.class, AppRetargeted::new);
+    this.noticeAdapter = context.messageAdapter(AppSupervisor.Notice.class,
+        n -> n instanceof AppSupervisor.Retargeted r ? new AppRetargeted(r) : new AppRecorded((AppSupervisor.Recorded) n));
     this.drainer = drainer;
     this.clusterApps = clusterApps;
-    this.settings = settings;
+    this.desired = desired;
+    this.appsChanged = appsChanged;
+    this.settings = desired.settings();
     try {
       this.records = RunRecords.open(settings.stateDir());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot use state directory " + settings.stateDir(), e);
     }
+    if (desired.note() != null) {
+      context.getLog().warn("{}", desired.note());
+      for (AppSpec app : settings.appList()) {
+        context.getSystem().eventStream().tell(new org.apache.pekko.actor.typed.eventstream.EventStream.Publish<>(
+            new AppEvent(java.time.Instant.now(), app.name(), AppState.RUNNING, desired.note())));
+      }
+    }
+    desired.save();
     for (AppSpec app : settings.appList()) {
       startApp(app);
     }
@@ -152,6 +185,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(Apply.class, this::onApply)
         .onMessage(GetSettings.class, this::onGetSettings)
         .onMessage(AppRetargeted.class, this::onAppRetargeted)
+        .onMessage(AppRecorded.class, this::onAppRecorded)
         .onMessage(RemovedAppStopped.class, this::onRemovedAppStopped)
         .onMessage(HostSlot.class, this::onHostSlot)
         .onMessage(ReleaseSlot.class, this::onReleaseSlot)
@@ -201,11 +235,21 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private void startApp(AppSpec app) {
-    Behavior<AppSupervisor.Command> behavior =
-        app.clusterPlaced()
-            ? clusterApps.app(app, getContext().getSelf())
-            : AppSupervisor.create(app, logsOf(app), records, drainer, retargetedAdapter);
-    apps.put(app.name(), getContext().spawn(behavior, uniqueName(app.name())));
+    if (app.clusterPlaced()) {
+      apps.put(app.name(), getContext().spawn(clusterApps.app(app, getContext().getSelf()), uniqueName(app.name())));
+      return;
+    }
+    // a deployment was under way when the node went down: the app starts on its last healthy
+    // settings and deploys the desired ones again (reverted, as any deployment, should they fail)
+    AppSpec healthyFirst = desired.healthyFirst(app.name());
+    ActorRef<AppSupervisor.Command> ref = getContext().spawn(
+        AppSupervisor.create(healthyFirst != null ? healthyFirst : app, logsOf(app), records, drainer, noticeAdapter,
+            desired.history(app.name())),
+        uniqueName(app.name()));
+    apps.put(app.name(), ref);
+    if (healthyFirst != null) {
+      ref.tell(new AppSupervisor.UpdateSpec(app, logsOf(app), getContext().getSystem().ignoreRef()));
+    }
   }
 
   /** The name, or a numbered one while an actor of that name (being removed) still stops. */
@@ -231,7 +275,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (slot == null) {
       getContext().getLog().info("[{}] hosting slot {} of {}", m.app(), m.slot(), app.instances());
       slot = getContext().spawn(
-          AppSupervisor.createSlot(app, m.slot(), m.stopped(), logsOf(app), records, drainer, retargetedAdapter),
+          AppSupervisor.createSlot(app, m.slot(), m.stopped(), logsOf(app), records, drainer, noticeAdapter),
           uniqueName(m.app() + ".slot-" + m.slot()));
       slots.put(m.app(), m.slot(), slot);
     }
@@ -332,6 +376,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       }
       // apps change at run time; the node's own settings (dirs, listeners) stay as started
       settings = settings.withApps(next);
+      desired.applied(m.text(), next);
       for (String name : added) {
         startApp(next.get(name));
       }
@@ -391,6 +436,18 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     next.put(name, r.to().withInstances(current.instances()));
     settings = settings.withApps(next);
     getContext().getLog().info("[{}] went back to earlier settings: they are the app's settings now", name);
+    desired.retargeted(name, r.to());
+    appsChanged.accept(settings.appList()); // its route, too, is the earlier one again
+    return this;
+  }
+
+  /** What the desired state keeps of a local app changed (not of a cluster-placed app's slot). */
+  private Behavior<Command> onAppRecorded(AppRecorded m) {
+    AppSupervisor.Recorded r = m.recorded();
+    AppSpec current = settings.apps().get(r.name());
+    if (current != null && !current.clusterPlaced() && r.app().equals(apps.get(r.name()))) {
+      desired.recorded(r);
+    }
     return this;
   }
 

@@ -1,6 +1,7 @@
 package io.drover.http.management;
 
 import io.drover.http.front.Front;
+import io.drover.supervisor.DesiredState;
 import io.drover.supervisor.Supervisor;
 import io.drover.supervisor.config.ConfigLoader;
 import io.drover.supervisor.config.DroverSettings;
@@ -47,7 +48,8 @@ public final class LocalConfigApplier implements ConfigApplier {
       String name = origin.name() != null ? origin.name() : "config";
       DroverSettings next = ConfigLoader.parse(asRunning, name, base); // throws ConfigException
       CompletionStage<Supervisor.Applied> diff =
-          AskPattern.ask(supervisor, r -> new Supervisor.Apply(next, dryRun, r), ASK, system.scheduler());
+          AskPattern.ask(supervisor, r -> new Supervisor.Apply(next, dryRun, new DesiredState.AppliedText(asRunning, name, base), r),
+              ASK, system.scheduler());
       return diff.thenApply(d -> {
         if (!dryRun) {
           front.tell(new Front.UpdateApps(next.appList()));

@@ -77,4 +77,45 @@ class DeploymentUnderLoadTest {
       }
     }
   }
+
+  /** Issue 14: a failed config that also moved the app's route; after the revert the front routes the old prefix again. */
+  @Test
+  void aRevertRestoresTheRouteTheFailedConfigChanged() throws Exception {
+    String settings = "instances = 2, update.min-healthy-time = 3s";
+    try (FrontHarness h = new FrontHarness(kit, "web {\n command = [\"node\", \"$WEB\"]\n route.prefix = \"/old\"\n " + settings + "\n}\n")) {
+      h.awaitReady("web", 2);
+      assertEquals(200, h.get("/old/hello").statusCode());
+      TestProbe<AppEvent> events = kit.createTestProbe(AppEvent.class);
+      kit.system().eventStream().tell(new EventStream.Subscribe<>(AppEvent.class, events.getRef()));
+
+      String release = "drover {\n state-dir = \"" + h.settings.stateDir() + "\"\n logs-dir = \"" + h.settings.logsDir() + "\"\n"
+          + " app-defaults.env.DROVER_TEST = \"" + h.marker + "\"\n"
+          + " app-defaults.readiness { type = http, path = \"/health\" }\n"
+          + " apps.web {\n command = [\"node\", \"" + CRASHY + "\", \"--listen\", \"--exit-after\", \"1500\"]\n"
+          + " route.prefix = \"/new\"\n " + settings + "\n }\n}\n";
+      new io.drover.http.management.LocalConfigApplier(kit.system(), h.supervisor, h.front)
+          .apply(release, new io.drover.http.management.ConfigApplier.Origin("release.conf", h.dir), false)
+          .toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+      String end = null;
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (end == null && System.nanoTime() < deadline) {
+        AppEvent e = events.receiveMessage(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        if (e.detail().startsWith("web@1 reverted") || e.detail().startsWith("web@1 succeeded")) {
+          end = e.detail();
+        }
+      }
+      assertTrue(end != null && end.startsWith("web@1 reverted"), "ended: " + end);
+      // the front hears the reverted settings shortly after: wait for its route, bounded
+      int old = 0;
+      for (long until = System.nanoTime() + Duration.ofSeconds(10).toNanos(); old != 200 && System.nanoTime() < until; ) {
+        old = h.get("/old/hello").statusCode();
+        if (old != 200) {
+          Thread.sleep(50);
+        }
+      }
+      assertEquals(200, old, "the old route serves again after the revert");
+      assertEquals(404, h.get("/new/hello").statusCode(), "the failed config's route is gone");
+    }
+  }
 }

@@ -96,7 +96,9 @@ final class FrontHarness implements AutoCloseable {
         (worker, port, timeout) ->
             AskPattern.<Front.Command, Done>ask(
                 front, r -> new Front.Drain(worker, port, timeout, r), timeout.plusSeconds(5), kit.system().scheduler());
-    this.supervisor = kit.spawn(Supervisor.create(settings, drainer));
+    // as in the node: a revert's or a rollback's settings reach the front's routes
+    this.supervisor = kit.spawn(Supervisor.create(io.drover.supervisor.DesiredState.off(settings), drainer,
+        io.drover.supervisor.ClusterApps.NONE, changed -> front.tell(new Front.UpdateApps(changed))));
   }
 
   URI uri(String path) {
