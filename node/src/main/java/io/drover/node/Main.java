@@ -15,9 +15,8 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     // an API verb (status, scale, ...) builds nothing but its own command and starts no logging
-    CommandLine verb = args.length == 0 ? null : io.drover.node.cli.ClientVerbs.commandLine(args[0]);
-    if (verb != null) {
-      System.exit(withHandlers(verb).execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+    if (args.length > 0 && io.drover.node.cli.ClientVerbs.isVerb(args[0])) {
+      io.drover.node.cli.ClientVerbs.main(args);
     }
     if (args.length > 0 && !args[0].startsWith("-") && !args[0].equals("help")) {
       // Initialise logging before any other thread logs (SLF4J would replay those calls noisily).
@@ -31,12 +30,7 @@ public final class Main implements Runnable {
   }
 
   static CommandLine withHandlers(CommandLine commandLine) {
-    return commandLine
-        .setExecutionExceptionHandler(
-            (ex, cmd, parsed) -> {
-              cmd.getErr().println("drover: " + ex.getMessage());
-              return 2;
-            });
+    return io.drover.node.cli.ClientVerbs.withHandlers(commandLine);
   }
 
   @Override
@@ -44,12 +38,11 @@ public final class Main implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try: drover run FILE, or drover run -i 2 -- node app.js)");
   }
 
-  /** Version from the jar's manifest, or "dev" when run from classes. */
+  /** The version line (the same for the API verbs' quick start). */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"drover " + (v == null ? "dev" : v)};
+      return new String[] {io.drover.node.cli.ClientVerbs.version()};
     }
   }
 }

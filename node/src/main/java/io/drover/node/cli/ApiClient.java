@@ -1,20 +1,14 @@
 package io.drover.node.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -26,15 +20,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
-import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLContextSpi;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLServerSocketFactory;
-import javax.net.ssl.SSLSessionContext;
-import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
 
 /**
  * A thin client of the management API (docs/api.md) for one CLI call: the JDK's HTTP client
@@ -42,8 +29,6 @@ import javax.net.ssl.TrustManager;
  * every failure turned into one line and an exit status.
  */
 public final class ApiClient implements AutoCloseable {
-  static final ObjectMapper JSON = new ObjectMapper();
-
   /** Connecting never takes longer than this, whatever --timeout says. */
   private static final Duration CONNECT = Duration.ofSeconds(5);
 
@@ -51,7 +36,7 @@ public final class ApiClient implements AutoCloseable {
   public record Response(int status, String contentType, String body) {
     JsonNode json() throws Failure {
       try {
-        return JSON.readTree(body);
+        return Json.read(body);
       } catch (Exception e) {
         throw new Failure(Exit.REFUSED, "the node answered something that is not JSON: " + Cli.oneLine(body, 120), null);
       }
@@ -92,11 +77,7 @@ public final class ApiClient implements AutoCloseable {
     this.token = token;
     this.timeout = timeout;
     // daemon threads of our own, so that close() ends them (the client itself has no close in 17)
-    this.executor = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "drover-cli-http");
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor = Executors.newCachedThreadPool(new DaemonThreads());
     HttpClient.Builder builder =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -104,69 +85,20 @@ public final class ApiClient implements AutoCloseable {
             .followRedirects(HttpClient.Redirect.NEVER)
             .executor(executor);
     if (!"https".equalsIgnoreCase(base.getScheme())) {
-      builder.sslContext(noTls()).sslParameters(new SSLParameters());
+      builder.sslContext(NoTls.context()).sslParameters(new SSLParameters());
     } else if (trust != null) {
       builder.sslContext(trust);
     }
     this.http = builder.build();
   }
 
-  /**
-   * For a plain-http node: a TLS context that is never used. Any real one (even uninitialised)
-   * first loads the JDK's security providers, a sixth of a call's time.
-   */
-  private static SSLContext noTls() {
-    return new SSLContext(new NoTls(), null, "none") {};
-  }
-
-  private static final class NoTls extends SSLContextSpi {
-    private static UnsupportedOperationException none() {
-      return new UnsupportedOperationException("no TLS: the node's URL is http://");
-    }
-
+  /** The client's threads (a class, not a lambda: one call site fewer to link at start). */
+  private static final class DaemonThreads implements java.util.concurrent.ThreadFactory {
     @Override
-    protected SSLParameters engineGetDefaultSSLParameters() {
-      return new SSLParameters();
-    }
-
-    @Override
-    protected SSLParameters engineGetSupportedSSLParameters() {
-      return new SSLParameters();
-    }
-
-    @Override
-    protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom sr) {
-      throw none();
-    }
-
-    @Override
-    protected SSLSocketFactory engineGetSocketFactory() {
-      throw none();
-    }
-
-    @Override
-    protected SSLServerSocketFactory engineGetServerSocketFactory() {
-      throw none();
-    }
-
-    @Override
-    protected SSLEngine engineCreateSSLEngine() {
-      throw none();
-    }
-
-    @Override
-    protected SSLEngine engineCreateSSLEngine(String host, int port) {
-      throw none();
-    }
-
-    @Override
-    protected SSLSessionContext engineGetServerSessionContext() {
-      throw none();
-    }
-
-    @Override
-    protected SSLSessionContext engineGetClientSessionContext() {
-      throw none();
+    public Thread newThread(Runnable r) {
+      Thread t = new Thread(r, "drover-cli-http");
+      t.setDaemon(true);
+      return t;
     }
   }
 
@@ -221,7 +153,7 @@ public final class ApiClient implements AutoCloseable {
       await(CompletableFuture.anyOf(head, whole), deadline);
       int status = head.getNow(null).statusCode();
       if (status >= 300) {
-        throw refusal(status, await(whole, deadline).body());
+        throw ApiErrors.refusal(status, await(whole, deadline).body());
       }
       onConnected.run();
       // the stream may be quiet for long (a heartbeat every few seconds): no deadline on reading
@@ -231,7 +163,7 @@ public final class ApiClient implements AutoCloseable {
           return;
         }
         if (next instanceof Throwable t) {
-          String why = reason(t);
+          String why = ApiErrors.reason(base, t);
           String lower = why.toLowerCase(Locale.ROOT);
           if (lower.contains("connection reset") || lower.contains("closed") || lower.contains("eof")) {
             why = "the connection was closed (did the node stop?)";
@@ -308,7 +240,7 @@ public final class ApiClient implements AutoCloseable {
     HttpResponse<String> response =
         await(http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)), deadline);
     if (response.statusCode() >= 300) {
-      throw refusal(response.statusCode(), response.body());
+      throw ApiErrors.refusal(response.statusCode(), response.body());
     }
     return new Response(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""), response.body());
   }
@@ -330,125 +262,8 @@ public final class ApiClient implements AutoCloseable {
         throw new Failure(
             Exit.UNREACHABLE, "no answer from the node at " + base + " within " + Cli.duration(timeout.toMillis()) + " (--timeout)", null);
       }
-      throw new Failure(Exit.UNREACHABLE, "cannot reach the node at " + base + ": " + reason(cause), null);
+      throw new Failure(Exit.UNREACHABLE, "cannot reach the node at " + base + ": " + ApiErrors.reason(base, cause), null);
     }
-  }
-
-  /** Why a connection failed, in a few words. */
-  String reason(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      String m = c.getMessage() == null ? "" : c.getMessage().toLowerCase(Locale.ROOT);
-      if (m.contains("connection refused") || (c instanceof ConnectException && m.contains("refused"))) {
-        return "connection refused (is it running? --url)";
-      }
-      if (c instanceof UnknownHostException || c instanceof UnresolvedAddressException) {
-        return "unknown host " + base.getHost() + " (--url)";
-      }
-      if (c instanceof HttpConnectTimeoutException || m.contains("connect timed out") || m.contains("connection timed out")) {
-        return "connection timed out (--url)";
-      }
-    }
-    String tls = tlsReason(t);
-    if (tls != null) {
-      return tls;
-    }
-    if (!"https".equalsIgnoreCase(base.getScheme()) && t != null && t.getMessage() != null
-        && t.getMessage().toLowerCase(Locale.ROOT).contains("received no bytes")) {
-      return "the connection was closed without an answer (does the node speak https? --url https://...)";
-    }
-    if (t instanceof ConnectException && t.getMessage() == null) {
-      return "connection refused (is it running? --url)"; // the JDK's client says no more for a refusal
-    }
-    String m = t == null ? null : t.getMessage();
-    return m == null ? (t == null ? "unknown error" : t.getClass().getSimpleName()) : Cli.oneLine(m, 200);
-  }
-
-  /** Why a TLS handshake failed, in the user's terms; null when {@code t} is no such failure. */
-  private String tlsReason(Throwable t) {
-    javax.net.ssl.SSLException handshake = null;
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      String m = c.getMessage() == null ? "" : c.getMessage().toLowerCase(Locale.ROOT);
-      if (c instanceof java.security.cert.CertificateExpiredException || c instanceof java.security.cert.CertificateNotYetValidException
-          || m.contains("validity check failed")) {
-        return "the node's certificate is expired or not yet valid (renew it; is the clock right?)";
-      }
-      if (m.contains("no subject alternative") || m.contains("no name matching")) {
-        return "the node's certificate is not for " + base.getHost() + " (use a --url host the certificate names)";
-      }
-      if (c instanceof java.security.cert.CertPathBuilderException || m.contains("pkix path building failed")
-          || m.contains("unable to find valid certification path")) {
-        return "the node's certificate is not trusted (give --cacert FILE with its certificate or its CA, or set DROVER_CACERT)";
-      }
-      if (m.contains("unsupported or unrecognized ssl message")) {
-        return "the node does not speak TLS (try --url http://...)";
-      }
-      if (handshake == null && c instanceof javax.net.ssl.SSLException e) {
-        handshake = e;
-      }
-    }
-    return handshake == null ? null
-        : "TLS handshake failed: " + Cli.oneLine(handshake.getMessage() == null ? handshake.getClass().getSimpleName() : handshake.getMessage(), 200);
-  }
-
-  /** The API said no: 401 is exit 4, any other 3xx/4xx/5xx exit 1, with the API's error. */
-  static Failure refusal(int status, String body) {
-    String error = errorLine(body);
-    if (status == 401) {
-      return new Failure(
-          Exit.UNAUTHORIZED,
-          (error == null ? "unauthorized" : error) + " (give --token or set DROVER_TOKEN)",
-          body);
-    }
-    if (error == null) {
-      String text = Cli.oneLine(body, 200);
-      error = "HTTP " + status + reasonPhrase(status) + (text.isEmpty() ? "" : ": " + text);
-    }
-    return new Failure(Exit.REFUSED, error, body);
-  }
-
-  /** " Not Found" for 404 and the like; "" for a status without a well-known phrase. */
-  private static String reasonPhrase(int status) {
-    return switch (status) {
-      case 301 -> " Moved Permanently";
-      case 302 -> " Found";
-      case 304 -> " Not Modified";
-      case 307 -> " Temporary Redirect";
-      case 308 -> " Permanent Redirect";
-      case 400 -> " Bad Request";
-      case 403 -> " Forbidden";
-      case 404 -> " Not Found";
-      case 405 -> " Method Not Allowed";
-      case 408 -> " Request Timeout";
-      case 409 -> " Conflict";
-      case 413 -> " Payload Too Large";
-      case 415 -> " Unsupported Media Type";
-      case 429 -> " Too Many Requests";
-      case 500 -> " Internal Server Error";
-      case 502 -> " Bad Gateway";
-      case 503 -> " Service Unavailable";
-      case 504 -> " Gateway Timeout";
-      default -> "";
-    };
-  }
-
-  /** {"error":"no such app","app":"x"} → "no such app (app: x)"; null when not such a body. */
-  static String errorLine(String body) {
-    JsonNode n;
-    try {
-      n = JSON.readTree(body);
-    } catch (Exception e) {
-      return null;
-    }
-    if (n == null || !n.isObject() || !n.path("error").isValueNode()) {
-      return null;
-    }
-    StringBuilder extra = new StringBuilder();
-    for (Map.Entry<String, JsonNode> f : n.properties()) {
-      if (!f.getKey().equals("error") && !f.getKey().equals("status") && f.getValue().isValueNode()) {
-        extra.append(extra.length() == 0 ? "" : ", ").append(f.getKey()).append(": ").append(f.getValue().asText());
-      }
-    }
-    return Cli.oneLine(n.get("error").asText() + (extra.length() == 0 ? "" : " (" + extra + ")"), 300);
   }
 
   /**

@@ -59,7 +59,7 @@ abstract class ApiCommand implements Callable<Integer> {
     try (ApiClient client = ApiClient.open(base, token, api.timeout(defaultTimeout()), trust)) {
       return run(client);
     } catch (ApiClient.Failure f) {
-      if (api.json && f.body() != null && ApiClient.errorLine(f.body()) != null) {
+      if (api.json && f.body() != null && ApiErrors.errorLine(f.body()) != null) {
         printRaw(f.body());
       }
       error(f.getMessage());

@@ -107,7 +107,7 @@ public final class ApplyCommand extends ApiCommand {
       return lines;
     }
     try {
-      ApiClient.JSON.readTree(body).path("problems").forEach(p -> lines.add(Cli.oneLine(p.asText(p.toString()), 1000)));
+      Json.read(body).path("problems").forEach(p -> lines.add(Cli.oneLine(p.asText(p.toString()), 1000)));
     } catch (Exception e) {
       // not JSON: no problem lines
     }

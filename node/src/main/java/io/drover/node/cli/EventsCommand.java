@@ -33,7 +33,7 @@ public final class EventsCommand extends ApiCommand {
             (type, data) -> {
               JsonNode e;
               try {
-                e = ApiClient.JSON.readTree(data);
+                e = Json.read(data);
               } catch (Exception ex) {
                 e = null;
               }

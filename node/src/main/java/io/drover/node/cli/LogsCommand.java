@@ -157,9 +157,9 @@ public final class LogsCommand extends ApiCommand {
       if (!api.json) {
         out.println(worker == null ? app + "-" + instance + " | " + line : line);
       } else {
-        var o = ApiClient.JSON.createObjectNode().put("app", app).put("worker", instance).put("stream", stream()).put("line", line);
+        var o = Json.mapper().createObjectNode().put("app", app).put("worker", instance).put("stream", stream()).put("line", line);
         try {
-          out.println(ApiClient.JSON.writeValueAsString(o));
+          out.println(Json.mapper().writeValueAsString(o));
         } catch (JsonProcessingException e) {
           throw new IllegalStateException(e);
         }

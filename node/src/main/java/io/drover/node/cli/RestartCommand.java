@@ -60,7 +60,7 @@ public final class RestartCommand extends ApiCommand {
 
   private static boolean aborted(String body) {
     try {
-      JsonNode n = ApiClient.JSON.readTree(body);
+      JsonNode n = Json.read(body);
       return n != null && n.path("completed").isBoolean() && !n.path("completed").asBoolean();
     } catch (Exception e) {
       return false;

@@ -1,7 +1,6 @@
 package io.drover.node.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,8 +20,6 @@ import picocli.CommandLine.Parameters;
     },
     footer = Exit.FOOTER)
 public final class RolloutCommand extends ApiCommand {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   @Parameters(index = "0", paramLabel = "ACTION", description = "status, promote or rollback")
   String action;
 
@@ -86,9 +83,9 @@ public final class RolloutCommand extends ApiCommand {
 
   private static JsonNode parse(String body) {
     try {
-      return JSON.readTree(body);
+      return Json.read(body);
     } catch (Exception e) {
-      return JSON.createObjectNode();
+      return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
     }
   }
 }

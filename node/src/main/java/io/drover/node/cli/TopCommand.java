@@ -180,7 +180,7 @@ public final class TopCommand extends ApiCommand {
 
   /** --json: the apps as GET /apps gives them, each with requestsPerSecond and errorsPerSecond. */
   private static ObjectNode asJson(List<JsonNode> apps) {
-    ObjectNode o = ApiClient.JSON.createObjectNode();
+    ObjectNode o = Json.mapper().createObjectNode();
     ArrayNode list = o.putArray("apps");
     apps.forEach(list::add);
     return o;
