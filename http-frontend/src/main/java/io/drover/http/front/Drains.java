@@ -1,7 +1,7 @@
 package io.drover.http.front;
 
-import io.drover.supervisor.config.AppSpec;
 import io.drover.supervisor.WorkerCommand;
+import io.drover.supervisor.config.AppSpec;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
