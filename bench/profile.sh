@@ -6,6 +6,7 @@
 #   flame.html      flame graph of every thread of the node
 #   front.collapsed the front's event-loop threads (drover-front-*), one stack per line
 #   top-frames.txt  self time of the front threads by frame and by kind (drover, netty, jdk, kernel, ...)
+#   threads.txt     CPU of every thread group of the node (front, GC, JIT, Pekko, ...), per request too
 #
 #   bench/profile.sh [--handler trivial|cpu] [--warmup 30s] [--duration 20s] [--connections 64]
 #                    [--threads 2] [--interval 1ms] [--out DIR]
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
     --threads) THREADS="${2:?}"; shift 2 ;;
     --interval) INTERVAL="${2:?}"; shift 2 ;;
     --out) OUT="${2:?}"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "profile.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -72,6 +73,16 @@ agent "stop,file=$OUT/flame.html,flamegraph,title=Drover_front_$HANDLER" || benc
 ct_stop
 
 grep '^\[drover-front' "$OUT/all.collapsed" >"$OUT/front.collapsed"
+# every thread of the node, by group (the thread's name without its numbers): what the JVM spends
+# beside the front (GC, JIT, Pekko dispatchers, timers), per request as well
+awk -v rps="$(bench_field "$m" rps)" -v secs="$(bench_secs "$DURATION")" '
+  { n = $NF; t = $1; sub(/;.*/, "", t); sub(/^\[/, "", t); sub(/ tid=.*/, "", t); gsub(/[0-9]+/, "N", t)
+    g[t] += n; total += n }
+  END {
+    for (t in g) printf "%8.1f us/req  %5.1f%%  %s\n", (rps > 0 ? g[t] / (rps * secs) * 1000 : 0), 100 * g[t] / total, t | "sort -rn | head -n 12"
+    close("sort -rn | head -n 12")
+    if (rps > 0) printf "%8.1f us/req  all threads of the node\n", total / (rps * secs) * 1000
+  }' "$OUT/all.collapsed" >"$OUT/threads.txt"
 rm -f "$OUT/all.collapsed"
 [ -s "$OUT/front.collapsed" ] || bench_die "no samples of drover-front threads (see $OUT/flame.html)"
 
@@ -116,4 +127,7 @@ echo
 head -n 30 "$OUT/top-frames.txt"
 echo "..."
 echo
-echo "written: $OUT/flame.html, $OUT/top-frames.txt, $OUT/front.collapsed"
+echo "== CPU of the node's threads, by group (at the sampling interval) =="
+cat "$OUT/threads.txt"
+echo
+echo "written: $OUT/flame.html, $OUT/top-frames.txt, $OUT/threads.txt, $OUT/front.collapsed"

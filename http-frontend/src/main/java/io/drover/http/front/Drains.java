@@ -1,11 +1,14 @@
 package io.drover.http.front;
 
+import io.drover.supervisor.WorkerCommand;
 import io.drover.supervisor.config.AppSpec;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.slf4j.Logger;
 
@@ -47,6 +50,11 @@ final class Drains {
   private final Map<Endpoint, Draining> byEndpoint = new HashMap<>();
   /** Per app, kept after it stops being routed (its workers are drained then). */
   private final Map<String, Duration> tunnelGrace = new HashMap<>();
+  /**
+   * Endpoints that left the listing with requests still in flight: a drain that arrives after
+   * the worker's deregistration must still find them and wait.
+   */
+  private final Map<ActorRef<WorkerCommand>, Endpoint> retired = new HashMap<>();
 
   Drains(TimerScheduler<Front.Command> timers, Logger log, Consumer<Endpoint> drained) {
     this.timers = timers;
@@ -61,6 +69,34 @@ final class Drains {
 
   boolean draining(Endpoint e) {
     return byEndpoint.containsKey(e);
+  }
+
+  /** The endpoint left rotation for good: kept findable while it has requests in flight. */
+  void retire(Endpoint e) {
+    if (e.inFlight.get() > 0) {
+      retired.put(e.worker, e);
+    }
+  }
+
+  /** Forgets the retired endpoints with nothing in flight and no drain. */
+  void pruneRetired() {
+    retired.values().removeIf(e -> e.inFlight.get() <= 0 && !draining(e));
+  }
+
+  Collection<Endpoint> retired() {
+    return retired.values();
+  }
+
+  /** The endpoint of {@code worker}'s process on {@code port}, in rotation ({@code apps}: per app, by worker) or retired; or null. */
+  Endpoint find(Collection<Map<ActorRef<WorkerCommand>, Endpoint>> apps, ActorRef<WorkerCommand> worker, int port) {
+    for (Map<ActorRef<WorkerCommand>, Endpoint> app : apps) {
+      Endpoint e = app.get(worker);
+      if (e != null && e.port == port) {
+        return e;
+      }
+    }
+    Endpoint e = retired.get(worker);
+    return e != null && e.port == port ? e : null;
   }
 
   /** The endpoint is out of rotation already: waits for its requests and tunnels, then answers {@code m}. */
@@ -97,6 +133,7 @@ final class Drains {
       log.debug("[{}] [{}] drained", e.app, e);
     }
     byEndpoint.remove(e);
+    retired.remove(e.worker, e);
     drained.accept(e);
     d.request.replyTo().tell(Done.getInstance());
   }

@@ -111,11 +111,6 @@ public final class Front extends AbstractBehavior<Front.Command> {
   private final Map<String, Set<ActorRef<WorkerCommand>>> listed = new HashMap<>();
   /** Per app: the endpoints in rotation (or draining), by worker. */
   private final Map<String, Map<ActorRef<WorkerCommand>, Endpoint>> endpoints = new HashMap<>();
-  /**
-   * Endpoints that left the listing with requests still in flight: a drain that arrives after
-   * the worker's deregistration must still find them and wait.
-   */
-  private final Map<ActorRef<WorkerCommand>, Endpoint> retired = new HashMap<>();
   private final Drains drains;
   private final ServedReports served;
   /** Workers of lost nodes that the receptionist still lists: never put back in rotation. */
@@ -201,43 +196,25 @@ public final class Front extends AbstractBehavior<Front.Command> {
         .onMessage(StatusOf.class, this::onStatusOf)
         .onMessage(AskStatus.class, this::onAskStatus)
         .onMessage(Drain.class, this::onDrain)
-        .onMessage(Drains.Check.class, m -> {
-          drains.check(m);
-          return this;
-        })
-        .onMessage(ServedReports.Tick.class, m -> {
-          served.tick(endpoints, retired.values());
-          return this;
-        })
-        .onMessage(Rechecks.Failed.class, m -> {
-          rechecks.failed(m);
-          return this;
-        })
-        .onMessage(Rechecks.Recheck.class, m -> {
-          rechecks.recheck(m);
-          return this;
-        })
-        .onMessage(Rechecks.Checked.class, m -> {
-          rechecks.checked(m);
-          return this;
-        })
-        .onMessage(Ejections.Failing.class, m -> {
-          ejections.failing(m);
-          return this;
-        })
-        .onMessage(Ejections.Return.class, m -> {
-          ejections.returned(m);
-          return this;
-        })
-        .onMessage(Traffics.Ramp.class, m -> {
-          traffic.ramped(m, holder.get());
-          return this;
-        })
+        .onMessage(Drains.Check.class, m -> then(() -> drains.check(m)))
+        .onMessage(ServedReports.Tick.class, m -> then(() -> served.tick(endpoints, drains.retired())))
+        .onMessage(Rechecks.Failed.class, m -> then(() -> rechecks.failed(m)))
+        .onMessage(Rechecks.Recheck.class, m -> then(() -> rechecks.recheck(m)))
+        .onMessage(Rechecks.Checked.class, m -> then(() -> rechecks.checked(m)))
+        .onMessage(Ejections.Failing.class, m -> then(() -> ejections.failing(m)))
+        .onMessage(Ejections.Return.class, m -> then(() -> ejections.returned(m)))
+        .onMessage(Traffics.Ramp.class, m -> then(() -> traffic.ramped(m, holder.get())))
         .onMessage(UpdateApps.class, this::onUpdateApps)
         .onMessage(GetInFlight.class, this::onGetInFlight)
         .onMessage(NodeLost.class, this::onNodeLost)
         .onMessage(NodeBack.class, this::onNodeBack)
         .build();
+  }
+
+  /** A message handled by one of the front's helpers: the behavior stays. */
+  private Behavior<Command> then(Runnable handled) {
+    handled.run();
+    return this;
   }
 
   /**
@@ -248,7 +225,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
   private Behavior<Command> onListed(Listed m) {
     listed.put(m.app(), m.workers());
     Map<ActorRef<WorkerCommand>, Endpoint> current = endpoints.get(m.app());
-    retired.values().removeIf(e -> e.inFlight.get() <= 0 && !drains.draining(e));
+    drains.pruneRetired();
     List<Endpoint> gone = new ArrayList<>();
     for (var it = current.entrySet().iterator(); it.hasNext(); ) {
       var entry = it.next();
@@ -277,9 +254,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
     for (Endpoint e : gone) {
       ServedReports.report(e);
       e.draining = true; // its pooled connections close instead of being reused
-      if (e.inFlight.get() > 0) {
-        retired.put(e.worker, e);
-      }
+      drains.retire(e);
     }
     publish();
     for (Endpoint e : gone) {
@@ -363,9 +338,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
         // leaving (e.g. draining before its Drain arrived): out of rotation, but findable by a drain
         existing.draining = true;
         ServedReports.report(existing);
-        if (existing.inFlight.get() > 0) {
-          retired.put(m.worker(), existing);
-        }
+        drains.retire(existing);
         current.remove(m.worker());
         publish();
       }
@@ -382,7 +355,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
   }
 
   private Behavior<Command> onDrain(Drain m) {
-    Endpoint e = find(m.worker(), m.port());
+    Endpoint e = drains.find(endpoints.values(), m.worker(), m.port());
     if (e == null) {
       getContext().getLog().debug("drain of {} port {}: not in rotation", m.worker(), m.port());
       m.replyTo().tell(Done.getInstance());
@@ -398,24 +371,12 @@ public final class Front extends AbstractBehavior<Front.Command> {
   private void drained(Endpoint e) {
     ServedReports.report(e);
     endpoints.get(e.app).remove(e.worker, e);
-    retired.remove(e.worker, e);
     publish();
   }
 
   private boolean isCurrent(Endpoint e) {
     Map<ActorRef<WorkerCommand>, Endpoint> current = endpoints.get(e.app);
     return current != null && current.get(e.worker) == e;
-  }
-
-  private Endpoint find(ActorRef<WorkerCommand> worker, int port) {
-    for (Map<ActorRef<WorkerCommand>, Endpoint> app : endpoints.values()) {
-      Endpoint e = app.get(worker);
-      if (e != null && e.port == port) {
-        return e;
-      }
-    }
-    Endpoint e = retired.get(worker);
-    return e != null && e.port == port ? e : null;
   }
 
   /** Publishes the snapshot of the current endpoints (see {@link RouteSnapshot#of}); queues learn their rotation. */

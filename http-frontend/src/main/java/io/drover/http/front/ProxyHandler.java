@@ -41,7 +41,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   final StreamedTransport stream = new StreamedTransport(this);
   private final MessageTransport message = new MessageTransport(this);
   private final ArrayDeque<Object> queued = new ArrayDeque<>();
-  private boolean readsPaused;
+  boolean readsPaused;
   private ExchangeTimer timer;
 
   ProxyHandler(ProxyContext px) {
@@ -95,7 +95,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     Exchange e = x = new Exchange(++exchanges, req, System.nanoTime(), px.ids().of(req.headers()), clientIp);
     DecoderResult decoded = req.decoderResult();
     if (decoded.isFailure()) {
-      respondBadRequest(decoded.cause());
+      respond(FrontErrors.undecodable(ctx.alloc(), decoded.cause()), false);
       return;
     }
     HttpHeaders headers = req.headers();
@@ -142,7 +142,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ctx.close(); // the answer is under way; the request was broken: end both
         return;
       }
-      respondBadRequest(cause); // never forwarded as if complete
+      respond(FrontErrors.undecodable(ctx.alloc(), cause), false); // never forwarded as if complete
       return;
     }
     if (e == null || e.phase() == Phase.DISCARDING) {
@@ -201,7 +201,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   // ------------------------------------------------------------------ attempts
 
   /** Picks a worker for the request and starts an attempt on the transport that reaches it. */
-  private void dispatch() {
+  void dispatch() {
     Exchange e = x;
     RouteSnapshot.Route route = e.route;
     // a WebSocket is a byte pipe, and a body declared larger than max-body cannot travel as a
@@ -212,17 +212,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       e.to(Phase.QUEUED);
       e.transport = null;
       deadline(e, route.queue().capacity().queueTimeout().toNanos());
-      return;
-    } else if (admitted == AppQueue.Admission.FULL) {
-      respond(FrontErrors.queueFull(ctx.alloc(), route.app(), route.queue().capacity().queueLength()),
-          e.keepAliveAfterError(), AppMeters.ErrorKind.QUEUE_FULL);
-      return;
-    } else if (admitted == AppQueue.Admission.NONE) {
-      FullHttpResponse r = FrontErrors.unserved(ctx.alloc(), e, localOnly);
-      respond(r, r.status().code() != 413 && e.keepAliveAfterError());
-      return;
+    } else if (admitted == AppQueue.Admission.GRANTED) {
+      attempt(e);
+    } else {
+      ExchangeFailures.notAdmitted(this, e, admitted == AppQueue.Admission.FULL, localOnly);
     }
-    attempt(e);
   }
 
   /** An attempt on the exchange's endpoint, whose slot (in-flight count) it holds. */
@@ -270,51 +264,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       timer.arm(left);
       return;
     }
-    if (e.phase() == Phase.QUEUED) {
-      if (e.route.queue().cancel(e.waiter)) { // else a slot was given meanwhile, and is on its way
-        respond(FrontErrors.queueTimeout(ctx.alloc(), e.route.app(), e.route.queue().capacity().queueTimeout().toMillis()),
-            e.keepAliveAfterError(), AppMeters.ErrorKind.QUEUE_TIMEOUT);
-      }
-      return;
-    }
-    long millis = e.route.spec().requestTimeout().toMillis();
-    if (!e.body.complete() && !readsPaused && e.transport.waitsForBody() && (e.interimSeen || !e.expectsContinue())) {
-      // the client, not the worker, is late: 408, the worker is not blamed, and the connection
-      // closes (the rest of the body would have to be read to find the next request)
-      endAttempt(false);
-      respond(FrontErrors.badRequest(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
-          "request body not received within request-timeout (" + millis + "ms)"), false);
-      return;
-    }
-    // never pooled: the connection may hold part of a body or an answer still to come
-    attemptFailed(e, WorkerFailure.TIMED_OUT, "within " + millis + "ms");
+    ExchangeFailures.timedOut(this, e);
   }
 
   /** The current attempt failed: the policy decides between another worker and an answer. */
   void attemptFailed(Exchange e, WorkerFailure failure, String detail) {
-    boolean begun = e.answerBegun();
-    String worker = String.valueOf(e.endpoint);
-    if (failure != WorkerFailure.REFUSED && e.endpoint != null) { // a worker declining work (busy) is not failing
-      e.endpoint.failed(e.route.spec().outlier(), px.front(), failure, detail);
-    }
-    endAttempt(false);
-    e.lastFailure = failure;
-    e.lastDetail = detail;
-    FailurePolicy.Decision d = FailurePolicy.decide(failure, begun, e.body.replayable(), e.retriesLeft(), detail);
-    if (d instanceof FailurePolicy.Retry && !e.route.traffic().budget.tryRetry()) {
-      e.route.meters().retryDenied();
-      d = FailurePolicy.decide(failure, begun, e.body.replayable(), 0, detail + "; retry budget spent");
-    }
-    if (d instanceof FailurePolicy.Retry) {
-      e.to(Phase.ROUTING);
-      e.body.rewind();
-      dispatch();
-    } else if (d instanceof FailurePolicy.Respond r) {
-      respond(FrontErrors.failure(ctx.alloc(), r, e.route.app(), worker), e.keepAliveAfterError());
-    } else {
-      ctx.close(); // the answer was cut: the client must not take it for complete
-      clearExchange();
-    }
+    ExchangeFailures.attemptFailed(this, e, failure, detail);
   }
 
   /** Ends the current attempt: its transport lets go, its endpoint's in-flight count is returned. */
@@ -356,7 +311,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** As {@link #respond(FullHttpResponse, boolean)}, counted as {@code kind} (null: by its status). */
-  private void respond(FullHttpResponse response, boolean keepAlive, AppMeters.ErrorKind kind) {
+  void respond(FullHttpResponse response, boolean keepAlive, AppMeters.ErrorKind kind) {
     Exchange e = x;
     if (e.phase() == Phase.QUEUED) {
       e.route.queue().cancel(e.waiter); // answered while waiting (a broken body): its place goes
@@ -379,10 +334,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     finishExchange();
-  }
-
-  private void respondBadRequest(Throwable cause) {
-    respond(FrontErrors.undecodable(ctx.alloc(), cause), false);
   }
 
   /** Ends the exchange and starts on any pipelined request. */
@@ -408,7 +359,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     clearExchange();
   }
 
-  private void clearExchange() {
+  void clearExchange() {
     Exchange e = x;
     if (e != null) {
       if (e.phase() != Phase.TUNNEL && e.phase() != Phase.DONE) {

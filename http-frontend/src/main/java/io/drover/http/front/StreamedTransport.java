@@ -175,7 +175,7 @@ final class StreamedTransport implements Transport, BackendHandler.User {
       }
     }
     ProxyHeaders.forResponse(res.headers(), e.clientKeepAlive, e.clientVersion, conn.px.spec().via(), e.requestId);
-    ctx.write(res);
+    ctx.write(res, ctx.voidPromise()); // a failed write closes the connection (exceptionCaught)
   }
 
   @Override
@@ -193,10 +193,10 @@ final class StreamedTransport implements Transport, BackendHandler.User {
     }
     e.bytesOut += content.content().readableBytes();
     if (content instanceof LastHttpContent) {
-      conn.completed(e, ctx.write(content), backendKeepAlive);
+      conn.completed(e, e.clientKeepAlive ? ctx.write(content, ctx.voidPromise()) : ctx.write(content), backendKeepAlive);
       return;
     }
-    ctx.write(content);
+    ctx.write(content, ctx.voidPromise());
     if (!ctx.channel().isWritable() && backend != null) {
       backend.config().setAutoRead(false);
     }

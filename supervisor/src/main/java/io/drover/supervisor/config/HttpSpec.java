@@ -8,7 +8,7 @@ import java.time.Duration;
  * @param enabled whether the node listens at all
  * @param iface the address to listen on
  * @param port the port to listen on; 0 picks a free one
- * @param eventLoops event-loop threads; 0 means one per CPU core
+ * @param eventLoops event-loop threads; 0 means half the CPU cores (at least one)
  * @param connectTimeout time to open a connection to a worker
  * @param idleTimeout a client connection idle this long is closed
  * @param maxInitialLine longest request line accepted (longer: 414)

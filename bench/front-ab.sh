@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# A/B of Drover's front: two (or three) builds or sets of JVM options side by side, with nginx RR
+# as the yardstick, on the same Node app (bench/app/hello.js, 2 workers each) as bench/front.sh.
+# All run at once; after one warmup each, wrk takes turns on them (A B [C] nginx, then
+# B A [C] nginx, ...), so that every turn compares them under the same load on the box. The
+# table shows medians over the turns, and the per-turn ratios' medians (to A and to nginx).
+#
+#   bench/front-ab.sh [--a LAUNCHER] [--b LAUNCHER] [--c LAUNCHER] [--turns 6] [--duration 8s]
+#                     [--warmup 30s] [--connections 64] [--threads 2] [--handler trivial|cpu]
+#   bench/front-ab.sh --save DIR   copies this tree's ./drover and its built node jar (with lib/)
+#                                  to DIR: DIR/drover is then a launcher of that build, for --a/--b
+# Env: DROVER_A_JAVA_OPTS, DROVER_B_JAVA_OPTS, DROVER_C_JAVA_OPTS (the launcher's own options when
+# unset), DROVER_A_EVENT_LOOPS, ... (http.event-loops, default 0: half the cores). C runs when
+# --c or DROVER_C_JAVA_OPTS is given.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+A="$REPO_DIR/drover"; B="$REPO_DIR/drover"; C=""; TURNS=6; DURATION=8s; WARMUP=30s; CONNS=64; THREADS=2; HANDLER=trivial
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --a) A="${2:?}"; shift 2 ;;
+    --b) B="${2:?}"; shift 2 ;;
+    --c) C="${2:?}"; shift 2 ;;
+    --turns) TURNS="${2:?}"; shift 2 ;;
+    --duration) DURATION="${2:?}"; shift 2 ;;
+    --warmup) WARMUP="${2:?}"; shift 2 ;;
+    --connections) CONNS="${2:?}"; shift 2 ;;
+    --threads) THREADS="${2:?}"; shift 2 ;;
+    --handler) HANDLER="${2:?}"; shift 2 ;;
+    --save)
+      d="${2:?}"
+      [ -f "$REPO_DIR/node/target/drover-node.jar" ] || { echo "front-ab.sh: build first (mvn -DskipTests package)" >&2; exit 2; }
+      mkdir -p "$d/node/target" && cp "$REPO_DIR/drover" "$d/" &&
+        rm -rf "$d/node/target/lib" && cp -r "$REPO_DIR/node/target/drover-node.jar" "$REPO_DIR/node/target/lib" "$d/node/target/" ||
+        { echo "front-ab.sh: cannot copy to $d" >&2; exit 2; }
+      echo "launcher of this build: $d/drover"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "front-ab.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+bench_is_duration "$DURATION" && [ "$(bench_secs "$DURATION")" -gt 0 ] || { echo "front-ab.sh: bad --duration" >&2; exit 2; }
+bench_is_duration "$WARMUP" || { echo "front-ab.sh: bad --warmup" >&2; exit 2; }
+[[ $TURNS =~ ^[0-9]+$ && $TURNS -ge 1 && $TURNS -le 50 ]] || { echo "front-ab.sh: --turns 1..50" >&2; exit 2; }
+case "$HANDLER" in trivial|cpu) ;; *) echo "front-ab.sh: --handler trivial|cpu" >&2; exit 2 ;; esac
+[ -z "$C" ] && [ -n "${DROVER_C_JAVA_OPTS:-}" ] && C="$REPO_DIR/drover"
+DROVERS=(A B); [ -n "$C" ] && DROVERS+=(C)
+for l in "$A" "$B" ${C:+"$C"}; do [ -x "$l" ] || { echo "front-ab.sh: launcher $l not executable" >&2; exit 2; }; done
+
+bench_init
+bench_install nginx,drover
+iters=0
+[ "$HANDLER" = cpu ] && iters="$(node -p "require('$BENCH_DIR/app/work.js').DEFAULT_WORK_ITERS")"
+declare -A PORT=()
+# each contender stays up: ct_start's pids are in BENCH_PIDS, which bench_cleanup stops at exit
+ct_start nginx "$iters" || bench_die "nginx: $CT_SKIP"
+PORT[nginx]="$CT_PORT"
+declare -A LAUNCHER=([A]="$A" [B]="$B" [C]="$C")
+for c in "${DROVERS[@]}"; do
+  opts="DROVER_${c}_JAVA_OPTS"; loops="DROVER_${c}_EVENT_LOOPS"
+  DROVER_LAUNCHER="${LAUNCHER[$c]}" DROVER_JAVA_OPTS="${!opts:-}" DROVER_EVENT_LOOPS="${!loops:-0}" \
+    ct_start drover "$iters" || bench_die "$c: $CT_SKIP"
+  PORT[$c]="$CT_PORT"
+  bench_log "$c: ${LAUNCHER[$c]} ${!opts:-} (event loops ${!loops:-0})"
+done
+CT_NAME=""   # nothing for ct_stop: bench_cleanup stops them all
+bench_log "front-ab.sh: ${DROVERS[*]} and nginx; $TURNS turns of $DURATION; $(nproc) cores"
+
+w=""; m=""
+for c in "${DROVERS[@]}" nginx; do
+  [ "$(bench_secs "$WARMUP")" -gt 0 ] || break
+  bench_wrk w "http://127.0.0.1:${PORT[$c]}/" "$WARMUP" "$CONNS" "$THREADS" "$BENCH_TMP/warmup-$c.txt"
+  bench_log "warmup $c: $(bench_field "$w" rps) req/s"
+done
+RES="$BENCH_TMP/ab"; mkdir -p "$RES"
+for ((t = 1; t <= TURNS; t++)); do
+  order="${DROVERS[*]} nginx"; [ $((t % 2)) = 0 ] && order="B A ${C:+C }nginx"
+  for c in $order; do
+    bench_wrk m "http://127.0.0.1:${PORT[$c]}/" "$DURATION" "$CONNS" "$THREADS" "$BENCH_TMP/wrk-$c-$t.txt"
+    [ "$(bench_field "$m" ok)" = 1 ] || bench_die "turn $t $c: wrk gave no result"
+    echo "$m" >"$RES/$c.$t"
+    bench_log "turn $t $c: $m"
+  done
+done
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+col() { local t; for ((t = 1; t <= TURNS; t++)); do bench_field "$(cat "$RES/$1.$t")" "$2"; done; }
+ratios() { # X Y FIELD: per-turn X/Y
+  local t; for ((t = 1; t <= TURNS; t++)); do
+    awk -v a="$(bench_field "$(cat "$RES/$1.$t")" "$3")" -v b="$(bench_field "$(cat "$RES/$2.$t")" "$3")" 'BEGIN { printf "%.3f\n", a / b }'
+  done
+}
+echo
+echo "== front-ab.sh: $HANDLER handler, wrk -t$THREADS -c$CONNS, $TURNS turns of $DURATION after a $WARMUP warmup each; medians =="
+printf '%-8s %10s %9s %9s %8s %10s %10s %10s %10s\n' "" "req/s" "p50 ms" "p99 ms" errors "/A req/s" "/A p99" "/nginx r/s" "/nginx p99"
+for c in "${DROVERS[@]}" nginx; do
+  printf '%-8s %10.0f %9.2f %9.2f %8s %10s %10s %10s %10s\n' "$c" "$(col "$c" rps | median)" "$(col "$c" p50 | median)" \
+    "$(col "$c" p99 | median)" "$(col "$c" errors | awk '{ s += $1 } END { print s + 0 }')" \
+    "$(ratios "$c" A rps | median)" "$(ratios "$c" A p99 | median)" "$(ratios "$c" nginx rps | median)" "$(ratios "$c" nginx p99 | median)"
+done
+echo "(ratio columns: medians of the per-turn ratios)"
+for c in "${DROVERS[@]}"; do
+  opts="DROVER_${c}_JAVA_OPTS"; loops="DROVER_${c}_EVENT_LOOPS"
+  echo "$c: ${LAUNCHER[$c]} ${!opts:-} (event loops ${!loops:-0})"
+done
