@@ -5,6 +5,7 @@ import static io.drover.http.management.Params.flag;
 import static io.drover.http.management.Params.intParam;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -58,10 +59,12 @@ final class LogsRoute extends AllDirectives {
       if (found.isEmpty()) {
         return json(404, error("no such app", "app", app));
       }
-      if (instance >= found.get().apps().get(app).instances()) {
+      Path file = found.get().logsDir().resolve(app).resolve(app + "-" + instance + "." + stream);
+      // a worker beyond the configured count has a log once it ran: scaled up (by the API or
+      // autoscale), or scaled down since
+      if (instance >= found.get().apps().get(app).instances() && !Files.exists(file)) {
         return json(404, error("no such worker", "app", app, "instance", instance));
       }
-      Path file = found.get().logsDir().resolve(app).resolve(app + "-" + instance + "." + stream);
       LogTailer tailer = new LogTailer(file);
       List<String> last;
       try {

@@ -157,6 +157,9 @@ class ManagementApiTest {
   void scaleUpAndDown() throws Exception {
     assertEquals(3, parse(post("/apps/web/scale", "{\"instances\": 3}")).get("instances").asInt());
     node.awaitReady("web", 3);
+    // a worker the config does not count (scaled up by the API) has its logs too
+    assertEquals(200, get("/apps/web/logs?worker=2&tail=5").statusCode());
+    assertJsonError(get("/apps/web/logs?worker=3&tail=5"), 404, "no such worker");
     assertEquals(1, parse(post("/apps/web/scale", "{\"instances\": 1}")).get("instances").asInt());
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (parse(get("/apps/web")).get("workers").size() != 1 && System.nanoTime() < deadline) {
