@@ -217,9 +217,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     Exchange e = x;
     RouteSnapshot.Route route = e.route;
     // a WebSocket is a byte pipe, and a body declared larger than max-body cannot travel as a
-    // message: only this node's workers can take those
-    // an h2c worker's streams cannot travel as messages to another node either
-    boolean localOnly = e.upgrade || route.h2c() || (route.takesMessages() && HttpUtil.getContentLength(e.request, -1L) > route.maxBody());
+    // message, and neither can an h2c worker's streams: only this node's workers can take those
+    boolean localOnly = e.upgrade || route.h2c()
+        || (route.takesMessages() && HttpUtil.getContentLength(e.request, -1L) > route.maxBody());
     AppQueue.Admission admitted = route.traffic().admit(this, e, route, localOnly);
     if (admitted == AppQueue.Admission.QUEUED) {
       e.to(Phase.QUEUED);

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
@@ -20,6 +21,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,6 +51,11 @@ final class WorkerStreams {
   /** Header lists from our own workers may be large (gRPC metadata); the client side is validated by the server codec. */
   private static final long MAX_HEADER_LIST = 64 * 1024;
 
+  /** How long a new connection may take to bring the worker's SETTINGS (its stream limit). */
+  private static final long SETTINGS_TIMEOUT_SECONDS = 10;
+  /** How often one request looks for a connection with room before it takes one without. */
+  private static final int MAX_LOOKS = 8;
+
   private final Map<Integer, List<Connection>> byPort = new HashMap<>();
 
   /** The pool of the calling event-loop thread. */
@@ -62,30 +69,39 @@ final class WorkerStreams {
    * be reached.
    */
   Future<Http2StreamChannel> open(Bootstrap backends, EventLoop loop, int port, Duration idleTimeout) {
+    Promise<Http2StreamChannel> opened = loop.newPromise();
+    place(backends, loop, port, idleTimeout, opened, 0);
+    return opened;
+  }
+
+  /**
+   * Opens the stream on a connection with room, or waits for one being opened; when that one
+   * turns out to have no room left (its SETTINGS said fewer streams than wait for it), looks again.
+   */
+  private void place(Bootstrap backends, EventLoop loop, int port, Duration idleTimeout, Promise<Http2StreamChannel> opened,
+      int looks) {
     Connection c = usable(port);
     if (c == null) {
       c = connect(backends, loop, port, idleTimeout);
       byPort.computeIfAbsent(port, k -> new ArrayList<>(2)).add(c);
     }
-    Connection conn = c;
-    conn.streams++;
-    Promise<Http2StreamChannel> opened = loop.newPromise();
-    if (conn.connected.isDone()) {
-      conn.openStream(opened);
-    } else {
-      conn.connected.addListener((ChannelFuture f) -> {
-        if (f.isSuccess()) {
-          conn.openStream(opened);
-        } else {
-          conn.streams--;
-          opened.setFailure(f.cause());
-        }
-      });
+    if (c.ready.isDone()) {
+      c.openStream(opened);
+      return;
     }
-    return opened;
+    Connection conn = c;
+    conn.ready.addListener(f -> {
+      if (!f.isSuccess()) {
+        opened.setFailure(f.cause());
+      } else if (conn.hasRoom() || looks >= MAX_LOOKS) { // past MAX_LOOKS the worker refuses it, and it is retried
+        conn.openStream(opened);
+      } else {
+        place(backends, loop, port, idleTimeout, opened, looks + 1);
+      }
+    });
   }
 
-  /** A connection to the port that may take another stream (connecting ones count), or null. */
+  /** A connection to the port that may take another stream (one still starting counts), or null. */
   private Connection usable(int port) {
     List<Connection> list = byPort.get(port);
     if (list == null) {
@@ -104,7 +120,7 @@ final class WorkerStreams {
         .initialSettings(Http2Settings.defaultSettings().pushEnabled(false).maxHeaderListSize(MAX_HEADER_LIST))
         .validateHeaders(false)
         .build();
-    Connection c = new Connection(port, codec, idleTimeout.toNanos());
+    Connection c = new Connection(port, codec, idleTimeout.toNanos(), loop.newPromise());
     ChannelFuture f = backends.clone(loop)
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
@@ -122,8 +138,21 @@ final class WorkerStreams {
         })
         .connect(new InetSocketAddress("127.0.0.1", port));
     c.channel = f.channel();
-    c.connected = f;
-    f.channel().closeFuture().addListener(done -> forget(c));
+    f.addListener((ChannelFuture done) -> {
+      if (!done.isSuccess()) {
+        c.ready.tryFailure(done.cause());
+      }
+    });
+    f.channel().closeFuture().addListener(done -> {
+      c.ready.tryFailure(new IOException("the worker closed the connection before its HTTP/2 SETTINGS (is it an h2c server?)"));
+      forget(c);
+    });
+    // a port that accepts but never speaks HTTP/2: given up, like a connection that is never accepted
+    loop.schedule(() -> {
+      if (c.ready.tryFailure(new IOException("no HTTP/2 SETTINGS from the worker within " + SETTINGS_TIMEOUT_SECONDS + "s"))) {
+        c.channel.close();
+      }
+    }, SETTINGS_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     return c;
   }
 
@@ -146,28 +175,34 @@ final class WorkerStreams {
     private final Http2FrameCodec codec;
     private final long idleTimeoutNanos;
     Channel channel;
-    ChannelFuture connected;
+    /** Done when the worker's first SETTINGS arrived (its stream limit is known), failed when the connection did not get there. */
+    final Promise<Void> ready;
     /** Streams opened or being opened on it. */
     int streams;
     /** The worker sent GOAWAY: no new stream; closed when its last one ends. */
     boolean goingAway;
     private long idleSince;
+    private boolean idleCheck;
 
-    Connection(int port, Http2FrameCodec codec, long idleTimeoutNanos) {
+    Connection(int port, Http2FrameCodec codec, long idleTimeoutNanos, Promise<Void> ready) {
       this.port = port;
       this.codec = codec;
       this.idleTimeoutNanos = idleTimeoutNanos;
+      this.ready = ready;
     }
 
+    /** Whether a request may use it: it takes streams now, or is starting (and who waits looks again once its limit is known). */
     boolean takesStreams() {
-      if (goingAway || !channel.isOpen()) {
-        return false;
-      }
-      // before the worker's SETTINGS arrive the limit is unknown (unbounded): a stream too many is refused, and retried
-      return !connected.isSuccess() || streams < codec.connection().local().maxActiveStreams();
+      return !goingAway && channel.isOpen() && (!ready.isDone() || (ready.isSuccess() && hasRoom()));
+    }
+
+    /** Fewer streams than the worker's SETTINGS_MAX_CONCURRENT_STREAMS. */
+    boolean hasRoom() {
+      return streams < codec.connection().local().maxActiveStreams();
     }
 
     void openStream(Promise<Http2StreamChannel> opened) {
+      streams++;
       new Http2StreamChannelBootstrap(channel)
           .handler(new ChannelInitializer<Channel>() {
             @Override
@@ -198,18 +233,29 @@ final class WorkerStreams {
         return;
       }
       idleSince = System.nanoTime();
-      channel.eventLoop().schedule(this::closeIfIdle, idleTimeoutNanos + 1, TimeUnit.NANOSECONDS);
+      if (!idleCheck) { // one check on the loop at a time, not one per request
+        idleCheck = true;
+        channel.eventLoop().schedule(this::closeIfIdle, idleTimeoutNanos + 1, TimeUnit.NANOSECONDS);
+      }
     }
 
     private void closeIfIdle() {
-      if (streams == 0 && System.nanoTime() - idleSince >= idleTimeoutNanos) {
+      long idle = System.nanoTime() - idleSince;
+      if (streams > 0 || !channel.isOpen()) {
+        idleCheck = false;
+      } else if (idle >= idleTimeoutNanos) {
+        idleCheck = false;
         channel.close();
+      } else {
+        channel.eventLoop().schedule(this::closeIfIdle, idleTimeoutNanos - idle + 1, TimeUnit.NANOSECONDS);
       }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      if (msg instanceof Http2GoAwayFrame) {
+      if (msg instanceof Http2SettingsFrame) {
+        ready.trySuccess(null);
+      } else if (msg instanceof Http2GoAwayFrame) {
         goingAway = true; // streams past its last stream id were refused (their WorkerStream is told)
         if (streams == 0) {
           ctx.close();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.drover.supervisor.WorkerState;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -12,8 +13,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -38,6 +41,8 @@ class FrontGrpcTest {
   static final ActorTestKit kit = ActorTestKit.create();
   static FrontHarness h;
   static ManagedChannel channel;
+  /** The workers' SETTINGS_MAX_CONCURRENT_STREAMS. */
+  static final int MAX_CALLS = 2;
 
   static String grpcApp(String name, int instances) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -45,6 +50,7 @@ class FrontGrpcTest {
         + " command = [\"" + java + "\", \"-Xmx64m\", \"-XX:+UseSerialGC\", \"-XX:TieredStopAtLevel=1\", \"-cp\", \""
         + System.getProperty("java.class.path") + "\", \"" + GrpcTestServer.class.getName() + "\"]\n"
         + " instances = " + instances + "\n"
+        + " env.GRPC_MAX_CALLS = \"" + MAX_CALLS + "\"\n"
         + " readiness { type = tcp, timeout = 60s }\n"
         + " route { prefix = \"/\", protocol = h2c, request-timeout = 30s }\n"
         + "}\n";
@@ -92,7 +98,7 @@ class FrontGrpcTest {
   }
 
   @Test
-  @Order(2)
+  @Order(3)
   void aServerStreamOfManyMessagesArrivesWholeAndInOrder() {
     Iterator<String> it = ClientCalls.blockingServerStreamingCall(channel, GrpcTestServer.COUNT, deadline(), "5000");
     int n = 0;
@@ -105,7 +111,7 @@ class FrontGrpcTest {
 
   /** Each message's answer arrives before the next message is sent: nothing waits for a whole body either way. */
   @Test
-  @Order(3)
+  @Order(4)
   void bidiStreamingAnswersEachMessageWhileTheCallIsOpen() throws Exception {
     BlockingQueue<String> answers = new ArrayBlockingQueue<>(16);
     CompletableFuture<Status> end = new CompletableFuture<>();
@@ -140,7 +146,7 @@ class FrontGrpcTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aClientStreamReachesTheWorkerWhole() throws Exception {
     CompletableFuture<String> answer = new CompletableFuture<>();
     StreamObserver<String> requests = ClientCalls.asyncClientStreamingCall(
@@ -168,7 +174,7 @@ class FrontGrpcTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aWorkersErrorStatusReachesTheClientInItsTrailers() {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> ClientCalls.blockingUnaryCall(channel, GrpcTestServer.FAIL, deadline(), "the answer"));
@@ -178,12 +184,34 @@ class FrontGrpcTest {
   }
 
   /**
+   * A worker shutting down gracefully (GOAWAY, then exit): its call in flight is answered, and
+   * the calls after it are served, by the other worker or its next process.
+   */
+  @Test
+  @Order(7)
+  void aWorkerGoingAwayAnswersItsCallAndTheNextCallsAreServed() throws Exception {
+    int readyBefore = h.eventsIn("grpc", WorkerState.READY).size();
+    String drained = ClientCalls.blockingUnaryCall(channel, GrpcTestServer.DRAIN, deadline(), "bye");
+    assertTrue(drained.endsWith(":drained"), drained);
+    for (int i = 0; i < 10; i++) {
+      assertTrue(unary("after " + i).endsWith(":after " + i));
+    }
+    // its process exited: it is restarted (the tests after this one need both workers)
+    for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        h.eventsIn("grpc", WorkerState.READY).size() <= readyBefore && System.nanoTime() < end; ) {
+      Thread.sleep(20);
+    }
+    assertTrue(h.eventsIn("grpc", WorkerState.READY).size() > readyBefore, "the drained worker came back");
+  }
+
+  /**
    * The worker dies while its answer streams: the call ends UNAVAILABLE (the front's trailers,
    * not a reset stream, which gRPC reads as CANCELLED), and the next call goes to the other worker.
    */
   @Test
-  @Order(6)
-  void aWorkerKilledMidCallEndsItUnavailableAndTheNextCallSucceedsOnTheOther() {
+  @Order(8)
+  void aWorkerKilledMidCallEndsItUnavailableAndTheNextCallSucceedsOnTheOther() throws Exception {
+    h.awaitReady("grpc", 2); // the worker that went away before is back
     Iterator<String> it = ClientCalls.blockingServerStreamingCall(channel, GrpcTestServer.TICK, deadline(), "go");
     long pid = Long.parseLong(it.next());
     String first = it.next();
@@ -196,7 +224,55 @@ class FrontGrpcTest {
       }
     });
     assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), String.valueOf(e.getStatus()));
+    assertTrue(e.getStatus().getDescription().startsWith("worker failed while answering"), e.getStatus().getDescription());
     String next = unary("next");
     assertTrue(next.endsWith(":next") && !next.startsWith(victim + ":"), "went to the other worker: " + next);
+  }
+
+  /** The worker dies before answering a call (not retried: a POST was sent): a trailers-only UNAVAILABLE from the front. */
+  @Test
+  @Order(9)
+  void aWorkerDeadBeforeItsAnswerGetsTheCallATrailersOnlyUnavailable() throws Exception {
+    h.awaitReady("grpc", 2);
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+        () -> ClientCalls.blockingUnaryCall(channel, GrpcTestServer.HALT, deadline(), "now"));
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), String.valueOf(e.getStatus()));
+    assertTrue(e.getStatus().getDescription().startsWith("{\"status\":502,\"error\":\"worker failed: "), e.getStatus().getDescription());
+  }
+
+  /**
+   * More calls at once than a worker lets one connection carry: the front opens more connections
+   * to it instead of going past its limit, and every call is served.
+   */
+  @Test
+  @Order(2)
+  void callsBeyondAWorkersStreamLimitGoOverMoreConnections() throws Exception {
+    int calls = 6 * MAX_CALLS; // 3 × the limit on each of the two workers
+    List<CompletableFuture<String>> all = new ArrayList<>();
+    for (int i = 0; i < calls; i++) {
+      CompletableFuture<String> answer = new CompletableFuture<>();
+      ClientCalls.asyncUnaryCall(channel.newCall(GrpcTestServer.HOLD, deadline()), "400", new StreamObserver<String>() {
+        @Override
+        public void onNext(String value) {
+          answer.complete(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          answer.completeExceptionally(t);
+        }
+
+        @Override
+        public void onCompleted() {}
+      });
+      all.add(answer);
+    }
+    Map<String, Integer> connections = new HashMap<>();
+    for (CompletableFuture<String> f : all) {
+      String answer = f.get(30, TimeUnit.SECONDS);
+      connections.merge(answer.substring(0, answer.indexOf(':')), Integer.parseInt(answer.substring(answer.indexOf(':') + 1)), Math::max);
+    }
+    assertEquals(2, connections.size(), connections.toString());
+    connections.forEach((worker, n) -> assertTrue(n >= 3, worker + " was reached over " + n + " connections, its limit is " + MAX_CALLS));
   }
 }

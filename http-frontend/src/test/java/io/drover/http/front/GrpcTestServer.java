@@ -1,8 +1,10 @@
 package io.drover.http.front;
 
+import io.grpc.Attributes;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServerTransportFilter;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
@@ -13,6 +15,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A gRPC server (grpc-java over Netty, h2c) run as a worker process by {@link FrontGrpcTest}:
@@ -26,7 +33,13 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@code test.Echo/Sum}: client-streaming; answers "worker:count:total length" at the end
  *   <li>{@code test.Echo/Fail}: ends with NOT_FOUND and the request as its description
  *   <li>{@code test.Echo/Tick}: answers "pid" first, then a message every 20 ms, up to 60 s
+ *   <li>{@code test.Echo/Hold}: request "ms": answers "worker:connections so far" after that long
+ *   <li>{@code test.Echo/Halt}: the process halts before answering
+ *   <li>{@code test.Echo/Drain}: the server shuts down gracefully (GOAWAY), answers "worker:drained"
+ *       200 ms later, and the process exits once its calls are done
  * </ul>
+ *
+ * $GRPC_MAX_CALLS, when set, is the streams one connection may carry at once (SETTINGS_MAX_CONCURRENT_STREAMS).
  */
 public final class GrpcTestServer {
   private GrpcTestServer() {}
@@ -62,9 +75,19 @@ public final class GrpcTestServer {
   static final MethodDescriptor<String, String> SUM = method("Sum", MethodDescriptor.MethodType.CLIENT_STREAMING);
   static final MethodDescriptor<String, String> FAIL = method("Fail", MethodDescriptor.MethodType.UNARY);
   static final MethodDescriptor<String, String> TICK = method("Tick", MethodDescriptor.MethodType.SERVER_STREAMING);
+  static final MethodDescriptor<String, String> HOLD = method("Hold", MethodDescriptor.MethodType.UNARY);
+  static final MethodDescriptor<String, String> HALT = method("Halt", MethodDescriptor.MethodType.UNARY);
+  static final MethodDescriptor<String, String> DRAIN = method("Drain", MethodDescriptor.MethodType.UNARY);
 
   public static void main(String[] args) throws Exception {
     String worker = System.getenv("DROVER_APP") + "-" + System.getenv("DROVER_INSTANCE");
+    AtomicInteger connections = new AtomicInteger();
+    AtomicReference<Server> self = new AtomicReference<>();
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "hold");
+      t.setDaemon(true);
+      return t;
+    });
     ServerServiceDefinition service = ServerServiceDefinition.builder("test.Echo")
         .addMethod(UNARY, ServerCalls.asyncUnaryCall((String req, StreamObserver<String> out) -> {
           out.onNext(worker + ":" + req);
@@ -128,11 +151,36 @@ public final class GrpcTestServer {
           ticker.setDaemon(true);
           ticker.start();
         }))
+        .addMethod(HOLD, ServerCalls.asyncUnaryCall((String req, StreamObserver<String> out) ->
+            timer.schedule(() -> {
+              out.onNext(worker + ":" + connections.get());
+              out.onCompleted();
+            }, Long.parseLong(req), TimeUnit.MILLISECONDS)))
+        .addMethod(HALT, ServerCalls.asyncUnaryCall((String req, StreamObserver<String> out) -> Runtime.getRuntime().halt(3)))
+        .addMethod(DRAIN, ServerCalls.asyncUnaryCall((String req, StreamObserver<String> out) -> {
+          self.get().shutdown();
+          timer.schedule(() -> {
+            out.onNext(worker + ":drained");
+            out.onCompleted();
+          }, 200, TimeUnit.MILLISECONDS);
+        }))
         .build();
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", Integer.parseInt(System.getenv("PORT"))))
+    NettyServerBuilder builder = NettyServerBuilder
+        .forAddress(new InetSocketAddress("127.0.0.1", Integer.parseInt(System.getenv("PORT"))))
         .addService(service)
-        .build()
-        .start();
+        .addTransportFilter(new ServerTransportFilter() {
+          @Override
+          public Attributes transportReady(Attributes attributes) {
+            connections.incrementAndGet();
+            return attributes;
+          }
+        });
+    String maxCalls = System.getenv("GRPC_MAX_CALLS");
+    if (maxCalls != null) {
+      builder.maxConcurrentCallsPerConnection(Integer.parseInt(maxCalls));
+    }
+    Server server = builder.build().start();
+    self.set(server);
     Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow));
     server.awaitTermination();
   }
