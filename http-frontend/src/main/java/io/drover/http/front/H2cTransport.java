@@ -221,7 +221,7 @@ final class H2cTransport implements Transport, BackendHandler.User {
       return;
     }
     WorkerStream h = handler;
-    if (h.nothingSent(stream)) {
+    if (h.nothingSent(stream, cause)) {
       conn.attemptFailed(e, WorkerFailure.REFUSED, h.reset != null ? h.reset : "the stream could not be opened: " + cause);
       return;
     }

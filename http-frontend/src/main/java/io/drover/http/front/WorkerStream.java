@@ -5,8 +5,10 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 
@@ -38,9 +40,14 @@ final class WorkerStream extends ChannelInboundHandlerAdapter {
     return u != null && u.owns(id) ? u : null;
   }
 
-  /** Whether nothing of the request reached the worker: refused, or its head never went out (no stream id yet). */
-  boolean nothingSent(Http2StreamChannel ch) {
-    return refused || ch.stream().id() <= 0;
+  /**
+   * Whether nothing of the request reached the worker: refused by it, or its head never went out
+   * (the stream was never created: no id yet, or the codec refused to create it, as past the
+   * worker's stream limit).
+   */
+  boolean nothingSent(Http2StreamChannel ch, Throwable cause) {
+    return refused || ch.stream().id() <= 0 || ch.stream().state() == Http2Stream.State.IDLE
+        || (cause instanceof Http2Exception h && h.error() == Http2Error.REFUSED_STREAM);
   }
 
   @Override
