@@ -2,6 +2,7 @@ package io.drover.http.front;
 
 import io.drover.http.front.Exchange.Phase;
 import io.drover.supervisor.WorkerFailure;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
@@ -68,6 +69,10 @@ final class ExchangeFailures {
       conn.dispatch();
     } else if (d instanceof FailurePolicy.Respond r) {
       conn.respond(FrontErrors.failure(conn.ctx.alloc(), r, e.route.app(), worker), e.keepAliveAfterError());
+    } else if (GrpcAnswers.isGrpc(e.request)) {
+      // a gRPC client reads a reset stream as CANCELLED: the call ends with UNAVAILABLE trailers
+      conn.ctx.writeAndFlush(GrpcAnswers.unavailableTrailers(detail)).addListener(ChannelFutureListener.CLOSE);
+      conn.clearExchange();
     } else {
       conn.ctx.close(); // the answer was cut: the client must not take it for complete
       conn.clearExchange();

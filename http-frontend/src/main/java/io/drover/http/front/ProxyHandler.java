@@ -40,6 +40,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private Exchange x;
   final StreamedTransport stream = new StreamedTransport(this);
   private final MessageTransport message = new MessageTransport(this);
+  /** Streams to h2c workers (route.protocol = h2c), made with the connection's first such request. */
+  private H2cTransport h2c;
   private final ArrayDeque<Object> queued = new ArrayDeque<>();
   boolean readsPaused;
   private ExchangeTimer timer;
@@ -123,7 +125,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     String upgradeTo = ProxyHeaders.upgradeTo(headers);
     e.upgrade = upgradeTo != null;
+    boolean teTrailers = e.route.h2c() && ProxyHeaders.teTrailers(headers); // gRPC's: HTTP/2 lets it through
     ProxyHeaders.forRequest(headers, clientIp, host == null ? null : validHostValue, px.spec().via(), e.requestId);
+    if (teTrailers) {
+      headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+    }
     if (e.upgrade) {
       headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE).set(HttpHeaderNames.UPGRADE, upgradeTo);
     }
@@ -168,6 +174,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     stream.flushToWorker();
+    if (h2c != null) {
+      h2c.flushToWorker();
+    }
     ctx.fireChannelReadComplete();
   }
 
@@ -175,6 +184,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     if (ctx.channel().isWritable()) {
       stream.resumeWorker();
+      if (h2c != null) {
+        h2c.resumeWorker();
+      }
     }
   }
 
@@ -205,8 +217,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     Exchange e = x;
     RouteSnapshot.Route route = e.route;
     // a WebSocket is a byte pipe, and a body declared larger than max-body cannot travel as a
-    // message: only this node's workers can take those
-    boolean localOnly = e.upgrade || (route.takesMessages() && HttpUtil.getContentLength(e.request, -1L) > route.maxBody());
+    // message, and neither can an h2c worker's streams: only this node's workers can take those
+    boolean localOnly = e.upgrade || route.h2c()
+        || (route.takesMessages() && HttpUtil.getContentLength(e.request, -1L) > route.maxBody());
     AppQueue.Admission admitted = route.traffic().admit(this, e, route, localOnly);
     if (admitted == AppQueue.Admission.QUEUED) {
       e.to(Phase.QUEUED);
@@ -226,7 +239,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     e.tried.add(e.endpoint);
     e.attemptStart = System.nanoTime();
-    e.transport = e.endpoint.actor || e.endpoint.remote ? message : stream;
+    e.transport = e.endpoint.actor || e.endpoint.remote ? message : !e.route.h2c() ? stream
+        : h2c != null ? h2c : (h2c = new H2cTransport(this));
     e.transport.start(e);
   }
 
@@ -321,6 +335,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     e.deadline = 0;
     e.answeredByFront(response, kind);
+    if (GrpcAnswers.isGrpc(e.request)) {
+      response = GrpcAnswers.trailersOnly(response); // counted and logged with the front's status, sent as gRPC reads it
+    }
     if (!keepAlive) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

@@ -42,6 +42,11 @@ final class ProxyHeaders {
         .remove(HttpHeaderNames.PROXY_AUTHENTICATE);
   }
 
+  /** Whether the request's TE says "trailers" (gRPC's requests do; the only TE HTTP/2 allows, RFC 9113 8.2.2). */
+  static boolean teTrailers(HttpHeaders h) {
+    return h.containsValue(HttpHeaderNames.TE, io.netty.handler.codec.http.HttpHeaderValues.TRAILERS, true);
+  }
+
   /** host[:port]: a registered name or IPv4 (RFC 3986 reg-name characters) or an [IPv6] literal. */
   private static final java.util.regex.Pattern VALID_HOST =
       java.util.regex.Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(:[0-9]{1,5})?");

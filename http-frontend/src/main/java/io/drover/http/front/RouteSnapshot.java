@@ -50,6 +50,11 @@ final class RouteSnapshot {
       return traffic.queue;
     }
 
+    /** Whether the workers speak h2c (route.protocol): requests go to them as HTTP/2 streams. */
+    boolean h2c() {
+      return spec.protocol() == io.drover.supervisor.config.RouteProtocol.H2C;
+    }
+
     /** {@code uri} is the request target: a path, maybe with a query. */
     boolean matches(String host, String uri) {
       if (!spec.host().isEmpty() && !spec.host().equalsIgnoreCase(host)) {

@@ -46,12 +46,17 @@ final class RouteReader {
     OutlierSpec outlier = outlier(route.group("outlier"));
     RetryBudgetSpec budget = retryBudget(route.group("retry-budget"));
     AccessLogSpec.Choice accessLog = accessLog(route);
+    RouteProtocol protocol = route.choice("protocol", RouteProtocol.class);
+    if (protocol == RouteProtocol.H2C && actor != null) {
+      route.problem("protocol", Reader.describe(route.raw("protocol")), "http1 for kind = actor (an actor worker takes whole messages, not HTTP/2 streams)");
+      protocol = null;
+    }
     if (anyNull(host, prefix, strip, balancer, retries, requestTimeout, preferOwnNode)
-        || anyNull(capacity, sticky, outlier, budget, accessLog)) {
+        || anyNull(capacity, sticky, outlier, budget, accessLog, protocol)) {
       return null;
     }
     return new RouteSpec(host, prefix, strip, balancer, retries.intValue(), requestTimeout, preferOwnNode,
-        capacity, sticky, outlier, budget, accessLog);
+        capacity, sticky, outlier, budget, accessLog, protocol);
   }
 
   /** {@code route.access-log}: inherit, or on or off (any of HOCON's booleans). */

@@ -19,6 +19,7 @@ import java.time.Duration;
  * @param outlier when a failing worker is taken out of rotation for a while
  * @param retryBudget how many retries the app's requests may cause
  * @param accessLog whether the app's requests are written to the front's access log
+ * @param protocol how the front talks to the workers: HTTP/1.1, or h2c (gRPC servers)
  */
 public record RouteSpec(
     String host,
@@ -32,7 +33,16 @@ public record RouteSpec(
     StickySpec sticky,
     OutlierSpec outlier,
     RetryBudgetSpec retryBudget,
-    AccessLogSpec.Choice accessLog) {
+    AccessLogSpec.Choice accessLog,
+    RouteProtocol protocol) {
+
+  /** A route whose workers speak HTTP/1.1. */
+  public RouteSpec(String host, String prefix, boolean stripPrefix, BalancerKind balancer, int retries,
+      Duration requestTimeout, boolean preferOwnNode, CapacitySpec capacity, StickySpec sticky, OutlierSpec outlier,
+      RetryBudgetSpec retryBudget, AccessLogSpec.Choice accessLog) {
+    this(host, prefix, stripPrefix, balancer, retries, requestTimeout, preferOwnNode, capacity, sticky, outlier, retryBudget,
+        accessLog, RouteProtocol.HTTP1);
+  }
 
   /** A route with the defaults of everything about capacity, stickiness, ejection and retry budget. */
   public RouteSpec(String host, String prefix, boolean stripPrefix, BalancerKind balancer, int retries,
@@ -47,11 +57,11 @@ public record RouteSpec(
 
   public RouteSpec withPrefix(String p) {
     return new RouteSpec(host, p, stripPrefix, balancer, retries, requestTimeout, preferOwnNode, capacity, sticky, outlier, retryBudget,
-        accessLog);
+        accessLog, protocol);
   }
 
   public RouteSpec withCapacity(CapacitySpec c) {
     return new RouteSpec(host, prefix, stripPrefix, balancer, retries, requestTimeout, preferOwnNode, c, sticky, outlier, retryBudget,
-        accessLog);
+        accessLog, protocol);
   }
 }
