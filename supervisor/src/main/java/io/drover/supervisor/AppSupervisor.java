@@ -1,14 +1,11 @@
 package io.drover.supervisor;
 
 import io.drover.supervisor.config.AppSpec;
-import io.drover.supervisor.config.RestartSpec;
 import io.drover.supervisor.process.RunRecords;
 import io.drover.supervisor.process.WorkerLogs;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -136,7 +133,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private record WorkerStopped(int instance) implements Command {}
 
-  private record ReplacedStopped(int instance, ActorRef<WorkerCommand> replacement) implements Command {}
+  /** The old worker of a slot stopped for its replacement (see {@link RolloutSlots#stopOld}). */
+  record ReplacedStopped(int instance, ActorRef<WorkerCommand> replacement) implements Command {}
 
   /** A retired worker stopped. */
   record Retired(ActorRef<WorkerCommand> worker) implements Command {}
@@ -193,15 +191,16 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private final TimerScheduler<Command> timers;
-  private AppSpec spec;
-  private RestartSpec restart;
-  private RestartWindow window;
-  /** Hears when the app goes back to earlier settings; null: nobody. */
+  /** The settings the app runs, its restart rules and window. */
+  private final AppSettings settings;
+  /** Hears when the app's count, healthy settings or deployments change; null: nobody. */
   private final ActorRef<Notice> parent;
   /** The slots: their workers, and what is known of each. */
   private final WorkerTable table;
   /** The worker in each slot (the table's). */
   private final List<ActorRef<WorkerCommand>> workers;
+  /** What an exit nobody asked for restarts. */
+  private final SlotRestarts restarts;
   /** Deployments, rolling restarts and recycles: the replacements under way. */
   private final Rollout rollout;
   private final ActorRef<WorkerCommand.Stopped> stoppedAdapter;
@@ -228,13 +227,12 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     this.table = new WorkerTable(context, spec.name(), base, spec.instances(), reporting(logs), records, drainer);
     this.workers = table.workers;
     this.timers = timers;
-    this.spec = spec;
-    this.restart = spec.restart();
-    this.window = new RestartWindow(restart.maxRestarts(), restart.within());
+    this.settings = new AppSettings(spec);
+    this.restarts = new SlotRestarts(context.getLog(), table, settings);
 
     this.stoppedAdapter =
         context.messageAdapter(WorkerCommand.Stopped.class, s -> new WorkerStopped(s.instance()));
-    this.rollout = new Rollout(new Slots(), timers, spec, restored);
+    this.rollout = new Rollout(new RolloutSlots(context, this, table, settings, parent), timers, spec, restored);
     for (int i = 0; i < spec.instances(); i++) {
       workers.add(table.spawn(i, 0, table.name(i), spec));
     }
@@ -258,7 +256,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(WorkerChanged.class, this::onWorkerChanged)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(GetSize.class, m -> {
-          m.replyTo().tell(new Size(spec.name(), state, workers.size(), table.ready(), spec));
+          m.replyTo().tell(new Size(settings.name(), state, workers.size(), table.ready(), settings.spec));
           return this;
         })
         .onMessage(StopApp.class, this::onStopApp)
@@ -267,7 +265,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(CoolDownOver.class, this::onCoolDownOver)
         .onMessage(RestartRolling.class, m -> {
           if (state != AppState.RUNNING) {
-            m.replyTo().tell(new RollingResult(spec.name(), false, "not running (" + state.label() + ")"));
+            m.replyTo().tell(new RollingResult(settings.name(), false, "not running (" + state.label() + ")"));
           } else {
             rollout.restartAll(m.replyTo());
           }
@@ -282,7 +280,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
           return this;
         })
         .onMessage(GetDeployments.class, m -> {
-          m.replyTo().tell(new Deployments(spec.name(), rollout.current(), rollout.recent()));
+          m.replyTo().tell(new Deployments(settings.name(), rollout.current(), rollout.recent()));
           return this;
         })
         .onMessage(Promote.class, m -> answer(m.replyTo(), rollout.promote(), "promoted"))
@@ -304,7 +302,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private Behavior<Command> answer(ActorRef<DeploymentAnswer> replyTo, String refusal, String done) {
-    replyTo.tell(new DeploymentAnswer(spec.name(), refusal == null, refusal == null ? done : refusal));
+    replyTo.tell(new DeploymentAnswer(settings.name(), refusal == null, refusal == null ? done : refusal));
     return this;
   }
 
@@ -336,47 +334,18 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     if (state != AppState.RUNNING) {
       return this; // a stopped or failed app restarts nothing
     }
-    ExitKind kind = m.exit().kind();
-    String worker = spec.name() + "-" + m.instance();
-    if (!RestartRules.restarts(restart.policy(), kind)) {
-      getContext().getLog().info(
-          "[{}] [{}] not restarted: policy {}, {}", spec.name(), worker,
-          restart.policy().name().toLowerCase(), m.exit().reason());
-      return this;
-    }
-    // Intensity counts unstable restarts only (died before min-uptime): a worker that ran
-    // fine and was then killed is replaced, not held against the app.
-    boolean unstable = m.exit().uptime().compareTo(restart.minUptime()) < 0;
-    if (unstable && window.recordAndCheck(System.nanoTime())) {
-      return giveUp(worker + " " + m.exit().reason());
-    }
-    if (m.exit().uptime().compareTo(restart.minUptime()) >= 0) {
-      table.attempts[i] = 0; // stayed up for min-uptime: backoff starts over
-    }
-    Duration delay = Backoff.delay(restart.backoff(), table.attempts[i]++, ThreadLocalRandom.current()::nextDouble);
-    workers.get(i).tell(new WorkerCommand.StartAfter(delay, m.exit().reason()));
-    for (int sibling : RestartRules.siblings(restart.strategy(), i, workers.size())) {
-      String why = strategyName() + ": " + worker + " " + m.exit().reason();
-      workers.get(sibling).tell(new WorkerCommand.Restart(delay, why));
-    }
-    return this;
-  }
-
-  private String strategyName() {
-    return restart.strategy().name().toLowerCase().replace('_', '-');
+    String lastExit = restarts.exited(i, m.instance(), m.exit());
+    return lastExit == null ? this : giveUp(lastExit);
   }
 
   /** Intensity exceeded: stop every worker, mark the app failed, and maybe retry later. */
   private Behavior<Command> giveUp(String lastExit) {
-    String why =
-        "gave up: more than " + restart.maxRestarts() + " restarts within "
-            + Durations.human(restart.within()) + " (last: " + lastExit + ")"
-            + restart.retryAfterGiveUp().map(d -> "; retrying in " + Durations.human(d)).orElse("; staying failed until started");
-    getContext().getLog().error("[{}] {}", spec.name(), why);
+    String why = restarts.givenUp(lastExit);
+    getContext().getLog().error("[{}] {}", settings.name(), why);
     rollout.cancel("the app gave up"); // first: the app's detail ends on why it gave up
     publish(AppState.FAILED, why);
     workers.forEach(w -> w.tell(new WorkerCommand.Stop(stoppedAdapter)));
-    restart.retryAfterGiveUp().ifPresent(d -> timers.startSingleTimer(CoolDownOver.INSTANCE, d));
+    settings.restart.retryAfterGiveUp().ifPresent(d -> timers.startSingleTimer(CoolDownOver.INSTANCE, d));
     return this;
   }
 
@@ -397,13 +366,12 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private void startAll(String why) {
     for (int i = 0; i < workers.size(); i++) {
-      if (!table.specOf(i).sameWorkers(spec)) {
+      if (!table.specOf(i).sameWorkers(settings.spec)) {
         // stopped or failed during a deployment: the slot starts on the current settings
-        retire(workers.get(i));
-        workers.set(i, table.spawn(i, 0, table.replacementName(i), spec));
+        table.respawn(i, settings.spec, settings.stopBudget());
       }
     }
-    window.clear();
+    settings.window.clear();
     java.util.Arrays.fill(table.attempts, 0);
     publish(AppState.RUNNING, why);
     awaitingReady = true;
@@ -454,7 +422,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   /** After a start or a scale-up: once every worker is ready, the app's detail says so. */
-  private void announceReady() {
+  void announceReady() {
     if (awaitingReady && state == AppState.RUNNING && table.allReady()) {
       awaitingReady = false;
       publish(AppState.RUNNING, workers.size() + (workers.size() == 1 ? " worker" : " workers") + " ready");
@@ -467,7 +435,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private Behavior<Command> onGetStatus(GetStatus m) {
-    m.replyTo().tell(new AppStatus(spec.name(), state, detail, table.statuses(), spec));
+    m.replyTo().tell(new AppStatus(settings.name(), state, detail, table.statuses(), settings.spec));
     return this;
   }
 
@@ -476,19 +444,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private Behavior<Command> onScale(Scale m) {
     int n = m.instances();
     int current = workers.size();
-    table.resize(n);
-    AppSpec added = rollout.forNewSlots();
-    for (int i = current; i < n; i++) {
-      ActorRef<WorkerCommand> w = table.spawn(i, 0, table.replacementName(i), added);
-      workers.add(w);
-      if (state == AppState.RUNNING) {
-        w.tell(WorkerCommand.Start.INSTANCE);
-      }
-    }
-    for (int i = current - 1; i >= n; i--) {
-      retire(workers.remove(i)); // drained at the front, then stopped
-    }
-    spec = spec.withInstances(n);
+    table.scale(n, rollout.forNewSlots(), state == AppState.RUNNING, settings.stopBudget());
+    settings.spec = settings.spec.withInstances(n);
     rollout.scaled(n);
     if (n != current) {
       recorded();
@@ -496,31 +453,28 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       awaitingReady |= n > current;
     }
     announceReady();
-    m.replyTo().tell(new Scaled(spec.name(), n));
+    m.replyTo().tell(new Scaled(settings.name(), n));
     return this;
   }
 
   private Behavior<Command> onUpdateSpec(UpdateSpec m) {
-    boolean changed = !m.spec().sameWorkers(spec);
+    boolean changed = !m.spec().sameWorkers(settings.spec);
     // an autoscaled app keeps the count its load called for (within the new bounds)
     io.drover.supervisor.config.AutoscaleSpec autoscale = m.spec().autoscale();
     int n = autoscale.enabled() ? Math.max(autoscale.min(), Math.min(autoscale.max(), workers.size())) : m.spec().instances();
     onScale(new Scale(n, getContext().getSystem().ignoreRef()));
-    spec = m.spec().withInstances(n);
-    restart = spec.restart();
-    window = new RestartWindow(restart.maxRestarts(), restart.within());
+    settings.adopt(m.spec().withInstances(n));
     table.logs(reporting(m.logs()));
     if (!changed) {
-      m.replyTo().tell(new RollingResult(spec.name(), true, "settings unchanged"));
+      m.replyTo().tell(new RollingResult(settings.name(), true, "settings unchanged"));
       return this;
     }
     if (state != AppState.RUNNING) {
       // nothing runs: the next start uses the new settings
       for (int i = 0; i < workers.size(); i++) {
-        retire(workers.get(i));
-        workers.set(i, table.spawn(i, 0, table.replacementName(i), spec));
+        table.respawn(i, settings.spec, settings.stopBudget());
       }
-      m.replyTo().tell(new RollingResult(spec.name(), true, "new settings apply at the next start"));
+      m.replyTo().tell(new RollingResult(settings.name(), true, "new settings apply at the next start"));
       return this;
     }
     rollout.deploy("apply", m.replyTo());
@@ -530,11 +484,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private Behavior<Command> onRestartWorker(RestartWorker m) {
     int i = m.instance() - table.base();
     if (i < 0 || i >= workers.size()) {
-      m.replyTo().tell(new RollingResult(spec.name(), false, "no worker " + m.instance()));
+      m.replyTo().tell(new RollingResult(settings.name(), false, "no worker " + m.instance()));
       return this;
     }
     if (state != AppState.RUNNING) {
-      m.replyTo().tell(new RollingResult(spec.name(), false, "not running (" + state.label() + ")"));
+      m.replyTo().tell(new RollingResult(settings.name(), false, "not running (" + state.label() + ")"));
       return this;
     }
     rollout.restartOne(i, m.replyTo());
@@ -547,7 +501,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       return this; // not in a slot any more
     }
     if (rollout.recycle(i, m.reason())) {
-      getContext().getLog().info("[{}] recycling {}: {}", spec.name(), table.name(i), m.reason());
+      getContext().getLog().info("[{}] recycling {}: {}", settings.name(), table.name(i), m.reason());
       publish(AppState.RUNNING, "recycling " + table.name(i) + ": " + m.reason());
     }
     return this;
@@ -563,102 +517,24 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     return this;
   }
 
-  /** The longest a worker's stop can take: drain, signal, kill, with a margin. */
-  private Duration stopBudget() {
-    return spec.stop().drainTimeout().plus(spec.stop().timeout()).plusSeconds(10);
-  }
-
-  /** Stops a worker that is no longer in a slot, then its actor. */
-  private void retire(ActorRef<WorkerCommand> worker) {
-    table.retire(worker, stopBudget());
-  }
-
   private Behavior<Command> onRetired(Retired m) {
     table.release(m.worker());
     return this;
   }
 
-  /** What {@link Rollout} does to the slots. */
-  private final class Slots implements RolloutHost {
-    @Override
-    public AppSpec spec() {
-      return spec;
-    }
-
-    @Override
-    public int slots() {
-      return workers.size();
-    }
-
-    @Override
-    public AppSpec slotSpec(int slot) {
-      return table.specOf(slot);
-    }
-
-    @Override
-    public String workerName(int slot) {
-      return table.name(slot);
-    }
-
-    @Override
-    public ActorRef<WorkerCommand> spawn(int slot, AppSpec settings) {
-      WorkerStatus old = table.latest[slot];
-      ActorRef<WorkerCommand> worker = table.spawn(slot, old == null ? 1 : old.restarts() + 1, table.replacementName(slot), settings);
-      worker.tell(WorkerCommand.Start.INSTANCE);
-      return worker;
-    }
-
-    @Override
-    public void stopOld(int slot, ActorRef<WorkerCommand> replacement, String why) {
-      getContext().ask(WorkerCommand.Stopped.class, workers.get(slot), stopBudget(),
-          r -> new WorkerCommand.Stop(r, why), (stopped, failure) -> new ReplacedStopped(slot, replacement));
-    }
-
-    @Override
-    public void swap(int slot, ActorRef<WorkerCommand> replacement, WorkerStatus status, boolean recycled) {
-      ActorRef<WorkerCommand> old = workers.set(slot, replacement);
-      table.latest[slot] = status;
-      table.recycles[slot] += recycled ? 1 : 0;
-      table.attempts[slot] = 0;
-      table.release(old);
-      announceReady();
-    }
-
-    @Override
-    public void retire(ActorRef<WorkerCommand> worker) {
-      AppSupervisor.this.retire(worker);
-    }
-
-    @Override
-    public void retarget(AppSpec settings) {
-      AppSpec from = spec;
-      spec = settings.withInstances(workers.size());
-      if (parent != null && !from.sameWorkers(spec)) {
-        parent.tell(new Retargeted(getContext().getSelf(), from, spec));
-      }
-      restart = spec.restart();
-      window = new RestartWindow(restart.maxRestarts(), restart.within());
-    }
-
-    @Override
-    public void recorded() {
-      AppSupervisor.this.recorded();
-    }
-
-    @Override
-    public void report(String what) {
-      getContext().getLog().info("[{}] {}", spec.name(), what);
-      publish(state, what);
+  /** Tells the parent what the desired state keeps of the app. */
+  void recorded() {
+    if (parent != null) {
+      DeploymentHistory h = rollout.history();
+      parent.tell(new Recorded(getContext().getSelf(), settings.name(), workers.size(), h.lastId(), h.recent(),
+          h.lastHealthy(), h.previousHealthy()));
     }
   }
 
-  /** Tells the parent what the desired state keeps of the app. */
-  private void recorded() {
-    if (parent != null) {
-      DeploymentHistory h = rollout.history();
-      parent.tell(new Recorded(getContext().getSelf(), spec.name(), workers.size(), h.lastId(), h.recent(),
-          h.lastHealthy(), h.previousHealthy()));
-    }
+  /** Tells what happened: logged, and the app's detail and an event, in its current state. */
+  void report(String what) {
+    getContext().getLog().info("[{}] {}", settings.name(), what);
+    publish(state, what);
   }
 
   private void publish(AppState to, String why) {
@@ -669,6 +545,6 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   /** Publishes an event in the app's current state, which it leaves as it is. */
   private void announce(String why) {
-    getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new AppEvent(Instant.now(), spec.name(), state, why)));
+    getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new AppEvent(Instant.now(), settings.name(), state, why)));
   }
 }

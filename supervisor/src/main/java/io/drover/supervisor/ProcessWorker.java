@@ -4,23 +4,18 @@ import io.drover.supervisor.config.ProbeSpec;
 import io.drover.supervisor.config.ProbeType;
 import io.drover.supervisor.config.Signal;
 import io.drover.supervisor.process.NotifySocket;
-import io.drover.supervisor.process.OutputTail;
 import io.drover.supervisor.process.ProcFs;
 import io.drover.supervisor.process.ProcessLauncher;
 import io.drover.supervisor.process.ProcessLauncher.Spawned;
 import io.drover.supervisor.process.PortToken;
 import io.drover.supervisor.process.Ports;
 import io.drover.supervisor.process.Probes;
-import io.drover.supervisor.process.RunRecords;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
@@ -43,11 +38,6 @@ public final class ProcessWorker extends WorkerLifecycle {
 
   /** @param stderr the last lines of its stderr, "" if none */
   private record Exited(long generation, int status, String stderr) implements WorkerCommand {}
-
-  /** How long an exit waits for the last of its stderr (a child may hold the pipe open). */
-  private static final long STDERR_WAIT_MS = 300;
-  /** Names (comma separated) of variables of the node's environment that its workers do not get. */
-  static final String NODE_ONLY_ENV = "DROVER_NODE_ONLY_ENV";
 
   private record ProbeTick(long generation) implements WorkerCommand {}
 
@@ -84,15 +74,14 @@ public final class ProcessWorker extends WorkerLifecycle {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ProcessWorker(ctx, timers, setup).behavior()));
   }
 
-  private final ProcessLauncher launcher = ProcessLauncher.get();
+  /** Spawning, output, signals: the OS side of the processes. */
+  private final WorkerProcess os;
   private int port;
   private Spawned process;
   private NotifySocket notify;
   private String notifyStatus;
   /** READY=1 came before the spawn was seen through (a fast worker): applied once it is. */
   private boolean readyEarly;
-  /** The actor has stopped: a process whose spawn completes now is killed, not left unowned. */
-  private volatile boolean gone;
   private int livenessMisses;
   /** Requests from other nodes' fronts being passed to the process; a drain waits for them too. */
   private int remoteInFlight;
@@ -100,6 +89,7 @@ public final class ProcessWorker extends WorkerLifecycle {
 
   private ProcessWorker(ActorContext<WorkerCommand> context, TimerScheduler<WorkerCommand> timers, WorkerSetup setup) {
     super(context, timers, setup);
+    this.os = new WorkerProcess(setup, name);
   }
 
   @Override
@@ -162,7 +152,7 @@ public final class ProcessWorker extends WorkerLifecycle {
     notifyStatus = null;
     readyEarly = false;
     port = Ports.freeLoopbackPort();
-    Map<String, String> env = environment();
+    Map<String, String> env = os.environment(spec, instance, port);
     if (usesNotify()) {
       try {
         notify = NotifySocket.open(m -> context.getSelf().tell(new Notified(generation, m)));
@@ -176,36 +166,13 @@ public final class ProcessWorker extends WorkerLifecycle {
       }
     }
     List<String> command = PortToken.substitute(spec.command(), port);
-    CompletionStage<Spawned> spawn = launcher.spawn(new ProcessLauncher.Request(command, spec.cwd(), env));
-    spawn.thenAccept(spawned -> {
-      if (gone) { // stopped while spawning: nobody would own it
-        ProcFs.signal(Signal.KILL, spawned.pgid(), List.of(spawned.pid()));
-      }
-    });
+    CompletionStage<Spawned> spawn = os.spawn(new ProcessLauncher.Request(command, spec.cwd(), env));
     context.pipeToSelf(spawn, (spawned, failure) -> new SpawnDone(generation, spawned, failure));
     return "spawning " + String.join(" ", command);
   }
 
   private boolean usesNotify() {
     return spec.readiness().type() == ProbeType.NOTIFY || spec.liveness().type() == ProbeType.NOTIFY;
-  }
-
-  private Map<String, String> environment() {
-    Map<String, String> env = new HashMap<>(System.getenv());
-    // what the launcher set for the node's JVM alone (MALLOC_ARENA_MAX), unless the app declares it
-    for (String nodeOnly : env.getOrDefault(NODE_ONLY_ENV, "").split(",")) {
-      env.remove(nodeOnly.strip());
-    }
-    env.remove(NODE_ONLY_ENV);
-    env.putAll(spec.env());
-    env.put("DROVER_APP", spec.name());
-    env.put("DROVER_INSTANCE", Integer.toString(instance));
-    env.put("PORT", Integer.toString(port));
-    env.put(RunRecords.RUN_VARIABLE, setup.records().runId());
-    env.remove("NOTIFY_SOCKET"); // the node's own (under systemd) is not the worker's
-    env.remove("WATCHDOG_USEC");
-    env.remove("WATCHDOG_PID");
-    return env;
   }
 
   private Behavior<WorkerCommand> onSpawnDone(SpawnDone m) {
@@ -218,12 +185,8 @@ public final class ProcessWorker extends WorkerLifecycle {
     }
     process = m.spawned();
     markStarted();
-    setup.records().record(name, process.pid(), process.startTicks());
-    OutputTail stderr = setup.logs().attach(name, process.process());
     long gen = generation();
-    process.process().onExit()
-        .thenCompose(p -> stderr.closed().completeOnTimeout(null, STDERR_WAIT_MS, TimeUnit.MILLISECONDS).thenApply(v -> p))
-        .whenComplete((p, e) -> context.getSelf().tell(new Exited(gen, p == null ? -1 : p.exitValue(), stderr.lastLines(3))));
+    os.started(process).thenAccept(e -> context.getSelf().tell(new Exited(gen, e.status(), e.stderr())));
     context.getLog().info("[{}] spawned pid {} on port {}", name, process.pid(), port);
     if (ending()) { // asked to stop while spawning
       return endNow();
@@ -412,7 +375,7 @@ public final class ProcessWorker extends WorkerLifecycle {
   }
 
   private Behavior<WorkerCommand> signalled() {
-    launcher.signal(spec.stop().signal(), process.pgid(), extraPids());
+    os.signal(spec.stop().signal(), process);
     timers.startSingleTimer(Timer.KILL, new KillTimeout(generation()), spec.stop().timeout());
     return Behaviors.same();
   }
@@ -422,27 +385,16 @@ public final class ProcessWorker extends WorkerLifecycle {
       context.getLog().warn(
           "[{}] pid {} still running {} after {}: sending KILL",
           name, process.pid(), Durations.human(spec.stop().timeout()), spec.stop().signal());
-      launcher.signal(Signal.KILL, process.pgid(), extraPids());
+      os.signal(Signal.KILL, process);
     }
     return Behaviors.same();
-  }
-
-  /** The process and its descendants; with a group of its own, the group covers them. */
-  private List<Long> extraPids() {
-    List<Long> pids = new ArrayList<>(ProcFs.recentDescendants(process.pid()));
-    pids.add(process.pid());
-    return pids;
   }
 
   private Behavior<WorkerCommand> onExited(Exited m) {
     if (m.generation() != generation() || process == null) {
       return Behaviors.same();
     }
-    // Whatever the worker left in its group (grandchildren) dies with it.
-    if (process.pgid() > 0) {
-      launcher.killGroupRemains(process.pgid());
-    }
-    setup.records().forget(name);
+    os.exited(process); // whatever it left in its group (grandchildren) dies with it
     // why it failed is often only in its stderr: said where the exit is seen
     boolean unasked = !ending() && m.status() != 0 && !m.stderr().isEmpty();
     return ended(m.status(), Durations.status(m.status()), unasked ? " (stderr: " + m.stderr() + ")" : "");
@@ -472,12 +424,11 @@ public final class ProcessWorker extends WorkerLifecycle {
 
   @Override
   protected void postStop() {
-    gone = true;
+    os.gone();
     closeNotify();
     if (process != null && process.process().isAlive()) {
       context.getLog().warn("[{}] actor stopped with pid {} running: killing it", name, process.pid());
-      ProcFs.signal(Signal.KILL, process.pgid(), extraPids());
-      setup.records().forget(name);
+      os.kill(process);
     }
   }
 

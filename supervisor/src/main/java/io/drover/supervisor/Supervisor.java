@@ -320,46 +320,27 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private Behavior<Command> onApply(Apply m) {
     Map<String, AppSpec> next = m.settings().apps();
-    List<String> added = new ArrayList<>();
-    List<String> removed = new ArrayList<>();
-    List<String> changed = new ArrayList<>();
-    List<String> scaled = new ArrayList<>();
-    List<String> unchanged = new ArrayList<>();
-    for (AppSpec app : next.values()) {
-      AppSpec old = settings.apps().get(app.name());
-      if (old == null) {
-        added.add(app.name());
-      } else if (old.equals(app) && !slots.hostsReverted(app)) {
-        unchanged.add(app.name());
-      } else if (old.withInstances(app.instances()).equals(app)) {
-        scaled.add(app.name());
-      } else {
-        changed.add(app.name());
-      }
-    }
-    settings.apps().keySet().stream().filter(n -> !next.containsKey(n)).forEach(removed::add);
-    Applied diff = new Applied(added, removed, changed, scaled, unchanged);
+    Applied diff = ApplyDiff.of(settings.apps(), next, slots::hostsReverted);
     if (!m.dryRun()) {
       getContext().getLog().info("applying config: {}", diff);
       ActorRef<AppSupervisor.RollingResult> ignore = getContext().getSystem().ignoreRef();
       ActorRef<AppSupervisor.Scaled> ignoreScaled = getContext().getSystem().ignoreRef();
       // an app moved between local and cluster placement stops and starts again
-      List<String> replaced = changed.stream()
-          .filter(n -> settings.apps().get(n).placement() != next.get(n).placement()).toList();
-      for (String name : removed) {
+      List<String> replaced = ApplyDiff.replaced(diff, settings.apps(), next);
+      for (String name : diff.removed()) {
         removeApp(name);
       }
       for (String name : replaced) {
         removeApp(name);
       }
-      for (String name : scaled) {
+      for (String name : diff.scaled()) {
         if (next.get(name).clusterPlaced()) {
           releaseFrom(name, next.get(name).instances());
         } else {
           apps.get(name).tell(new AppSupervisor.Scale(next.get(name).instances(), ignoreScaled));
         }
       }
-      for (String name : changed) {
+      for (String name : diff.changed()) {
         AppSpec app = next.get(name);
         if (replaced.contains(name)) {
           continue;
@@ -377,7 +358,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       // apps change at run time; the node's own settings (dirs, listeners) stay as started
       settings = settings.withApps(next);
       desired.applied(m.text(), next);
-      for (String name : added) {
+      for (String name : diff.added()) {
         startApp(next.get(name));
       }
       for (String name : replaced) {

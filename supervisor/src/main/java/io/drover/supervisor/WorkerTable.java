@@ -87,17 +87,37 @@ final class WorkerTable {
     return specs.get(workers.get(slot));
   }
 
-  /** A slot holds {@code n} workers from now on (its arrays follow; the workers are the caller's). */
-  void resize(int n) {
+  /**
+   * The app has {@code n} slots from now on: new slots get new workers running {@code settings}
+   * (started when {@code start}), and the highest-numbered workers beyond {@code n} are retired.
+   */
+  void scale(int n, AppSpec settings, boolean start, Duration stopBudget) {
+    int current = workers.size();
     latest = Arrays.copyOf(latest, n);
     attempts = Arrays.copyOf(attempts, n);
     recycles = Arrays.copyOf(recycles, n);
+    for (int i = current; i < n; i++) {
+      ActorRef<WorkerCommand> w = spawn(i, 0, replacementName(i), settings);
+      workers.add(w);
+      if (start) {
+        w.tell(WorkerCommand.Start.INSTANCE);
+      }
+    }
+    for (int i = current - 1; i >= n; i--) {
+      retire(workers.remove(i), stopBudget); // drained at the front, then stopped
+    }
   }
 
   /** Stops a worker that is no longer in a slot, then (later) its actor. */
   void retire(ActorRef<WorkerCommand> worker, Duration stopBudget) {
     ctx.ask(WorkerCommand.Stopped.class, worker, stopBudget, WorkerCommand.Stop::new,
         (stopped, failure) -> new AppSupervisor.Retired(worker));
+  }
+
+  /** The worker of {@code slot} is retired for a new one (not started) running {@code settings}. */
+  void respawn(int slot, AppSpec settings, Duration stopBudget) {
+    retire(workers.get(slot), stopBudget);
+    workers.set(slot, spawn(slot, 0, replacementName(slot), settings));
   }
 
   /**
