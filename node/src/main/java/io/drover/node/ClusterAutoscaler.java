@@ -103,6 +103,7 @@ final class ClusterAutoscaler {
     private final Map<String, long[]> awaiting = new HashMap<>();
     private final Map<String, Integer> lastSize = new HashMap<>();
     private boolean busy;
+    private boolean deciding;
     private long roundStarted;
 
     Decider(ActorContext<Object> context, ActorRef<Supervisor.Command> supervisor, ActorRef<Front.Command> front,
@@ -130,7 +131,13 @@ final class ClusterAutoscaler {
 
     private Behavior<Object> onTick() {
       long now = System.nanoTime();
-      if (!decides(context.getSystem())) {
+      boolean now_ = decides(context.getSystem());
+      if (now_ != deciding) {
+        deciding = now_;
+        context.getLog().info(deciding ? "this node decides the autoscaling of cluster-placed apps (the oldest member up)"
+            : "this node no longer decides the autoscaling of cluster-placed apps");
+      }
+      if (!deciding) {
         windows.clear(); // a node that takes over watches its windows whole first
         decidedAt.clear();
         lastSize.clear();
@@ -179,7 +186,10 @@ final class ClusterAutoscaler {
           .thenApply(status -> new Sample(spec, app, (int) status.workers().stream().filter(w -> w.state() == WorkerState.READY).count(),
               status.state(), demand, loads.size()))
           .toCompletableFuture()
-          .exceptionally(e -> null);
+          .exceptionally(e -> {
+            system.log().info("cluster autoscaler: no status of app {}: {}", spec.name(), e.toString());
+            return null;
+          });
     }
 
     /** Every node's load, as listed with the receptionist; a node that does not answer in time is left out. */
@@ -200,7 +210,7 @@ final class ClusterAutoscaler {
     private Behavior<Object> onRound(Round m) {
       busy = false;
       if (m.failure() != null) {
-        context.getLog().debug("cluster autoscaler: {}", m.failure());
+        context.getLog().info("cluster autoscaler: no decision this round: {}", m.failure());
         return Behaviors.same();
       }
       if (!decides(context.getSystem())) {

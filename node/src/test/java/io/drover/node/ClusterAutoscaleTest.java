@@ -59,7 +59,7 @@ class ClusterAutoscaleTest {
             + "   route.prefix = \"/\"\n   readiness { type = http, path = \"/health\" }\n   stop.drain-timeout = 5s\n"
             + "   autoscale { min = 1, max = 3, target = 1, scale-down-window = 3s, interval = 250ms }\n }\n"
             + "}\n");
-    NodeJvm node = NodeJvm.start(marker, List.of("-Xmx160m", "-DDROVER_LOG_LEVEL=INFO"), "run", conf.toString());
+    NodeJvm node = NodeJvm.start(marker, List.of("-Xmx160m", "-DDROVER_LOG_LEVEL=INFO", "-DDROVER_CLUSTER_LOG_LEVEL=INFO"), "run", conf.toString());
     nodes.add(node);
     return node;
   }
@@ -153,14 +153,40 @@ class ClusterAutoscaleTest {
     // the oldest leaves: its slot moves, and the younger node decides from now on
     assertTrue(oldest.stop("TERM", Duration.ofSeconds(60)), "the oldest node did not stop");
     await(p[1].api(), m -> ClusterPlacementTest.total(m) == 1 && m.size() == 1, Duration.ofSeconds(90), "the slot on the remaining node");
+    awaitServed(p[1].http()); // the front routes to the moved slot once it has learned of it
     slow = slow(p[1].http());
-    String again = awaitLine(younger, "to 3 slots: autoscale: ", Duration.ofSeconds(60));
+    String again;
+    try {
+      again = younger.awaitLine("to 3 slots: autoscale: ", Duration.ofSeconds(60));
+    } catch (AssertionError e) {
+      dumpLogs();
+      for (CompletableFuture<HttpResponse<String>> r : slow) {
+        System.out.println("slow request: " + (r.isDone() ? r.handle((x, f) -> x != null ? x.statusCode() + " " + x.body() : f.toString()).join() : "pending"));
+      }
+      throw e;
+    }
     System.out.println("decisions: " + up + " | " + down + " | " + again);
     assertTrue(again.contains("on 1 node(s)"), again);
     for (CompletableFuture<HttpResponse<String>> r : slow) {
       assertEquals(200, r.get(60, TimeUnit.SECONDS).statusCode());
     }
     assertTrue(younger.stop("TERM", Duration.ofSeconds(60)), "the node did not stop");
+  }
+
+  /** Until a request through {@code front} is answered 200. */
+  void awaitServed(int front) throws Exception {
+    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    int last = 0;
+    for (int k = 0; k < 600 && System.nanoTime() < until; k++) {
+      last = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + front + "/")).timeout(Duration.ofSeconds(8)).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode();
+      if (last == 200) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    dumpLogs();
+    throw new AssertionError("the front on " + front + " did not serve within 60 s; last status " + last);
   }
 
   String get(int port, String path) throws Exception {
