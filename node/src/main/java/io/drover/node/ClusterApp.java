@@ -103,8 +103,8 @@ final class ClusterApp {
             return Behaviors.same();
           })
           .onMessage(AppSupervisor.Scale.class, m -> {
-            spec.get().<Integer>thenCompose(before -> scaler.scale(app, m.instances()).thenApply(n -> {
-                  if (n != before.instances()) { // as an app on one node announces it, with the reason (autoscale's)
+            spec.get().handle((before, e) -> before).<Integer>thenCompose(before -> scaler.scale(app, m.instances()).thenApply(n -> {
+                  if (before != null && n != before.instances()) { // as an app on one node announces it, with the reason (autoscale's)
                     system.eventStream().tell(new EventStream.Publish<>(new AppEvent(Instant.now(), app, AppState.RUNNING,
                         "scaled from " + before.instances() + " to " + n + " slots" + (m.reason() == null ? "" : ": " + m.reason()))));
                   }
