@@ -112,6 +112,7 @@ final class ClusterAutoscaler {
       this.supervisor = supervisor;
       this.front = front;
       this.registry = registry;
+      context.setLoggerName(ClusterAutoscaler.class); // under io.drover, as logback.xml levels it
     }
 
     Behavior<Object> behavior() {

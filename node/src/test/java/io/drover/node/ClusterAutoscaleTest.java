@@ -22,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,8 @@ import org.junit.jupiter.api.Test;
  * the other decides in its place.
  */
 class ClusterAutoscaleTest {
+  /** The event of a scale-up to max (in one step or two, as the three requests arrive). */
+  static final Pattern UP = Pattern.compile("(scaled from [12] to 3 slots: autoscale: .*)");
   final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   final ObjectMapper json = new ObjectMapper();
   final List<NodeJvm> nodes = new ArrayList<>();
@@ -136,14 +139,14 @@ class ClusterAutoscaleTest {
 
     // load at the younger node's front: the oldest decides, from both fronts' figures
     List<CompletableFuture<HttpResponse<String>>> slow = slow(p[1].http());
-    String up = awaitLine(oldest, "to 3 slots: autoscale: ", Duration.ofSeconds(60));
+    String up = oldest.awaitGroup(UP, Duration.ofSeconds(60));
     assertTrue(up.contains("requests in flight or queued on 2 node(s), target 1 per slot"), up);
     await(p[0].api(), m -> ClusterPlacementTest.total(m) == 3 && m.size() == 2, Duration.ofSeconds(90), "3 slots ready on both nodes");
     for (CompletableFuture<HttpResponse<String>> r : slow) {
       assertEquals(200, r.get(60, TimeUnit.SECONDS).statusCode());
     }
     // idle over the 3 s scale-down window: back to min, decided once
-    String down = awaitLine(oldest, "from 3 to 1 slots: autoscale: 0 requests", Duration.ofSeconds(60));
+    String down = awaitLine(oldest, "scaled from 3 to 1 slots: autoscale: 0 requests", Duration.ofSeconds(60));
     assertTrue(down.contains("scaled"), down);
     await(p[1].api(), m -> ClusterPlacementTest.total(m) == 1, Duration.ofSeconds(60), "1 slot ready after scaling down");
     assertTrue(!younger.all().contains("slots: autoscale:"), "only the oldest node decides:\n" + younger.all());
@@ -157,7 +160,7 @@ class ClusterAutoscaleTest {
     slow = slow(p[1].http());
     String again;
     try {
-      again = younger.awaitLine("to 3 slots: autoscale: ", Duration.ofSeconds(60));
+      again = younger.awaitGroup(UP, Duration.ofSeconds(60));
     } catch (AssertionError e) {
       dumpLogs();
       for (CompletableFuture<HttpResponse<String>> r : slow) {
@@ -166,6 +169,7 @@ class ClusterAutoscaleTest {
       throw e;
     }
     System.out.println("decisions: " + up + " | " + down + " | " + again);
+    assertTrue(younger.all().contains("this node decides the autoscaling of cluster-placed apps"), younger.all());
     assertTrue(again.contains("on 1 node(s)"), again);
     for (CompletableFuture<HttpResponse<String>> r : slow) {
       assertEquals(200, r.get(60, TimeUnit.SECONDS).statusCode());
