@@ -1,5 +1,6 @@
 package io.drover.node;
 
+import io.drover.supervisor.AppEvent;
 import io.drover.supervisor.AppState;
 import io.drover.supervisor.AppStatus;
 import io.drover.supervisor.AppSupervisor;
@@ -25,6 +26,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
@@ -101,7 +103,13 @@ final class ClusterApp {
             return Behaviors.same();
           })
           .onMessage(AppSupervisor.Scale.class, m -> {
-            scaler.scale(app, m.instances())
+            spec.get().handle((before, e) -> before).<Integer>thenCompose(before -> scaler.scale(app, m.instances()).thenApply(n -> {
+                  if (before != null && n != before.instances()) { // as an app on one node announces it, with the reason (autoscale's)
+                    system.eventStream().tell(new EventStream.Publish<>(new AppEvent(Instant.now(), app, AppState.RUNNING,
+                        "scaled from " + before.instances() + " to " + n + " slots" + (m.reason() == null ? "" : ": " + m.reason()))));
+                  }
+                  return n;
+                }))
                 .whenComplete((n, e) -> m.replyTo().tell(new AppSupervisor.Scaled(app, n != null ? n : m.instances())));
             return Behaviors.same();
           })

@@ -103,6 +103,7 @@ final class NodeGuardian {
             clusterApplier.set(applier);
             ctx.spawn(placement.stoppedApps(), "stopped-apps");
             ctx.spawn(placement.keeper(supervisor), "slot-keeper");
+            ctx.spawn(ClusterAutoscaler.create(supervisor, front, metrics.registry()), "cluster-autoscaler");
             if (!settings.cluster().crashProbeInterval().isZero()) {
               ctx.spawn(CrashWatch.create(settings.cluster().crashProbeInterval(), front), "crash-watch");
             }

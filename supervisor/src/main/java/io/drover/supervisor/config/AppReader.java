@@ -79,7 +79,7 @@ final class AppReader {
     String placementRole = placementRole();
     Long maxBody = app.size("max-body", 1, MAX_BODY, BODY);
     RecycleSpec recycle = RolloutReader.recycle(app.group("recycle"));
-    AutoscaleSpec autoscale = RolloutReader.autoscale(app.group("autoscale"), placement, instances);
+    AutoscaleSpec autoscale = RolloutReader.autoscale(app.group("autoscale"), instances);
     RolloutSpec update = RolloutReader.update(app.group("update"), placement, instances);
     if (placement == Placement.CLUSTER
         && restart != null

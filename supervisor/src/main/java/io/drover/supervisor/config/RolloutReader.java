@@ -14,7 +14,7 @@ import java.time.Duration;
 final class RolloutReader {
   private RolloutReader() {}
 
-  static AutoscaleSpec autoscale(Reader autoscale, Placement placement, Integer instances) {
+  static AutoscaleSpec autoscale(Reader autoscale, Integer instances) {
     if (autoscale == null) {
       return null;
     }
@@ -29,10 +29,6 @@ final class RolloutReader {
     }
     if (max > 0 && min > max) {
       autoscale.problem("min", min + " (max = " + max + ")", "min <= max");
-      return null;
-    }
-    if (max > 0 && placement == Placement.CLUSTER) {
-      autoscale.problem("max", Long.toString(max), "0 for placement = cluster (autoscaling follows one node's front)");
       return null;
     }
     if (max > 0 && instances != null && (instances < min || instances > max)) {

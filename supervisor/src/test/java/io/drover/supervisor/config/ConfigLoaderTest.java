@@ -326,6 +326,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void clusterPlacedAppsAutoscaleTheirSlots() {
+    String text = "drover.cluster.enabled = on\n"
+        + "drover.apps.web { command = [\"node\", \"w.js\"], placement = cluster, instances = 2, autoscale { min = 1, max = 5, target = 3 } }\n";
+    AppSpec web = ConfigLoader.parse(text, "cluster-autoscale.conf", tmp).apps().get("web");
+    assertTrue(web.clusterPlaced());
+    assertEquals(new AutoscaleSpec(1, 5, 3, Duration.ZERO, Duration.ofMinutes(5), Duration.ofSeconds(1)), web.autoscale());
+  }
+
+  @Test
   void configWithoutAppsStillReadsTheHttpFront() {
     HttpSpec http = ConfigLoader.parse("drover.http.port = 0", "front.conf", tmp).http();
     assertEquals(0, http.port());

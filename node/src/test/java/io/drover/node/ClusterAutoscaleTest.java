@@ -1,0 +1,200 @@
+package io.drover.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.drover.node.ClusterPlacementTest.Ports3;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A {@code placement = cluster} app with {@code autoscale} over two real node JVMs: slow requests
+ * through the younger node's front scale it up across both nodes (decided by the oldest node,
+ * from the load of every front), idling scales it back to min, and once the oldest node leaves
+ * the other decides in its place.
+ */
+class ClusterAutoscaleTest {
+  /** The event of a scale-up to max (in one step or two, as the three requests arrive). */
+  static final Pattern UP = Pattern.compile("(scaled from [12] to 3 slots: autoscale: .*)");
+  final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  final ObjectMapper json = new ObjectMapper();
+  final List<NodeJvm> nodes = new ArrayList<>();
+  Path dir;
+  String marker;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    dir = Files.createTempDirectory("drover-cluster-autoscale-test");
+    marker = UUID.randomUUID().toString();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    assertEquals(List.of(), NodeJvm.cleanUp(nodes, marker, dir), "processes left running by the test");
+  }
+
+  NodeJvm start(int i, Ports3 p, int seedPort) throws IOException {
+    Path conf = dir.resolve("n" + i + ".conf");
+    Files.writeString(conf,
+        "drover {\n home = \"" + dir.resolve("home" + i) + "\"\n http.port = " + p.http() + "\n management.port = " + p.api() + "\n"
+            + " cluster { enabled = on, port = " + p.cluster() + ", seed-nodes = [\"127.0.0.1:" + seedPort + "\"] }\n"
+            + " apps.web {\n   command = [\"node\", \"" + AutoscaleTest.WEB + "\"]\n   instances = 1\n   placement = cluster\n"
+            + "   route.prefix = \"/\"\n   readiness { type = http, path = \"/health\" }\n   stop.drain-timeout = 5s\n"
+            + "   autoscale { min = 1, max = 3, target = 1, scale-down-window = 3s, interval = 250ms }\n }\n"
+            + "}\n");
+    NodeJvm node = NodeJvm.start(marker, List.of("-Xmx160m", "-DDROVER_LOG_LEVEL=INFO", "-DDROVER_CLUSTER_LOG_LEVEL=INFO"), "run", conf.toString());
+    nodes.add(node);
+    return node;
+  }
+
+  /** Ready slots of app web by node address, as node {@code api} sees them (null: no answer). */
+  Map<String, Integer> readyByNode(int api) {
+    try {
+      HttpResponse<String> r = client.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api + "/apps/web")).timeout(Duration.ofSeconds(8)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        return null;
+      }
+      Map<String, Integer> byNode = new TreeMap<>();
+      for (JsonNode w : json.readTree(r.body()).get("workers")) {
+        if (w.get("state").asText().equals("ready") && w.has("node")) {
+          byNode.merge(w.get("node").asText(), 1, Integer::sum);
+        }
+      }
+      return byNode;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  void await(int api, Predicate<Map<String, Integer>> done, Duration within, String what) throws InterruptedException {
+    long t0 = System.nanoTime();
+    Map<String, Integer> last = null;
+    while (System.nanoTime() - t0 < within.toNanos()) {
+      last = readyByNode(api);
+      if (last != null && done.test(last)) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    dumpLogs();
+    throw new AssertionError(what + " not within " + within + "; last seen: " + last);
+  }
+
+  void dumpLogs() {
+    for (int i = 0; i < nodes.size(); i++) {
+      System.out.println("---------- node JVM " + i + " ----------\n" + nodes.get(i).all());
+    }
+  }
+
+  /** Three requests in flight at once through {@code front} for 10 s: one per slot at target 1. */
+  List<CompletableFuture<HttpResponse<String>>> slow(int front) {
+    List<CompletableFuture<HttpResponse<String>>> slow = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      slow.add(client.sendAsync(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + front + "/slow?ms=10000")).timeout(Duration.ofSeconds(60)).build(),
+          HttpResponse.BodyHandlers.ofString()));
+    }
+    return slow;
+  }
+
+  String awaitLine(NodeJvm node, String contains, Duration within) throws InterruptedException {
+    try {
+      return node.awaitLine(contains, within);
+    } catch (AssertionError e) {
+      dumpLogs();
+      throw e;
+    }
+  }
+
+  @Test
+  void loadAcrossTheClusterScalesSlotsUpAndIdleBackToMinAndAnotherNodeDecidesOnceTheOldestLeaves() throws Exception {
+    Ports3[] p = {Ports3.free(), Ports3.free()};
+    NodeJvm oldest = start(0, p[0], p[0].cluster());
+    await(p[0].api(), m -> ClusterPlacementTest.total(m) == 1, Duration.ofSeconds(120), "the one slot ready");
+    NodeJvm younger = start(1, p[1], p[0].cluster());
+    awaitLine(younger, "management API on", Duration.ofSeconds(120));
+    await(p[1].api(), m -> ClusterPlacementTest.total(m) == 1, Duration.ofSeconds(120), "the younger node sees the slot");
+
+    // load at the younger node's front: the oldest decides, from both fronts' figures
+    List<CompletableFuture<HttpResponse<String>>> slow = slow(p[1].http());
+    String up = oldest.awaitGroup(UP, Duration.ofSeconds(60));
+    assertTrue(up.contains("requests in flight or queued on 2 node(s), target 1 per slot"), up);
+    await(p[0].api(), m -> ClusterPlacementTest.total(m) == 3 && m.size() == 2, Duration.ofSeconds(90), "3 slots ready on both nodes");
+    for (CompletableFuture<HttpResponse<String>> r : slow) {
+      assertEquals(200, r.get(60, TimeUnit.SECONDS).statusCode());
+    }
+    // idle over the 3 s scale-down window: back to min, decided once
+    String down = awaitLine(oldest, "scaled from 3 to 1 slots: autoscale: 0 requests", Duration.ofSeconds(60));
+    assertTrue(down.contains("scaled"), down);
+    await(p[1].api(), m -> ClusterPlacementTest.total(m) == 1, Duration.ofSeconds(60), "1 slot ready after scaling down");
+    assertTrue(!younger.all().contains("slots: autoscale:"), "only the oldest node decides:\n" + younger.all());
+    assertTrue(get(p[0].api(), "/metrics").contains("drover_autoscale_decisions_total{app=\"web\",direction=\"down\""),
+        "the decision counts in the oldest node's metrics");
+
+    // the oldest leaves: its slot moves, and the younger node decides from now on
+    assertTrue(oldest.stop("TERM", Duration.ofSeconds(60)), "the oldest node did not stop");
+    await(p[1].api(), m -> ClusterPlacementTest.total(m) == 1 && m.size() == 1, Duration.ofSeconds(90), "the slot on the remaining node");
+    awaitServed(p[1].http()); // the front routes to the moved slot once it has learned of it
+    slow = slow(p[1].http());
+    String again;
+    try {
+      again = younger.awaitGroup(UP, Duration.ofSeconds(60));
+    } catch (AssertionError e) {
+      dumpLogs();
+      for (CompletableFuture<HttpResponse<String>> r : slow) {
+        System.out.println("slow request: " + (r.isDone() ? r.handle((x, f) -> x != null ? x.statusCode() + " " + x.body() : f.toString()).join() : "pending"));
+      }
+      throw e;
+    }
+    System.out.println("decisions: " + up + " | " + down + " | " + again);
+    assertTrue(younger.all().contains("this node decides the autoscaling of cluster-placed apps"), younger.all());
+    assertTrue(again.contains("on 1 node(s)"), again);
+    for (CompletableFuture<HttpResponse<String>> r : slow) {
+      assertEquals(200, r.get(60, TimeUnit.SECONDS).statusCode());
+    }
+    assertTrue(younger.stop("TERM", Duration.ofSeconds(60)), "the node did not stop");
+  }
+
+  /** Until a request through {@code front} is answered 200. */
+  void awaitServed(int front) throws Exception {
+    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    int last = 0;
+    for (int k = 0; k < 600 && System.nanoTime() < until; k++) {
+      last = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + front + "/")).timeout(Duration.ofSeconds(8)).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode();
+      if (last == 200) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    dumpLogs();
+    throw new AssertionError("the front on " + front + " did not serve within 60 s; last status " + last);
+  }
+
+  String get(int port, String path) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(8)).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+}
