@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 
@@ -26,6 +27,10 @@ final class FuzzSchema {
 
   private FuzzSchema() {}
 
+  /** A choice's comment that lists on or off among its words: "a | on | off". */
+  private static final Pattern ON_OR_OFF_CHOICE =
+      Pattern.compile("\\|\\s*(on|off)\\b|\\b(on|off)\\s*\\|");
+
   /** What a key holds, judged from its default in reference.conf (and its comment). */
   enum Type {
     /** on/off, true/false. */
@@ -38,6 +43,11 @@ final class FuzzSchema {
     SIZE,
     /** One of the words its comment lists, "a | b | c". */
     CHOICE,
+    /**
+     * A choice whose words include on or off (access-log = inherit | on | off): HOCON reads those
+     * as booleans, so true and false are among its right values.
+     */
+    SWITCH,
     /** Any string; which ones are right depends on the key (paths, hosts, class names). */
     TEXT,
     LIST,
@@ -102,7 +112,7 @@ final class FuzzSchema {
     }
     Config one = value.atKey("v");
     if (comment.contains("|")) {
-      return Type.CHOICE;
+      return ON_OR_OFF_CHOICE.matcher(comment).find() ? Type.SWITCH : Type.CHOICE;
     }
     if (succeeds(() -> one.getBoolean("v")) && !comment.contains("size")) {
       return Type.FLAG; // max-memory = off is "off or a size": text
@@ -150,6 +160,8 @@ final class FuzzSchema {
           case CHOICE -> List.of(
               "\"banana\"", "\"\"", "42", "true", "-1", "1e300", "\"process process\"",
               "\"TERM INT\"");
+          case SWITCH -> List.of(
+              "\"banana\"", "\"\"", "42", "-1", "1e300", "\"process process\"", "\"on off\"");
           case TEXT -> List.of();
           case LIST -> List.of(
               "42", "\"banana\"", "true", "{}", "{ a = 1 }", "null", "[[]]", "[{}]", "[null]",
