@@ -915,7 +915,10 @@ EOF
     wrss="$(api "$mport" /apps/scale 30 | jq '[.workers[].rssBytes] | add / 1048576 | floor' 2>/dev/null)"
     call="$(curl -s -o /dev/null -m 30 -w '%{time_total}' "http://127.0.0.1:$mport/apps/scale" | awk '{ printf "%.0f", $1 * 1000 }')"
     local stop
-    stop="$(curl -s -o /dev/null -m 120 -X POST -w '%{http_code} %{time_total}' "http://127.0.0.1:$mport/apps/scale/stop" | awk '$1 == 200 { printf "%.2f", $2 }')"
+    local answer
+    answer="$(curl -s -o "$dir/stop.json" -m 120 -X POST -w '%{http_code} %{time_total}' "http://127.0.0.1:$mport/apps/scale/stop")"
+    stop="$(echo "$answer" | awk '$1 == 200 { printf "%.2f", $2 }')"
+    [ -n "$stop" ] || bench_log "stop-all: answered ${answer:-nothing} $(head -c 300 "$dir/stop.json" 2>/dev/null)"
     out "| drover | $took | $rss | $cpu | $wrss | $call | ${stop:-failed} |"
     summary "scale: $n process workers, start-all / node RSS / idle CPU / stop-all" "(measured)" "$took s / $rss MB / $cpu % / ${stop:-failed} s" info
   else
