@@ -311,12 +311,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (!e.clientKeepAlive) {
       written.addListener(ChannelFutureListener.CLOSE);
     }
-    if (!e.body.complete()) {
-      e.to(Phase.DISCARDING); // the worker answered before the body ended: drop the rest
-      resumeReads();
-      return;
-    }
-    finishExchange();
+    answered(e);
   }
 
   /** Answers the request with a response the front made (errors). */
@@ -345,12 +340,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ctx.writeAndFlush(response);
-    if (!e.body.complete()) {
-      e.to(Phase.DISCARDING);
+    answered(e);
+  }
+
+  /** The answer is out: the rest of a body still coming is read and dropped, or the exchange ends. */
+  private void answered(Exchange e) {
+    if (e.body.complete()) {
+      finishExchange();
+    } else {
+      e.to(Phase.DISCARDING); // answered before the body ended
       resumeReads();
-      return;
     }
-    finishExchange();
   }
 
   /** Ends the exchange and starts on any pipelined request. */
