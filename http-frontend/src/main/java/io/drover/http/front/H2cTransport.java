@@ -26,7 +26,7 @@ import java.net.ConnectException;
  * WorkerFailure#REFUSED}; any other end before the answer is complete is {@link
  * WorkerFailure#LOST}; the {@link FailurePolicy} decides.
  */
-final class H2cTransport implements Transport, BackendHandler.User {
+final class H2cTransport extends ChannelTransport {
   private static final String[] EXTENSION_HEADERS = {
     HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text().toString(),
     HttpConversionUtil.ExtensionHeaderNames.SCHEME.text().toString(),
@@ -36,32 +36,21 @@ final class H2cTransport implements Transport, BackendHandler.User {
     HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text().toString(),
   };
 
-  private final ProxyHandler conn;
-  private Exchange x;
-  private Http2StreamChannel stream;
   private WorkerStream handler;
 
   H2cTransport(ProxyHandler conn) {
-    this.conn = conn;
-  }
-
-  @Override
-  public boolean owns(long id) {
-    return x != null && conn.current(id) == x;
+    super(conn);
   }
 
   @Override
   public void start(Exchange e) {
     x = e;
     Endpoint endpoint = e.endpoint;
-    e.to(Phase.CONNECTING);
-    if (!e.body.complete()) {
-      conn.pauseReads(); // the body waits until the stream is open
-    }
+    connecting(e);
     Channel client = conn.ctx.channel();
     WorkerStreams.pool().open(conn.px.backends(), client.eventLoop(), endpoint.port, conn.px.spec().poolIdleTimeout())
         .addListener((Future<Http2StreamChannel> f) -> {
-          if (x != e || e.endpoint != endpoint || conn.current(e.id) != e) {
+          if (stale(e, endpoint)) {
             if (f.isSuccess()) {
               f.getNow().close();
             }
@@ -78,66 +67,10 @@ final class H2cTransport implements Transport, BackendHandler.User {
   }
 
   private void attach(Exchange e, Http2StreamChannel ch) {
-    stream = ch;
+    channel = ch;
     handler = ch.pipeline().get(WorkerStream.class);
     handler.bind(this, e.id);
-    e.to(e.body.complete() ? Phase.AWAITING : Phase.SENDING);
-    conn.armDeadline(e);
-    e.endpoint.handedOver();
-    // a failed write fires exceptionCaught at once (void promises): the attempt then ended under these calls
-    ch.write(e.request, ch.voidPromise());
-    if (gone(e, ch)) {
-      return;
-    }
-    e.body.writeTo(ch);
-    ch.flush();
-    if (!gone(e, ch) && !e.body.complete() && ch.isWritable()) {
-      conn.resumeReads();
-    }
-  }
-
-  private boolean gone(Exchange e, Channel ch) {
-    return x != e || stream != ch;
-  }
-
-  @Override
-  public boolean direct() {
-    return stream != null;
-  }
-
-  @Override
-  public boolean waitsForBody() {
-    return stream != null;
-  }
-
-  @Override
-  public void onRequestContent(Exchange e, HttpContent content) {
-    if (stream == null) {
-      conn.pauseReads(); // waits in the request body until the stream is open
-      return;
-    }
-    Channel ch = stream;
-    if (content instanceof LastHttpContent && e.phase() == Phase.SENDING) {
-      e.to(Phase.AWAITING);
-    }
-    ch.write(content, ch.voidPromise());
-    if (!gone(e, ch) && !ch.isWritable()) {
-      conn.pauseReads();
-    }
-  }
-
-  /** The client's read completed: what it brought goes to the worker in one write. */
-  void flushToWorker() {
-    if (stream != null) {
-      stream.flush();
-    }
-  }
-
-  /** The client takes bytes again: so may the worker's stream. */
-  void resumeWorker() {
-    if (stream != null) {
-      stream.config().setAutoRead(true);
-    }
+    send(e, ch);
   }
 
   // ------------------------------------------------------------------ the worker's answer
@@ -197,29 +130,16 @@ final class H2cTransport implements Transport, BackendHandler.User {
       return;
     }
     ctx.write(content);
-    if (!ctx.channel().isWritable() && stream != null) {
-      stream.config().setAutoRead(false); // the worker's window closes until the client takes more
-    }
-  }
-
-  @Override
-  public void readComplete() {
-    conn.ctx.flush();
-  }
-
-  @Override
-  public void writabilityChanged(boolean writable) {
-    if (writable && x != null && !x.body.complete()) {
-      conn.resumeReads();
-    }
+    pauseWorkerWhileClientFull(ctx); // the worker's window closes until the client takes more
   }
 
   @Override
   public void failed(Channel ch, Throwable cause) {
     Exchange e = x;
-    if (e == null || ch != stream) {
+    if (e == null || ch != channel) {
       return;
     }
+    Http2StreamChannel stream = (Http2StreamChannel) ch;
     WorkerStream h = handler;
     if (h.nothingSent(stream, cause)) {
       conn.attemptFailed(e, WorkerFailure.REFUSED, h.reset != null ? h.reset : "the stream could not be opened: " + cause);
@@ -234,19 +154,12 @@ final class H2cTransport implements Transport, BackendHandler.User {
     conn.attemptFailed(e, WorkerFailure.LOST, detail);
   }
 
-  private void markDown(Endpoint endpoint) {
-    if (!endpoint.down) {
-      endpoint.down = true;
-      conn.px.front().tell(new Rechecks.Failed(endpoint));
-    }
-  }
-
   /** The attempt ends: the stream closes (a reset if it was still open: the worker stops working on it). */
   @Override
   public void release(boolean reusable) {
-    Http2StreamChannel ch = stream;
+    Channel ch = channel;
     WorkerStream h = handler;
-    stream = null;
+    channel = null;
     handler = null;
     x = null;
     if (ch != null) {

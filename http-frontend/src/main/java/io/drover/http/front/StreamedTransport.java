@@ -21,20 +21,12 @@ import java.net.ConnectException;
  * as it comes, with backpressure both ways. Writes to the worker use void promises: a failed
  * write fires exceptionCaught on the worker connection, which ends up in {@link #failed}.
  */
-final class StreamedTransport implements Transport, BackendHandler.User {
-  private final ProxyHandler conn;
-  private Exchange x;
-  private Channel backend;
+final class StreamedTransport extends ChannelTransport {
   private BackendHandler handler;
   private boolean backendKeepAlive;
 
   StreamedTransport(ProxyHandler conn) {
-    this.conn = conn;
-  }
-
-  @Override
-  public boolean owns(long id) {
-    return x != null && conn.current(id) == x;
+    super(conn);
   }
 
   @Override
@@ -46,12 +38,9 @@ final class StreamedTransport implements Transport, BackendHandler.User {
       attach(e, pooled);
       return;
     }
-    e.to(Phase.CONNECTING);
-    if (!e.body.complete()) {
-      conn.pauseReads(); // the body waits until a worker connection is attached
-    }
+    connecting(e);
     WorkerConnections.connect(conn.px.backends(), conn.ctx.channel().eventLoop(), endpoint.port).addListener((ChannelFuture f) -> {
-      if (x != e || e.endpoint != endpoint || conn.current(e.id) != e) {
+      if (stale(e, endpoint)) {
         f.channel().close();
       } else if (f.isSuccess()) {
         attach(e, (BackendHandler) f.channel().pipeline().get("backend"));
@@ -64,67 +53,11 @@ final class StreamedTransport implements Transport, BackendHandler.User {
 
   private void attach(Exchange e, BackendHandler h) {
     Channel ch = h.channel;
-    backend = ch;
+    channel = ch;
     handler = h;
     h.bind(this, e.id);
     ch.config().setAutoRead(true);
-    e.to(e.body.complete() ? Phase.AWAITING : Phase.SENDING);
-    conn.armDeadline(e);
-    e.endpoint.handedOver();
-    // a write to a connection that just failed fails at once (void promises): the attempt then
-    // ended in failed() under these calls, and this one must touch nothing more
-    ch.write(e.request, ch.voidPromise());
-    if (gone(e, ch)) {
-      return;
-    }
-    e.body.writeTo(ch);
-    ch.flush();
-    if (!gone(e, ch) && !e.body.complete() && ch.isWritable()) {
-      conn.resumeReads();
-    }
-  }
-
-  /** Whether the attempt on {@code ch} already ended (it failed while being written to). */
-  private boolean gone(Exchange e, Channel ch) {
-    return x != e || backend != ch;
-  }
-
-  @Override
-  public boolean direct() {
-    return backend != null;
-  }
-
-  @Override
-  public boolean waitsForBody() {
-    return backend != null;
-  }
-
-  @Override
-  public void onRequestContent(Exchange e, HttpContent content) {
-    if (backend == null) {
-      conn.pauseReads(); // waits in the request body until a worker connection is attached
-      return;
-    }
-    Channel ch = backend;
-    if (content instanceof LastHttpContent && e.phase() == Phase.SENDING) {
-      e.to(Phase.AWAITING);
-    }
-    ch.write(content, ch.voidPromise());
-    if (!gone(e, ch) && !ch.isWritable()) {
-      conn.pauseReads();
-    }
-  }
-
-  void flushToWorker() {
-    if (backend != null) {
-      backend.flush();
-    }
-  }
-
-  void resumeWorker() {
-    if (backend != null) {
-      backend.config().setAutoRead(true);
-    }
+    send(e, ch);
   }
 
   // ------------------------------------------------------------------ the worker's answer
@@ -151,10 +84,10 @@ final class StreamedTransport implements Transport, BackendHandler.User {
     if (code == 101 && e.upgrade) {
       e.route.meters().answered(code, e.startNanos);
       res.headers().set(RequestIds.HEADER, e.requestId);
-      Channel worker = backend;
+      Channel worker = channel;
       Endpoint endpoint = e.endpoint;
       handler.unbind();
-      backend = null;
+      channel = null;
       handler = null;
       x = null;
       conn.tunnelled(e);
@@ -197,21 +130,7 @@ final class StreamedTransport implements Transport, BackendHandler.User {
       return;
     }
     ctx.write(content, ctx.voidPromise());
-    if (!ctx.channel().isWritable() && backend != null) {
-      backend.config().setAutoRead(false);
-    }
-  }
-
-  @Override
-  public void readComplete() {
-    conn.ctx.flush();
-  }
-
-  @Override
-  public void writabilityChanged(boolean writable) {
-    if (writable && x != null && !x.body.complete()) {
-      conn.resumeReads();
-    }
+    pauseWorkerWhileClientFull(ctx);
   }
 
   /**
@@ -221,7 +140,7 @@ final class StreamedTransport implements Transport, BackendHandler.User {
   @Override
   public void failed(Channel ch, Throwable cause) {
     Exchange e = x;
-    if (e == null || ch != backend) {
+    if (e == null || ch != channel) {
       return;
     }
     if (!handler.reused && cause instanceof java.io.IOException) {
@@ -231,19 +150,12 @@ final class StreamedTransport implements Transport, BackendHandler.User {
         ? "its connection closed before the answer was complete" : cause.getMessage());
   }
 
-  private void markDown(Endpoint endpoint) {
-    if (!endpoint.down) {
-      endpoint.down = true;
-      conn.px.front().tell(new Rechecks.Failed(endpoint));
-    }
-  }
-
   @Override
   public void release(boolean reusable) {
-    Channel ch = backend;
+    Channel ch = channel;
     BackendHandler h = handler;
     Exchange e = x;
-    backend = null;
+    channel = null;
     handler = null;
     x = null;
     if (ch == null) {
