@@ -98,15 +98,15 @@ abstract class ChannelTransport implements Transport, BackendHandler.User {
     }
   }
 
-  /** The client's read completed: what it brought goes to the worker in one write. */
-  void flushToWorker() {
+  @Override
+  public void flushToWorker() {
     if (channel != null) {
       channel.flush();
     }
   }
 
-  /** The client takes bytes again: so may the worker's channel. */
-  void resumeWorker() {
+  @Override
+  public void resumeWorker() {
     if (channel != null) {
       channel.config().setAutoRead(true);
     }

@@ -25,6 +25,12 @@ final class ExchangeTimer {
     };
   }
 
+  /** Gives {@code e} a deadline {@code timeout} nanoseconds from now, and makes sure the check runs by then. */
+  void deadline(Exchange e, long timeout) {
+    e.deadline = System.nanoTime() + timeout;
+    by(e.deadline);
+  }
+
   /** Makes sure the check runs by {@code deadline} (System.nanoTime); a later timer is replaced. */
   void by(long deadline) {
     if (armed && deadline - at < 0) {

@@ -38,7 +38,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private long exchanges;
   /** The exchange in progress, or null. */
   private Exchange x;
-  final StreamedTransport stream = new StreamedTransport(this);
+  private final StreamedTransport stream = new StreamedTransport(this);
   private final MessageTransport message = new MessageTransport(this);
   /** Streams to h2c workers (route.protocol = h2c), made with the connection's first such request. */
   private H2cTransport h2c;
@@ -173,20 +173,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    stream.flushToWorker();
-    if (h2c != null) {
-      h2c.flushToWorker();
+    if (x != null && x.transport != null) {
+      x.transport.flushToWorker(); // only the current attempt's transport holds a worker's channel
     }
     ctx.fireChannelReadComplete();
   }
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (ctx.channel().isWritable()) {
-      stream.resumeWorker();
-      if (h2c != null) {
-        h2c.resumeWorker();
-      }
+    if (x != null && x.transport != null && ctx.channel().isWritable()) {
+      x.transport.resumeWorker();
     }
   }
 
@@ -224,7 +220,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (admitted == AppQueue.Admission.QUEUED) {
       e.to(Phase.QUEUED);
       e.transport = null;
-      deadline(e, route.queue().capacity().queueTimeout().toNanos());
+      timer.deadline(e, route.queue().capacity().queueTimeout().toNanos());
     } else if (admitted == AppQueue.Admission.GRANTED) {
       attempt(e);
     } else {
@@ -260,12 +256,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** The request is with the worker from now: its time to answer starts. */
   void armDeadline(Exchange e) {
-    deadline(e, e.route.spec().requestTimeout().toNanos());
-  }
-
-  private void deadline(Exchange e, long timeout) {
-    e.deadline = System.nanoTime() + timeout;
-    timer.by(e.deadline);
+    timer.deadline(e, e.route.spec().requestTimeout().toNanos());
   }
 
   private void checkTimeout() {
