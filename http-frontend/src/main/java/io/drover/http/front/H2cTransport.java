@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.concurrent.Future;
 import java.net.ConnectException;
 
@@ -27,15 +26,6 @@ import java.net.ConnectException;
  * WorkerFailure#LOST}; the {@link FailurePolicy} decides.
  */
 final class H2cTransport extends ChannelTransport {
-  private static final String[] EXTENSION_HEADERS = {
-    HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text().toString(),
-    HttpConversionUtil.ExtensionHeaderNames.SCHEME.text().toString(),
-    HttpConversionUtil.ExtensionHeaderNames.PATH.text().toString(),
-    HttpConversionUtil.ExtensionHeaderNames.STREAM_PROMISE_ID.text().toString(),
-    HttpConversionUtil.ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text().toString(),
-    HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text().toString(),
-  };
-
   private WorkerStream handler;
 
   H2cTransport(ProxyHandler conn) {
@@ -87,9 +77,7 @@ final class H2cTransport extends ChannelTransport {
       return;
     }
     HttpHeaders h = res.headers();
-    for (String name : EXTENSION_HEADERS) {
-      h.remove(name);
-    }
+    ProxyHeaders.dropHttp2Extensions(h);
     res.setProtocolVersion(HttpVersion.HTTP_1_1);
     int code = res.status().code();
     if (code >= 100 && code < 200) { // informational: passed on, the real answer follows (h2 has no 101)

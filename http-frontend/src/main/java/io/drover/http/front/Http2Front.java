@@ -19,7 +19,6 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -38,15 +37,6 @@ import java.util.concurrent.TimeUnit;
  * and PING floods). A connection with no open stream for {@code http.idle-timeout} is closed.
  */
 final class Http2Front {
-  private static final String[] EXTENSION_HEADERS = {
-    HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text().toString(),
-    HttpConversionUtil.ExtensionHeaderNames.SCHEME.text().toString(),
-    HttpConversionUtil.ExtensionHeaderNames.PATH.text().toString(),
-    HttpConversionUtil.ExtensionHeaderNames.STREAM_PROMISE_ID.text().toString(),
-    HttpConversionUtil.ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text().toString(),
-    HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text().toString(),
-  };
-
   private Http2Front() {}
 
   /** Makes {@code ch} an HTTP/2 connection of the front. */
@@ -109,9 +99,7 @@ final class Http2Front {
         return;
       }
       HttpHeaders h = req.headers();
-      for (String name : EXTENSION_HEADERS) {
-        h.remove(name);
-      }
+      ProxyHeaders.dropHttp2Extensions(h);
       if (secure) {
         h.set(ProxyHeaders.X_FORWARDED_PROTO, ProxyHeaders.HTTPS);
       }

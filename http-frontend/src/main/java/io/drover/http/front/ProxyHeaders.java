@@ -2,6 +2,7 @@ package io.drover.http.front;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import java.util.List;
 
@@ -16,6 +17,15 @@ final class ProxyHeaders {
   static final AsciiString VIA = AsciiString.cached("1.1 drover");
   private static final AsciiString HTTP = AsciiString.cached("http");
   static final AsciiString HTTPS = AsciiString.cached("https");
+  /** The x-http2-* headers Netty's HTTP/2 to HTTP/1 conversion adds: they describe the stream, not the message. */
+  private static final String[] HTTP2_EXTENSIONS = {
+    HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text().toString(),
+    HttpConversionUtil.ExtensionHeaderNames.SCHEME.text().toString(),
+    HttpConversionUtil.ExtensionHeaderNames.PATH.text().toString(),
+    HttpConversionUtil.ExtensionHeaderNames.STREAM_PROMISE_ID.text().toString(),
+    HttpConversionUtil.ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text().toString(),
+    HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text().toString(),
+  };
 
   /**
    * Removes the headers that concern one connection only (RFC 9110 7.6.1), including those the
@@ -40,6 +50,13 @@ final class ProxyHeaders {
         .remove(HttpHeaderNames.UPGRADE)
         .remove(HttpHeaderNames.PROXY_AUTHORIZATION)
         .remove(HttpHeaderNames.PROXY_AUTHENTICATE);
+  }
+
+  /** Removes the x-http2-* headers of a message that came over HTTP/2 (a client's request, an h2c worker's answer). */
+  static void dropHttp2Extensions(HttpHeaders h) {
+    for (String name : HTTP2_EXTENSIONS) {
+      h.remove(name);
+    }
   }
 
   /** Whether the request's TE says "trailers" (gRPC's requests do; the only TE HTTP/2 allows, RFC 9113 8.2.2). */
