@@ -155,6 +155,75 @@ class FrontHttp2Test {
     }
   }
 
+  /**
+   * A header block that never ends (HEADERS without END_HEADERS, then CONTINUATION frames without
+   * end, CVE-2024-27316): once it is past what http.max-header-size allows, the front sends GOAWAY
+   * and closes the connection, having read only a bounded part of the flood; other connections
+   * are served.
+   */
+  @Test
+  void aContinuationFloodClosesTheConnection() throws Exception {
+    try (FrontHarness h = new FrontHarness(kit, FrontTest.web("web", "route.prefix = \"/\""),
+        "http { max-header-size = 16K, http2.h2c = on }\n")) {
+      h.awaitReady("web", 1);
+      ByteArrayOutputStream head = new ByteArrayOutputStream();
+      head.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      frame(head, 4, 0, 0, new byte[0]); // SETTINGS
+      byte[] authority = "127.0.0.1".getBytes(StandardCharsets.US_ASCII);
+      ByteArrayOutputStream block = new ByteArrayOutputStream();
+      block.write(new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84, 0x01, (byte) authority.length}); // GET http / , :authority
+      block.write(authority);
+      frame(head, 1, 0x1, 1, block.toByteArray()); // HEADERS, END_STREAM, no END_HEADERS
+      ByteArrayOutputStream fields = new ByteArrayOutputStream();
+      while (fields.size() < 16_000) { // whole literal fields (x-f: 100 bytes), none indexed: a valid, growing block
+        fields.write(new byte[] {0x00, 3, 'x', '-', 'f', 100});
+        fields.write("a".repeat(100).getBytes(StandardCharsets.US_ASCII));
+      }
+      ByteArrayOutputStream one = new ByteArrayOutputStream();
+      frame(one, 9, 0, 1, fields.toByteArray()); // CONTINUATION, no END_HEADERS
+      byte[] continuation = one.toByteArray();
+      int frames = 2_000; // 32 MB of header block, far beyond any socket buffer: a front that keeps reading it would hoard it
+      try (Socket s = new Socket("127.0.0.1", h.server.port())) {
+        s.setSoTimeout(15_000);
+        CompletableFuture<Integer> sent = CompletableFuture.supplyAsync(() -> {
+          int n = 0;
+          try {
+            s.getOutputStream().write(head.toByteArray());
+            for (; n < frames; n++) {
+              s.getOutputStream().write(continuation);
+            }
+            s.getOutputStream().flush();
+          } catch (java.io.IOException e) {
+            // the front closed the connection: the flood ends here
+          }
+          return n;
+        });
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        boolean goAway = false;
+        boolean closed = false;
+        try {
+          for (int read = 0; read < 10_000; read++) {
+            int length = (in.readUnsignedByte() << 16) | in.readUnsignedShort();
+            int type = in.readUnsignedByte();
+            in.readUnsignedByte();
+            in.readInt();
+            in.readNBytes(length);
+            goAway |= type == 7;
+          }
+        } catch (EOFException | java.net.SocketException e) {
+          closed = true;
+        } catch (SocketTimeoutException e) {
+          closed = false;
+        }
+        assertTrue(goAway, "the front sent GOAWAY");
+        assertTrue(closed, "the front closed the connection");
+        int through = sent.get(15, TimeUnit.SECONDS);
+        assertTrue(through < frames, "the front stopped reading the flood (" + through + " of " + frames + " CONTINUATION frames sent)");
+      }
+      assertEquals("hello from web-0", h.get("/").body().trim(), "other connections are served");
+    }
+  }
+
   static void frame(ByteArrayOutputStream out, int type, int flags, int stream, byte[] payload) {
     out.write(payload.length >>> 16);
     out.write(payload.length >>> 8);
