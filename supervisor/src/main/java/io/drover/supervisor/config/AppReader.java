@@ -100,6 +100,10 @@ final class AppReader {
     if (lone && route != null && !routeGroup.userSet("host") && !routeGroup.userSet("prefix")) {
       route = route.withPrefix("/"); // a config's only app serves every request unless told otherwise
     }
+    if (route != null && route.protocol() == RouteProtocol.H2C) {
+      readiness = notHttp(readiness, "readiness");
+      liveness = notHttp(liveness, "liveness");
+    }
     if (anyNull(kind, command, cwd, env, instances, route, readiness, liveness, restart, stop)
         || anyNull(maxMemory, memoryCheckInterval, logs, placement, placementRole, maxBody, recycle, autoscale, update)
         || (actor && actorSpec == null)) {
@@ -108,6 +112,16 @@ final class AppReader {
     return new AppSpec(
         name, kind, command, cwd, env, instances, route, readiness, liveness, restart, stop,
         maxMemory, memoryCheckInterval, logs, actorSpec, placement, placementRole, maxBody, recycle, autoscale, update);
+  }
+
+  /** An h2c app's probe: not http, which speaks HTTP/1.1 to a worker that answers HTTP/2 only (a gRPC server). */
+  private ProbeSpec notHttp(ProbeSpec probe, String key) {
+    if (probe == null || probe.type() != ProbeType.HTTP) {
+      return probe;
+    }
+    app.group(key).problem("type", Reader.quoteText(Reader.configName(probe.type())),
+        "tcp, notify or none for route.protocol = h2c (an http probe speaks HTTP/1.1, which an h2c worker does not answer)");
+    return null;
   }
 
   private String placementRole() {
