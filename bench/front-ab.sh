@@ -8,7 +8,8 @@
 #   bench/front-ab.sh [--a LAUNCHER] [--b LAUNCHER] [--c LAUNCHER] [--turns 6] [--duration 8s]
 #                     [--warmup 30s] [--connections 64] [--threads 2] [--handler trivial|cpu] [--minimal]
 #   --minimal: bench/proxy/MinimalProxy.java (a bare Netty proxy, MINIMAL_EVENT_LOOPS loops) takes
-#   turns too, as `min`: the gap between Drover's front and the fastest it could be, in one run
+#   turns too, as `min`: the gap between Drover's front and the fastest it could be, in one run;
+#   --minimal-headers: and `minh`, the same proxy adding Drover's forwarding headers (their cost)
 #   bench/front-ab.sh --save DIR   copies this tree's ./drover and its built node jar (with lib/)
 #                                  to DIR: DIR/drover is then a launcher of that build, for --a/--b
 # Env: DROVER_A_JAVA_OPTS, DROVER_B_JAVA_OPTS, DROVER_C_JAVA_OPTS (the launcher's own options when
@@ -30,6 +31,7 @@ while [ $# -gt 0 ]; do
     --threads) THREADS="${2:?}"; shift 2 ;;
     --handler) HANDLER="${2:?}"; shift 2 ;;
     --minimal) MINIMAL=1; shift ;;
+    --minimal-headers) MINIMAL=2; shift ;;
     --save)
       d="${2:?}"
       [ -f "$REPO_DIR/node/target/drover-node.jar" ] || { echo "front-ab.sh: build first (mvn -DskipTests package)" >&2; exit 2; }
@@ -37,7 +39,7 @@ while [ $# -gt 0 ]; do
         rm -rf "$d/node/target/lib" && cp -r "$REPO_DIR/node/target/drover-node.jar" "$REPO_DIR/node/target/lib" "$d/node/target/" ||
         { echo "front-ab.sh: cannot copy to $d" >&2; exit 2; }
       echo "launcher of this build: $d/drover"; exit 0 ;;
-    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "front-ab.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -66,9 +68,13 @@ for c in "${DROVERS[@]}"; do
   bench_log "$c: ${LAUNCHER[$c]} ${!opts:-} (event loops ${!loops:-0})"
 done
 OTHERS=(nginx)
-if [ "$MINIMAL" = 1 ]; then
+if [ "$MINIMAL" -ge 1 ]; then
   ct_start minimal "$iters" || bench_die "minimal: $CT_SKIP"
   PORT[min]="$CT_PORT"; OTHERS=(min nginx)
+fi
+if [ "$MINIMAL" = 2 ]; then
+  MINIMAL_HEADERS=true ct_start minimal "$iters" || bench_die "minimal (headers): $CT_SKIP"
+  PORT[minh]="$CT_PORT"; OTHERS=(min minh nginx)
 fi
 CT_NAME=""   # nothing for ct_stop: bench_cleanup stops them all
 bench_log "front-ab.sh: ${DROVERS[*]} ${OTHERS[*]}; $TURNS turns of $DURATION; $(nproc) cores"

@@ -430,8 +430,8 @@ EOF
 
 # The minimal Netty proxy (bench/proxy/MinimalProxy.java, run from source on the jars of Drover's
 # build in node/target/lib) round-robin to 2 Node processes: the yardstick for Drover's front.
-# MINIMAL_EVENT_LOOPS (default 1, as Drover's front on 2 cores) and MINIMAL_JAVA_OPTS (default:
-# the launcher's heap and GC options) are its settings.
+# MINIMAL_EVENT_LOOPS (default 1, as Drover's front on 2 cores), MINIMAL_JAVA_OPTS (default:
+# the launcher's heap and GC options) and MINIMAL_HEADERS (true: add Drover's forwarding headers).
 ct_start_minimal() { # ITERS
   local iters="$1" i p ports=()
   command -v java >/dev/null || { CT_SKIP="java not found"; return 1; }
@@ -447,7 +447,7 @@ ct_start_minimal() { # ITERS
   done
   # shellcheck disable=SC2086
   env BENCH_RUN_ID="$BENCH_RUN_ID" java ${MINIMAL_JAVA_OPTS:--Xms64m -Xmn24m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled} \
-    -cp "$REPO_DIR/node/target/lib/*" "$BENCH_DIR/proxy/MinimalProxy.java" "$CT_PORT" "${MINIMAL_EVENT_LOOPS:-1}" "${ports[@]}" \
+    -Dminimal.headers="${MINIMAL_HEADERS:-false}" -cp "$REPO_DIR/node/target/lib/*" "$BENCH_DIR/proxy/MinimalProxy.java" "$CT_PORT" "${MINIMAL_EVENT_LOOPS:-1}" "${ports[@]}" \
     >"$CT_DIR/minimal.log" 2>&1 &
   CT_MAIN=$!
   BENCH_PIDS+=("$CT_MAIN"); CT_PIDS+=("$CT_MAIN")
