@@ -6,7 +6,10 @@
 # table shows medians over the turns, and the per-turn ratios' medians (to A and to nginx).
 #
 #   bench/front-ab.sh [--a LAUNCHER] [--b LAUNCHER] [--c LAUNCHER] [--turns 6] [--duration 8s]
-#                     [--warmup 30s] [--connections 64] [--threads 2] [--handler trivial|cpu]
+#                     [--warmup 30s] [--connections 64] [--threads 2] [--handler trivial|cpu] [--minimal]
+#   --minimal: bench/proxy/MinimalProxy.java (a bare Netty proxy, MINIMAL_EVENT_LOOPS loops) takes
+#   turns too, as `min`: the gap between Drover's front and the fastest it could be, in one run;
+#   --minimal-headers: and `minh`, the same proxy adding Drover's forwarding headers (their cost)
 #   bench/front-ab.sh --save DIR   copies this tree's ./drover and its built node jar (with lib/)
 #                                  to DIR: DIR/drover is then a launcher of that build, for --a/--b
 # Env: DROVER_A_JAVA_OPTS, DROVER_B_JAVA_OPTS, DROVER_C_JAVA_OPTS (the launcher's own options when
@@ -15,7 +18,7 @@
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-A="$REPO_DIR/drover"; B="$REPO_DIR/drover"; C=""; TURNS=6; DURATION=8s; WARMUP=30s; CONNS=64; THREADS=2; HANDLER=trivial
+A="$REPO_DIR/drover"; B="$REPO_DIR/drover"; C=""; MINIMAL=0; TURNS=6; DURATION=8s; WARMUP=30s; CONNS=64; THREADS=2; HANDLER=trivial
 while [ $# -gt 0 ]; do
   case "$1" in
     --a) A="${2:?}"; shift 2 ;;
@@ -27,6 +30,8 @@ while [ $# -gt 0 ]; do
     --connections) CONNS="${2:?}"; shift 2 ;;
     --threads) THREADS="${2:?}"; shift 2 ;;
     --handler) HANDLER="${2:?}"; shift 2 ;;
+    --minimal) MINIMAL=1; shift ;;
+    --minimal-headers) MINIMAL=2; shift ;;
     --save)
       d="${2:?}"
       [ -f "$REPO_DIR/node/target/drover-node.jar" ] || { echo "front-ab.sh: build first (mvn -DskipTests package)" >&2; exit 2; }
@@ -34,7 +39,7 @@ while [ $# -gt 0 ]; do
         rm -rf "$d/node/target/lib" && cp -r "$REPO_DIR/node/target/drover-node.jar" "$REPO_DIR/node/target/lib" "$d/node/target/" ||
         { echo "front-ab.sh: cannot copy to $d" >&2; exit 2; }
       echo "launcher of this build: $d/drover"; exit 0 ;;
-    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "front-ab.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -62,18 +67,27 @@ for c in "${DROVERS[@]}"; do
   PORT[$c]="$CT_PORT"
   bench_log "$c: ${LAUNCHER[$c]} ${!opts:-} (event loops ${!loops:-0})"
 done
+OTHERS=(nginx)
+if [ "$MINIMAL" -ge 1 ]; then
+  ct_start minimal "$iters" || bench_die "minimal: $CT_SKIP"
+  PORT[min]="$CT_PORT"; OTHERS=(min nginx)
+fi
+if [ "$MINIMAL" = 2 ]; then
+  MINIMAL_HEADERS=true ct_start minimal "$iters" || bench_die "minimal (headers): $CT_SKIP"
+  PORT[minh]="$CT_PORT"; OTHERS=(min minh nginx)
+fi
 CT_NAME=""   # nothing for ct_stop: bench_cleanup stops them all
-bench_log "front-ab.sh: ${DROVERS[*]} and nginx; $TURNS turns of $DURATION; $(nproc) cores"
+bench_log "front-ab.sh: ${DROVERS[*]} ${OTHERS[*]}; $TURNS turns of $DURATION; $(nproc) cores"
 
 w=""; m=""
-for c in "${DROVERS[@]}" nginx; do
+for c in "${DROVERS[@]}" "${OTHERS[@]}"; do
   [ "$(bench_secs "$WARMUP")" -gt 0 ] || break
   bench_wrk w "http://127.0.0.1:${PORT[$c]}/" "$WARMUP" "$CONNS" "$THREADS" "$BENCH_TMP/warmup-$c.txt"
   bench_log "warmup $c: $(bench_field "$w" rps) req/s"
 done
 RES="$BENCH_TMP/ab"; mkdir -p "$RES"
 for ((t = 1; t <= TURNS; t++)); do
-  order="${DROVERS[*]} nginx"; [ $((t % 2)) = 0 ] && order="B A ${C:+C }nginx"
+  order="${DROVERS[*]} ${OTHERS[*]}"; [ $((t % 2)) = 0 ] && order="B A ${C:+C }${OTHERS[*]}"
   for c in $order; do
     bench_wrk m "http://127.0.0.1:${PORT[$c]}/" "$DURATION" "$CONNS" "$THREADS" "$BENCH_TMP/wrk-$c-$t.txt"
     [ "$(bench_field "$m" ok)" = 1 ] || bench_die "turn $t $c: wrk gave no result"
@@ -92,7 +106,7 @@ ratios() { # X Y FIELD: per-turn X/Y
 echo
 echo "== front-ab.sh: $HANDLER handler, wrk -t$THREADS -c$CONNS, $TURNS turns of $DURATION after a $WARMUP warmup each; medians =="
 printf '%-8s %10s %9s %9s %8s %10s %10s %10s %10s\n' "" "req/s" "p50 ms" "p99 ms" errors "/A req/s" "/A p99" "/nginx r/s" "/nginx p99"
-for c in "${DROVERS[@]}" nginx; do
+for c in "${DROVERS[@]}" "${OTHERS[@]}"; do
   printf '%-8s %10.0f %9.2f %9.2f %8s %10s %10s %10s %10s\n' "$c" "$(col "$c" rps | median)" "$(col "$c" p50 | median)" \
     "$(col "$c" p99 | median)" "$(col "$c" errors | awk '{ s += $1 } END { print s + 0 }')" \
     "$(ratios "$c" A rps | median)" "$(ratios "$c" A p99 | median)" "$(ratios "$c" nginx rps | median)" "$(ratios "$c" nginx p99 | median)"

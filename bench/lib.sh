@@ -10,7 +10,7 @@
 #   bench_wrk_bg URL DUR CONNS THREADS RAW    the same in the background (pid in BENCH_WRK_PID)
 #   ct_start NAME ITERS [respawn]  starts a contender (direct | pm2 | nginx | passenger | drover |
 #                              drover_c1 | drover_c2: route.max-concurrency 1 or 2 | drover_al: access log
-#                              on), ct_stop stops it
+#                              on | minimal: bench/proxy/MinimalProxy.java), ct_stop stops it
 #   ct_workers                 pids of the running contender's app workers
 #   ct_reload                  rolling restart of the running contender's app
 #   bench_chaos_kill / bench_chaos_reload   kill -9 of a random worker every S s / N rolling restarts, while wrk runs
@@ -295,6 +295,7 @@ ct_label() {
     drover_c1) echo "drover x2 mc=1" ;;
     drover_c2) echo "drover x2 mc=2" ;;
     drover_al) echo "drover x2 +log" ;;
+    minimal) echo "minimal netty x2" ;;
     *) echo "$1" ;;
   esac
 }
@@ -425,6 +426,34 @@ EOF
     -e "$CT_DIR/nginx/error.log" -g 'daemon off;' >"$CT_DIR/nginx/stdout.log" 2>&1 &
   CT_MAIN=$!
   BENCH_PIDS+=("$CT_MAIN"); CT_PIDS+=("$CT_MAIN")
+}
+
+# The minimal Netty proxy (bench/proxy/MinimalProxy.java, run from source on the jars of Drover's
+# build in node/target/lib) round-robin to 2 Node processes: the yardstick for Drover's front.
+# MINIMAL_EVENT_LOOPS (default 1, as Drover's front on 2 cores), MINIMAL_JAVA_OPTS (default:
+# the launcher's heap and GC options) and MINIMAL_HEADERS (true: add Drover's forwarding headers).
+ct_start_minimal() { # ITERS
+  local iters="$1" i p ports=()
+  command -v java >/dev/null || { CT_SKIP="java not found"; return 1; }
+  ls "$REPO_DIR"/node/target/lib/netty-codec-http-*.jar >/dev/null 2>&1 ||
+    { CT_SKIP="no node/target/lib (build Drover first: mvn -DskipTests package)"; return 1; }
+  for i in 1 2; do
+    bench_free_port p
+    ports+=("$p")
+    ct_node "$i" "$p" "$iters" "$CT_DIR/backend-$i.log"
+  done
+  for i in 0 1; do
+    bench_wait_http "http://127.0.0.1:${ports[$i]}/health" 20 || { CT_SKIP="backend on port ${ports[$i]} did not start"; return 1; }
+  done
+  # shellcheck disable=SC2086
+  env BENCH_RUN_ID="$BENCH_RUN_ID" java ${MINIMAL_JAVA_OPTS:--Xms64m -Xmn24m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled} \
+    -Dminimal.headers="${MINIMAL_HEADERS:-false}" -cp "$REPO_DIR/node/target/lib/*" "$BENCH_DIR/proxy/MinimalProxy.java" "$CT_PORT" "${MINIMAL_EVENT_LOOPS:-1}" "${ports[@]}" \
+    >"$CT_DIR/minimal.log" 2>&1 &
+  CT_MAIN=$!
+  BENCH_PIDS+=("$CT_MAIN"); CT_PIDS+=("$CT_MAIN")
+  bench_wait_http "http://127.0.0.1:$CT_PORT/" 60 "$CT_MAIN" && return 0
+  CT_SKIP="minimal proxy did not answer 200 on / within 60s: $(tail -n 3 "$CT_DIR/minimal.log" | tr '\n' ' ')"
+  return 1
 }
 
 # Phusion Passenger standalone, its builtin engine, 2 app processes kept (least-busy routing and
