@@ -252,14 +252,13 @@ public final class ApiClient implements AutoCloseable {
   /** One call on a connection of its own, its whole answer before the deadline; a 3xx/4xx/5xx is a Failure. */
   private Response send(String method, String path, String contentType, byte[] body) throws Failure, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    String[] headers = {"User-Agent", "drover-cli"};
+    java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+    headers.put("User-Agent", "drover-cli");
     if (token != null) {
-      headers = new String[] {headers[0], headers[1], "Authorization", "Bearer " + token};
+      headers.put("Authorization", "Bearer " + token);
     }
     if (contentType != null) {
-      headers = java.util.Arrays.copyOf(headers, headers.length + 2);
-      headers[headers.length - 2] = "Content-Type";
-      headers[headers.length - 1] = contentType;
+      headers.put("Content-Type", contentType);
     }
     OneCall.Answer answer;
     try {

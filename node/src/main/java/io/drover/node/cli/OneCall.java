@@ -13,6 +13,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.NoSuchAlgorithmException;
 import java.util.Locale;
+import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -56,7 +57,7 @@ final class OneCall {
    * Sends {@code method target} to {@code uri}'s host and reads the answer before {@code
    * deadline} (System.nanoTime); connecting is bounded by {@code connectMillis} too.
    */
-  static Answer send(URI uri, String method, String[] headers, byte[] body, SSLContext trust, int connectMillis, long deadline)
+  static Answer send(URI uri, String method, Map<String, String> headers, byte[] body, SSLContext trust, int connectMillis, long deadline)
       throws IOException {
     boolean https = "https".equalsIgnoreCase(uri.getScheme());
     int port = uri.getPort() != -1 ? uri.getPort() : https ? 443 : 80;
@@ -73,8 +74,8 @@ final class OneCall {
       StringBuilder head = new StringBuilder(256)
           .append(method).append(' ').append(target(uri)).append(" HTTP/1.1\r\n")
           .append("Host: ").append(uri.getRawAuthority()).append("\r\n");
-      for (int i = 0; i < headers.length; i += 2) {
-        head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+      for (Map.Entry<String, String> h : headers.entrySet()) {
+        head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
       }
       if (body != null || method.equals("POST")) {
         head.append("Content-Length: ").append(body == null ? 0 : body.length).append("\r\n");
