@@ -524,16 +524,14 @@ class CliTest {
     return cliAt(url, verb, args);
   }
 
-  /** As ./drover runs it: an API verb's command line alone (Main.main), else the whole tree. */
+  /** As ./drover runs it: an API verb through ClientVerbs (its plain forms without picocli), else the whole tree. */
   static Result cliAt(String url, String verb, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     String[] argv = argv(url, verb, args);
-    CommandLine alone = io.drover.node.cli.ClientVerbs.commandLine(verb);
-    int exit = alone == null
-        ? commandLine(out, err).execute(argv)
-        : Main.withHandlers(alone).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
-            .execute(java.util.Arrays.copyOfRange(argv, 1, argv.length));
+    int exit = io.drover.node.cli.ClientVerbs.isVerb(verb)
+        ? io.drover.node.cli.ClientVerbs.execute(argv, new PrintWriter(out, true), new PrintWriter(err, true))
+        : commandLine(out, err).execute(argv);
     String e = err.toString();
     assertFalse(e.contains("Exception") || e.contains("\tat "), "no stack trace: " + e);
     return new Result(exit, out.toString(), e);

@@ -83,6 +83,8 @@ public final class ProcessWorker extends WorkerLifecycle {
   /** READY=1 came before the spawn was seen through (a fast worker): applied once it is. */
   private boolean readyEarly;
   private int livenessMisses;
+  /** Readiness probes missed since the spawn: the wait before the next one grows with them. */
+  private int readinessMisses;
   /** Requests from other nodes' fronts being passed to the process; a drain waits for them too. */
   private int remoteInFlight;
   private long drainDeadline;
@@ -148,6 +150,7 @@ public final class ProcessWorker extends WorkerLifecycle {
   @Override
   protected String begin(long generation) {
     livenessMisses = 0;
+    readinessMisses = 0;
     process = null;
     notifyStatus = null;
     readyEarly = false;
@@ -223,7 +226,8 @@ public final class ProcessWorker extends WorkerLifecycle {
     if (m.failure() == null) {
       return becomeReady(describe(spec.readiness()) + " passed");
     }
-    timers.startSingleTimer(Timer.PROBE, new ProbeTick(generation()), spec.readiness().interval());
+    readinessMisses++;
+    timers.startSingleTimer(Timer.PROBE, new ProbeTick(generation()), spec.readiness().readinessWait(readinessMisses));
     return Behaviors.same();
   }
 

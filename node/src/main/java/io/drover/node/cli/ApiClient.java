@@ -24,9 +24,10 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
 /**
- * A thin client of the management API (docs/api.md) for one CLI call: the JDK's HTTP client
- * (HTTP/1.1, no actor system: a CLI call starts in a fraction of a second), bounded waits, and
- * every failure turned into one line and an exit status.
+ * A thin client of the management API (docs/api.md) for one CLI call: a request and its whole
+ * answer on a connection of their own ({@link OneCall}), a stream ({@code -f}) on the JDK's HTTP
+ * client (HTTP/1.1; no actor system: a CLI call starts in a fraction of a second), bounded
+ * waits, and every failure turned into one line and an exit status.
  */
 public final class ApiClient implements AutoCloseable {
   /** Connecting never takes longer than this, whatever --timeout says. */
@@ -69,27 +70,41 @@ public final class ApiClient implements AutoCloseable {
   private final URI base;
   private final String token;
   private final Duration timeout;
-  private final ExecutorService executor;
-  private final HttpClient http;
+  private final SSLContext trust;
+  /** For streams only, made on first use (one-shot calls need none: {@link OneCall}). */
+  private ExecutorService executor;
+  private HttpClient http;
 
   private ApiClient(URI base, String token, Duration timeout, SSLContext trust) {
     this.base = base;
     this.token = token;
     this.timeout = timeout;
-    // daemon threads of our own, so that close() ends them (the client itself has no close in 17)
-    this.executor = Executors.newCachedThreadPool(new DaemonThreads());
-    HttpClient.Builder builder =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(timeout.compareTo(CONNECT) < 0 ? timeout : CONNECT)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .executor(executor);
-    if (!"https".equalsIgnoreCase(base.getScheme())) {
-      builder.sslContext(NoTls.context()).sslParameters(new SSLParameters());
-    } else if (trust != null) {
-      builder.sslContext(trust);
+    this.trust = trust;
+  }
+
+  /** The JDK's client, for a stream: made on first use. */
+  private HttpClient http() {
+    if (http == null) {
+      // daemon threads of our own, so that close() ends them (the client itself has no close in 17)
+      executor = Executors.newCachedThreadPool(new DaemonThreads());
+      HttpClient.Builder builder =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .connectTimeout(connectTimeout())
+              .followRedirects(HttpClient.Redirect.NEVER)
+              .executor(executor);
+      if (!"https".equalsIgnoreCase(base.getScheme())) {
+        builder.sslContext(NoTls.context()).sslParameters(new SSLParameters());
+      } else if (trust != null) {
+        builder.sslContext(trust);
+      }
+      http = builder.build();
     }
-    this.http = builder.build();
+    return http;
+  }
+
+  private Duration connectTimeout() {
+    return timeout.compareTo(CONNECT) < 0 ? timeout : CONNECT;
   }
 
   /** The client's threads (a class, not a lambda: one call site fewer to link at start). */
@@ -118,18 +133,17 @@ public final class ApiClient implements AutoCloseable {
 
   /** GET {@code path} (with its query), the whole answer. */
   public Response get(String path) throws Failure, InterruptedException {
-    return send(request(path).GET());
+    return send("GET", path, null, null);
   }
 
   /** POST {@code body} of type {@code contentType} (a media type) to {@code path}, the whole answer. */
   public Response post(String path, String contentType, String body) throws Failure, InterruptedException {
-    return send(request(path).header("Content-Type", contentType)
-        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)));
+    return send("POST", path, contentType, body.getBytes(StandardCharsets.UTF_8));
   }
 
   /** POST without a body. */
   public Response post(String path) throws Failure, InterruptedException {
-    return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
+    return send("POST", path, null, null);
   }
 
   /**
@@ -143,7 +157,7 @@ public final class ApiClient implements AutoCloseable {
     HttpRequest request = request(path).header("Accept", "text/event-stream").GET().build();
     CompletableFuture<HttpResponse.ResponseInfo> head = new CompletableFuture<>();
     Lines lines = new Lines();
-    CompletableFuture<HttpResponse<String>> whole = http.sendAsync(request, info -> {
+    CompletableFuture<HttpResponse<String>> whole = http().sendAsync(request, info -> {
       head.complete(info);
       return info.statusCode() >= 300
           ? HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8)
@@ -235,14 +249,42 @@ public final class ApiClient implements AutoCloseable {
     return token == null ? b : b.header("Authorization", "Bearer " + token);
   }
 
-  private Response send(HttpRequest.Builder request) throws Failure, InterruptedException {
+  /** One call on a connection of its own, its whole answer before the deadline; a 3xx/4xx/5xx is a Failure. */
+  private Response send(String method, String path, String contentType, byte[] body) throws Failure, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    HttpResponse<String> response =
-        await(http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)), deadline);
-    if (response.statusCode() >= 300) {
-      throw ApiErrors.refusal(response.statusCode(), response.body());
+    java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+    headers.put("User-Agent", "drover-cli");
+    if (token != null) {
+      headers.put("Authorization", "Bearer " + token);
     }
-    return new Response(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""), response.body());
+    if (contentType != null) {
+      headers.put("Content-Type", contentType);
+    }
+    OneCall.Answer answer;
+    try {
+      answer = OneCall.send(URI.create(base + path), method, headers, body, trust, (int) connectTimeout().toMillis(), deadline);
+    } catch (OneCall.NoAnswer e) {
+      throw noAnswer();
+    } catch (OneCall.ConnectTimeout e) {
+      if (timeout.compareTo(CONNECT) <= 0) {
+        throw noAnswer();
+      }
+      throw new Failure(Exit.UNREACHABLE, "cannot reach the node at " + base + ": " + ApiErrors.reason(base, e), null);
+    } catch (java.io.IOException e) {
+      throw new Failure(Exit.UNREACHABLE, "cannot reach the node at " + base + ": " + ApiErrors.reason(base, e), null);
+    }
+    if (Thread.interrupted()) {
+      throw new InterruptedException(); // as a wait on the JDK's client would have ended
+    }
+    if (answer.status() >= 300) {
+      throw ApiErrors.refusal(answer.status(), answer.body());
+    }
+    return new Response(answer.status(), answer.contentType(), answer.body());
+  }
+
+  private Failure noAnswer() {
+    return new Failure(
+        Exit.UNREACHABLE, "no answer from the node at " + base + " within " + Cli.duration(timeout.toMillis()) + " (--timeout)", null);
   }
 
   /** The answer (headers, and the whole body unless it is a stream) before the deadline. */
@@ -251,16 +293,14 @@ public final class ApiClient implements AutoCloseable {
       return answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       answer.cancel(true);
-      throw new Failure(
-          Exit.UNREACHABLE, "no answer from the node at " + base + " within " + Cli.duration(timeout.toMillis()) + " (--timeout)", null);
+      throw noAnswer();
     } catch (InterruptedException e) {
       answer.cancel(true);
       throw e;
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
       if (cause instanceof HttpConnectTimeoutException && timeout.compareTo(CONNECT) <= 0) {
-        throw new Failure(
-            Exit.UNREACHABLE, "no answer from the node at " + base + " within " + Cli.duration(timeout.toMillis()) + " (--timeout)", null);
+        throw noAnswer();
       }
       throw new Failure(Exit.UNREACHABLE, "cannot reach the node at " + base + ": " + ApiErrors.reason(base, cause), null);
     }
@@ -274,6 +314,9 @@ public final class ApiClient implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (http == null) {
+      return;
+    }
     executor.shutdownNow();
     String id = http.toString().replaceAll(".*\\((\\d+)\\)$", "$1");
     Thread[] threads = new Thread[Thread.activeCount() + 16];

@@ -15,6 +15,14 @@ abstract class ApiCommand implements Callable<Integer> {
 
   @Mixin ApiOptions api;
 
+  /** Where the verb writes when it runs without picocli ({@link QuickArgs}); null: its command line's. */
+  private PrintWriter out;
+
+  private PrintWriter err;
+
+  /** Where to reach the node, checked before any connection. */
+  record Target(URI base, String token, javax.net.ssl.SSLContext trust) {}
+
   /** How long the verb waits for an answer unless --timeout says otherwise. */
   Duration defaultTimeout() {
     return Duration.ofSeconds(30);
@@ -27,11 +35,17 @@ abstract class ApiCommand implements Callable<Integer> {
   void check() {}
 
   PrintWriter out() {
-    return spec.commandLine().getOut();
+    return out != null ? out : spec.commandLine().getOut();
   }
 
   PrintWriter err() {
-    return spec.commandLine().getErr();
+    return err != null ? err : spec.commandLine().getErr();
+  }
+
+  /** Writes to {@code out} and {@code err}: for a run without a command line. */
+  void writeTo(PrintWriter out, PrintWriter err) {
+    this.out = out;
+    this.err = err;
   }
 
   /** "drover: " and one line on stderr. */
@@ -51,12 +65,25 @@ abstract class ApiCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    CommandLine cmd = spec.commandLine();
+    return perform(target(spec.commandLine()));
+  }
+
+  /**
+   * The node's URL, token and trust, then the verb's own checks: usage errors (a
+   * ParameterException naming {@code cmd}, null when run without a command line), before any
+   * connection and any output.
+   */
+  Target target(CommandLine cmd) {
     URI base = api.baseUrl(cmd);
     String token = api.token(cmd);
     javax.net.ssl.SSLContext trust = api.trust(cmd, base);
     check();
-    try (ApiClient client = ApiClient.open(base, token, api.timeout(defaultTimeout()), trust)) {
+    return new Target(base, token, trust);
+  }
+
+  /** Calls the node at {@code target}: the exit status, failures as one line on stderr. */
+  int perform(Target target) {
+    try (ApiClient client = ApiClient.open(target.base(), target.token(), api.timeout(defaultTimeout()), target.trust())) {
       return run(client);
     } catch (ApiClient.Failure f) {
       if (api.json && f.body() != null && ApiErrors.errorLine(f.body()) != null) {

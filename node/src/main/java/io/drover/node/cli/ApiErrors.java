@@ -35,6 +35,9 @@ final class ApiErrors {
         && t.getMessage().toLowerCase(Locale.ROOT).contains("received no bytes")) {
       return "the connection was closed without an answer (does the node speak https? --url https://...)";
     }
+    if (!"https".equalsIgnoreCase(base.getScheme()) && t != null && "the node answered in TLS".equals(t.getMessage())) {
+      return "the node answered in TLS (try --url https://...)";
+    }
     if (t instanceof ConnectException && t.getMessage() == null) {
       return "connection refused (is it running? --url)"; // the JDK's client says no more for a refusal
     }

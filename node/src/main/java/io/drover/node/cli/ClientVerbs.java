@@ -1,13 +1,18 @@
 package io.drover.node.cli;
 
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.util.Map;
 import picocli.CommandLine;
 
 /**
- * The verbs that only call a node's API, for a quick start: {@code drover status} builds the
- * command line of {@code status} alone, not the whole tree (picocli reflects over every command
- * it is given, a fifth of a call's time). Their help and errors are those of the whole tree;
- * {@code Main} lists the same classes as its subcommands (CliTest holds them to it).
+ * The verbs that only call a node's API, for a quick start: the plain forms of the most used
+ * ones are read without picocli ({@link QuickArgs}), and any other {@code drover status ...}
+ * builds the command line of {@code status} alone, not the whole tree (picocli reflects over
+ * every command it is given). Their help and errors are those of the whole tree; {@code Main}
+ * lists the same classes as its subcommands (CliTest holds them to it).
  *
  * <p>This package needs only picocli and Jackson: the build packs it alone into
  * drover-node-cli.jar, whose class path names those jars only, and the launcher runs an API verb
@@ -17,6 +22,13 @@ import picocli.CommandLine;
 public final class ClientVerbs {
   private static final java.util.List<String> VERBS =
       java.util.List.of("status", "top", "scale", "rollout", "restart", "stop", "start", "logs", "events", "apply", "cluster");
+
+  /**
+   * Set by the launcher for the call whose loaded classes make the class-data archive: it runs
+   * through picocli (having read its arguments quickly too), so that the archive holds the classes
+   * of both ways and the verbs that always take picocli's (logs, top, apply, ...) start quickly too.
+   */
+  private static final String RECORDING = "drover.cli.recording";
 
   private ClientVerbs() {}
 
@@ -67,12 +79,47 @@ public final class ClientVerbs {
       System.out.println(version()); // drover --version, without building the whole tree for it
       System.exit(Exit.OK);
     }
-    CommandLine verb = args.length == 0 ? null : commandLine(args[0]);
-    if (verb == null) {
+    if (args.length == 0 || !isVerb(args[0])) {
       System.err.println("drover: expected an API verb (" + String.join(", ", new java.util.TreeSet<>(VERBS)) + ")");
       System.exit(Exit.USAGE);
     }
-    System.exit(withHandlers(verb).execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+    System.exit(execute(args, writer(System.out, "sun.stdout.encoding"), writer(System.err, "sun.stderr.encoding")));
+  }
+
+  /**
+   * Runs {@code drover VERB ARGS...} for an API verb, writing to {@code out} and {@code err}; the
+   * exit status. The plain forms of the most used verbs run without picocli ({@link QuickArgs});
+   * the rest, and a plain form whose --url, --token or --cacert is unusable (nothing was sent
+   * yet), run through the verb's command line, so their help and usage errors are picocli's.
+   */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+    ApiCommand quick = QuickArgs.parse(args[0], rest);
+    if (quick != null && !Boolean.getBoolean(RECORDING)) {
+      quick.writeTo(out, err);
+      ApiCommand.Target target = null;
+      try {
+        target = quick.target(null);
+      } catch (RuntimeException usage) {
+        // the command line says it, in its words
+      }
+      if (target != null) {
+        return quick.perform(target);
+      }
+    }
+    return withHandlers(commandLine(args[0])).setOut(out).setErr(err).execute(rest);
+  }
+
+  /** A writer as picocli makes for System.out and System.err: the stream's encoding, flushed on each line. */
+  private static PrintWriter writer(java.io.PrintStream stream, String encodingProperty) {
+    String name = System.getProperty(encodingProperty);
+    Charset charset;
+    try {
+      charset = name == null ? Charset.defaultCharset() : Charset.forName(name.equalsIgnoreCase("cp65001") ? "UTF-8" : name);
+    } catch (RuntimeException e) {
+      charset = Charset.defaultCharset();
+    }
+    return new PrintWriter(new BufferedWriter(new OutputStreamWriter(stream, charset)), true);
   }
 
   /** The handlers of every drover command line: an exception a command did not turn into an exit status is one line and exit 2. */
