@@ -12,6 +12,9 @@
 //                           whether more than MAX_ACTIVE (env) requests were in it at once
 //   GET  /seen              JSON: the seq of every /busy request this worker was given
 //   GET  /status?on=I&code=C  instance I (or "all") answers status C (default 500), the others 200
+//   env CRASH_AFTER_MS=N (and CRASH_INSTANCE=I: only instance I): the first request other than
+//   /health that arrives N ms or more after the start ends the process with status 1 while it
+//   holds the request (a release that crashes on its traffic)
 //   WebSocket upgrade on /ws: echoes text frames back, prefixed with the worker's name; on
 //   /ws?welcome the server speaks first: "welcome from <name>" in the same write as the 101
 const http = require('http');
@@ -23,10 +26,18 @@ const delay = Number(process.env.READY_DELAY_MS || 0);
 let active = 0;
 const seen = [];
 
+const started = Date.now();
+const crashAfter = process.env.CRASH_AFTER_MS
+  && [undefined, process.env.DROVER_INSTANCE].includes(process.env.CRASH_INSTANCE) ? Number(process.env.CRASH_AFTER_MS) : -1;
+
 const server = http.createServer((req, res) => {
   if (process.env.LOG_REQUESTS) console.log(`request ${req.method} ${req.url}`);
   const url = new URL(req.url, 'http://x');
   if (url.pathname === '/health') return res.end('ok');
+  if (crashAfter >= 0 && Date.now() - started >= crashAfter) {
+    console.log(`crashing while holding ${req.method} ${req.url}`);
+    process.exit(1);
+  }
   if (url.pathname === '/upload') {
     if ([process.env.DROVER_INSTANCE, 'all'].includes(url.searchParams.get('die'))) {
       req.once('data', () => req.socket.destroy());

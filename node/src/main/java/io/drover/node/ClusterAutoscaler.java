@@ -37,9 +37,14 @@ import org.apache.pekko.cluster.typed.Cluster;
  * cluster. Every node runs one: it answers any node's {@link LoadQuery} with its own front's
  * requests in flight and queued for each cluster-placed app. Only the oldest member that is up
  * decides (the node that also hosts the slots' shard coordinators; when it leaves, the next in
- * age takes over, with its windows watched afresh): each app's {@code interval} it sums the load
- * of every node, turns it into a recommendation ({@link AutoscaleSpec#recommend}), lets the app's
- * {@link ScaleWindow} decide, and scales the app the way {@code drover scale} does (the cluster's
+ * age takes over). Each app's {@code interval} every node sums the load of every node, turns it
+ * into a recommendation ({@link AutoscaleSpec#recommend}) and adds it to the app's {@link
+ * ScaleWindow} ({@link ClusterScaleState}), so the node that takes over has watched the windows
+ * all along and decides when the leaver would have (a node that joined less than a window before
+ * has watched less: at worst its decision comes one window later; the price is that every node
+ * asks every node for its load and the app for its slots' state each round, nodes x (nodes +
+ * slots) small messages an interval). Only the deciding node acts:
+ * it scales the app the way {@code drover scale} does (the cluster's
  * desired slot count, which every node converges on; a slot that goes is drained). Each decision
  * is an event of the app on the deciding node ({@code scaled from 1 to 3 slots: autoscale: ...})
  * and counts in {@code drover_autoscale_decisions_total{app,direction}}.
@@ -48,8 +53,6 @@ final class ClusterAutoscaler {
   static final ServiceKey<LoadQuery> KEY = ServiceKey.create(LoadQuery.class, "drover-autoscale-load");
   static final Duration TICK = Duration.ofMillis(250);
   private static final Duration ASK = Duration.ofSeconds(2);
-  /** How long a decision may take to come back in this node's settings before the app is decided on again. */
-  private static final Duration SETTLE = Duration.ofSeconds(15);
 
   /** Asks a node for its front's load of the cluster-placed apps. */
   public record LoadQuery(ActorRef<NodeLoad> replyTo) implements CrossNode {}
@@ -97,11 +100,8 @@ final class ClusterAutoscaler {
     private final ActorRef<Supervisor.Command> supervisor;
     private final ActorRef<Front.Command> front;
     private final MeterRegistry registry;
-    private final Map<String, ScaleWindow> windows = new HashMap<>();
+    private final ClusterScaleState apps = new ClusterScaleState();
     private final Map<String, Long> decidedAt = new HashMap<>();
-    /** App, then the slot count this node last scaled it to and when (nanos), until the settings show it. */
-    private final Map<String, long[]> awaiting = new HashMap<>();
-    private final Map<String, Integer> lastSize = new HashMap<>();
     private boolean busy;
     private boolean deciding;
     private long roundStarted;
@@ -139,11 +139,7 @@ final class ClusterAutoscaler {
             : "this node no longer decides the autoscaling of cluster-placed apps");
       }
       if (!deciding) {
-        windows.clear(); // a node that takes over watches its windows whole first
-        decidedAt.clear();
-        lastSize.clear();
-        awaiting.clear();
-        return Behaviors.same();
+        apps.stoppedDeciding(); // it samples on: its windows stay watched for when it takes over
       }
       if (busy && now - roundStarted < ASK.toNanos() * 4) {
         return Behaviors.same();
@@ -210,46 +206,28 @@ final class ClusterAutoscaler {
 
     private Behavior<Object> onRound(Round m) {
       busy = false;
+      boolean decides = decides(context.getSystem());
       if (m.failure() != null) {
-        context.getLog().info("cluster autoscaler: no decision this round: {}", m.failure());
-        return Behaviors.same();
-      }
-      if (!decides(context.getSystem())) {
+        if (decides) {
+          context.getLog().info("cluster autoscaler: no decision this round: {}", m.failure());
+        }
         return Behaviors.same();
       }
       long now = System.nanoTime();
       for (Sample s : m.samples()) {
-        decide(s, now);
+        decide(s, now, decides);
       }
       return Behaviors.same();
     }
 
-    private void decide(Sample s, long now) {
+    /** Adds the sample to the app's windows; when this node decides, scales the app as they allow. */
+    private void decide(Sample s, long now, boolean decides) {
       String app = s.spec().name();
       AutoscaleSpec spec = s.spec().autoscale();
       decidedAt.put(app, now);
       int current = s.spec().instances();
-      long[] wait = awaiting.get(app);
-      if (wait != null) {
-        if (wait[0] != current && now - wait[1] < SETTLE.toNanos()) {
-          return; // the last decision has not reached this node's settings yet
-        }
-        awaiting.remove(app);
-      }
-      if (s.state() == AppState.STOPPED) {
-        windows.remove(app);
-        return;
-      }
-      ScaleWindow window = windows.computeIfAbsent(app, a -> new ScaleWindow());
-      Integer seen = lastSize.put(app, current);
-      if (seen != null && seen != current) {
-        window.changed(now); // scaled meanwhile (by an operator or an apply)
-      }
-      int target = window.decide(spec, current, spec.recommend(s.demand()), now);
-      if (target > current && s.ready() == 0) {
-        target = current; // no slot is ready (a bad release, a crash loop): more would not help
-      }
-      if (target == current) {
+      int target = apps.sample(app, spec, current, s.state(), s.ready(), s.demand(), now);
+      if (!decides || target == current) {
         return;
       }
       String direction = target > current ? "up" : "down";
@@ -258,9 +236,7 @@ final class ClusterAutoscaler {
       context.getLog().info("[{}] scaling {} from {} to {} slots: {}", app, direction, current, target, reason);
       s.app().tell(new AppSupervisor.Scale(target, reason, context.getSystem().ignoreRef()));
       registry.counter("drover.autoscale.decisions", "app", app, "direction", direction).increment();
-      lastSize.put(app, target);
-      awaiting.put(app, new long[] {target, now});
-      window.changed(now);
+      apps.scaled(app, target, now);
     }
 
     private static Map<String, Integer> demand(Front.InFlight load) {

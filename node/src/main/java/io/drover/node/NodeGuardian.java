@@ -18,10 +18,15 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.drover.supervisor.ClusterApps;
 import io.drover.supervisor.WorkerCommand;
 import io.drover.supervisor.Remote;
+import io.drover.supervisor.config.AppSpec;
+import io.drover.supervisor.config.ConfigLoader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
@@ -99,7 +104,7 @@ final class NodeGuardian {
           ConfigApplier applier = new LocalConfigApplier(ctx.getSystem(), supervisor, front);
           if (clustered) {
             replicated.set(ctx.spawn(ReplicatedConfig.create(applier), "config"));
-            applier = ReplicatedConfig.applier(ctx.getSystem(), applier, replicated.get());
+            applier = ReplicatedConfig.applier(ctx.getSystem(), applier, replicated.get(), declaredApps(settings));
             clusterApplier.set(applier);
             ctx.spawn(placement.stoppedApps(), "stopped-apps");
             ctx.spawn(placement.keeper(supervisor), "slot-keeper");
@@ -178,13 +183,15 @@ final class NodeGuardian {
         } catch (IOException e) {
           throw new UncheckedIOException(e);
         }
-        // one override line per app: an earlier scale of the same app is replaced, not stacked
-        String mark = "\n# scaled through the management API\ndrover.apps.\"" + app + "\".instances = ";
-        String base = current.replaceAll(java.util.regex.Pattern.quote(mark) + "[0-9]+\n", "");
-        String scaled = base + mark + instances + "\n";
-        return applier.get().apply(scaled, false);
+        return applier.get().apply(ScaledCounts.scale(current, app, instances), false);
       }).thenApply(diff -> instances);
     };
+  }
+
+  /** The apps a config text declares, read as an apply on this node reads it (throws ConfigException when invalid). */
+  private static Function<String, Map<String, AppSpec>> declaredApps(DroverSettings settings) {
+    Path base = settings.source().map(p -> p.toAbsolutePath().getParent()).orElse(Path.of("").toAbsolutePath());
+    return text -> ConfigLoader.parse(text + "\ndrover.cluster.enabled = true\n", "config", base).apps();
   }
 
   /** Requests from other nodes' fronts reach this node's worker processes on the front's loops, or on a loop of their own. */

@@ -2,7 +2,11 @@ package io.drover.node;
 
 import io.drover.http.management.ConfigApplier;
 import io.drover.supervisor.Supervisor;
+import io.drover.supervisor.config.AppSpec;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -33,7 +37,7 @@ final class ReplicatedConfig {
   record Publish(String text, ActorRef<Boolean> replyTo) implements Command {}
 
   /** Replies with the last config the cluster agreed on, or null when none was applied yet. */
-  record GetText(ActorRef<java.util.Optional<String>> replyTo) implements Command {}
+  record GetText(ActorRef<Optional<String>> replyTo) implements Command {}
 
   private record Changed(Replicator.SubscribeResponse<LWWRegister<String>> change) implements Command {}
 
@@ -59,7 +63,7 @@ final class ReplicatedConfig {
                 return Behaviors.same();
               })
               .onMessage(GetText.class, m -> {
-                m.replyTo().tell(java.util.Optional.ofNullable(applied[0]));
+                m.replyTo().tell(Optional.ofNullable(applied[0]));
                 return Behaviors.same();
               })
               .onMessage(Written.class, m -> {
@@ -88,21 +92,32 @@ final class ReplicatedConfig {
         }));
   }
 
-  /** {@code POST /config} on a clustered node: validated and diffed here, then handed to every node. */
-  static ConfigApplier applier(ActorSystem<?> system, ConfigApplier local, ActorRef<Command> replicated) {
-    return (text, dryRun) -> {
-      CompletionStage<Supervisor.Applied> diff = local.apply(text, true); // validates; changes nothing
-      if (dryRun) {
-        return diff;
-      }
-      return diff.thenCompose(d -> {
-        CompletionStage<Boolean> written =
-            AskPattern.ask(replicated, r -> new Publish(text, r), WRITE.plusSeconds(2), system.scheduler());
-        return written.exceptionally(e -> false).thenApply(majority -> {
-          if (!majority) {
-            system.log().warn("the config is applied here but not yet confirmed by a majority of nodes");
-          }
-          return d;
+  /**
+   * {@code POST /config} on a clustered node: the slot counts scaled at run time that still hold
+   * are carried over ({@link ScaledCounts}), then the text is validated and diffed here, then
+   * handed to every node.
+   *
+   * @param apps the apps a config text declares
+   */
+  static ConfigApplier applier(ActorSystem<?> system, ConfigApplier local, ActorRef<Command> replicated,
+      Function<String, Map<String, AppSpec>> apps) {
+    return (posted, dryRun) -> {
+      CompletionStage<Optional<String>> agreed = AskPattern.ask(replicated, GetText::new, WRITE, system.scheduler());
+      return agreed.thenCompose(previous -> {
+        String text = previous.map(p -> ScaledCounts.carry(p, posted, apps)).orElse(posted);
+        CompletionStage<Supervisor.Applied> diff = local.apply(text, true); // validates; changes nothing
+        if (dryRun) {
+          return diff;
+        }
+        return diff.thenCompose(d -> {
+          CompletionStage<Boolean> written =
+              AskPattern.ask(replicated, r -> new Publish(text, r), WRITE.plusSeconds(2), system.scheduler());
+          return written.exceptionally(e -> false).thenApply(majority -> {
+            if (!majority) {
+              system.log().warn("the config is applied here but not yet confirmed by a majority of nodes");
+            }
+            return d;
+          });
         });
       });
     };

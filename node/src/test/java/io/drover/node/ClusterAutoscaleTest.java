@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.drover.node.ClusterPlacementTest.Ports3;
+import io.drover.supervisor.process.ProcFs;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,12 +31,16 @@ import org.junit.jupiter.api.Test;
 /**
  * A {@code placement = cluster} app with {@code autoscale} over two real node JVMs: slow requests
  * through the younger node's front scale it up across both nodes (decided by the oldest node,
- * from the load of every front), idling scales it back to min, and once the oldest node leaves
- * the other decides in its place.
+ * from the load of every front), a new config text that declares the same instances and autoscale
+ * keeps the slots the load called for, a release that fails within min-healthy-time is reverted
+ * on every slot on both nodes, idling scales it back to min, and once the oldest node leaves the
+ * other decides in its place.
  */
 class ClusterAutoscaleTest {
   /** The event of a scale-up to max (in one step or two, as the three requests arrive). */
   static final Pattern UP = Pattern.compile("(scaled from [12] to 3 slots: autoscale: .*)");
+  /** The event of the scale-down to min once idle. */
+  static final Pattern DOWN = Pattern.compile("(scaled from [23] to 1 slots: autoscale: 0 requests.*)");
   final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   final ObjectMapper json = new ObjectMapper();
   final List<NodeJvm> nodes = new ArrayList<>();
@@ -58,13 +63,17 @@ class ClusterAutoscaleTest {
     Files.writeString(conf,
         "drover {\n home = \"" + dir.resolve("home" + i) + "\"\n http.port = " + p.http() + "\n management.port = " + p.api() + "\n"
             + " cluster { enabled = on, port = " + p.cluster() + ", seed-nodes = [\"127.0.0.1:" + seedPort + "\"] }\n"
-            + " apps.web {\n   command = [\"node\", \"" + AutoscaleTest.WEB + "\"]\n   instances = 1\n   placement = cluster\n"
-            + "   route.prefix = \"/\"\n   readiness { type = http, path = \"/health\" }\n   stop.drain-timeout = 5s\n"
-            + "   autoscale { min = 1, max = 3, target = 1, scale-down-window = 3s, interval = 250ms }\n }\n"
-            + "}\n");
+            + "}\n" + web("\"" + AutoscaleTest.WEB + "\"", ""));
     NodeJvm node = NodeJvm.start(marker, List.of("-Xmx160m", "-DDROVER_LOG_LEVEL=INFO", "-DDROVER_CLUSTER_LOG_LEVEL=INFO"), "run", conf.toString());
     nodes.add(node);
     return node;
+  }
+
+  /** App web's settings (as a node's file has them, or as applied later), with its command's arguments and {@code extra} lines. */
+  static String web(String command, String extra) {
+    return "drover.apps.web {\n command = [\"node\", " + command + "]\n instances = 1\n placement = cluster\n"
+        + " route.prefix = \"/\"\n readiness { type = http, path = \"/health\" }\n stop.drain-timeout = 5s\n"
+        + " autoscale { min = 1, max = 3, target = 1, scale-down-window = 3s, interval = 250ms }\n" + extra + "}\n";
   }
 
   /** Ready slots of app web by node address, as node {@code api} sees them (null: no answer). */
@@ -110,13 +119,26 @@ class ClusterAutoscaleTest {
 
   /** Three requests in flight at once through {@code front} for 10 s: one per slot at target 1. */
   List<CompletableFuture<HttpResponse<String>>> slow(int front) {
+    return slow(front, 10_000);
+  }
+
+  List<CompletableFuture<HttpResponse<String>>> slow(int front, int ms) {
     List<CompletableFuture<HttpResponse<String>>> slow = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       slow.add(client.sendAsync(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + front + "/slow?ms=10000")).timeout(Duration.ofSeconds(60)).build(),
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + front + "/slow?ms=" + ms)).timeout(Duration.ofSeconds(60)).build(),
           HttpResponse.BodyHandlers.ofString()));
     }
     return slow;
+  }
+
+  String awaitGroup(NodeJvm node, Pattern pattern, Duration within) throws InterruptedException {
+    try {
+      return node.awaitGroup(pattern, within);
+    } catch (AssertionError e) {
+      dumpLogs();
+      throw e;
+    }
   }
 
   String awaitLine(NodeJvm node, String contains, Duration within) throws InterruptedException {
@@ -145,8 +167,35 @@ class ClusterAutoscaleTest {
     for (CompletableFuture<HttpResponse<String>> r : slow) {
       assertEquals(200, r.get(60, TimeUnit.SECONDS).statusCode());
     }
-    // idle over the 3 s scale-down window: back to min, decided once
-    String down = awaitLine(oldest, "scaled from 3 to 1 slots: autoscale: 0 requests", Duration.ofSeconds(60));
+    slow = slow(p[1].http(), 25_000); // holds the 3 slots while the config changes below
+
+    // a new text that declares the same instances and autoscale keeps the 3 slots the load called for
+    String fresh = "# the same app, applied as a new text\n" + web("\"" + AutoscaleTest.WEB + "\"", "");
+    assertApplied(p[1].api(), fresh, "\"changed\":[],\"scaled\":[],\"unchanged\":[\"web\"]");
+    awaitLine(oldest, "applying config: Applied[added=[], removed=[], changed=[], scaled=[], unchanged=[web]]",
+        Duration.ofSeconds(30));
+    await(p[0].api(), m -> ClusterPlacementTest.total(m) == 3, Duration.ofSeconds(10), "still 3 slots after the apply");
+
+    // a release whose workers exit 1 within min-healthy-time, once ready: every slot goes back, on both nodes
+    String bad = web("\"" + ClusterPlacementTest.WORKER + "\", \"--listen\", \"--exit-after\", \"1500\"",
+        " env.TAG = \"bad-" + marker + "\"\n update.min-healthy-time = 5s\n");
+    assertApplied(p[1].api(), bad, "\"changed\":[\"web\"],\"scaled\":[]");
+    for (NodeJvm node : List.of(oldest, younger)) {
+      awaitLine(node, "web@1 reverted", Duration.ofSeconds(60));
+    }
+    NodeProcessTest.waitFor(() -> ProcFs.withEnvironment("TAG", "bad-" + marker).isEmpty(), Duration.ofSeconds(30),
+        "no worker of the failed release left");
+    await(p[0].api(), m -> ClusterPlacementTest.total(m) == 3 && m.size() == 2, Duration.ofSeconds(30),
+        "3 slots ready on both nodes after the revert");
+    System.out.println("reverted: " + ClusterPlacementTest.slotsByNode(json.readTree(get(p[0].api(), "/apps/web"))));
+    // the release is fixed: the cluster's settings are the healthy ones again (slots placed later start on them)
+    assertApplied(p[1].api(), fresh, "\"changed\":[\"web\"],\"scaled\":[]");
+    for (CompletableFuture<HttpResponse<String>> r : slow) {
+      assertEquals(200, r.get(60, TimeUnit.SECONDS).statusCode());
+    }
+    // idle over the 3 s scale-down window: back to min (through 2 when the slow requests ended
+    // more than a sample apart: the first window that allows fewer still holds a sample of 2)
+    String down = awaitGroup(oldest, DOWN, Duration.ofSeconds(60));
     assertTrue(down.contains("scaled"), down);
     await(p[1].api(), m -> ClusterPlacementTest.total(m) == 1, Duration.ofSeconds(60), "1 slot ready after scaling down");
     assertTrue(!younger.all().contains("slots: autoscale:"), "only the oldest node decides:\n" + younger.all());
@@ -191,6 +240,14 @@ class ClusterAutoscaleTest {
     }
     dumpLogs();
     throw new AssertionError("the front on " + front + " did not serve within 60 s; last status " + last);
+  }
+
+  /** POSTs {@code text} to node {@code api}'s /config; its answer must contain {@code diff}. */
+  void assertApplied(int api, String text, String diff) throws Exception {
+    HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api + "/config"))
+        .POST(HttpRequest.BodyPublishers.ofString(text)).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    assertTrue(r.body().contains(diff), r.body());
   }
 
   String get(int port, String path) throws Exception {

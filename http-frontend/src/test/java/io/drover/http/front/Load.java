@@ -47,11 +47,11 @@ final class Load {
           ok.incrementAndGet();
         } else {
           failed.incrementAndGet();
-          failures.add(r.statusCode() + " " + r.body());
+          failures.add((post ? "POST " : "GET ") + r.statusCode() + " " + r.body());
         }
       } catch (Exception e) {
         failed.incrementAndGet();
-        failures.add(e.toString());
+        failures.add((post ? "POST " : "GET ") + e);
       }
     }
   }
