@@ -24,69 +24,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * One per node: ends what a killed previous run left behind, then runs one {@link
  * AppSupervisor} per declared app and stops them all on request. Of an app placed on the cluster
  * it runs the slots the cluster gives this node ({@link HostSlot}), each under an app supervisor
- * of its own, and the app's cluster-wide actor from {@link ClusterApps}.
+ * of its own, and the app's cluster-wide actor from {@link ClusterApps}. What others send it and
+ * hear from it is {@link SupervisorProtocol}.
  */
-public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
-
-  /** What the node supervisor understands. */
-  public interface Command {}
-
-  /** Stops every app's workers; replies when all have exited. */
-  public record StopAll(ActorRef<Done> replyTo) implements Command {}
-
-  /** Restarts every app rolling (replacement first, then drain and stop the old worker). */
-  public enum RestartAllRolling implements Command {
-    INSTANCE
-  }
-
-  /**
-   * Converges on new settings: starts added apps, stops removed ones, scales apps whose worker
-   * count changed and restarts rolling those whose other settings changed; untouched apps are
-   * untouched. Replies with the diff at once (with {@code dryRun}, only the diff).
-   */
-  public record Apply(DroverSettings settings, boolean dryRun, DesiredState.AppliedText text, ActorRef<Applied> replyTo)
-      implements Command {
-    /** Settings with no text behind them: the desired state does not keep them. */
-    public Apply(DroverSettings settings, boolean dryRun, ActorRef<Applied> replyTo) {
-      this(settings, dryRun, null, replyTo);
-    }
-  }
-
-  /** What an {@link Apply} changes, by app name. */
-  public record Applied(
-      List<String> added,
-      List<String> removed,
-      List<String> changed,
-      List<String> scaled,
-      List<String> unchanged) {}
-
-  /** Replies with the current settings (as last applied). */
-  public record GetSettings(ActorRef<DroverSettings> replyTo) implements Command {}
-
-  /** Replies with the app supervisors, by app name, in declaration order. */
-  public record GetApps(ActorRef<Apps> replyTo) implements Command {}
-
-  /** The reply to {@link GetApps}. */
-  public record Apps(Map<String, ActorRef<AppSupervisor.Command>> apps) {}
-
-  /**
-   * Runs slot {@code slot} of a cluster-placed app on this node, unless it runs here already;
-   * replies with its supervisor, or with why this node does not run it. {@code stopped}: the
-   * cluster's desired state has the app stopped, so the slot is set up stopped.
-   */
-  public record HostSlot(String app, int slot, boolean stopped, ActorRef<SlotHosted> replyTo) implements Command {}
-
-  /** The reply to {@link HostSlot}: the slot's supervisor, or null and why not. */
-  public record SlotHosted(String app, int slot, ActorRef<AppSupervisor.Command> supervisor, String refused) {}
-
-  /** Drains and stops a slot's worker on this node; replies when it has exited. */
-  public record ReleaseSlot(String app, int slot, ActorRef<Done> replyTo) implements Command {}
-
-  /** Replies with the slots this node runs: app name to slot number to its supervisor. */
-  public record GetSlots(ActorRef<Slots> replyTo) implements Command {}
-
-  /** The reply to {@link GetSlots}. */
-  public record Slots(Map<String, Map<Integer, ActorRef<AppSupervisor.Command>>> slots) {}
+public final class Supervisor extends AbstractBehavior<SupervisorProtocol.Command> implements SupervisorProtocol {
 
   private record RemovedAppStopped(ActorRef<AppSupervisor.Command> app) implements Command {}
 
