@@ -4,9 +4,7 @@ import io.drover.supervisor.config.AppSpec;
 import io.drover.supervisor.process.RunRecords;
 import io.drover.supervisor.process.WorkerLogs;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -112,8 +110,8 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
   /** Deployments, rolling restarts and recycles: the replacements under way. */
   private final Rollout rollout;
   private final ActorRef<WorkerCommand.Stopped> stoppedAdapter;
-  private final List<ActorRef<Done>> stopRequesters = new ArrayList<>();
-  private int stopsPending;
+  /** Who waits for StopApp, and how many workers are still stopping. */
+  private final StopWaiters stops = new StopWaiters();
   private AppState state = AppState.RUNNING;
   private String detail = "started";
   /** Workers were started: once all are ready, the app's detail says so. */
@@ -291,28 +289,18 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
     if (state == AppState.RUNNING) {
       rollout.cancel("the app is stopping");
     }
-    stopRequesters.add(m.replyTo());
-    if (state != AppState.STOPPED || stopsPending == 0) {
+    stops.add(m.replyTo());
+    if (state != AppState.STOPPED || !stops.pending()) {
       publish(AppState.STOPPED, "stop requested");
-      stopsPending = workers.size();
       workers.forEach(w -> w.tell(new WorkerCommand.Stop(stoppedAdapter)));
-      if (workers.isEmpty()) {
-        replyStopped();
-      }
+      stops.expect(workers.size());
     }
     return this;
   }
 
   private Behavior<Command> onWorkerStopped(WorkerStopped m) {
-    if (stopsPending > 0 && --stopsPending == 0) {
-      replyStopped();
-    }
+    stops.stopped();
     return this;
-  }
-
-  private void replyStopped() {
-    stopRequesters.forEach(r -> r.tell(Done.getInstance()));
-    stopRequesters.clear();
   }
 
   private Behavior<Command> onWorkerChanged(WorkerChanged m) {

@@ -83,8 +83,8 @@ public final class Supervisor extends AbstractBehavior<SupervisorProtocol.Comman
   private final DesiredState desired;
   private final Consumer<List<AppSpec>> appsChanged;
   private final Map<String, ActorRef<AppSupervisor.Command>> apps = new LinkedHashMap<>();
-  private final List<ActorRef<Done>> stopRequesters = new ArrayList<>();
-  private int appsStopping;
+  /** Who waits for StopAll, and how many apps and slots are still stopping. */
+  private final StopWaiters stops = new StopWaiters();
 
   private Supervisor(ActorContext<Command> context, DesiredState desired, Drainer drainer, ClusterApps clusterApps,
       Consumer<List<AppSpec>> appsChanged) {
@@ -137,8 +137,7 @@ public final class Supervisor extends AbstractBehavior<SupervisorProtocol.Comman
   }
 
   private Behavior<Command> onStopAll(StopAll m) {
-    stopRequesters.add(m.replyTo());
-    if (stopRequesters.size() > 1) {
+    if (!stops.add(m.replyTo())) {
       return this; // already stopping
     }
     stopping = true; // and the cluster finds other nodes for this node's slots
@@ -149,26 +148,17 @@ public final class Supervisor extends AbstractBehavior<SupervisorProtocol.Comman
       }
     });
     Map<String, List<Integer>> hosted = slots.numbers();
-    appsStopping = local.size() + hosted.values().stream().mapToInt(List::size).sum();
-    if (appsStopping == 0) {
-      replyStopped();
-    }
+    stops.expect(local.size() + hosted.values().stream().mapToInt(List::size).sum());
     local.forEach(app -> app.tell(new AppSupervisor.StopApp(appStoppedAdapter)));
     hosted.forEach((app, list) -> list.forEach(slot -> release(app, slot, appStoppedAdapter)));
     return this;
   }
 
   private Behavior<Command> onAppStopped(AppStopped m) {
-    if (appsStopping > 0 && --appsStopping == 0) {
+    if (stops.stopped()) {
       getContext().getLog().info("all workers stopped");
-      replyStopped();
     }
     return this;
-  }
-
-  private void replyStopped() {
-    stopRequesters.forEach(r -> r.tell(Done.getInstance()));
-    stopRequesters.clear();
   }
 
   private WorkerLogs logsOf(AppSpec app) {
