@@ -8,7 +8,6 @@ import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -112,10 +111,8 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
   private final ActorRef<WorkerCommand.Stopped> stoppedAdapter;
   /** Who waits for StopApp, and how many workers are still stopping. */
   private final StopWaiters stops = new StopWaiters();
-  private AppState state = AppState.RUNNING;
-  private String detail = "started";
-  /** Workers were started: once all are ready, the app's detail says so. */
-  private boolean awaitingReady;
+  /** The app's state and detail, and the events that tell them. */
+  private final AppCondition shown;
 
   private AppSupervisor(
       ActorContext<Command> context,
@@ -135,6 +132,7 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
     this.timers = timers;
     this.settings = new AppSettings(spec);
     this.restarts = new SlotRestarts(context.getLog(), table, settings);
+    this.shown = new AppCondition(context.getSystem(), context.getLog(), settings, table);
 
     this.stoppedAdapter =
         context.messageAdapter(WorkerCommand.Stopped.class, s -> new WorkerStopped(s.instance()));
@@ -147,11 +145,11 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
         table.latest[i] = new WorkerStatus(spec.name(), base + i, WorkerState.STOPPED, 0, 0, 0, java.time.Instant.now(), null, 0,
             "the app is stopped", null);
       }
-      publish(AppState.STOPPED, "stopped (and stays so until started)");
+      shown.become(AppState.STOPPED, "stopped (and stays so until started)");
       return;
     }
-    publish(AppState.RUNNING, "starting " + spec.instances() + " workers");
-    awaitingReady = true;
+    shown.become(AppState.RUNNING, "starting " + spec.instances() + " workers");
+    shown.awaitReady();
     workers.forEach(w -> w.tell(WorkerCommand.Start.INSTANCE));
   }
 
@@ -162,7 +160,7 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
         .onMessage(WorkerChanged.class, this::onWorkerChanged)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(GetSize.class, m -> {
-          m.replyTo().tell(new Size(settings.name(), state, workers.size(), table.ready(), settings.spec));
+          m.replyTo().tell(new Size(settings.name(), shown.state(), workers.size(), table.ready(), settings.spec));
           return this;
         })
         .onMessage(StopApp.class, this::onStopApp)
@@ -170,8 +168,8 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
         .onMessage(WorkerStopped.class, this::onWorkerStopped)
         .onMessage(CoolDownOver.class, this::onCoolDownOver)
         .onMessage(RestartRolling.class, m -> {
-          if (state != AppState.RUNNING) {
-            m.replyTo().tell(new RollingResult(settings.name(), false, "not running (" + state.label() + ")"));
+          if (!shown.running()) {
+            m.replyTo().tell(new RollingResult(settings.name(), false, shown.notRunning()));
           } else {
             rollout.restartAll(m.replyTo());
           }
@@ -191,7 +189,7 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
         })
         .onMessage(Promote.class, m -> answer(m.replyTo(), rollout.promote(), "promoted"))
         .onMessage(Rollback.class, m -> answer(m.replyTo(),
-            state == AppState.RUNNING ? rollout.rollback() : "not running (" + state.label() + ")", "rolling back"))
+            shown.running() ? rollout.rollback() : shown.notRunning(), "rolling back"))
         .onMessage(ReplacedStopped.class, this::onReplacedStopped)
         .onMessage(Retired.class, this::onRetired)
         .onMessage(Release.class, m -> {
@@ -220,7 +218,7 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
 
   /** Trouble with a log file changes nothing in the app: it is told, in the app's current state. */
   private Behavior<Command> onLogTrouble(LogTrouble m) {
-    announce(m.detail());
+    shown.announce(m.detail());
     return this;
   }
 
@@ -237,7 +235,7 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
     if (i < 0 || i >= workers.size() || !m.worker().equals(workers.get(i))) {
       return this; // a replaced or retired worker
     }
-    if (state != AppState.RUNNING) {
+    if (!shown.running()) {
       return this; // a stopped or failed app restarts nothing
     }
     String lastExit = restarts.exited(i, m.instance(), m.exit());
@@ -249,21 +247,21 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
     String why = restarts.givenUp(lastExit);
     getContext().getLog().error("[{}] {}", settings.name(), why);
     rollout.cancel("the app gave up"); // first: the app's detail ends on why it gave up
-    publish(AppState.FAILED, why);
+    shown.become(AppState.FAILED, why);
     workers.forEach(w -> w.tell(new WorkerCommand.Stop(stoppedAdapter)));
     settings.restart.retryAfterGiveUp().ifPresent(d -> timers.startSingleTimer(CoolDownOver.INSTANCE, d));
     return this;
   }
 
   private Behavior<Command> onCoolDownOver(CoolDownOver m) {
-    if (state == AppState.FAILED) {
+    if (shown.state() == AppState.FAILED) {
       startAll("cool-down over: starting again");
     }
     return this;
   }
 
   private Behavior<Command> onStartApp(StartApp m) {
-    if (state != AppState.RUNNING) {
+    if (!shown.running()) {
       timers.cancel(CoolDownOver.INSTANCE);
       startAll("start requested");
     }
@@ -279,19 +277,19 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
     }
     settings.window.clear();
     java.util.Arrays.fill(table.attempts, 0);
-    publish(AppState.RUNNING, why);
-    awaitingReady = true;
+    shown.become(AppState.RUNNING, why);
+    shown.awaitReady();
     workers.forEach(w -> w.tell(WorkerCommand.Start.INSTANCE));
   }
 
   private Behavior<Command> onStopApp(StopApp m) {
     timers.cancel(CoolDownOver.INSTANCE);
-    if (state == AppState.RUNNING) {
+    if (shown.running()) {
       rollout.cancel("the app is stopping");
     }
     stops.add(m.replyTo());
-    if (state != AppState.STOPPED || !stops.pending()) {
-      publish(AppState.STOPPED, "stop requested");
+    if (shown.state() != AppState.STOPPED || !stops.pending()) {
+      shown.become(AppState.STOPPED, "stop requested");
       workers.forEach(w -> w.tell(new WorkerCommand.Stop(stoppedAdapter)));
       stops.expect(workers.size());
     }
@@ -319,10 +317,7 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
 
   /** After a start or a scale-up: once every worker is ready, the app's detail says so. */
   void announceReady() {
-    if (awaitingReady && state == AppState.RUNNING && table.allReady()) {
-      awaitingReady = false;
-      publish(AppState.RUNNING, workers.size() + (workers.size() == 1 ? " worker" : " workers") + " ready");
-    }
+    shown.announceReady();
   }
 
   private static WorkerStatus statusOf(WorkerChanged m) {
@@ -331,7 +326,7 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
   }
 
   private Behavior<Command> onGetStatus(GetStatus m) {
-    m.replyTo().tell(new AppStatus(settings.name(), state, detail, table.statuses(), settings.spec));
+    m.replyTo().tell(new AppStatus(settings.name(), shown.state(), shown.detail(), table.statuses(), settings.spec));
     return this;
   }
 
@@ -340,13 +335,15 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
   private Behavior<Command> onScale(Scale m) {
     int n = m.instances();
     int current = workers.size();
-    table.scale(n, rollout.forNewSlots(), state == AppState.RUNNING, settings.stopBudget());
+    table.scale(n, rollout.forNewSlots(), shown.running(), settings.stopBudget());
     settings.spec = settings.spec.withInstances(n);
     rollout.scaled(n);
     if (n != current) {
       recorded();
-      publish(state, "scaled from " + current + " to " + n + " workers" + (m.reason() == null ? "" : ": " + m.reason()));
-      awaitingReady |= n > current;
+      shown.update("scaled from " + current + " to " + n + " workers" + (m.reason() == null ? "" : ": " + m.reason()));
+      if (n > current) {
+        shown.awaitReady();
+      }
     }
     announceReady();
     m.replyTo().tell(new Scaled(settings.name(), n));
@@ -365,7 +362,7 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
       m.replyTo().tell(new RollingResult(settings.name(), true, "settings unchanged"));
       return this;
     }
-    if (state != AppState.RUNNING) {
+    if (!shown.running()) {
       // nothing runs: the next start uses the new settings
       for (int i = 0; i < workers.size(); i++) {
         table.respawn(i, settings.spec, settings.stopBudget());
@@ -383,8 +380,8 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
       m.replyTo().tell(new RollingResult(settings.name(), false, "no worker " + m.instance()));
       return this;
     }
-    if (state != AppState.RUNNING) {
-      m.replyTo().tell(new RollingResult(settings.name(), false, "not running (" + state.label() + ")"));
+    if (!shown.running()) {
+      m.replyTo().tell(new RollingResult(settings.name(), false, shown.notRunning()));
       return this;
     }
     rollout.restartOne(i, m.replyTo());
@@ -393,12 +390,12 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
 
   private Behavior<Command> onRecycle(Recycle m) {
     int i = m.instance() - table.base();
-    if (state != AppState.RUNNING || i < 0 || i >= workers.size() || !m.worker().equals(workers.get(i))) {
+    if (!shown.running() || i < 0 || i >= workers.size() || !m.worker().equals(workers.get(i))) {
       return this; // not in a slot any more
     }
     if (rollout.recycle(i, m.reason())) {
       getContext().getLog().info("[{}] recycling {}: {}", settings.name(), table.name(i), m.reason());
-      publish(AppState.RUNNING, "recycling " + table.name(i) + ": " + m.reason());
+      shown.become(AppState.RUNNING, "recycling " + table.name(i) + ": " + m.reason());
     }
     return this;
   }
@@ -406,7 +403,7 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
   private Behavior<Command> onReplacedStopped(ReplacedStopped m) {
     if (!rollout.onReplacedStopped(m.instance(), m.replacement())) {
       // the replacement was given up after this old worker was told to stop: it runs again
-      if (state == AppState.RUNNING && m.instance() < workers.size()) {
+      if (shown.running() && m.instance() < workers.size()) {
         workers.get(m.instance()).tell(WorkerCommand.Start.INSTANCE);
       }
     }
@@ -429,18 +426,6 @@ public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> i
 
   /** Tells what happened: logged, and the app's detail and an event, in its current state. */
   void report(String what) {
-    getContext().getLog().info("[{}] {}", settings.name(), what);
-    publish(state, what);
-  }
-
-  private void publish(AppState to, String why) {
-    state = to;
-    detail = why;
-    announce(why);
-  }
-
-  /** Publishes an event in the app's current state, which it leaves as it is. */
-  private void announce(String why) {
-    getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new AppEvent(Instant.now(), settings.name(), state, why)));
+    shown.report(what);
   }
 }
