@@ -186,7 +186,7 @@ public final class ProcessWorker extends WorkerLifecycle {
       return becomeReady(notify.readyDetail());
     }
     timers.startSingleTimer(Timer.READINESS_TIMEOUT, new ReadinessTimeout(gen), readiness.timeout());
-    Behavior<WorkerCommand> next = progress("pid " + process.pid() + ", waiting for " + describe(readiness));
+    Behavior<WorkerCommand> next = progress("pid " + process.pid() + ", waiting for " + Probes.describe(readiness));
     if (readiness.type() != ProbeType.NOTIFY) {
       onProbeTick(new ProbeTick(gen));
     }
@@ -197,7 +197,7 @@ public final class ProcessWorker extends WorkerLifecycle {
     if (m.generation() == generation() && process != null) {
       long gen = generation();
       context.pipeToSelf(
-          probe(spec.readiness(), spec.readiness().interval()),
+          Probes.run(spec.readiness(), port, spec.readiness().interval()),
           (failure, e) -> new ProbeDone(gen, e != null ? e.toString() : failure));
     }
     return Behaviors.same();
@@ -208,7 +208,7 @@ public final class ProcessWorker extends WorkerLifecycle {
       return Behaviors.same();
     }
     if (m.failure() == null) {
-      return becomeReady(describe(spec.readiness()) + " passed");
+      return becomeReady(Probes.describe(spec.readiness()) + " passed");
     }
     timers.startSingleTimer(Timer.PROBE, new ProbeTick(generation()), spec.readiness().interval());
     return Behaviors.same();
@@ -219,7 +219,7 @@ public final class ProcessWorker extends WorkerLifecycle {
       return Behaviors.same();
     }
     // readiness fails closed
-    String reason = "not ready within " + Durations.human(spec.readiness().timeout()) + " (" + describe(spec.readiness()) + ")";
+    String reason = "not ready within " + Durations.human(spec.readiness().timeout()) + " (" + Probes.describe(spec.readiness()) + ")";
     context.getLog().warn("[{}] {}", name, reason);
     return terminate(ExitKind.FAILED_START, reason);
   }
@@ -284,7 +284,7 @@ public final class ProcessWorker extends WorkerLifecycle {
     if (m.generation() == generation()) {
       long gen = generation();
       context.pipeToSelf(
-          probe(spec.liveness(), spec.liveness().timeout()),
+          Probes.run(spec.liveness(), port, spec.liveness().timeout()),
           (failure, e) -> new LivenessDone(gen, e != null ? e.toString() : failure));
     }
     return Behaviors.same();
@@ -406,19 +406,7 @@ public final class ProcessWorker extends WorkerLifecycle {
     }
   }
 
-  // ---------------------------------------------------------------- helpers
-
-  private CompletionStage<String> probe(ProbeSpec probe, Duration timeout) {
-    return probe.type() == ProbeType.HTTP ? Probes.http(port, probe.path(), timeout) : Probes.tcp(port, timeout);
-  }
-
-  private static String describe(ProbeSpec probe) {
-    return switch (probe.type()) {
-      case HTTP -> "http GET " + probe.path();
-      case NOTIFY -> "READY=1 on NOTIFY_SOCKET";
-      default -> probe.type().name().toLowerCase();
-    };
-  }
+  // ---------------------------------------------------------------- requests from other nodes
 
   /** A request from another node's front: passed to the process while it is ready, else refused. */
   private Behavior<WorkerCommand> onServe(Remote.Serve m) {
