@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import io.drover.supervisor.Replacement.Kind;
-import io.drover.supervisor.Replacement.Pending;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
@@ -197,11 +196,10 @@ final class Rollout {
   /** The app stops or gives up: every replacement ends, and so does the deployment. */
   void cancel(String why) {
     active.dropAll(null);
-    restarts.clear();
     if (deployment != null) {
       end(DeploymentState.CANCELLED, why);
     }
-    finishRestart(false, "rolling restart aborted, old workers kept: " + why);
+    restarts.abort(why, host::report);
   }
 
   // ---------------------------------------------------------------- what workers tell
@@ -247,7 +245,8 @@ final class Rollout {
               + Durations.human(minHealthy(r)) + ")";
       fail(what + when, false);
     } else {
-      abortRestarts(what);
+      restarts.abort(what, host::report); // the rest are not tried: the old workers are kept
+      fill();
     }
     return true;
   }
@@ -346,14 +345,7 @@ final class Rollout {
         return;
       }
     }
-    int limit = restarts.restartingAll() ? host.spec().update().maxParallel() : 1;
-    while (active.size() < limit && !restarts.isEmpty()) {
-      Pending p = restarts.poll();
-      if (p.slot() < host.slots() && !active.containsKey(p.slot())) {
-        active.start(p.slot(), p.kind(), p.why(), false, host.spec());
-      }
-    }
-    if (active.isEmpty() && restarts.isEmpty()) {
+    if (restarts.startNext(active, host)) {
       finishRestart(true, "rolling restart done");
     }
   }
@@ -414,13 +406,6 @@ final class Rollout {
     history.ended(d.status(List.of()));
     host.recorded();
     host.report(d.id + " " + to.label() + ": " + why);
-  }
-
-  /** A restart's or recycle's replacement failed: the rest are not tried (the old workers are kept). */
-  private void abortRestarts(String why) {
-    restarts.clear();
-    finishRestart(false, "rolling restart aborted, old workers kept: " + why);
-    fill();
   }
 
   private void finishRestart(boolean completed, String detail) {
