@@ -80,16 +80,11 @@ final class Rollout {
 
   /** Promotes the canaries of the deployment in progress; null when done, else why not. */
   String promote() {
-    Deployment d = deployment;
-    if (d == null || !d.inCanaryPhase()) {
-      return d == null ? "no deployment in progress" : d.id + " has no canaries waiting (" + d.state().label() + ")";
+    String refusal = deployment == null ? "no deployment in progress" : deployment.cannotPromote(active.healthyCanaries());
+    if (refusal == null) {
+      promoteNow("promoted on request");
     }
-    long healthy = active.healthyCanaries();
-    if (healthy < d.canaryGoal) {
-      return d.id + ": " + healthy + " of " + d.canaryGoal + " canaries healthy so far";
-    }
-    promoteNow("promoted on request");
-    return null;
+    return refusal;
   }
 
   /**
@@ -98,14 +93,11 @@ final class Rollout {
    */
   String rollback() {
     if (deployment != null) {
-      if (deployment.state() == DeploymentState.REVERTING) {
-        return deployment.id + " is already reverting";
+      String refusal = deployment.cannotRollBack();
+      if (refusal == null) {
+        fail("rollback requested", true);
       }
-      if (deployment.lastHealthy == null || deployment.lastHealthy.sameWorkers(deployment.spec)) {
-        return deployment.id + " has no earlier healthy settings to go back to";
-      }
-      fail("rollback requested", true);
-      return null;
+      return refusal;
     }
     AppSpec previous = history.previousHealthy();
     if (previous == null || previous.sameWorkers(host.spec())) {
@@ -379,7 +371,7 @@ final class Rollout {
     active.dropAll(Kind.DEPLOY);
     if (d.state() == DeploymentState.REVERTING) {
       end(DeploymentState.FAILED, "the revert failed too: " + why + " (the deployment had failed: " + d.reason() + ")");
-    } else if ((forceRevert || d.spec.update().autoRevert()) && d.lastHealthy != null && !d.lastHealthy.sameWorkers(d.spec)) {
+    } else if ((forceRevert || d.spec.update().autoRevert()) && d.canGoBack()) {
       d.revert(why);
       host.retarget(d.lastHealthy);
       host.report(d.id + " failed: " + why + "; reverting every worker to the last healthy settings");
