@@ -169,11 +169,8 @@ final class Rollout {
     restarts.scaled(n);
     Deployment d = deployment;
     if (canaryGone && d != null && d.inCanaryPhase()) {
-      List<Integer> stale = staleSlots();
       long canaries = active.canaries();
-      for (int i = 0; i < stale.size() && canaries < d.canaryGoal; i++, canaries++) {
-        active.start(stale.get(i), Kind.DEPLOY, d.id, true, d.target());
-      }
+      canaries += active.startCanaries(d, staleSlots(), d.canaryGoal - canaries);
       d.canaryGoal = (int) canaries;
       host.report(d.id + ": a canary's slot was scaled away; " + canaries + " canaries on trial");
       if (canaries == 0) {
@@ -318,9 +315,7 @@ final class Rollout {
       if (d.inCanaryPhase()) {
         if (!d.canariesStarted) {
           d.canariesStarted = true;
-          for (int slot : stale.subList(0, Math.min(d.canaries, stale.size()))) {
-            active.start(slot, Kind.DEPLOY, d.id, true, d.target());
-          }
+          active.startCanaries(d, stale, d.canaries);
         }
         return;
       }
