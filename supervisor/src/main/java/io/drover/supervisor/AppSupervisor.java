@@ -4,13 +4,10 @@ import io.drover.supervisor.config.AppSpec;
 import io.drover.supervisor.process.RunRecords;
 import io.drover.supervisor.process.WorkerLogs;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
-import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -21,101 +18,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * Supervises the workers of one app after Erlang/OTP: decides on every exit whether and which
  * workers restart (policy × exit kind, then the strategy), after what backoff, and gives the app
  * up when restarts exceed the intensity — visibly, and with a retry after a cool-down unless told
- * to stay failed.
+ * to stay failed. What others send it and hear from it is {@link AppProtocol}.
  */
-public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command> {
-
-  /** What an app supervisor understands. */
-  public interface Command {}
-
-  /** Replies with the app's {@link AppStatus}. */
-  public record GetStatus(ActorRef<AppStatus> replyTo) implements Command {}
-
-  /** Replies with the app's {@link Size}: cheap (no /proc reads), for whoever polls it often. */
-  public record GetSize(ActorRef<Size> replyTo) implements Command {}
-
-  /** The reply to {@link GetSize}: the app's state, its worker count, how many are ready, its settings. */
-  public record Size(String app, AppState state, int instances, int ready, AppSpec spec) {}
-
-  /** Stops every worker (reverse start order is not needed: each stops on its own). */
-  public record StopApp(ActorRef<Done> replyTo) implements Command {}
-
-  /** Starts the workers of a stopped or failed app. */
-  public enum StartApp implements Command {
-    INSTANCE
-  }
-
-  /**
-   * Replaces every worker in turn without losing capacity: start a replacement (surge), wait
-   * until it is ready, drain and stop the old one. Replies when all are replaced, or when the
-   * restart was aborted because a replacement failed to become ready (the old worker is kept).
-   */
-  public record RestartRolling(ActorRef<RollingResult> replyTo) implements Command {}
-
-  /** How a rolling restart ended. */
-  public record RollingResult(String app, boolean completed, String detail) {}
-
-  /** Restarts one worker the rolling way (replacement first); replies a {@link RollingResult}. */
-  public record RestartWorker(int instance, ActorRef<RollingResult> replyTo) implements Command {}
-
-  /**
-   * Runs {@code instances} workers: new ones start (if the app runs), the highest-numbered ones
-   * are drained and stopped. Replies at once with the new count.
-   */
-  public record Scale(int instances, String reason, ActorRef<Scaled> replyTo) implements Command {
-    public Scale(int instances, ActorRef<Scaled> replyTo) {
-      this(instances, null, replyTo);
-    }
-  }
-
-  /** The reply to {@link Scale}. */
-  public record Scaled(String app, int instances) {}
-
-  /**
-   * Takes new settings for the app: the worker count follows them and, when anything else
-   * changed, every worker is replaced the rolling way (the new ones run the new settings).
-   */
-  public record UpdateSpec(AppSpec spec, WorkerLogs logs, ActorRef<RollingResult> replyTo)
-      implements Command {}
-
-  /** Replies with the deployment in progress (if any) and the recent ones, as {@link Deployments}. */
-  public record GetDeployments(ActorRef<Deployments> replyTo) implements Command {}
-
-  /** The reply to {@link GetDeployments}: {@code current} is null when none is in progress; {@code recent} newest first. */
-  public record Deployments(String app, DeploymentStatus current, List<DeploymentStatus> recent) {}
-
-  /** Promotes the canaries of the deployment in progress; replies a {@link DeploymentAnswer}. */
-  public record Promote(ActorRef<DeploymentAnswer> replyTo) implements Command {}
-
-  /**
-   * Fails the deployment in progress and reverts it, or, when none is in progress, deploys the
-   * healthy settings before the current ones; replies a {@link DeploymentAnswer}.
-   */
-  public record Rollback(ActorRef<DeploymentAnswer> replyTo) implements Command {}
-
-  /** Whether a promote or rollback was done ({@code detail} says what, or why not). */
-  public record DeploymentAnswer(String app, boolean done, String detail) {}
-
-  /**
-   * To the app's parent (given at creation: typed actors have no parent ref): the app went back
-   * from the settings {@code from} to {@code to}, a deployment's revert or a rollback, and its
-   * workers now converge on {@code to}. The parent's view of what the app runs follows it.
-   *
-   * @param app the app supervisor that went back
-   */
-  public record Retargeted(ActorRef<Command> app, AppSpec from, AppSpec to) implements Notice {}
-
-  /**
-   * To the app's parent: the app's count, last healthy settings or ended deployments changed
-   * (what the node's {@link DesiredState} keeps across restarts).
-   *
-   * @param app the app supervisor
-   */
-  public record Recorded(ActorRef<Command> app, String name, int instances, int lastId, List<DeploymentStatus> ended,
-      AppSpec lastHealthy, AppSpec previousHealthy) implements Notice {}
-
-  /** What an app supervisor tells its parent. */
-  public sealed interface Notice permits Retargeted, Recorded {}
+public final class AppSupervisor extends AbstractBehavior<AppProtocol.Command> implements AppProtocol {
 
   /** From a worker: its process ended on its own or by a failure (never for requested stops). */
   record WorkerExited(ActorRef<WorkerCommand> worker, int instance, WorkerExit exit)
@@ -204,12 +109,10 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   /** Deployments, rolling restarts and recycles: the replacements under way. */
   private final Rollout rollout;
   private final ActorRef<WorkerCommand.Stopped> stoppedAdapter;
-  private final List<ActorRef<Done>> stopRequesters = new ArrayList<>();
-  private int stopsPending;
-  private AppState state = AppState.RUNNING;
-  private String detail = "started";
-  /** Workers were started: once all are ready, the app's detail says so. */
-  private boolean awaitingReady;
+  /** Who waits for StopApp, and how many workers are still stopping. */
+  private final StopWaiters stops = new StopWaiters();
+  /** The app's state and detail, and the events that tell them. */
+  private final AppCondition shown;
 
   private AppSupervisor(
       ActorContext<Command> context,
@@ -229,6 +132,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     this.timers = timers;
     this.settings = new AppSettings(spec);
     this.restarts = new SlotRestarts(context.getLog(), table, settings);
+    this.shown = new AppCondition(context.getSystem(), context.getLog(), settings, table);
 
     this.stoppedAdapter =
         context.messageAdapter(WorkerCommand.Stopped.class, s -> new WorkerStopped(s.instance()));
@@ -241,11 +145,11 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         table.latest[i] = new WorkerStatus(spec.name(), base + i, WorkerState.STOPPED, 0, 0, 0, java.time.Instant.now(), null, 0,
             "the app is stopped", null);
       }
-      publish(AppState.STOPPED, "stopped (and stays so until started)");
+      shown.become(AppState.STOPPED, "stopped (and stays so until started)");
       return;
     }
-    publish(AppState.RUNNING, "starting " + spec.instances() + " workers");
-    awaitingReady = true;
+    shown.become(AppState.RUNNING, "starting " + spec.instances() + " workers");
+    shown.awaitReady();
     workers.forEach(w -> w.tell(WorkerCommand.Start.INSTANCE));
   }
 
@@ -256,7 +160,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(WorkerChanged.class, this::onWorkerChanged)
         .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(GetSize.class, m -> {
-          m.replyTo().tell(new Size(settings.name(), state, workers.size(), table.ready(), settings.spec));
+          m.replyTo().tell(new Size(settings.name(), shown.state(), workers.size(), table.ready(), settings.spec));
           return this;
         })
         .onMessage(StopApp.class, this::onStopApp)
@@ -264,8 +168,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         .onMessage(WorkerStopped.class, this::onWorkerStopped)
         .onMessage(CoolDownOver.class, this::onCoolDownOver)
         .onMessage(RestartRolling.class, m -> {
-          if (state != AppState.RUNNING) {
-            m.replyTo().tell(new RollingResult(settings.name(), false, "not running (" + state.label() + ")"));
+          if (!shown.running()) {
+            m.replyTo().tell(new RollingResult(settings.name(), false, shown.notRunning()));
           } else {
             rollout.restartAll(m.replyTo());
           }
@@ -285,7 +189,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
         })
         .onMessage(Promote.class, m -> answer(m.replyTo(), rollout.promote(), "promoted"))
         .onMessage(Rollback.class, m -> answer(m.replyTo(),
-            state == AppState.RUNNING ? rollout.rollback() : "not running (" + state.label() + ")", "rolling back"))
+            shown.running() ? rollout.rollback() : shown.notRunning(), "rolling back"))
         .onMessage(ReplacedStopped.class, this::onReplacedStopped)
         .onMessage(Retired.class, this::onRetired)
         .onMessage(Release.class, m -> {
@@ -314,7 +218,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   /** Trouble with a log file changes nothing in the app: it is told, in the app's current state. */
   private Behavior<Command> onLogTrouble(LogTrouble m) {
-    announce(m.detail());
+    shown.announce(m.detail());
     return this;
   }
 
@@ -331,7 +235,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     if (i < 0 || i >= workers.size() || !m.worker().equals(workers.get(i))) {
       return this; // a replaced or retired worker
     }
-    if (state != AppState.RUNNING) {
+    if (!shown.running()) {
       return this; // a stopped or failed app restarts nothing
     }
     String lastExit = restarts.exited(i, m.instance(), m.exit());
@@ -343,21 +247,21 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     String why = restarts.givenUp(lastExit);
     getContext().getLog().error("[{}] {}", settings.name(), why);
     rollout.cancel("the app gave up"); // first: the app's detail ends on why it gave up
-    publish(AppState.FAILED, why);
+    shown.become(AppState.FAILED, why);
     workers.forEach(w -> w.tell(new WorkerCommand.Stop(stoppedAdapter)));
     settings.restart.retryAfterGiveUp().ifPresent(d -> timers.startSingleTimer(CoolDownOver.INSTANCE, d));
     return this;
   }
 
   private Behavior<Command> onCoolDownOver(CoolDownOver m) {
-    if (state == AppState.FAILED) {
+    if (shown.state() == AppState.FAILED) {
       startAll("cool-down over: starting again");
     }
     return this;
   }
 
   private Behavior<Command> onStartApp(StartApp m) {
-    if (state != AppState.RUNNING) {
+    if (!shown.running()) {
       timers.cancel(CoolDownOver.INSTANCE);
       startAll("start requested");
     }
@@ -373,38 +277,28 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
     }
     settings.window.clear();
     java.util.Arrays.fill(table.attempts, 0);
-    publish(AppState.RUNNING, why);
-    awaitingReady = true;
+    shown.become(AppState.RUNNING, why);
+    shown.awaitReady();
     workers.forEach(w -> w.tell(WorkerCommand.Start.INSTANCE));
   }
 
   private Behavior<Command> onStopApp(StopApp m) {
     timers.cancel(CoolDownOver.INSTANCE);
-    if (state == AppState.RUNNING) {
+    if (shown.running()) {
       rollout.cancel("the app is stopping");
     }
-    stopRequesters.add(m.replyTo());
-    if (state != AppState.STOPPED || stopsPending == 0) {
-      publish(AppState.STOPPED, "stop requested");
-      stopsPending = workers.size();
+    stops.add(m.replyTo());
+    if (shown.state() != AppState.STOPPED || !stops.pending()) {
+      shown.become(AppState.STOPPED, "stop requested");
       workers.forEach(w -> w.tell(new WorkerCommand.Stop(stoppedAdapter)));
-      if (workers.isEmpty()) {
-        replyStopped();
-      }
+      stops.expect(workers.size());
     }
     return this;
   }
 
   private Behavior<Command> onWorkerStopped(WorkerStopped m) {
-    if (stopsPending > 0 && --stopsPending == 0) {
-      replyStopped();
-    }
+    stops.stopped();
     return this;
-  }
-
-  private void replyStopped() {
-    stopRequesters.forEach(r -> r.tell(Done.getInstance()));
-    stopRequesters.clear();
   }
 
   private Behavior<Command> onWorkerChanged(WorkerChanged m) {
@@ -423,10 +317,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   /** After a start or a scale-up: once every worker is ready, the app's detail says so. */
   void announceReady() {
-    if (awaitingReady && state == AppState.RUNNING && table.allReady()) {
-      awaitingReady = false;
-      publish(AppState.RUNNING, workers.size() + (workers.size() == 1 ? " worker" : " workers") + " ready");
-    }
+    shown.announceReady();
   }
 
   private static WorkerStatus statusOf(WorkerChanged m) {
@@ -435,7 +326,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   }
 
   private Behavior<Command> onGetStatus(GetStatus m) {
-    m.replyTo().tell(new AppStatus(settings.name(), state, detail, table.statuses(), settings.spec));
+    m.replyTo().tell(new AppStatus(settings.name(), shown.state(), shown.detail(), table.statuses(), settings.spec));
     return this;
   }
 
@@ -444,13 +335,15 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private Behavior<Command> onScale(Scale m) {
     int n = m.instances();
     int current = workers.size();
-    table.scale(n, rollout.forNewSlots(), state == AppState.RUNNING, settings.stopBudget());
+    table.scale(n, rollout.forNewSlots(), shown.running(), settings.stopBudget());
     settings.spec = settings.spec.withInstances(n);
     rollout.scaled(n);
     if (n != current) {
       recorded();
-      publish(state, "scaled from " + current + " to " + n + " workers" + (m.reason() == null ? "" : ": " + m.reason()));
-      awaitingReady |= n > current;
+      shown.update("scaled from " + current + " to " + n + " workers" + (m.reason() == null ? "" : ": " + m.reason()));
+      if (n > current) {
+        shown.awaitReady();
+      }
     }
     announceReady();
     m.replyTo().tell(new Scaled(settings.name(), n));
@@ -469,7 +362,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       m.replyTo().tell(new RollingResult(settings.name(), true, "settings unchanged"));
       return this;
     }
-    if (state != AppState.RUNNING) {
+    if (!shown.running()) {
       // nothing runs: the next start uses the new settings
       for (int i = 0; i < workers.size(); i++) {
         table.respawn(i, settings.spec, settings.stopBudget());
@@ -487,8 +380,8 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
       m.replyTo().tell(new RollingResult(settings.name(), false, "no worker " + m.instance()));
       return this;
     }
-    if (state != AppState.RUNNING) {
-      m.replyTo().tell(new RollingResult(settings.name(), false, "not running (" + state.label() + ")"));
+    if (!shown.running()) {
+      m.replyTo().tell(new RollingResult(settings.name(), false, shown.notRunning()));
       return this;
     }
     rollout.restartOne(i, m.replyTo());
@@ -497,12 +390,12 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   private Behavior<Command> onRecycle(Recycle m) {
     int i = m.instance() - table.base();
-    if (state != AppState.RUNNING || i < 0 || i >= workers.size() || !m.worker().equals(workers.get(i))) {
+    if (!shown.running() || i < 0 || i >= workers.size() || !m.worker().equals(workers.get(i))) {
       return this; // not in a slot any more
     }
     if (rollout.recycle(i, m.reason())) {
       getContext().getLog().info("[{}] recycling {}: {}", settings.name(), table.name(i), m.reason());
-      publish(AppState.RUNNING, "recycling " + table.name(i) + ": " + m.reason());
+      shown.become(AppState.RUNNING, "recycling " + table.name(i) + ": " + m.reason());
     }
     return this;
   }
@@ -510,7 +403,7 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
   private Behavior<Command> onReplacedStopped(ReplacedStopped m) {
     if (!rollout.onReplacedStopped(m.instance(), m.replacement())) {
       // the replacement was given up after this old worker was told to stop: it runs again
-      if (state == AppState.RUNNING && m.instance() < workers.size()) {
+      if (shown.running() && m.instance() < workers.size()) {
         workers.get(m.instance()).tell(WorkerCommand.Start.INSTANCE);
       }
     }
@@ -533,18 +426,6 @@ public final class AppSupervisor extends AbstractBehavior<AppSupervisor.Command>
 
   /** Tells what happened: logged, and the app's detail and an event, in its current state. */
   void report(String what) {
-    getContext().getLog().info("[{}] {}", settings.name(), what);
-    publish(state, what);
-  }
-
-  private void publish(AppState to, String why) {
-    state = to;
-    detail = why;
-    announce(why);
-  }
-
-  /** Publishes an event in the app's current state, which it leaves as it is. */
-  private void announce(String why) {
-    getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new AppEvent(Instant.now(), settings.name(), state, why)));
+    shown.report(what);
   }
 }

@@ -52,6 +52,27 @@ final class Deployment {
     return canaries > 0 && (state == DeploymentState.RUNNING || state == DeploymentState.CANARY_WAITING);
   }
 
+  /** Whether it has healthy settings other than its own to go back to. */
+  boolean canGoBack() {
+    return lastHealthy != null && !lastHealthy.sameWorkers(spec);
+  }
+
+  /** Why its canaries cannot be promoted now ({@code healthy} of them are), or null when they can. */
+  String cannotPromote(long healthy) {
+    if (!inCanaryPhase()) {
+      return id + " has no canaries waiting (" + state.label() + ")";
+    }
+    return healthy < canaryGoal ? id + ": " + healthy + " of " + canaryGoal + " canaries healthy so far" : null;
+  }
+
+  /** Why it cannot be rolled back, or null when it can. */
+  String cannotRollBack() {
+    if (state == DeploymentState.REVERTING) {
+      return id + " is already reverting";
+    }
+    return canGoBack() ? null : id + " has no earlier healthy settings to go back to";
+  }
+
   /** The settings its new workers run: its own, or while reverting, the last healthy ones. */
   AppSpec target() {
     return state == DeploymentState.REVERTING ? lastHealthy : spec;

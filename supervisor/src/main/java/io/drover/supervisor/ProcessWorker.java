@@ -78,10 +78,8 @@ public final class ProcessWorker extends WorkerLifecycle {
   private final WorkerProcess os;
   private int port;
   private Spawned process;
-  private NotifySocket notify;
-  private String notifyStatus;
-  /** READY=1 came before the spawn was seen through (a fast worker): applied once it is. */
-  private boolean readyEarly;
+  /** The process's NOTIFY_SOCKET and what it said there, when it uses sd_notify. */
+  private final NotifyChannel notify;
   private int livenessMisses;
   /** Readiness probes missed since the spawn: the wait before the next one grows with them. */
   private int readinessMisses;
@@ -92,6 +90,7 @@ public final class ProcessWorker extends WorkerLifecycle {
   private ProcessWorker(ActorContext<WorkerCommand> context, TimerScheduler<WorkerCommand> timers, WorkerSetup setup) {
     super(context, timers, setup);
     this.os = new WorkerProcess(setup, name);
+    this.notify = new NotifyChannel(spec);
   }
 
   @Override
@@ -152,30 +151,18 @@ public final class ProcessWorker extends WorkerLifecycle {
     livenessMisses = 0;
     readinessMisses = 0;
     process = null;
-    notifyStatus = null;
-    readyEarly = false;
     port = Ports.freeLoopbackPort();
     Map<String, String> env = os.environment(spec, instance, port);
-    if (usesNotify()) {
-      try {
-        notify = NotifySocket.open(m -> context.getSelf().tell(new Notified(generation, m)));
-      } catch (IOException e) {
-        context.getSelf().tell(new SpawnDone(generation, null, e));
-        return "opening NOTIFY_SOCKET";
-      }
-      env.put("NOTIFY_SOCKET", notify.path().toString());
-      if (spec.liveness().type() == ProbeType.NOTIFY) {
-        env.put("WATCHDOG_USEC", Long.toString(spec.liveness().interval().toNanos() / 1000));
-      }
+    try {
+      notify.open(env, m -> context.getSelf().tell(new Notified(generation, m)));
+    } catch (IOException e) {
+      context.getSelf().tell(new SpawnDone(generation, null, e));
+      return "opening NOTIFY_SOCKET";
     }
     List<String> command = PortToken.substitute(spec.command(), port);
     CompletionStage<Spawned> spawn = os.spawn(new ProcessLauncher.Request(command, spec.cwd(), env));
     context.pipeToSelf(spawn, (spawned, failure) -> new SpawnDone(generation, spawned, failure));
     return "spawning " + String.join(" ", command);
-  }
-
-  private boolean usesNotify() {
-    return spec.readiness().type() == ProbeType.NOTIFY || spec.liveness().type() == ProbeType.NOTIFY;
   }
 
   private Behavior<WorkerCommand> onSpawnDone(SpawnDone m) {
@@ -198,11 +185,11 @@ public final class ProcessWorker extends WorkerLifecycle {
     if (readiness.type() == ProbeType.NONE) {
       return ready("spawned (readiness none)");
     }
-    if (readiness.type() == ProbeType.NOTIFY && readyEarly) {
-      return becomeReady(readyDetail());
+    if (readiness.type() == ProbeType.NOTIFY && notify.readyEarly()) {
+      return becomeReady(notify.readyDetail());
     }
     timers.startSingleTimer(Timer.READINESS_TIMEOUT, new ReadinessTimeout(gen), readiness.timeout());
-    Behavior<WorkerCommand> next = progress("pid " + process.pid() + ", waiting for " + describe(readiness));
+    Behavior<WorkerCommand> next = progress("pid " + process.pid() + ", waiting for " + Probes.describe(readiness));
     if (readiness.type() != ProbeType.NOTIFY) {
       onProbeTick(new ProbeTick(gen));
     }
@@ -213,7 +200,7 @@ public final class ProcessWorker extends WorkerLifecycle {
     if (m.generation() == generation() && process != null) {
       long gen = generation();
       context.pipeToSelf(
-          probe(spec.readiness(), spec.readiness().interval()),
+          Probes.run(spec.readiness(), port, spec.readiness().interval()),
           (failure, e) -> new ProbeDone(gen, e != null ? e.toString() : failure));
     }
     return Behaviors.same();
@@ -224,7 +211,7 @@ public final class ProcessWorker extends WorkerLifecycle {
       return Behaviors.same();
     }
     if (m.failure() == null) {
-      return becomeReady(describe(spec.readiness()) + " passed");
+      return becomeReady(Probes.describe(spec.readiness()) + " passed");
     }
     readinessMisses++;
     timers.startSingleTimer(Timer.PROBE, new ProbeTick(generation()), spec.readiness().readinessWait(readinessMisses));
@@ -236,7 +223,7 @@ public final class ProcessWorker extends WorkerLifecycle {
       return Behaviors.same();
     }
     // readiness fails closed
-    String reason = "not ready within " + Durations.human(spec.readiness().timeout()) + " (" + describe(spec.readiness()) + ")";
+    String reason = "not ready within " + Durations.human(spec.readiness().timeout()) + " (" + Probes.describe(spec.readiness()) + ")";
     context.getLog().warn("[{}] {}", name, reason);
     return terminate(ExitKind.FAILED_START, reason);
   }
@@ -268,8 +255,7 @@ public final class ProcessWorker extends WorkerLifecycle {
     }
     NotifySocket.Message message = m.message();
     if (process == null) { // spawned, but SpawnDone is still on its way
-      notifyStatus = message.status() != null ? message.status() : notifyStatus;
-      readyEarly |= message.ready();
+      notify.early(message);
       return Behaviors.same();
     }
     if ("trigger".equals(message.fields().get("WATCHDOG")) && state() == WorkerState.READY) {
@@ -279,19 +265,14 @@ public final class ProcessWorker extends WorkerLifecycle {
       timers.startSingleTimer(Timer.LIVENESS, new WatchdogDue(generation()), spec.liveness().interval());
     }
     if (message.ready() && state() == WorkerState.STARTING && spec.readiness().type() == ProbeType.NOTIFY) {
-      notifyStatus = message.status() != null ? message.status() : notifyStatus;
-      return becomeReady(readyDetail());
+      notify.ready(message);
+      return becomeReady(notify.readyDetail());
     }
-    String status = message.stopping() ? "stopping (STOPPING=1)" : message.status();
-    if (status != null && !status.equals(notifyStatus)) {
-      notifyStatus = status;
+    String status = notify.news(message);
+    if (status != null) {
       return progress((state() == WorkerState.READY ? "ready: " : "pid " + process.pid() + ": ") + status);
     }
     return Behaviors.same();
-  }
-
-  private String readyDetail() {
-    return "READY=1" + (notifyStatus == null ? "" : ": " + notifyStatus);
   }
 
   private Behavior<WorkerCommand> onWatchdogDue(WatchdogDue m) {
@@ -307,7 +288,7 @@ public final class ProcessWorker extends WorkerLifecycle {
     if (m.generation() == generation()) {
       long gen = generation();
       context.pipeToSelf(
-          probe(spec.liveness(), spec.liveness().timeout()),
+          Probes.run(spec.liveness(), port, spec.liveness().timeout()),
           (failure, e) -> new LivenessDone(gen, e != null ? e.toString() : failure));
     }
     return Behaviors.same();
@@ -408,7 +389,7 @@ public final class ProcessWorker extends WorkerLifecycle {
   protected void released() {
     cancelWatching();
     timers.cancel(Timer.KILL);
-    closeNotify();
+    notify.close();
     process = null;
   }
 
@@ -419,36 +400,17 @@ public final class ProcessWorker extends WorkerLifecycle {
     timers.cancel(Timer.MEMORY);
   }
 
-  private void closeNotify() {
-    if (notify != null) {
-      notify.close();
-      notify = null;
-    }
-  }
-
   @Override
   protected void postStop() {
     os.gone();
-    closeNotify();
+    notify.close();
     if (process != null && process.process().isAlive()) {
       context.getLog().warn("[{}] actor stopped with pid {} running: killing it", name, process.pid());
       os.kill(process);
     }
   }
 
-  // ---------------------------------------------------------------- helpers
-
-  private CompletionStage<String> probe(ProbeSpec probe, Duration timeout) {
-    return probe.type() == ProbeType.HTTP ? Probes.http(port, probe.path(), timeout) : Probes.tcp(port, timeout);
-  }
-
-  private static String describe(ProbeSpec probe) {
-    return switch (probe.type()) {
-      case HTTP -> "http GET " + probe.path();
-      case NOTIFY -> "READY=1 on NOTIFY_SOCKET";
-      default -> probe.type().name().toLowerCase();
-    };
-  }
+  // ---------------------------------------------------------------- requests from other nodes
 
   /** A request from another node's front: passed to the process while it is ready, else refused. */
   private Behavior<WorkerCommand> onServe(Remote.Serve m) {

@@ -87,6 +87,15 @@ final class Replacements {
     return List.copyOf(active.values());
   }
 
+  /** Starts up to {@code n} canaries of {@code d} on the first slots of {@code stale}; returns how many started. */
+  int startCanaries(Deployment d, List<Integer> stale, long n) {
+    int started = (int) Math.max(0, Math.min(n, stale.size()));
+    for (int slot : stale.subList(0, started)) {
+      start(slot, Kind.DEPLOY, d.id, true, d.target());
+    }
+    return started;
+  }
+
   long canaries() {
     return active.values().stream().filter(r -> r.canary).count();
   }

@@ -32,10 +32,6 @@ final class RestartQueue {
     return all || one;
   }
 
-  boolean restartingAll() {
-    return all;
-  }
-
   /**
    * Queues every slot of {@code slots} not being replaced already; false when a restart of all
    * is under way already (the requester hears when it ends).
@@ -85,12 +81,26 @@ final class RestartQueue {
     pending.clear();
   }
 
-  boolean isEmpty() {
-    return pending.isEmpty();
+  /**
+   * Starts what is queued while fewer replacements than allowed run in {@code active}: {@code
+   * update.max-parallel} for a restart of every worker, else one at a time. A slot scaled away or
+   * being replaced already is passed over. True when nothing is queued or being replaced any more.
+   */
+  boolean startNext(Replacements active, RolloutHost host) {
+    int limit = all ? host.spec().update().maxParallel() : 1;
+    while (active.size() < limit && !pending.isEmpty()) {
+      Pending p = pending.poll();
+      if (p.slot() < host.slots() && !active.containsKey(p.slot())) {
+        active.start(p.slot(), p.kind(), p.why(), false, host.spec());
+      }
+    }
+    return active.isEmpty() && pending.isEmpty();
   }
 
-  Pending poll() {
-    return pending.poll();
+  /** A replacement failed, or the app stops: nothing queued starts, and the restart under way ends, failed. */
+  void abort(String why, Consumer<String> report) {
+    pending.clear();
+    finish(false, "rolling restart aborted, old workers kept: " + why, report);
   }
 
   /**

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import io.drover.supervisor.Replacement.Kind;
-import io.drover.supervisor.Replacement.Pending;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
@@ -81,16 +80,11 @@ final class Rollout {
 
   /** Promotes the canaries of the deployment in progress; null when done, else why not. */
   String promote() {
-    Deployment d = deployment;
-    if (d == null || !d.inCanaryPhase()) {
-      return d == null ? "no deployment in progress" : d.id + " has no canaries waiting (" + d.state().label() + ")";
+    String refusal = deployment == null ? "no deployment in progress" : deployment.cannotPromote(active.healthyCanaries());
+    if (refusal == null) {
+      promoteNow("promoted on request");
     }
-    long healthy = active.healthyCanaries();
-    if (healthy < d.canaryGoal) {
-      return d.id + ": " + healthy + " of " + d.canaryGoal + " canaries healthy so far";
-    }
-    promoteNow("promoted on request");
-    return null;
+    return refusal;
   }
 
   /**
@@ -99,14 +93,11 @@ final class Rollout {
    */
   String rollback() {
     if (deployment != null) {
-      if (deployment.state() == DeploymentState.REVERTING) {
-        return deployment.id + " is already reverting";
+      String refusal = deployment.cannotRollBack();
+      if (refusal == null) {
+        fail("rollback requested", true);
       }
-      if (deployment.lastHealthy == null || deployment.lastHealthy.sameWorkers(deployment.spec)) {
-        return deployment.id + " has no earlier healthy settings to go back to";
-      }
-      fail("rollback requested", true);
-      return null;
+      return refusal;
     }
     AppSpec previous = history.previousHealthy();
     if (previous == null || previous.sameWorkers(host.spec())) {
@@ -178,11 +169,8 @@ final class Rollout {
     restarts.scaled(n);
     Deployment d = deployment;
     if (canaryGone && d != null && d.inCanaryPhase()) {
-      List<Integer> stale = staleSlots();
       long canaries = active.canaries();
-      for (int i = 0; i < stale.size() && canaries < d.canaryGoal; i++, canaries++) {
-        active.start(stale.get(i), Kind.DEPLOY, d.id, true, d.target());
-      }
+      canaries += active.startCanaries(d, staleSlots(), d.canaryGoal - canaries);
       d.canaryGoal = (int) canaries;
       host.report(d.id + ": a canary's slot was scaled away; " + canaries + " canaries on trial");
       if (canaries == 0) {
@@ -197,11 +185,10 @@ final class Rollout {
   /** The app stops or gives up: every replacement ends, and so does the deployment. */
   void cancel(String why) {
     active.dropAll(null);
-    restarts.clear();
     if (deployment != null) {
       end(DeploymentState.CANCELLED, why);
     }
-    finishRestart(false, "rolling restart aborted, old workers kept: " + why);
+    restarts.abort(why, host::report);
   }
 
   // ---------------------------------------------------------------- what workers tell
@@ -247,7 +234,8 @@ final class Rollout {
               + Durations.human(minHealthy(r)) + ")";
       fail(what + when, false);
     } else {
-      abortRestarts(what);
+      restarts.abort(what, host::report); // the rest are not tried: the old workers are kept
+      fill();
     }
     return true;
   }
@@ -327,9 +315,7 @@ final class Rollout {
       if (d.inCanaryPhase()) {
         if (!d.canariesStarted) {
           d.canariesStarted = true;
-          for (int slot : stale.subList(0, Math.min(d.canaries, stale.size()))) {
-            active.start(slot, Kind.DEPLOY, d.id, true, d.target());
-          }
+          active.startCanaries(d, stale, d.canaries);
         }
         return;
       }
@@ -346,14 +332,7 @@ final class Rollout {
         return;
       }
     }
-    int limit = restarts.restartingAll() ? host.spec().update().maxParallel() : 1;
-    while (active.size() < limit && !restarts.isEmpty()) {
-      Pending p = restarts.poll();
-      if (p.slot() < host.slots() && !active.containsKey(p.slot())) {
-        active.start(p.slot(), p.kind(), p.why(), false, host.spec());
-      }
-    }
-    if (active.isEmpty() && restarts.isEmpty()) {
+    if (restarts.startNext(active, host)) {
       finishRestart(true, "rolling restart done");
     }
   }
@@ -387,7 +366,7 @@ final class Rollout {
     active.dropAll(Kind.DEPLOY);
     if (d.state() == DeploymentState.REVERTING) {
       end(DeploymentState.FAILED, "the revert failed too: " + why + " (the deployment had failed: " + d.reason() + ")");
-    } else if ((forceRevert || d.spec.update().autoRevert()) && d.lastHealthy != null && !d.lastHealthy.sameWorkers(d.spec)) {
+    } else if ((forceRevert || d.spec.update().autoRevert()) && d.canGoBack()) {
       d.revert(why);
       host.retarget(d.lastHealthy);
       host.report(d.id + " failed: " + why + "; reverting every worker to the last healthy settings");
@@ -414,13 +393,6 @@ final class Rollout {
     history.ended(d.status(List.of()));
     host.recorded();
     host.report(d.id + " " + to.label() + ": " + why);
-  }
-
-  /** A restart's or recycle's replacement failed: the rest are not tried (the old workers are kept). */
-  private void abortRestarts(String why) {
-    restarts.clear();
-    finishRestart(false, "rolling restart aborted, old workers kept: " + why);
-    fill();
   }
 
   private void finishRestart(boolean completed, String detail) {

@@ -10,7 +10,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
  * {@link WorkerTable}, stops the old workers (the supervisor then hears ReplacedStopped), swaps a
  * ready replacement into its slot, and moves the app to other settings on a revert or a rollback
  * (telling the app's parent). What the app shows (its detail, events, readiness) stays with the
- * supervisor. Called only from the supervisor's actor.
+ * supervisor ({@link AppCondition}). Called only from the supervisor's actor.
  */
 final class RolloutSlots implements RolloutHost {
   private final ActorContext<AppSupervisor.Command> ctx;

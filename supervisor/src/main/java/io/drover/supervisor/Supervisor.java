@@ -24,69 +24,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * One per node: ends what a killed previous run left behind, then runs one {@link
  * AppSupervisor} per declared app and stops them all on request. Of an app placed on the cluster
  * it runs the slots the cluster gives this node ({@link HostSlot}), each under an app supervisor
- * of its own, and the app's cluster-wide actor from {@link ClusterApps}.
+ * of its own, and the app's cluster-wide actor from {@link ClusterApps}. What others send it and
+ * hear from it is {@link SupervisorProtocol}.
  */
-public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
-
-  /** What the node supervisor understands. */
-  public interface Command {}
-
-  /** Stops every app's workers; replies when all have exited. */
-  public record StopAll(ActorRef<Done> replyTo) implements Command {}
-
-  /** Restarts every app rolling (replacement first, then drain and stop the old worker). */
-  public enum RestartAllRolling implements Command {
-    INSTANCE
-  }
-
-  /**
-   * Converges on new settings: starts added apps, stops removed ones, scales apps whose worker
-   * count changed and restarts rolling those whose other settings changed; untouched apps are
-   * untouched. Replies with the diff at once (with {@code dryRun}, only the diff).
-   */
-  public record Apply(DroverSettings settings, boolean dryRun, DesiredState.AppliedText text, ActorRef<Applied> replyTo)
-      implements Command {
-    /** Settings with no text behind them: the desired state does not keep them. */
-    public Apply(DroverSettings settings, boolean dryRun, ActorRef<Applied> replyTo) {
-      this(settings, dryRun, null, replyTo);
-    }
-  }
-
-  /** What an {@link Apply} changes, by app name. */
-  public record Applied(
-      List<String> added,
-      List<String> removed,
-      List<String> changed,
-      List<String> scaled,
-      List<String> unchanged) {}
-
-  /** Replies with the current settings (as last applied). */
-  public record GetSettings(ActorRef<DroverSettings> replyTo) implements Command {}
-
-  /** Replies with the app supervisors, by app name, in declaration order. */
-  public record GetApps(ActorRef<Apps> replyTo) implements Command {}
-
-  /** The reply to {@link GetApps}. */
-  public record Apps(Map<String, ActorRef<AppSupervisor.Command>> apps) {}
-
-  /**
-   * Runs slot {@code slot} of a cluster-placed app on this node, unless it runs here already;
-   * replies with its supervisor, or with why this node does not run it. {@code stopped}: the
-   * cluster's desired state has the app stopped, so the slot is set up stopped.
-   */
-  public record HostSlot(String app, int slot, boolean stopped, ActorRef<SlotHosted> replyTo) implements Command {}
-
-  /** The reply to {@link HostSlot}: the slot's supervisor, or null and why not. */
-  public record SlotHosted(String app, int slot, ActorRef<AppSupervisor.Command> supervisor, String refused) {}
-
-  /** Drains and stops a slot's worker on this node; replies when it has exited. */
-  public record ReleaseSlot(String app, int slot, ActorRef<Done> replyTo) implements Command {}
-
-  /** Replies with the slots this node runs: app name to slot number to its supervisor. */
-  public record GetSlots(ActorRef<Slots> replyTo) implements Command {}
-
-  /** The reply to {@link GetSlots}. */
-  public record Slots(Map<String, Map<Integer, ActorRef<AppSupervisor.Command>>> slots) {}
+public final class Supervisor extends AbstractBehavior<SupervisorProtocol.Command> implements SupervisorProtocol {
 
   private record RemovedAppStopped(ActorRef<AppSupervisor.Command> app) implements Command {}
 
@@ -142,8 +83,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final DesiredState desired;
   private final Consumer<List<AppSpec>> appsChanged;
   private final Map<String, ActorRef<AppSupervisor.Command>> apps = new LinkedHashMap<>();
-  private final List<ActorRef<Done>> stopRequesters = new ArrayList<>();
-  private int appsStopping;
+  /** Who waits for StopAll, and how many apps and slots are still stopping. */
+  private final StopWaiters stops = new StopWaiters();
 
   private Supervisor(ActorContext<Command> context, DesiredState desired, Drainer drainer, ClusterApps clusterApps,
       Consumer<List<AppSpec>> appsChanged) {
@@ -196,8 +137,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private Behavior<Command> onStopAll(StopAll m) {
-    stopRequesters.add(m.replyTo());
-    if (stopRequesters.size() > 1) {
+    if (!stops.add(m.replyTo())) {
       return this; // already stopping
     }
     stopping = true; // and the cluster finds other nodes for this node's slots
@@ -208,26 +148,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       }
     });
     Map<String, List<Integer>> hosted = slots.numbers();
-    appsStopping = local.size() + hosted.values().stream().mapToInt(List::size).sum();
-    if (appsStopping == 0) {
-      replyStopped();
-    }
+    stops.expect(local.size() + hosted.values().stream().mapToInt(List::size).sum());
     local.forEach(app -> app.tell(new AppSupervisor.StopApp(appStoppedAdapter)));
     hosted.forEach((app, list) -> list.forEach(slot -> release(app, slot, appStoppedAdapter)));
     return this;
   }
 
   private Behavior<Command> onAppStopped(AppStopped m) {
-    if (appsStopping > 0 && --appsStopping == 0) {
+    if (stops.stopped()) {
       getContext().getLog().info("all workers stopped");
-      replyStopped();
     }
     return this;
-  }
-
-  private void replyStopped() {
-    stopRequesters.forEach(r -> r.tell(Done.getInstance()));
-    stopRequesters.clear();
   }
 
   private WorkerLogs logsOf(AppSpec app) {

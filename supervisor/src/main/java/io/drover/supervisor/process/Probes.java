@@ -1,5 +1,7 @@
 package io.drover.supervisor.process;
 
+import io.drover.supervisor.config.ProbeSpec;
+import io.drover.supervisor.config.ProbeType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -30,6 +32,20 @@ public final class Probes {
           });
 
   private Probes() {}
+
+  /** Runs {@code probe} (http, else tcp) against {@code port}: null when it passed, else why not. */
+  public static CompletionStage<String> run(ProbeSpec probe, int port, Duration timeout) {
+    return probe.type() == ProbeType.HTTP ? http(port, probe.path(), timeout) : tcp(port, timeout);
+  }
+
+  /** The probe as a worker's detail names it: "http GET /health", "tcp", "READY=1 on NOTIFY_SOCKET". */
+  public static String describe(ProbeSpec probe) {
+    return switch (probe.type()) {
+      case HTTP -> "http GET " + probe.path();
+      case NOTIFY -> "READY=1 on NOTIFY_SOCKET";
+      default -> probe.type().name().toLowerCase();
+    };
+  }
 
   /** Completes with null when {@code port} accepts a connection, else with the reason. */
   public static CompletionStage<String> tcp(int port, Duration timeout) {
