@@ -163,7 +163,7 @@ bench_install() { # contenders list, comma separated
   command -v jq >/dev/null || need+=(jq)
   command -v timeout >/dev/null || need+=(coreutils)
   command -v node >/dev/null || need+=(nodejs)
-  if [[ $list == *,nginx,* ]] && [ ! -x "$NGINX_BIN" ]; then need+=(nginx); had_nginx=0; fi
+  if [[ $list == *,nginx,* || $list == *,nginx_fwd,* ]] && [ ! -x "$NGINX_BIN" ]; then need+=(nginx); had_nginx=0; fi
   if [[ $list == *,pm2,* ]] && ! command -v npm >/dev/null; then need+=(npm); fi
   if [[ $list == *,passenger,* ]] && ! command -v passenger >/dev/null; then need+=(passenger); fi
   if [ ${#need[@]} -gt 0 ]; then
@@ -290,6 +290,7 @@ ct_label() {
     direct) echo "direct (1 node)" ;;
     pm2) echo "pm2 cluster x2" ;;
     nginx) echo "nginx RR x2" ;;
+    nginx_fwd) echo "nginx RR x2 +fwd" ;;
     passenger) echo "passenger x2" ;;
     drover) echo "drover x2" ;;
     drover_c1) echo "drover x2 mc=1" ;;
@@ -359,6 +360,9 @@ EOF
   return 1
 }
 
+# nginx_fwd: nginx setting the forwarding headers Drover's front adds (see ct_start_nginx).
+ct_start_nginx_fwd() { NGINX_FORWARD_HEADERS=true ct_start_nginx "$@"; }
+
 ct_start_nginx() { # ITERS [respawn]
   local iters="$1" respawn="$2" i p ports=()
   [ -x "$NGINX_BIN" ] || { CT_SKIP="nginx not installed"; return 1; }
@@ -380,13 +384,21 @@ ct_start_nginx() { # ITERS [respawn]
   done
   # Upstream keep-alive and HTTP/1.1 to the backends (without them nginx loses ~30 %); the
   # upstream servers keep nginx's defaults (max_fails=1 fail_timeout=10s).
+  # NGINX_FORWARD_HEADERS=true: the headers a reverse proxy usually sets and Drover's front always
+  # sends (X-Forwarded-For/-Proto/-Host and a request id), so both make the workers parse the same.
+  local forward=""
+  [ "${NGINX_FORWARD_HEADERS:-false}" = true ] && forward='
+      proxy_set_header X-Request-Id $request_id;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $host;'
   ct_nginx_launch "${ports[@]}" <<EOF
   server {
     listen 127.0.0.1:$CT_PORT;
     location / {
       proxy_pass http://hello;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Connection "";$forward
     }
   }
 EOF
