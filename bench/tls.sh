@@ -9,14 +9,16 @@
 #   --loops 1,2      one Drover contender per value of http.event-loops (0: its default)
 #   --base LAUNCHER  also runs another build's launcher (e.g. a checkout of main: before vs after)
 #   --measures LIST  a subset of h1,h2,hs
+#   --interleave     all contenders up at once, each measure taken in turn from each, --rounds
+#                    times (short turns: a box whose speed drifts hits every contender alike)
 #
 #   bench/tls.sh [--duration 10s] [--warmup 20s] [--connections 64] [--threads 2]
 #                [--h2-clients 16] [--h2-streams 10] [--hs-connections 16] [--rounds 1]
-#                [--loops 0] [--base LAUNCHER] [--measures h1,h2,hs]
+#                [--loops 0] [--base LAUNCHER] [--measures h1,h2,hs] [--interleave]
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-DURATION=10s; WARMUP=20s; CONNS=64; THREADS=2; H2_CLIENTS=16; H2_STREAMS=10; HS_CONNS=16; ROUNDS=1; LOOPS=0; BASE=""; MEASURES=h1,h2,hs
+DURATION=10s; WARMUP=20s; CONNS=64; THREADS=2; H2_CLIENTS=16; H2_STREAMS=10; HS_CONNS=16; ROUNDS=1; LOOPS=0; BASE=""; MEASURES=h1,h2,hs; INTERLEAVE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="${2:?}"; shift 2 ;;
@@ -30,7 +32,8 @@ while [ $# -gt 0 ]; do
     --loops) LOOPS="${2:?}"; shift 2 ;;
     --base) BASE="${2:?}"; shift 2 ;;
     --measures) MEASURES="${2:?}"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --interleave) INTERLEAVE=1; shift ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "tls.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -54,6 +57,7 @@ for l in "${loop_list[@]}"; do
     k=${#V_ID[@]}; V_ID+=("d$k"); V_LOOPS+=("$l")
     label="drover"; [ -n "$BASE" ] && label="$which"
     [ "${#loop_list[@]}" -gt 1 ] || [ "$l" != 0 ] && label+="/l$l"
+    [[ " ${TLS_SKIP:-} " == *" $label "* ]] && { unset 'V_ID[-1]' 'V_LOOPS[-1]'; continue; }  # TLS_SKIP="this/l2 ...": leave those out
     V_LABEL+=("$label")
     if [ "$which" = base ]; then V_LAUNCHER+=("$BASE"); else V_LAUNCHER+=("$DROVER_LAUNCHER"); fi
   done
@@ -161,7 +165,54 @@ label_of() { local k; [ "$1" = nginx_tls ] && { echo nginx; return; }; k="${1#d}
 w=""; m=""
 bench_log "tls.sh: wrk -t$THREADS -c$CONNS, h2load -c$H2_CLIENTS -m$H2_STREAMS, handshakes wrk -c$HS_CONNS; $DURATION each after a $WARMUP warmup; $ROUNDS round(s); $(nproc) cores; drover contenders: ${V_LABEL[*]}"
 secs="$(bench_secs "$DURATION")"
-for ((r = 1; r <= ROUNDS; r++)); do
+# --interleave: every contender started once (its state kept here), then turns.
+declare -A SAVED=()
+ct_save() { SAVED[$1]="$(declare -p CT_NAME CT_DIR CT_PORT CT_MAIN CT_PM2_HOME CT_MGMT_PORT CT_PIDS CT_LOOPS | sed 's/^declare -[aA-Za-z-]* /declare -g /')"; }
+ct_restore() { eval "${SAVED[$1]}"; }
+turn() { # MEASURE CONTENDER SECONDS RAW: one run of that measure on it; prints "rps errors" or "- -"
+  local url="https://127.0.0.1:$CT_PORT/" mm
+  case $1 in
+    h1) bench_wrk mm "$url" "$3s" "$CONNS" "$THREADS" "$4"
+        [ "$(bench_field "$mm" ok)" = 1 ] && echo "$(bench_field "$mm" rps) $(bench_field "$mm" errors)" || echo "- -" ;;
+    h2) h2_run "$3" "$4" ;;
+    hs) timeout -k 5 $(($3 + 30)) wrk --latency -t"$THREADS" -c"$HS_CONNS" -d"$3s" -H "Connection: close" "$url" >"$4" 2>&1
+        mm="$(bench_parse_wrk "$4")"
+        [ "$(bench_field "$mm" ok)" = 1 ] && echo "$(bench_field "$mm" rps) $(bench_field "$mm" errors)" || echo "- -" ;;
+  esac
+}
+if [ "$INTERLEAVE" = 1 ]; then
+  UP=()
+  for c in "${CTS[@]}"; do
+    lbl="$(label_of "$c")"
+    bench_log "$lbl: starting"
+    if [ "$c" = nginx_tls ]; then
+      ct_start nginx_tls 0
+    else
+      k="${c#d}"; TLS_LOOPS="${V_LOOPS[$k]}" DROVER_LAUNCHER="${V_LAUNCHER[$k]}" ct_start drover_tls 0
+    fi
+    if [ $? != 0 ]; then bench_log "SKIP $lbl: $CT_SKIP"; ct_stop; continue; fi
+    ct_save "$c"; UP+=("$c")
+  done
+  for t in h1 h2 hs; do
+    measure "$t" || continue
+    for c in "${UP[@]}"; do
+      ct_restore "$c"
+      [ "$(bench_secs "$WARMUP")" -gt 0 ] && turn "$t" "$c" "$(bench_secs "$WARMUP")" "$CT_DIR/$t-warmup.txt" >/dev/null
+    done
+    for ((r = 1; r <= ROUNDS; r++)); do
+      n=${#UP[@]}
+      for ((j = 0; j < n; j++)); do
+        c="${UP[$(((j + r - 1) % n))]}"   # each round starts one contender later
+        ct_restore "$c"
+        read -r rps errs < <(turn "$t" "$c" "$secs" "$CT_DIR/$t-$r.txt")
+        [ "$rps" != "-" ] && echo "$rps $errs" >"$RES/$t.$c.$r"
+        bench_log "[round $r] $(label_of "$c") $t: $rps req/s, $errs errors"
+      done
+    done
+  done
+  for c in "${UP[@]}"; do ct_restore "$c"; ct_stop; done
+fi
+for ((r = 1; r <= ROUNDS && INTERLEAVE == 0; r++)); do
   for c in "${CTS[@]}"; do
     lbl="$(label_of "$c")"; drv=0
     bench_log "[round $r] $lbl: starting"
