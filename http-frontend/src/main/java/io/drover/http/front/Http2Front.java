@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2HeadersEncoder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
@@ -23,6 +24,7 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AsciiString;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,6 +49,14 @@ final class Http2Front {
     HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text().toString(),
   };
 
+  /**
+   * Headers whose value differs in every answer (the request id) are sent as literals, never
+   * added to the HPACK table: indexing them would only insert and evict an entry per response,
+   * pushing out the ones that repeat (content-type, server, ...).
+   */
+  private static final Http2HeadersEncoder.SensitivityDetector UNIQUE_VALUES =
+      (name, value) -> AsciiString.contentEqualsIgnoreCase(name, RequestIds.HEADER);
+
   private Http2Front() {}
 
   /** Makes {@code ch} an HTTP/2 connection of the front. */
@@ -59,6 +69,7 @@ final class Http2Front {
                 .maxConcurrentStreams(h2.maxConcurrentStreams())
                 .maxHeaderListSize(maxHeaders))
             .validateHeaders(true)
+            .headerSensitivityDetector(UNIQUE_VALUES)
             .decoderEnforceMaxRstFramesPerWindow(h2.maxResetsPerWindow(), h2.resetWindowSeconds())
             .build();
     ChannelPipeline p = ch.pipeline();
