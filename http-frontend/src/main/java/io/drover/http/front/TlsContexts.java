@@ -49,7 +49,7 @@ final class TlsContexts implements Mapping<String, SslContext>, AutoCloseable {
   private final SslProvider provider;
   /** The mapping, rebuilt when the files change; set once at start. */
   private PemReloader<Built, SSLException> files;
-  /** What the last successful build made (the mapping in use); only the reload thread touches it after start. */
+  /** What the last successful build made (the mapping in use); guarded by this. */
   private Built latest;
   /** What the build before that made: replaced, released at the next successful build or at close. */
   private Built retired;
