@@ -6,13 +6,19 @@
 #   hs    full handshakes per second (wrk with Connection: close: one TLS handshake per request)
 # Each measure runs after a warmup of its own. One table with Drover's ratio to nginx per measure (issue goals: h1, h2 >= 0.9; hs >= 0.8).
 # Only ratios within one run mean anything (see README.md).
+#   --loops 1,2      one Drover contender per value of http.event-loops (0: its default)
+#   --base LAUNCHER  also runs another build's launcher (e.g. a checkout of main: before vs after)
+#   --measures LIST  a subset of h1,h2,hs
+#   --interleave     all contenders up at once, each measure taken in turn from each, --rounds
+#                    times (short turns: a box whose speed drifts hits every contender alike)
 #
 #   bench/tls.sh [--duration 10s] [--warmup 20s] [--connections 64] [--threads 2]
 #                [--h2-clients 16] [--h2-streams 10] [--hs-connections 16] [--rounds 1]
+#                [--loops 0] [--base LAUNCHER] [--measures h1,h2,hs] [--interleave]
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-DURATION=10s; WARMUP=20s; CONNS=64; THREADS=2; H2_CLIENTS=16; H2_STREAMS=10; HS_CONNS=16; ROUNDS=1
+DURATION=10s; WARMUP=20s; CONNS=64; THREADS=2; H2_CLIENTS=16; H2_STREAMS=10; HS_CONNS=16; ROUNDS=1; LOOPS=0; BASE=""; MEASURES=h1,h2,hs; INTERLEAVE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="${2:?}"; shift 2 ;;
@@ -23,7 +29,11 @@ while [ $# -gt 0 ]; do
     --h2-streams) H2_STREAMS="${2:?}"; shift 2 ;;
     --hs-connections) HS_CONNS="${2:?}"; shift 2 ;;
     --rounds) ROUNDS="${2:?}"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --loops) LOOPS="${2:?}"; shift 2 ;;
+    --base) BASE="${2:?}"; shift 2 ;;
+    --measures) MEASURES="${2:?}"; shift 2 ;;
+    --interleave) INTERLEAVE=1; shift ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "tls.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -33,6 +43,25 @@ for n in "$CONNS" "$THREADS" "$H2_CLIENTS" "$H2_STREAMS" "$HS_CONNS" "$ROUNDS"; 
   [[ $n =~ ^[0-9]+$ && $n -ge 1 ]] || { echo "tls.sh: counts must be whole numbers >= 1" >&2; exit 2; }
 done
 [ "$ROUNDS" -le 20 ] || { echo "tls.sh: --rounds 1..20" >&2; exit 2; }
+[[ $LOOPS =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "tls.sh: --loops like 1,2" >&2; exit 2; }
+[[ $MEASURES =~ ^(h1|h2|hs)(,(h1|h2|hs))*$ ]] || { echo "tls.sh: --measures: a subset of h1,h2,hs" >&2; exit 2; }
+[ -z "$BASE" ] || [ -x "$BASE" ] || { echo "tls.sh: --base $BASE is not an executable launcher" >&2; exit 2; }
+measure() { [[ ,$MEASURES, == *,$1,* ]]; }
+
+# Drover's contenders: "dK" with its label, event loops and launcher.
+V_ID=(); V_LABEL=(); V_LOOPS=(); V_LAUNCHER=()
+IFS=, read -r -a loop_list <<<"$LOOPS"
+for l in "${loop_list[@]}"; do
+  for which in base this; do
+    [ "$which" = base ] && [ -z "$BASE" ] && continue
+    k=${#V_ID[@]}; V_ID+=("d$k"); V_LOOPS+=("$l")
+    label="drover"; [ -n "$BASE" ] && label="$which"
+    [ "${#loop_list[@]}" -gt 1 ] || [ "$l" != 0 ] && label+="/l$l"
+    [[ " ${TLS_SKIP:-} " == *" $label "* ]] && { unset 'V_ID[-1]' 'V_LOOPS[-1]'; continue; }  # TLS_SKIP="this/l2 ...": leave those out
+    V_LABEL+=("$label")
+    if [ "$which" = base ]; then V_LAUNCHER+=("$BASE"); else V_LAUNCHER+=("$DROVER_LAUNCHER"); fi
+  done
+done
 
 bench_init
 bench_install "nginx,drover"
@@ -79,7 +108,7 @@ ct_start_drover_tls() {
   cat >"$CT_DIR/drover.conf" <<EOF
 drover {
   home = "$CT_DIR/drover-home"
-  http { interface = "127.0.0.1", port = $plain, tls { enabled = on, port = $CT_PORT, cert = "$CERT", key = "$KEY" } }
+  http { interface = "127.0.0.1", port = $plain, event-loops = ${TLS_LOOPS:-0}, tls { enabled = on, port = $CT_PORT, cert = "$CERT", key = "$KEY" } }
   management { interface = "127.0.0.1", port = $CT_MGMT_PORT }
   apps.hello {
     command = ["node", "$APP_JS"]
@@ -115,54 +144,159 @@ h2_run() { # SECONDS RAW: h2load for that long; prints "rps errors"
        END { if (rps == "") print "- -"; else printf "%.0f %d\n", rps, f + e + n }' "$2"
 }
 
+# TLS_PROFILE=DIR: async-profiler (as in profile.sh) on each Drover contender's measured runs,
+# DIR/<label>-<measure>-r<round>.collapsed (all threads); TLS_STRACE=DIR: strace -c -f of its JVM
+# during the h1 run. Both slow the contender down: its figures in that run do not count.
+prof_start() {
+  [ -n "${TLS_PROFILE:-}" ] || return 0
+  local jar="$HOME/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1.jar"
+  [ -f "$TLS_PROFILE/libasyncProfiler.so" ] || (mkdir -p "$TLS_PROFILE" && cd "$TLS_PROFILE" && unzip -q -j -o "$jar" linux-x64/libasyncProfiler.so) ||
+    bench_die "cannot unpack $jar (mvn dependency:get -Dartifact=tools.profiler:async-profiler:4.1)"
+  timeout -k 5 60 jcmd "$(ct_drover_jvm)" JVMTI.agent_load "$TLS_PROFILE/libasyncProfiler.so" "\"start,event=cpu,interval=1ms,threads\"" >>"$CT_DIR/jcmd.txt" 2>&1
+}
+prof_stop() { # NAME
+  [ -n "${TLS_PROFILE:-}" ] || return 0
+  timeout -k 5 60 jcmd "$(ct_drover_jvm)" JVMTI.agent_load "$TLS_PROFILE/libasyncProfiler.so" "\"stop,file=$TLS_PROFILE/$1.collapsed,collapsed\"" >>"$CT_DIR/jcmd.txt" 2>&1
+}
+
 RES="$BENCH_TMP/results"; mkdir -p "$RES"
-CTS=(nginx_tls drover_tls)
+CTS=(nginx_tls "${V_ID[@]}")
+label_of() { local k; [ "$1" = nginx_tls ] && { echo nginx; return; }; k="${1#d}"; echo "${V_LABEL[$k]}"; }
 w=""; m=""
-bench_log "tls.sh: wrk -t$THREADS -c$CONNS, h2load -c$H2_CLIENTS -m$H2_STREAMS, handshakes wrk -c$HS_CONNS; $DURATION each after a $WARMUP warmup; $ROUNDS round(s); $(nproc) cores"
+bench_log "tls.sh: wrk -t$THREADS -c$CONNS, h2load -c$H2_CLIENTS -m$H2_STREAMS, handshakes wrk -c$HS_CONNS; $DURATION each after a $WARMUP warmup; $ROUNDS round(s); $(nproc) cores; drover contenders: ${V_LABEL[*]}"
 secs="$(bench_secs "$DURATION")"
-for ((r = 1; r <= ROUNDS; r++)); do
+# --interleave: every contender started once (its state kept here), then turns.
+declare -A SAVED=()
+ct_save() { SAVED[$1]="$(declare -p CT_NAME CT_DIR CT_PORT CT_MAIN CT_PM2_HOME CT_MGMT_PORT CT_PIDS CT_LOOPS | sed 's/^declare -[aA-Za-z-]* /declare -g /')"; }
+ct_restore() { eval "${SAVED[$1]}"; }
+turn() { # MEASURE CONTENDER SECONDS RAW: one run of that measure on it; prints "rps errors" or "- -"
+  local url="https://127.0.0.1:$CT_PORT/" mm
+  case $1 in
+    h1) bench_wrk mm "$url" "$3s" "$CONNS" "$THREADS" "$4"
+        [ "$(bench_field "$mm" ok)" = 1 ] && echo "$(bench_field "$mm" rps) $(bench_field "$mm" errors)" || echo "- -" ;;
+    h2) h2_run "$3" "$4" ;;
+    hs) timeout -k 5 $(($3 + 30)) wrk --latency -t"$THREADS" -c"$HS_CONNS" -d"$3s" -H "Connection: close" "$url" >"$4" 2>&1
+        mm="$(bench_parse_wrk "$4")"
+        [ "$(bench_field "$mm" ok)" = 1 ] && echo "$(bench_field "$mm" rps) $(bench_field "$mm" errors)" || echo "- -" ;;
+  esac
+}
+if [ "$INTERLEAVE" = 1 ]; then
+  UP=()
   for c in "${CTS[@]}"; do
-    bench_log "[round $r] $c: starting"
-    if ! ct_start "$c" 0; then bench_log "[round $r] SKIP $c: $CT_SKIP"; ct_stop; continue; fi
+    lbl="$(label_of "$c")"
+    bench_log "$lbl: starting"
+    if [ "$c" = nginx_tls ]; then
+      ct_start nginx_tls 0
+    else
+      k="${c#d}"; TLS_LOOPS="${V_LOOPS[$k]}" DROVER_LAUNCHER="${V_LAUNCHER[$k]}" ct_start drover_tls 0
+    fi
+    if [ $? != 0 ]; then bench_log "SKIP $lbl: $CT_SKIP"; ct_stop; continue; fi
+    ct_save "$c"; UP+=("$c")
+  done
+  for t in h1 h2 hs; do
+    measure "$t" || continue
+    for c in "${UP[@]}"; do
+      ct_restore "$c"
+      [ "$(bench_secs "$WARMUP")" -gt 0 ] && turn "$t" "$c" "$(bench_secs "$WARMUP")" "$CT_DIR/$t-warmup.txt" >/dev/null
+    done
+    for ((r = 1; r <= ROUNDS; r++)); do
+      n=${#UP[@]}
+      for ((j = 0; j < n; j++)); do
+        c="${UP[$(((j + r - 1) % n))]}"   # each round starts one contender later
+        ct_restore "$c"
+        read -r rps errs < <(turn "$t" "$c" "$secs" "$CT_DIR/$t-$r.txt")
+        [ "$rps" != "-" ] && echo "$rps $errs" >"$RES/$t.$c.$r"
+        bench_log "[round $r] $(label_of "$c") $t: $rps req/s, $errs errors"
+      done
+    done
+  done
+  for c in "${UP[@]}"; do ct_restore "$c"; ct_stop; done
+fi
+for ((r = 1; r <= ROUNDS && INTERLEAVE == 0; r++)); do
+  for c in "${CTS[@]}"; do
+    lbl="$(label_of "$c")"; drv=0
+    bench_log "[round $r] $lbl: starting"
+    if [ "$c" = nginx_tls ]; then
+      ct_start nginx_tls 0
+    else
+      drv=1; k="${c#d}"
+      TLS_LOOPS="${V_LOOPS[$k]}" DROVER_LAUNCHER="${V_LAUNCHER[$k]}" ct_start drover_tls 0
+    fi
+    if [ $? != 0 ]; then bench_log "[round $r] SKIP $lbl: $CT_SKIP"; ct_stop; continue; fi
     url="https://127.0.0.1:$CT_PORT/"
-    if [ "$(bench_secs "$WARMUP")" -gt 0 ]; then
-      bench_wrk w "$url" "$WARMUP" "$CONNS" "$THREADS" "$CT_DIR/wrk-warmup.txt"
-      bench_log "[round $r] $c: warmup $(bench_field "$w" rps) req/s"
+    tag="${lbl//\//-}"
+    if measure h1; then
+      if [ "$(bench_secs "$WARMUP")" -gt 0 ]; then
+        bench_wrk w "$url" "$WARMUP" "$CONNS" "$THREADS" "$CT_DIR/wrk-warmup.txt"
+        bench_log "[round $r] $lbl: warmup $(bench_field "$w" rps) req/s"
+      fi
+      [ $drv = 1 ] && prof_start
+      st=""
+      if [ $drv = 1 ] && [ -n "${TLS_STRACE:-}" ]; then
+        mkdir -p "$TLS_STRACE"
+        timeout -k 5 $((secs + 5)) strace -c -f -p "$(ct_drover_jvm)" -o "$TLS_STRACE/$tag-h1-r$r.txt" 2>/dev/null & st=$!
+      fi
+      bench_wrk m "$url" "$DURATION" "$CONNS" "$THREADS" "$CT_DIR/wrk-h1.txt"
+      [ -n "$st" ] && { kill -INT "$st" 2>/dev/null; wait "$st" 2>/dev/null; }
+      [ $drv = 1 ] && prof_stop "$tag-h1-r$r"
+      [ "$(bench_field "$m" ok)" = 1 ] && echo "$(bench_field "$m" rps) $(bench_field "$m" errors)" >"$RES/h1.$c.$r"
+      bench_log "[round $r] $lbl h1: $m"
     fi
-    bench_wrk m "$url" "$DURATION" "$CONNS" "$THREADS" "$CT_DIR/wrk-h1.txt"
-    [ "$(bench_field "$m" ok)" = 1 ] && echo "$(bench_field "$m" rps) $(bench_field "$m" errors)" >"$RES/h1.$c.$r"
-    bench_log "[round $r] $c h1: $m"
-    # each measure warms its own code paths first (the h2 and handshake paths are cold after wrk's h1 warmup)
-    [ "$(bench_secs "$WARMUP")" -gt 0 ] && h2_run "$(bench_secs "$WARMUP")" "$CT_DIR/h2load-warmup.txt" >/dev/null
-    read -r rps errs < <(h2_run "$secs" "$CT_DIR/h2load.txt")
-    [ "$rps" != "-" ] && echo "$rps $errs" >"$RES/h2.$c.$r"
-    bench_log "[round $r] $c h2: $rps req/s, $errs errors"
-    if [ "$(bench_secs "$WARMUP")" -gt 0 ]; then
-      timeout -k 5 $(($(bench_secs "$WARMUP") + 30)) wrk -t"$THREADS" -c"$HS_CONNS" -d"$WARMUP" -H "Connection: close" "$url" >"$CT_DIR/wrk-hs-warmup.txt" 2>&1
+    if measure h2; then
+      # each measure warms its own code paths first (the h2 and handshake paths are cold after wrk's h1 warmup)
+      [ "$(bench_secs "$WARMUP")" -gt 0 ] && h2_run "$(bench_secs "$WARMUP")" "$CT_DIR/h2load-warmup.txt" >/dev/null
+      [ $drv = 1 ] && prof_start
+      read -r rps errs < <(h2_run "$secs" "$CT_DIR/h2load.txt")
+      [ $drv = 1 ] && prof_stop "$tag-h2-r$r"
+      [ "$rps" != "-" ] && echo "$rps $errs" >"$RES/h2.$c.$r"
+      bench_log "[round $r] $lbl h2: $rps req/s, $errs errors"
     fi
-    timeout -k 5 $((secs + 30)) wrk --latency -t"$THREADS" -c"$HS_CONNS" -d"$DURATION" -H "Connection: close" "$url" >"$CT_DIR/wrk-hs.txt" 2>&1
-    m="$(bench_parse_wrk "$CT_DIR/wrk-hs.txt")"
-    [ "$(bench_field "$m" ok)" = 1 ] && echo "$(bench_field "$m" rps) $(bench_field "$m" errors)" >"$RES/hs.$c.$r"
-    bench_log "[round $r] $c handshakes: $m"
+    if measure hs; then
+      if [ "$(bench_secs "$WARMUP")" -gt 0 ]; then
+        timeout -k 5 $(($(bench_secs "$WARMUP") + 30)) wrk -t"$THREADS" -c"$HS_CONNS" -d"$WARMUP" -H "Connection: close" "$url" >"$CT_DIR/wrk-hs-warmup.txt" 2>&1
+      fi
+      [ $drv = 1 ] && prof_start
+      timeout -k 5 $((secs + 30)) wrk --latency -t"$THREADS" -c"$HS_CONNS" -d"$DURATION" -H "Connection: close" "$url" >"$CT_DIR/wrk-hs.txt" 2>&1
+      [ $drv = 1 ] && prof_stop "$tag-hs-r$r"
+      m="$(bench_parse_wrk "$CT_DIR/wrk-hs.txt")"
+      [ "$(bench_field "$m" ok)" = 1 ] && echo "$(bench_field "$m" rps) $(bench_field "$m" errors)" >"$RES/hs.$c.$r"
+      bench_log "[round $r] $lbl handshakes: $m"
+    fi
     ct_stop
   done
 done
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print ""; exit } if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() { local f; for f in "$RES/$1.$2".*; do [ -f "$f" ] && awk -v k="$3" '{ print $k }' "$f"; done; }
+# per-round ratios to nginx (the box drifts between rounds: the median of ratios is the steadier figure)
+ratios() { local f n d; for ((q = 1; q <= ROUNDS; q++)); do
+  [ -f "$RES/$1.nginx_tls.$q" ] && [ -f "$RES/$1.$2.$q" ] || continue
+  awk 'NR == FNR { n = $1; next } { if (n + 0 > 0) printf "%.4f\n", $1 / n }' "$RES/$1.nginx_tls.$q" "$RES/$1.$2.$q"
+done; }
 echo
 echo "== TLS: nginx vs drover, 2 Node workers each, same EC P-256 certificate; $DURATION per measure; $ROUNDS round(s)$([ "$ROUNDS" -gt 1 ] && echo ', medians') =="
-printf '%-34s %12s %12s %8s %8s %14s\n' measure "nginx" "drover" "ratio" "goal" "errors n/d"
+printf '%-34s %10s' measure nginx
+for k in "${!V_ID[@]}"; do printf ' %18s' "${V_LABEL[$k]}"; done
+printf ' %8s %12s\n' goal "errors"
 for t in h1 h2 hs; do
+  measure "$t" || continue
   case $t in
     h1) label="HTTP/1.1 keep-alive req/s"; goal=0.9 ;;
     h2) label="HTTP/2 req/s (h2load)"; goal=0.9 ;;
     hs) label="handshakes/s (Connection: close)"; goal=0.8 ;;
   esac
-  n="$(col "$t" nginx_tls 1 | median)"; d="$(col "$t" drover_tls 1 | median)"
-  ne="$(col "$t" nginx_tls 2 | awk '{ s += $1 } END { print s + 0 }')"; de="$(col "$t" drover_tls 2 | awk '{ s += $1 } END { print s + 0 }')"
-  ratio="$(awk -v a="$d" -v b="$n" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f", a / b }')"
-  printf '%-34s %12s %12s %8s %8s %14s\n' "$label" "${n:--}" "${d:--}" "$ratio" ">= $goal" "$ne/$de"
+  n="$(col "$t" nginx_tls 1 | median)"
+  errs="$(col "$t" nginx_tls 2 | awk '{ s += $1 } END { print s + 0 }')"
+  printf '%-34s %10s' "$label" "${n:--}"
+  for k in "${!V_ID[@]}"; do
+    d="$(col "$t" "${V_ID[$k]}" 1 | median)"
+    ratio="$(ratios "$t" "${V_ID[$k]}" | median)"
+    ratio="$(awk -v x="$ratio" 'BEGIN { if (x == "") print "-"; else printf "%.2f", x }')"
+    printf ' %18s' "${d:--} (${ratio}x)"
+    errs+="/$(col "$t" "${V_ID[$k]}" 2 | awk '{ s += $1 } END { print s + 0 }')"
+  done
+  printf ' %8s %12s\n' ">= $goal" "$errs"
 done
 echo
-echo "ratio = drover / nginx (above the goal: met). errors = non-2xx + socket errors (wrk) or failed/errored/non-2xx (h2load), summed over rounds."
+echo "(Nx) = drover / nginx, median of the per-round ratios (above the goal: met). errors = non-2xx + socket errors (wrk)"
+echo "or failed/errored/non-2xx (h2load), summed over rounds, nginx first."

@@ -42,6 +42,8 @@ public final class FrontServer implements AutoCloseable {
   static final int CHUNK = 16 * 1024;
 
   private final EventLoopGroup group;
+  /** The TLS listener's connections' loops, or null. */
+  private final EventLoopGroup tlsGroup;
   private final Channel server;
   /** The TLS listener, or null. */
   private final Channel tlsServer;
@@ -51,10 +53,11 @@ public final class FrontServer implements AutoCloseable {
   private final LoopbackForwarder forwarder;
   private final AccessLog accessLog;
 
-  private FrontServer(EventLoopGroup group, Channel server, Channel tlsServer, TlsContexts tls, HttpSpec spec, String transport,
+  private FrontServer(EventLoopGroup group, EventLoopGroup tlsGroup, Channel server, Channel tlsServer, TlsContexts tls, HttpSpec spec, String transport,
       LoopbackForwarder forwarder, AccessLog accessLog) {
     this.spec = spec;
     this.group = group;
+    this.tlsGroup = tlsGroup;
     this.accessLog = accessLog;
     this.server = server;
     this.tlsServer = tlsServer;
@@ -70,14 +73,11 @@ public final class FrontServer implements AutoCloseable {
   public static FrontServer start(HttpSpec spec, SnapshotHolder holder, ActorRef<Front.Command> front, Path logsDir,
       MeterRegistry registry) throws InterruptedException {
     boolean epoll = Epoll.isAvailable();
+    int cores = Runtime.getRuntime().availableProcessors();
     // by default half the cores: the workers, on the same machine, need the others (on 2 cores one
     // loop served 12 % more than two in bench/front-ab.sh, with a shorter tail)
-    int threads = spec.eventLoops() > 0 ? spec.eventLoops() : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
-    EventLoopGroup group =
-        new MultiThreadIoEventLoopGroup(
-            threads,
-            new DefaultThreadFactory("drover-front", true),
-            epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    int threads = spec.eventLoops() > 0 ? spec.eventLoops() : Math.max(1, cores / 2);
+    EventLoopGroup group = loops(threads, "drover-front", epoll);
     Class<? extends ServerChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     Class<? extends SocketChannel> clientClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
 
@@ -92,7 +92,6 @@ public final class FrontServer implements AutoCloseable {
 
     ServerBootstrap b =
         new ServerBootstrap()
-            .group(group)
             .channel(serverClass)
             .option(ChannelOption.SO_BACKLOG, 1024)
             .option(ChannelOption.SO_REUSEADDR, true)
@@ -100,38 +99,51 @@ public final class FrontServer implements AutoCloseable {
             .childOption(ChannelOption.ALLOCATOR, ALLOCATOR);
     TlsContexts tls = null;
     Channel tlsServer = null;
+    EventLoopGroup tlsGroup = null;
     try {
       String transport = epoll ? "epoll" : "nio";
       int tlsPort = 0;
       if (spec.tls().enabled()) {
+        // loops of their own: TLS costs several times the CPU per request of plain HTTP, so the
+        // front's share of the machine is larger (all the cores by default; see reference.conf)
+        int tlsThreads = spec.tls().eventLoops() > 0 ? spec.tls().eventLoops() : cores;
+        tlsGroup = loops(tlsThreads, "drover-front-tls", epoll);
         tls = TlsContexts.start(spec.tls(), spec.http2().enabled());
-        tlsServer = b.clone().childHandler(FrontPipelines.tls(px, tls))
+        tlsServer = b.clone().group(tlsGroup).childHandler(FrontPipelines.tls(px, tls))
             .bind(new InetSocketAddress(spec.iface(), spec.tls().port())).sync().channel();
         tlsPort = ((InetSocketAddress) tlsServer.localAddress()).getPort();
-        log.info("front listening on {} with TLS ({}, {}, SNI names {})", tlsServer.localAddress(), tls.provider(),
-            spec.http2().enabled() ? "h2 and http/1.1" : "http/1.1", spec.tls().hosts().keySet());
+        log.info("front listening on {} with TLS ({}, {}, {} event loops, SNI names {})", tlsServer.localAddress(), tls.provider(),
+            spec.http2().enabled() ? "h2 and http/1.1" : "http/1.1", tlsThreads, spec.tls().hosts().keySet());
       }
-      Channel server = b.childHandler(FrontPipelines.plain(px, tlsPort))
+      Channel server = b.clone().group(group).childHandler(FrontPipelines.plain(px, tlsPort))
           .bind(new InetSocketAddress(spec.iface(), spec.port())).sync().channel();
       log.info("front listening on {} ({} event loops, {}{})", server.localAddress(), threads, transport,
           spec.redirectToHttps() ? ", redirecting to https" : spec.http2().h2c() ? ", h2c by prior knowledge" : "");
-      return new FrontServer(group, server, tlsServer, tls, spec, transport,
+      return new FrontServer(group, tlsGroup, server, tlsServer, tls, spec, transport,
           new LoopbackForwarder(backends, group, spec.poolIdleTimeout(), spec.poolMaxIdle(), false),
           accessLog);
     } catch (RuntimeException | InterruptedException e) {
-      closeQuietly(tlsServer, tls);
+      closeQuietly(tlsServer, tls, tlsGroup);
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
     } catch (io.drover.supervisor.config.PemFiles.Problem | javax.net.ssl.SSLException e) {
-      closeQuietly(tlsServer, tls);
+      closeQuietly(tlsServer, tls, tlsGroup);
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw new IllegalStateException("front tls: " + e.getMessage(), e);
     }
   }
 
-  private static void closeQuietly(Channel tlsServer, TlsContexts tls) {
+  private static EventLoopGroup loops(int threads, String name, boolean epoll) {
+    return new MultiThreadIoEventLoopGroup(
+        threads, new DefaultThreadFactory(name, true), epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+  }
+
+  private static void closeQuietly(Channel tlsServer, TlsContexts tls, EventLoopGroup tlsGroup) {
     if (tlsServer != null) {
       tlsServer.close();
+    }
+    if (tlsGroup != null) {
+      tlsGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
     if (tls != null) {
       tls.close();
@@ -186,10 +198,13 @@ public final class FrontServer implements AutoCloseable {
   @Override
   public void close() {
     unbind();
-    if (tls != null) {
-      tls.close();
+    if (tlsGroup != null) {
+      tlsGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    if (tls != null) {
+      tls.close(); // after the loops: a connection accepted before unbind may still ask for an engine
+    }
     accessLog.close();
   }
 }

@@ -16,12 +16,14 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2HeadersEncoder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AsciiString;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,6 +39,14 @@ import java.util.concurrent.TimeUnit;
  * and PING floods). A connection with no open stream for {@code http.idle-timeout} is closed.
  */
 final class Http2Front {
+  /**
+   * Headers whose value differs in every answer (the request id) are sent as literals, never
+   * added to the HPACK table: indexing them would only insert and evict an entry per response,
+   * pushing out the ones that repeat (content-type, server, ...).
+   */
+  private static final Http2HeadersEncoder.SensitivityDetector UNIQUE_VALUES =
+      (name, value) -> AsciiString.contentEqualsIgnoreCase(name, RequestIds.HEADER);
+
   private Http2Front() {}
 
   /** Makes {@code ch} an HTTP/2 connection of the front. */
@@ -49,6 +59,7 @@ final class Http2Front {
                 .maxConcurrentStreams(h2.maxConcurrentStreams())
                 .maxHeaderListSize(maxHeaders))
             .validateHeaders(true)
+            .headerSensitivityDetector(UNIQUE_VALUES)
             .decoderEnforceMaxRstFramesPerWindow(h2.maxResetsPerWindow(), h2.resetWindowSeconds())
             .build();
     ChannelPipeline p = ch.pipeline();

@@ -13,6 +13,7 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
+import io.netty.util.ReferenceCountUtil;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,7 +27,11 @@ import org.slf4j.LoggerFactory;
  * The front's TLS certificates: one {@link SslContext} per configured pair, picked by the name a
  * client asks for (SNI), the default pair for any other name. TLS 1.2 and 1.3 only, AEAD ciphers
  * with forward secrecy (Netty's HTTP/2 list), ALPN offering h2 (when on) and http/1.1. OpenSSL
- * (BoringSSL, netty-tcnative) where it loads, else the JDK's provider.
+ * (BoringSSL, netty-tcnative) where it loads, else the JDK's provider. With OpenSSL the contexts
+ * and engines are reference counted ({@link SslProvider#OPENSSL_REFCNT}): Netty's other OpenSSL
+ * flavour gives every connection's engine a finalizer, which costs the collector work per
+ * handshake; each {@code SslHandler} releases its engine when the connection ends, and the
+ * contexts are released here (see {@link #build}).
  *
  * <p>Certbot renews in place, so the files are polled ({@link PemReloader}): when any file's bytes
  * changed, every pair is read, checked ({@link PemFiles}, as at
@@ -43,7 +48,20 @@ final class TlsContexts implements Mapping<String, SslContext>, AutoCloseable {
   private final boolean h2;
   private final SslProvider provider;
   /** The mapping, rebuilt when the files change; set once at start. */
-  private PemReloader<Mapping<String, SslContext>, SSLException> files;
+  private PemReloader<Built, SSLException> files;
+  /** What the last successful build made (the mapping in use); guarded by this. */
+  private Built latest;
+  /** What the build before that made: replaced, released at the next successful build or at close. */
+  private Built retired;
+
+  /** One build: the mapping, and every context in it (to release). */
+  private record Built(Mapping<String, SslContext> mapping, List<SslContext> contexts) {
+    void release() {
+      for (SslContext c : contexts) {
+        ReferenceCountUtil.release(c); // a no-op for the JDK's contexts; engines still open hold their own reference
+      }
+    }
+  }
 
   private TlsContexts(TlsSpec spec, boolean h2, SslProvider provider) {
     this.spec = spec;
@@ -53,7 +71,8 @@ final class TlsContexts implements Mapping<String, SslContext>, AutoCloseable {
 
   /** Builds the contexts from the files (checked once more: they may have changed since validation) and starts polling. */
   static TlsContexts start(TlsSpec spec, boolean h2) throws PemFiles.Problem, SSLException {
-    SslProvider provider = OpenSsl.isAvailable() && SslProvider.isAlpnSupported(SslProvider.OPENSSL) ? SslProvider.OPENSSL : SslProvider.JDK;
+    SslProvider provider =
+        OpenSsl.isAvailable() && SslProvider.isAlpnSupported(SslProvider.OPENSSL_REFCNT) ? SslProvider.OPENSSL_REFCNT : SslProvider.JDK;
     if (provider == SslProvider.JDK) {
       log.info("front tls: OpenSSL unavailable ({}), using the JDK provider", String.valueOf(OpenSsl.unavailabilityCause()));
     }
@@ -65,7 +84,7 @@ final class TlsContexts implements Mapping<String, SslContext>, AutoCloseable {
 
   /** The provider in use, as a log line shows it. */
   String provider() {
-    return provider == SslProvider.OPENSSL ? "OpenSSL (" + OpenSsl.versionString() + ")" : "JDK " + System.getProperty("java.version");
+    return provider == SslProvider.OPENSSL_REFCNT ? "OpenSSL (" + OpenSsl.versionString() + ")" : "JDK " + System.getProperty("java.version");
   }
 
   /** Successful reloads so far. */
@@ -80,7 +99,7 @@ final class TlsContexts implements Mapping<String, SslContext>, AutoCloseable {
 
   @Override
   public SslContext map(String host) {
-    return files.current().map(host);
+    return files.current().mapping().map(host);
   }
 
   private List<TlsSpec.Pair> pairs() {
@@ -90,14 +109,37 @@ final class TlsContexts implements Mapping<String, SslContext>, AutoCloseable {
     return pairs;
   }
 
-  private Mapping<String, SslContext> build(Map<Path, byte[]> files) throws PemFiles.Problem, SSLException {
+  /**
+   * Builds every context from the files (at start, then on the reload thread). The mapping it
+   * replaces may still be in an event loop's hands for a moment (read, not yet asked for an
+   * engine), so it is released one successful reload later, not at once.
+   */
+  private Built build(Map<Path, byte[]> files) throws PemFiles.Problem, SSLException {
     Instant now = Instant.now();
-    DomainWildcardMappingBuilder<SslContext> mapping =
-        new DomainWildcardMappingBuilder<>(context(spec.pair(), files, now));
-    for (Map.Entry<String, TlsSpec.Pair> host : spec.hosts().entrySet()) {
-      mapping.add(host.getKey(), context(host.getValue(), files, now));
+    List<SslContext> made = new ArrayList<>();
+    Built built;
+    try {
+      SslContext fallback = context(spec.pair(), files, now);
+      made.add(fallback);
+      DomainWildcardMappingBuilder<SslContext> mapping = new DomainWildcardMappingBuilder<>(fallback);
+      for (Map.Entry<String, TlsSpec.Pair> host : spec.hosts().entrySet()) {
+        SslContext c = context(host.getValue(), files, now);
+        made.add(c);
+        mapping.add(host.getKey(), c);
+      }
+      built = new Built(mapping.build(), List.copyOf(made));
+    } catch (PemFiles.Problem | SSLException | RuntimeException e) {
+      new Built(null, made).release();
+      throw e;
     }
-    return mapping.build();
+    synchronized (this) {
+      if (retired != null) {
+        retired.release();
+      }
+      retired = latest;
+      latest = built;
+    }
+    return built;
   }
 
   private SslContext context(TlsSpec.Pair pair, Map<Path, byte[]> files, Instant now) throws PemFiles.Problem, SSLException {
@@ -119,6 +161,15 @@ final class TlsContexts implements Mapping<String, SslContext>, AutoCloseable {
   public void close() {
     if (files != null) {
       files.close();
+    }
+    synchronized (this) {
+      for (Built b : new Built[] {retired, latest}) {
+        if (b != null) {
+          b.release();
+        }
+      }
+      retired = null;
+      latest = null;
     }
   }
 }

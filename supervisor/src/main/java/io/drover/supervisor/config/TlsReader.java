@@ -40,6 +40,7 @@ final class TlsReader {
     Boolean enabled = tls.bool("enabled");
     Long port = tls.integer("port", 0, HttpReader.MAX_PORT, Reader.integerRange(0, HttpReader.MAX_PORT));
     Duration reload = tls.duration("reload-interval", true);
+    Long loops = tls.integer("event-loops", 0, HttpReader.MAX_EVENT_LOOPS, Reader.integerRange(0, HttpReader.MAX_EVENT_LOOPS));
     if (port != null && plainPort != null && port != 0 && port.equals(plainPort)) {
       tls.problem("port", String.valueOf(port) + ", the port of drover.http.port", "a port of its own");
       port = null;
@@ -47,10 +48,10 @@ final class TlsReader {
     boolean check = Boolean.TRUE.equals(enabled);
     TlsSpec.Pair pair = pair(tls, baseDir, check);
     Map<String, TlsSpec.Pair> hosts = hosts(tls, baseDir, check);
-    if (anyNull(enabled, port, reload, pair, hosts)) {
+    if (anyNull(enabled, port, reload, loops, pair, hosts)) {
       return null;
     }
-    return new TlsSpec(enabled, port.intValue(), pair, hosts, reload);
+    return new TlsSpec(enabled, port.intValue(), pair, hosts, reload, loops.intValue());
   }
 
   /** {@code http.http2}, or null when a problem was found in it. */

@@ -13,8 +13,9 @@ import java.util.Map;
  *     {@code hosts})
  * @param hosts certificates chosen by SNI, by host name ({@code *.example.com} matches one label)
  * @param reloadInterval how often the files are checked for change; zero: never
+ * @param eventLoops event-loop threads of the TLS listener's connections; 0: as many as the cores
  */
-public record TlsSpec(boolean enabled, int port, Pair pair, Map<String, Pair> hosts, Duration reloadInterval) {
+public record TlsSpec(boolean enabled, int port, Pair pair, Map<String, Pair> hosts, Duration reloadInterval, int eventLoops) {
   /** A certificate chain file and its key file (absolute paths). */
   public record Pair(Path cert, Path key) {}
 

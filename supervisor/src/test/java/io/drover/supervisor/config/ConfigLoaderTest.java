@@ -54,7 +54,7 @@ class ConfigLoaderTest {
             true,
             new AccessLogSpec(true, AccessLogSpec.Format.JSON, new LogSpec(20L * 1024 * 1024, 3)),
             false,
-            new TlsSpec(false, 8443, new TlsSpec.Pair(Path.of(""), Path.of("")), java.util.Map.of(), Duration.ofSeconds(5)),
+            new TlsSpec(false, 8443, new TlsSpec.Pair(Path.of(""), Path.of("")), java.util.Map.of(), Duration.ofSeconds(5), 0),
             new Http2Spec(true, false, 128, 200, 30)),
         settings.http());
 
@@ -184,7 +184,8 @@ class ConfigLoaderTest {
                 http.getInt("tls.port"),
                 new TlsSpec.Pair(Path.of(http.getString("tls.cert")), Path.of(http.getString("tls.key"))),
                 java.util.Map.of(),
-                http.getDuration("tls.reload-interval")),
+                http.getDuration("tls.reload-interval"),
+                http.getInt("tls.event-loops")),
             new Http2Spec(
                 http.getBoolean("http2.enabled"),
                 http.getBoolean("http2.h2c"),
