@@ -53,19 +53,7 @@ class DeploymentUnderLoadTest {
       DroverSettings next = ConfigLoader.parse(release, "release.conf", h.dir);
       h.supervisor.tell(new Supervisor.Apply(next, false, kit.createTestProbe(Supervisor.Applied.class).getRef()));
 
-      String failed = null;
-      String end = null;
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (end == null && System.nanoTime() < deadline) {
-        AppEvent e = events.receiveMessage(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-        if (e.detail().startsWith("web@1 failed")) {
-          failed = e.detail();
-        } else if (e.detail().startsWith("web@1 reverted") || e.detail().startsWith("web@1 succeeded")) {
-          end = e.detail();
-        }
-      }
-      assertTrue(failed != null && failed.contains("web-1's new worker exited with status 1"), "failed: " + failed);
-      assertTrue(end != null && end.startsWith("web@1 reverted"), "ended: " + end);
+      awaitRevertOfWeb1(events);
 
       Load.Result r = load.await();
       assertTrue(r.ok() > 500, "too little load to mean anything: " + r);
@@ -102,19 +90,7 @@ class DeploymentUnderLoadTest {
       h.supervisor.tell(new Supervisor.Apply(ConfigLoader.parse(release, "release.conf", h.dir), false,
           kit.createTestProbe(Supervisor.Applied.class).getRef()));
 
-      String failed = null;
-      String end = null;
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (end == null && System.nanoTime() < deadline) {
-        AppEvent e = events.receiveMessage(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-        if (e.detail().startsWith("web@1 failed")) {
-          failed = e.detail();
-        } else if (e.detail().startsWith("web@1 reverted") || e.detail().startsWith("web@1 succeeded")) {
-          end = e.detail();
-        }
-      }
-      assertTrue(failed != null && failed.contains("web-1's new worker exited with status 1"), "failed: " + failed);
-      assertTrue(end != null && end.startsWith("web@1 reverted"), "ended: " + end);
+      awaitRevertOfWeb1(events);
 
       Load.Result r = load.await();
       System.out.println("revert under GETs and POSTs: " + r.ok() + " answered, " + r.posts() + " POSTs, " + r.failed()
@@ -167,5 +143,22 @@ class DeploymentUnderLoadTest {
       assertEquals(200, old, "the old route serves again after the revert");
       assertEquals(404, h.get("/new/hello").statusCode(), "the failed config's route is gone");
     }
+  }
+
+  /** Waits (60 s at most) for deployment web@1 to end: it must fail on web-1's new worker exiting 1, and be reverted. */
+  private static void awaitRevertOfWeb1(TestProbe<AppEvent> events) {
+    String failed = null;
+    String end = null;
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (end == null && System.nanoTime() < deadline) {
+      AppEvent e = events.receiveMessage(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+      if (e.detail().startsWith("web@1 failed")) {
+        failed = e.detail();
+      } else if (e.detail().startsWith("web@1 reverted") || e.detail().startsWith("web@1 succeeded")) {
+        end = e.detail();
+      }
+    }
+    assertTrue(failed != null && failed.contains("web-1's new worker exited with status 1"), "failed: " + failed);
+    assertTrue(end != null && end.startsWith("web@1 reverted"), "ended: " + end);
   }
 }

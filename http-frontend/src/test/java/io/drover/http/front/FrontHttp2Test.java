@@ -131,25 +131,7 @@ class FrontHttp2Test {
         s.setSoTimeout(15_000);
         s.getOutputStream().write(out.toByteArray());
         s.getOutputStream().flush();
-        DataInputStream in = new DataInputStream(s.getInputStream());
-        boolean goAway = false;
-        boolean closed = false;
-        try {
-          for (int frames = 0; frames < 10_000; frames++) {
-            int length = (in.readUnsignedByte() << 16) | in.readUnsignedShort();
-            int type = in.readUnsignedByte();
-            in.readUnsignedByte();
-            in.readInt();
-            in.readNBytes(length);
-            goAway |= type == 7;
-          }
-        } catch (EOFException | java.net.SocketException e) {
-          closed = true;
-        } catch (SocketTimeoutException e) {
-          closed = false;
-        }
-        assertTrue(goAway, "the front sent GOAWAY");
-        assertTrue(closed, "the front closed the connection");
+        assertGoAwayThenClose(s);
       }
       assertEquals("hello from web-0", h.get("/").body().trim(), "other connections are served");
     }
@@ -198,25 +180,7 @@ class FrontHttp2Test {
           }
           return n;
         });
-        DataInputStream in = new DataInputStream(s.getInputStream());
-        boolean goAway = false;
-        boolean closed = false;
-        try {
-          for (int read = 0; read < 10_000; read++) {
-            int length = (in.readUnsignedByte() << 16) | in.readUnsignedShort();
-            int type = in.readUnsignedByte();
-            in.readUnsignedByte();
-            in.readInt();
-            in.readNBytes(length);
-            goAway |= type == 7;
-          }
-        } catch (EOFException | java.net.SocketException e) {
-          closed = true;
-        } catch (SocketTimeoutException e) {
-          closed = false;
-        }
-        assertTrue(goAway, "the front sent GOAWAY");
-        assertTrue(closed, "the front closed the connection");
+        assertGoAwayThenClose(s);
         int through = sent.get(15, TimeUnit.SECONDS);
         assertTrue(through < frames, "the front stopped reading the flood (" + through + " of " + frames + " CONTINUATION frames sent)");
       }
@@ -235,5 +199,28 @@ class FrontHttp2Test {
     out.write(stream >>> 8);
     out.write(stream);
     out.writeBytes(payload);
+  }
+
+  /** Reads the front's frames on {@code s} until it closes: it must have sent GOAWAY, then closed. */
+  private static void assertGoAwayThenClose(Socket s) throws java.io.IOException {
+    DataInputStream in = new DataInputStream(s.getInputStream());
+    boolean goAway = false;
+    boolean closed = false;
+    try {
+      for (int frames = 0; frames < 10_000; frames++) {
+        int length = (in.readUnsignedByte() << 16) | in.readUnsignedShort();
+        int type = in.readUnsignedByte();
+        in.readUnsignedByte();
+        in.readInt();
+        in.readNBytes(length);
+        goAway |= type == 7;
+      }
+    } catch (EOFException | java.net.SocketException e) {
+      closed = true;
+    } catch (SocketTimeoutException e) {
+      closed = false;
+    }
+    assertTrue(goAway, "the front sent GOAWAY");
+    assertTrue(closed, "the front closed the connection");
   }
 }
