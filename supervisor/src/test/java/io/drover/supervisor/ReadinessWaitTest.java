@@ -25,21 +25,30 @@ class ReadinessWaitTest {
   }
 
   @Test
-  void theWaitStartsShortAndGrowsByHalfUpToTheInterval() {
+  void theWaitStartsShortAndGrowsByATenthUpToTheInterval() {
     ProbeSpec p = readiness(Duration.ofMillis(200));
     assertEquals(Duration.ofMillis(10), p.readinessWait(1));
-    assertEquals(Duration.ofMillis(15), p.readinessWait(2));
-    assertEquals(Duration.ofMillis(22), p.readinessWait(3));
+    assertEquals(Duration.ofMillis(11), p.readinessWait(2));
+    assertEquals(Duration.ofMillis(12), p.readinessWait(3));
     long previous = 0;
-    long total = 0;
-    for (int misses = 1; misses <= 40; misses++) {
+    long before = 0; // time spent in waits shorter than the interval
+    int fast = 0;
+    for (int misses = 1; misses <= 60; misses++) {
       long wait = p.readinessWait(misses).toMillis();
       assertTrue(wait >= previous && wait <= 200, "miss " + misses + ": " + wait + " ms");
+      if (wait < 200) {
+        before += wait;
+        fast++;
+      }
       previous = wait;
-      total += wait;
     }
     assertEquals(200, previous, "a slow worker is probed every interval");
-    assertTrue(total > 39 * 150, "and no more often than that once the waits reached it: " + total);
+    assertTrue(fast <= 35 && before <= 2_500, "the quick probes end within about 2 s: " + fast + " probes, " + before + " ms");
+    long at = 0;
+    for (int misses = 1; at < 170; misses++) {
+      at += p.readinessWait(misses).toMillis();
+    }
+    assertTrue(at <= 190, "a worker ready 170 ms after its spawn is probed by 190 ms, not 205 as with waits growing by half: " + at);
   }
 
   @Test
