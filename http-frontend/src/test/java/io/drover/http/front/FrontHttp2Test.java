@@ -116,15 +116,10 @@ class FrontHttp2Test {
     try (FrontHarness h = new FrontHarness(kit, FrontTest.web("web", "route.prefix = \"/\""),
         "http.http2 { h2c = on, max-resets = 20, reset-window = 30s }\n")) {
       h.awaitReady("web", 1);
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      frame(out, 4, 0, 0, new byte[0]); // SETTINGS
-      byte[] authority = "127.0.0.1".getBytes(StandardCharsets.US_ASCII);
-      ByteArrayOutputStream block = new ByteArrayOutputStream();
-      block.write(new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84, 0x01, (byte) authority.length}); // GET http / , :authority
-      block.write(authority);
+      ByteArrayOutputStream out = preface();
+      byte[] get = getHeaderBlock();
       for (int stream = 1; stream < 2 * 200; stream += 2) {
-        frame(out, 1, 0x5, stream, block.toByteArray()); // HEADERS, END_STREAM | END_HEADERS
+        frame(out, 1, 0x5, stream, get); // HEADERS, END_STREAM | END_HEADERS
         frame(out, 3, 0, stream, new byte[] {0, 0, 0, 8}); // RST_STREAM CANCEL
       }
       try (Socket s = new Socket("127.0.0.1", h.server.port())) {
@@ -148,14 +143,9 @@ class FrontHttp2Test {
     try (FrontHarness h = new FrontHarness(kit, FrontTest.web("web", "route.prefix = \"/\""),
         "http { max-header-size = 16K, http2.h2c = on }\n")) {
       h.awaitReady("web", 1);
-      ByteArrayOutputStream head = new ByteArrayOutputStream();
-      head.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      frame(head, 4, 0, 0, new byte[0]); // SETTINGS
-      byte[] authority = "127.0.0.1".getBytes(StandardCharsets.US_ASCII);
-      ByteArrayOutputStream block = new ByteArrayOutputStream();
-      block.write(new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84, 0x01, (byte) authority.length}); // GET http / , :authority
-      block.write(authority);
-      frame(head, 1, 0x1, 1, block.toByteArray()); // HEADERS, END_STREAM, no END_HEADERS
+      ByteArrayOutputStream head = preface();
+      byte[] get = getHeaderBlock();
+      frame(head, 1, 0x1, 1, get); // HEADERS, END_STREAM, no END_HEADERS
       ByteArrayOutputStream fields = new ByteArrayOutputStream();
       while (fields.size() < 16_000) { // whole literal fields (x-f: 100 bytes), none indexed: a valid, growing block
         fields.write(new byte[] {0x00, 3, 'x', '-', 'f', 100});
@@ -222,5 +212,22 @@ class FrontHttp2Test {
     }
     assertTrue(goAway, "the front sent GOAWAY");
     assertTrue(closed, "the front closed the connection");
+  }
+
+  /** A client connection's preface and its (empty) SETTINGS frame. */
+  private static ByteArrayOutputStream preface() throws java.io.IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    frame(out, 4, 0, 0, new byte[0]); // SETTINGS
+    return out;
+  }
+
+  /** The HPACK block of GET http://127.0.0.1/ (indexed :method, :scheme, :path; literal :authority). */
+  private static byte[] getHeaderBlock() throws java.io.IOException {
+    byte[] authority = "127.0.0.1".getBytes(StandardCharsets.US_ASCII);
+    ByteArrayOutputStream block = new ByteArrayOutputStream();
+    block.write(new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84, 0x01, (byte) authority.length});
+    block.write(authority);
+    return block.toByteArray();
   }
 }
