@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -50,15 +51,23 @@ final class ClusterPlacement implements ClusterApps {
   private final ClusterSharding sharding;
   private final Map<String, EntityTypeKey<Slot.Command>> types = new ConcurrentHashMap<>();
   private final ClusterApp.Scaler scaler;
+  private final Consumer<ReplicatedConfig.WentBack> wentBack;
   private volatile ActorRef<Supervisor.Command> supervisor;
   /** The cluster-placed apps the cluster wants stopped ({@link StoppedApps}), as this node's replica has them. */
   private volatile Set<String> stopped = Set.of();
   private volatile ActorRef<StoppedApps.Command> stoppedApps;
 
-  ClusterPlacement(ActorSystem<?> system, ClusterApp.Scaler scaler) {
+  /** @param wentBack hears when a slot hosted here went back to earlier settings (the replicated config follows) */
+  ClusterPlacement(ActorSystem<?> system, ClusterApp.Scaler scaler, Consumer<ReplicatedConfig.WentBack> wentBack) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.scaler = scaler;
+    this.wentBack = wentBack;
+  }
+
+  @Override
+  public void wentBack(String app, AppSpec from, AppSpec to) {
+    wentBack.accept(new ReplicatedConfig.WentBack(app, from, to));
   }
 
   @Override

@@ -93,7 +93,8 @@ final class NodeGuardian {
           AtomicReference<ConfigApplier> clusterApplier = new AtomicReference<>();
           AtomicReference<ActorRef<ReplicatedConfig.Command>> replicated = new AtomicReference<>();
           ClusterPlacement placement =
-              clustered ? new ClusterPlacement(ctx.getSystem(), scaler(ctx.getSystem(), settings, clusterApplier, replicated)) : null;
+              clustered ? new ClusterPlacement(ctx.getSystem(), scaler(ctx.getSystem(), settings, clusterApplier, replicated),
+                  wentBack -> Optional.ofNullable(replicated.get()).ifPresent(r -> r.tell(wentBack))) : null;
           // the API binds once the workers are starting: none of them may be handed its port
           io.drover.supervisor.process.Ports.reserve(settings.management().enabled() ? settings.management().port() : 0);
           ActorRef<Supervisor.Command> supervisor =
@@ -103,7 +104,7 @@ final class NodeGuardian {
           ctx.spawn(Autoscaler.create(supervisor, front, metrics.registry()), "autoscaler");
           ConfigApplier applier = new LocalConfigApplier(ctx.getSystem(), supervisor, front);
           if (clustered) {
-            replicated.set(ctx.spawn(ReplicatedConfig.create(applier), "config"));
+            replicated.set(ctx.spawn(ReplicatedConfig.create(applier, fileText(settings), declaredApps(settings)), "config"));
             applier = ReplicatedConfig.applier(ctx.getSystem(), applier, replicated.get(), declaredApps(settings));
             clusterApplier.set(applier);
             ctx.spawn(placement.stoppedApps(), "stopped-apps");
@@ -186,6 +187,15 @@ final class NodeGuardian {
         return applier.get().apply(ScaledCounts.scale(current, app, instances), false);
       }).thenApply(diff -> instances);
     };
+  }
+
+  /** The node's config file, or null (none, or it cannot be read now). */
+  private static String fileText(DroverSettings settings) {
+    try {
+      return settings.source().isPresent() ? Files.readString(settings.source().get()) : null;
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /** The apps a config text declares, read as an apply on this node reads it (throws ConfigException when invalid). */

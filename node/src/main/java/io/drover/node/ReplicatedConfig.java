@@ -4,6 +4,10 @@ import io.drover.http.management.ConfigApplier;
 import io.drover.supervisor.Supervisor;
 import io.drover.supervisor.config.AppSpec;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -25,11 +29,15 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  * with Pekko Distributed Data (a last-writer-wins register, written to a majority). Each node
  * applies every new write to itself (the same text written again too), so an apply on one node
  * reaches all, and a node that restarts converges on the cluster's current config instead of its
- * stale file.
+ * stale file. When a slot hosted here goes back to earlier settings (a failed deployment
+ * reverted), the text is written again with the app declared as it was ({@link RevertedApps}),
+ * unless the register no longer holds the failed text: the first node to revert writes it, the
+ * others find it there (or write the same text), and every node applies it as any new config.
  */
 final class ReplicatedConfig {
   static final org.apache.pekko.cluster.ddata.Key<LWWRegister<String>> KEY = LWWRegisterKey.create("drover-config");
   private static final Duration WRITE = Duration.ofSeconds(5);
+  private static final Duration READ = Duration.ofSeconds(3);
 
   interface Command {}
 
@@ -39,13 +47,38 @@ final class ReplicatedConfig {
   /** Replies with the last config the cluster agreed on, or null when none was applied yet. */
   record GetText(ActorRef<Optional<String>> replyTo) implements Command {}
 
+  /**
+   * A slot of {@code app} hosted here went back from the settings {@code from} (the cluster's
+   * config's) to {@code to}: the cluster's config is to declare {@code to}.
+   */
+  record WentBack(String app, AppSpec from, AppSpec to) implements Command {}
+
   private record Changed(Replicator.SubscribeResponse<LWWRegister<String>> change) implements Command {}
+
+  /** A majority's copy was read (or not): the text is written if the register still holds {@code failed}. */
+  private record Refreshed(String app, String failed, String text) implements Command {}
+
+  private record WroteBack(String app, Replicator.UpdateResponse<LWWRegister<String>> response) implements Command {}
+
+  /** The register holds another text than the failed one: nothing is written. */
+  private static final class Superseded extends RuntimeException {
+    Superseded() {
+      super("the cluster's config changed meanwhile", null, false, false);
+    }
+  }
 
   private record Written(Replicator.UpdateResponse<LWWRegister<String>> response, ActorRef<Boolean> replyTo)
       implements Command {}
 
-  /** @param local applies a config to this node */
-  static Behavior<Command> create(ConfigApplier local) {
+  /** Config texts kept to find the one an app went back to. */
+  private static final int EARLIER = 8;
+
+  /**
+   * @param local applies a config to this node
+   * @param fileText the node's config file, which its apps ran before the cluster's config reached it (null: none)
+   * @param apps the apps a config text declares (throws when it is invalid)
+   */
+  static Behavior<Command> create(ConfigApplier local, String fileText, Function<String, Map<String, AppSpec>> apps) {
     return Behaviors.setup(ctx -> DistributedData.withReplicatorMessageAdapter(
         (ReplicatorMessageAdapter<Command, LWWRegister<String>> replicator) -> {
           SelfUniqueAddress self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
@@ -54,6 +87,8 @@ final class ReplicatedConfig {
           // the register, not its text: the same text applied again is a new write, and applies again
           // (an app that went back to earlier settings is deployed the applied ones anew)
           Object[] seen = {null};
+          // the texts this node ran, newest first (the file last): where an app's earlier settings are declared
+          Deque<String> earlier = new ArrayDeque<>();
           return Behaviors.receive(Command.class)
               .onMessage(Publish.class, m -> {
                 replicator.askUpdate(
@@ -77,6 +112,13 @@ final class ReplicatedConfig {
                   if (!register.equals(seen[0])) {
                     seen[0] = register;
                     applied[0] = text;
+                    if (!text.equals(earlier.peekFirst())) {
+                      earlier.remove(text);
+                      earlier.addFirst(text);
+                      while (earlier.size() > EARLIER) {
+                        earlier.removeLast();
+                      }
+                    }
                     local.apply(text, false).whenComplete((diff, e) -> {
                       if (e != null) {
                         ctx.getLog().warn("cannot apply the cluster's config on this node: {}", e.getMessage());
@@ -85,6 +127,48 @@ final class ReplicatedConfig {
                       }
                     });
                   }
+                }
+                return Behaviors.same();
+              })
+              .onMessage(WentBack.class, m -> {
+                String failed = applied[0];
+                if (failed == null) {
+                  return Behaviors.same(); // no config applied to the cluster: the nodes run their files
+                }
+                List<String> texts = new ArrayList<>(earlier);
+                texts.add(fileText);
+                RevertedApps.Outcome outcome = RevertedApps.writeBack(failed, m.app(), m.from(), m.to(), texts, apps);
+                if (outcome.text() == null) {
+                  ctx.getLog().info("[{}] went back to earlier settings here; {}", m.app(), outcome.why());
+                  return Behaviors.same();
+                }
+                // a majority's copy first (a newer apply on another node then wins), then compare and set
+                replicator.askGet(r -> new Replicator.Get<>(KEY, new Replicator.ReadMajority(READ), r),
+                    rsp -> new Refreshed(m.app(), failed, outcome.text()));
+                return Behaviors.same();
+              })
+              .onMessage(Refreshed.class, m -> {
+                replicator.askUpdate(
+                    r -> new Replicator.Update<>(KEY, LWWRegister.create(self, m.failed()), new Replicator.WriteMajority(WRITE), r,
+                        reg -> {
+                          if (reg.getValue().equals(m.text())) {
+                            return reg; // another node wrote it
+                          }
+                          if (!reg.getValue().equals(m.failed())) {
+                            throw new Superseded();
+                          }
+                          return reg.withValue(self, m.text());
+                        }),
+                    rsp -> new WroteBack(m.app(), rsp));
+                return Behaviors.same();
+              })
+              .onMessage(WroteBack.class, m -> {
+                if (m.response() instanceof Replicator.UpdateSuccess) {
+                  ctx.getLog().info("[{}] went back to earlier settings: the cluster's config declares them now (slots placed later start on them)", m.app());
+                } else if (m.response() instanceof Replicator.ModifyFailure<?> f) {
+                  ctx.getLog().info("[{}] went back to earlier settings; the cluster's config is left as it is: {}", m.app(), f.errorMessage());
+                } else {
+                  ctx.getLog().warn("[{}] went back to earlier settings: the cluster's config declares them here, not yet confirmed by a majority of nodes", m.app());
                 }
                 return Behaviors.same();
               })

@@ -24,4 +24,11 @@ public interface ClusterApps {
    * @param supervisor this node's supervisor, which hosts the app's local slots
    */
   Behavior<AppSupervisor.Command> app(AppSpec spec, ActorRef<Supervisor.Command> supervisor);
+
+  /**
+   * A slot of the app hosted on this node went back from the cluster's settings {@code from} to
+   * {@code to} (its deployment failed and was reverted): the cluster's desired state is to say
+   * {@code to}, so that slots placed later, on any node, start on them. This default does nothing.
+   */
+  default void wentBack(String app, AppSpec from, AppSpec to) {}
 }

@@ -75,11 +75,13 @@ final class HostedSlots {
     return Collections.unmodifiableMap(copy);
   }
 
-  /** A slot of {@code app} hosted here went back to {@code to}; ignored for one not hosted here. */
-  void wentBack(String app, ActorRef<AppSupervisor.Command> slot, AppSpec to) {
+  /** A slot of {@code app} hosted here went back to {@code to}; false (ignored) for one not hosted here. */
+  boolean wentBack(String app, ActorRef<AppSupervisor.Command> slot, AppSpec to) {
     if (slots.getOrDefault(app, Map.of()).containsValue(slot)) {
       reverted.put(slot, to);
+      return true;
     }
+    return false;
   }
 
   /** The slot is given {@code app}'s settings again. */

@@ -327,8 +327,10 @@ public final class Supervisor extends AbstractBehavior<SupervisorProtocol.Comman
    * settings held here follow, so that applying the failed settings again deploys them again and
    * the next apply is diffed against what runs. The count stays the one applied. Ignored when an
    * apply changed the app meanwhile (that apply's settings are the app's now). A slot of a
-   * cluster-placed app is noted instead: the cluster's settings stay what was applied, and the
-   * next apply of them deploys them to that slot again.
+   * cluster-placed app is noted, and the cluster is told ({@link ClusterApps#wentBack}): its
+   * desired state then declares the earlier settings, which reach every node as an apply (the
+   * slots that went back already run them, the others are deployed them). Until then, an apply
+   * of the failed settings deploys them to that slot again.
    */
   private Behavior<Command> onAppRetargeted(AppRetargeted m) {
     AppSupervisor.Retargeted r = m.retargeted();
@@ -338,7 +340,9 @@ public final class Supervisor extends AbstractBehavior<SupervisorProtocol.Comman
       return this; // removed, or applied over meanwhile
     }
     if (current.clusterPlaced()) {
-      slots.wentBack(name, r.app(), r.to());
+      if (slots.wentBack(name, r.app(), r.to())) {
+        clusterApps.wentBack(name, r.from(), r.to());
+      }
       return this;
     }
     if (!r.app().equals(apps.get(name))) {
