@@ -56,14 +56,15 @@ final class ReplicatedConfig {
   private record Changed(Replicator.SubscribeResponse<LWWRegister<String>> change) implements Command {}
 
   /** A majority's copy was read (or not): the text is written if the register still holds {@code failed}. */
-  private record Refreshed(String app, String failed, String text) implements Command {}
+  private record Refreshed(String app, String failed, String text, Replicator.GetResponse<LWWRegister<String>> read)
+      implements Command {}
 
   private record WroteBack(String app, Replicator.UpdateResponse<LWWRegister<String>> response) implements Command {}
 
   /** The register holds another text than the failed one: nothing is written. */
   private static final class Superseded extends RuntimeException {
-    Superseded() {
-      super("the cluster's config changed meanwhile", null, false, false);
+    Superseded(String why) {
+      super(why, null, false, false);
     }
   }
 
@@ -144,18 +145,20 @@ final class ReplicatedConfig {
                 }
                 // a majority's copy first (a newer apply on another node then wins), then compare and set
                 replicator.askGet(r -> new Replicator.Get<>(KEY, new Replicator.ReadMajority(READ), r),
-                    rsp -> new Refreshed(m.app(), failed, outcome.text()));
+                    rsp -> new Refreshed(m.app(), failed, outcome.text(), rsp));
                 return Behaviors.same();
               })
               .onMessage(Refreshed.class, m -> {
+                if (m.read() instanceof Replicator.GetSuccess<LWWRegister<String>> got && !got.get(KEY).getValue().equals(m.failed())) {
+                  ctx.getLog().info("[{}] went back to earlier settings; the cluster's config is left as it is: {}", m.app(),
+                      got.get(KEY).getValue().equals(m.text()) ? "another node wrote them" : "a newer config was applied since");
+                  return Behaviors.same();
+                }
                 replicator.askUpdate(
                     r -> new Replicator.Update<>(KEY, LWWRegister.create(self, m.failed()), new Replicator.WriteMajority(WRITE), r,
                         reg -> {
-                          if (reg.getValue().equals(m.text())) {
-                            return reg; // another node wrote it
-                          }
-                          if (!reg.getValue().equals(m.failed())) {
-                            throw new Superseded();
+                          if (!reg.getValue().equals(m.failed())) { // in the meantime
+                            throw new Superseded(reg.getValue().equals(m.text()) ? "another node wrote them" : "a newer config was applied since");
                           }
                           return reg.withValue(self, m.text());
                         }),
@@ -166,7 +169,7 @@ final class ReplicatedConfig {
                 if (m.response() instanceof Replicator.UpdateSuccess) {
                   ctx.getLog().info("[{}] went back to earlier settings: the cluster's config declares them now (slots placed later start on them)", m.app());
                 } else if (m.response() instanceof Replicator.ModifyFailure<?> f) {
-                  ctx.getLog().info("[{}] went back to earlier settings; the cluster's config is left as it is: {}", m.app(), f.errorMessage());
+                  ctx.getLog().info("[{}] went back to earlier settings; the cluster's config is left as it is: {}", m.app(), f.cause() == null ? f.errorMessage() : f.cause().getMessage());
                 } else {
                   ctx.getLog().warn("[{}] went back to earlier settings: the cluster's config declares them here, not yet confirmed by a majority of nodes", m.app());
                 }

@@ -33,14 +33,19 @@ import org.junit.jupiter.api.Test;
  * through the younger node's front scale it up across both nodes (decided by the oldest node,
  * from the load of every front), a new config text that declares the same instances and autoscale
  * keeps the slots the load called for, a release that fails within min-healthy-time is reverted
- * on every slot on both nodes, idling scales it back to min, and once the oldest node leaves the
- * other decides in its place.
+ * on every slot on both nodes and the cluster's config declares the healthy settings again (the
+ * slots placed later, moved or scaled up, start on them), idling scales it back to min, once the
+ * oldest node leaves the other decides in its place, and the failed config applied again is
+ * deployed anew.
  */
 class ClusterAutoscaleTest {
   /** The event of a scale-up to max (in one step or two, as the three requests arrive). */
   static final Pattern UP = Pattern.compile("(scaled from [12] to 3 slots: autoscale: .*)");
   /** The event of the scale-down to min once idle. */
   static final Pattern DOWN = Pattern.compile("(scaled from [23] to 1 slots: autoscale: 0 requests.*)");
+  /** How the deployment of the failed release ended on a node's slots: gone back, or the healthy settings deployed over it. */
+  static final Pattern WEB1_ENDED = Pattern.compile("(web@1 (?:reverted|superseded))");
+  static final String WROTE_BACK = "the cluster's config declares them now";
   final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   final ObjectMapper json = new ObjectMapper();
   final List<NodeJvm> nodes = new ArrayList<>();
@@ -180,16 +185,24 @@ class ClusterAutoscaleTest {
     String bad = web("\"" + ClusterPlacementTest.WORKER + "\", \"--listen\", \"--exit-after\", \"1500\"",
         " env.TAG = \"bad-" + marker + "\"\n update.min-healthy-time = 5s\n");
     assertApplied(p[1].api(), bad, "\"changed\":[\"web\"],\"scaled\":[]");
+    // the first slot to go back has the cluster's config declare the healthy settings again: a slot
+    // whose new worker had not died yet by then is deployed them (superseding its deployment)
+    List<String> ended = new ArrayList<>();
     for (NodeJvm node : List.of(oldest, younger)) {
-      awaitLine(node, "web@1 reverted", Duration.ofSeconds(60));
+      ended.add(awaitGroup(node, WEB1_ENDED, Duration.ofSeconds(60)));
     }
+    assertTrue(ended.contains("web@1 reverted"), "some slot went back: " + ended);
     NodeProcessTest.waitFor(() -> ProcFs.withEnvironment("TAG", "bad-" + marker).isEmpty(), Duration.ofSeconds(30),
         "no worker of the failed release left");
     await(p[0].api(), m -> ClusterPlacementTest.total(m) == 3 && m.size() == 2, Duration.ofSeconds(30),
         "3 slots ready on both nodes after the revert");
-    System.out.println("reverted: " + ClusterPlacementTest.slotsByNode(json.readTree(get(p[0].api(), "/apps/web"))));
-    // the release is fixed: the cluster's settings are the healthy ones again (slots placed later start on them)
-    assertApplied(p[1].api(), fresh, "\"changed\":[\"web\"],\"scaled\":[]");
+    System.out.println("reverted: " + ended + " " + ClusterPlacementTest.slotsByNode(json.readTree(get(p[0].api(), "/apps/web"))));
+    // the cluster's desired state is the healthy settings again, on every node: slots placed later start on them
+    for (int api : new int[] {p[0].api(), p[1].api()}) {
+      awaitHealthySettings(api);
+    }
+    int written = count(oldest, WROTE_BACK) + count(younger, WROTE_BACK);
+    assertTrue(written >= 1 && written <= 2, "the healthy settings written back once (twice at most, by both nodes at once): " + written);
     for (CompletableFuture<HttpResponse<String>> r : slow) {
       assertEquals(200, r.get(60, TimeUnit.SECONDS).statusCode());
     }
@@ -220,10 +233,37 @@ class ClusterAutoscaleTest {
     System.out.println("decisions: " + up + " | " + down + " | " + again);
     assertTrue(younger.all().contains("this node decides the autoscaling of cluster-placed apps"), younger.all());
     assertTrue(again.contains("on 1 node(s)"), again);
+    await(p[1].api(), m -> ClusterPlacementTest.total(m) == 3, Duration.ofSeconds(60), "3 slots ready on the remaining node");
     for (CompletableFuture<HttpResponse<String>> r : slow) {
       assertEquals(200, r.get(60, TimeUnit.SECONDS).statusCode());
     }
+    // the slot moved off the oldest node and the two scaled up since run the settings gone back to
+    assertEquals(List.of(), ProcFs.withEnvironment("TAG", "bad-" + marker), "workers of the failed release placed after the revert");
+    awaitHealthySettings(p[1].api());
+    // the failed config applied again: a new deployment of it, as for a local app
+    assertApplied(p[1].api(), bad, "\"changed\":[\"web\"],\"scaled\":[]");
+    NodeProcessTest.waitFor(() -> !ProcFs.withEnvironment("TAG", "bad-" + marker).isEmpty(), Duration.ofSeconds(30),
+        "a worker of the failed release started again");
     assertTrue(younger.stop("TERM", Duration.ofSeconds(60)), "the node did not stop");
+  }
+
+  /** Until node {@code api} shows app web's settings as the healthy release's (no TAG, the autoscale test's worker). */
+  void awaitHealthySettings(int api) throws Exception {
+    long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    JsonNode spec = null;
+    for (int k = 0; k < 200 && System.nanoTime() < until; k++) {
+      spec = json.readTree(get(api, "/apps/web")).get("spec");
+      if (spec != null && !spec.get("env").has("TAG") && spec.get("command").toString().contains(AutoscaleTest.WEB.toString())) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    dumpLogs();
+    throw new AssertionError("node " + api + " does not show the healthy settings of web within 20 s: " + spec);
+  }
+
+  static int count(NodeJvm node, String line) {
+    return node.all().split(Pattern.quote(line), -1).length - 1;
   }
 
   /** Until a request through {@code front} is answered 200. */
