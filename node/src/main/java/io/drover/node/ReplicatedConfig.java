@@ -30,9 +30,11 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  * applies every new write to itself (the same text written again too), so an apply on one node
  * reaches all, and a node that restarts converges on the cluster's current config instead of its
  * stale file. When a slot hosted here goes back to earlier settings (a failed deployment
- * reverted), the text is written again with the app declared as it was ({@link RevertedApps}),
- * unless the register no longer holds the failed text: the first node to revert writes it, the
- * others find it there (or write the same text), and every node applies it as any new config.
+ * reverted), the text is written again with the app declared as it was ({@link RevertedApps}):
+ * the text a majority holds is read, the block put on top of it unless it no longer declares the
+ * failed settings (a newer apply stands; a count scaled since is kept), and written only if the
+ * register still holds what was read (else read again). So the first node to revert writes it,
+ * the others find it there, and every node applies it as any new config.
  */
 final class ReplicatedConfig {
   static final org.apache.pekko.cluster.ddata.Key<LWWRegister<String>> KEY = LWWRegisterKey.create("drover-config");
@@ -55,18 +57,21 @@ final class ReplicatedConfig {
 
   private record Changed(Replicator.SubscribeResponse<LWWRegister<String>> change) implements Command {}
 
-  /** A majority's copy was read (or not): the text is written if the register still holds {@code failed}. */
-  private record Refreshed(String app, String failed, String text, Replicator.GetResponse<LWWRegister<String>> read)
+  /** A majority's copy was read (or not, then this node's is used): the app's block is written on top of it. */
+  private record Refreshed(WentBack wentBack, int tries, Replicator.GetResponse<LWWRegister<String>> read) implements Command {}
+
+  private record WroteBack(WentBack wentBack, int tries, Replicator.UpdateResponse<LWWRegister<String>> response)
       implements Command {}
 
-  private record WroteBack(String app, Replicator.UpdateResponse<LWWRegister<String>> response) implements Command {}
-
-  /** The register holds another text than the failed one: nothing is written. */
+  /** The register was written between the read and the write: nothing is written, the text is read again. */
   private static final class Superseded extends RuntimeException {
-    Superseded(String why) {
-      super(why, null, false, false);
+    Superseded() {
+      super("the cluster's config was written meanwhile", null, false, false);
     }
   }
+
+  /** Reads of the cluster's config a write-back makes before it gives up (each write raced by another). */
+  private static final int TRIES = 3;
 
   private record Written(Replicator.UpdateResponse<LWWRegister<String>> response, ActorRef<Boolean> replyTo)
       implements Command {}
@@ -132,51 +137,52 @@ final class ReplicatedConfig {
                 return Behaviors.same();
               })
               .onMessage(WentBack.class, m -> {
-                String failed = applied[0];
-                if (failed == null) {
-                  return Behaviors.same(); // no config applied to the cluster: the nodes run their files
+                if (applied[0] != null) { // else no config was applied to the cluster: the nodes run their files
+                  refresh(replicator, m, 1);
                 }
-                List<String> texts = new ArrayList<>(earlier);
-                texts.add(fileText);
-                RevertedApps.Outcome outcome = RevertedApps.writeBack(failed, m.app(), m.from(), m.to(), texts, apps);
-                if (outcome.text() == null) {
-                  ctx.getLog().info("[{}] went back to earlier settings here; {}", m.app(), outcome.why());
-                  return Behaviors.same();
-                }
-                // a majority's copy first (a newer apply on another node then wins), then compare and set
-                replicator.askGet(r -> new Replicator.Get<>(KEY, new Replicator.ReadMajority(READ), r),
-                    rsp -> new Refreshed(m.app(), failed, outcome.text(), rsp));
                 return Behaviors.same();
               })
               .onMessage(Refreshed.class, m -> {
-                if (m.read() instanceof Replicator.GetSuccess<LWWRegister<String>> got && !got.get(KEY).getValue().equals(m.failed())) {
-                  ctx.getLog().info("[{}] went back to earlier settings; the cluster's config is left as it is: {}", m.app(),
-                      got.get(KEY).getValue().equals(m.text()) ? "another node wrote them" : "a newer config was applied since");
+                // the text a majority holds (this node's if they do not answer): a newer apply stands,
+                // a count scaled meanwhile is kept
+                String holds = m.read() instanceof Replicator.GetSuccess<LWWRegister<String>> got ? got.get(KEY).getValue() : applied[0];
+                List<String> texts = new ArrayList<>(earlier);
+                texts.add(fileText);
+                WentBack w = m.wentBack();
+                RevertedApps.Outcome outcome = RevertedApps.writeBack(holds, w.app(), w.from(), w.to(), texts, apps);
+                if (outcome.text() == null) {
+                  ctx.getLog().info("[{}] went back to earlier settings here; {}", w.app(), outcome.why());
                   return Behaviors.same();
                 }
                 replicator.askUpdate(
-                    r -> new Replicator.Update<>(KEY, LWWRegister.create(self, m.failed()), new Replicator.WriteMajority(WRITE), r,
+                    r -> new Replicator.Update<>(KEY, LWWRegister.create(self, holds), new Replicator.WriteMajority(WRITE), r,
                         reg -> {
-                          if (!reg.getValue().equals(m.failed())) { // in the meantime
-                            throw new Superseded(reg.getValue().equals(m.text()) ? "another node wrote them" : "a newer config was applied since");
+                          if (!reg.getValue().equals(holds)) {
+                            throw new Superseded(); // written since it was read: read again
                           }
-                          return reg.withValue(self, m.text());
+                          return reg.withValue(self, outcome.text());
                         }),
-                    rsp -> new WroteBack(m.app(), rsp));
+                    rsp -> new WroteBack(w, m.tries(), rsp));
                 return Behaviors.same();
               })
               .onMessage(WroteBack.class, m -> {
+                String app = m.wentBack().app();
                 if (m.response() instanceof Replicator.UpdateSuccess) {
-                  ctx.getLog().info("[{}] went back to earlier settings: the cluster's config declares them now (slots placed later start on them)", m.app());
-                } else if (m.response() instanceof Replicator.ModifyFailure<?> f) {
-                  ctx.getLog().info("[{}] went back to earlier settings; the cluster's config is left as it is: {}", m.app(), f.cause() == null ? f.errorMessage() : f.cause().getMessage());
+                  ctx.getLog().info("[{}] went back to earlier settings: the cluster's config declares them now (slots placed later start on them)", app);
+                } else if (m.response() instanceof Replicator.ModifyFailure<?> && m.tries() < TRIES) {
+                  refresh(replicator, m.wentBack(), m.tries() + 1);
                 } else {
-                  ctx.getLog().warn("[{}] went back to earlier settings: the cluster's config declares them here, not yet confirmed by a majority of nodes", m.app());
+                  ctx.getLog().warn("[{}] went back to earlier settings: the cluster's config may not declare them yet ({})", app, m.response());
                 }
                 return Behaviors.same();
               })
               .build();
         }));
+  }
+
+  /** Reads the cluster's config from a majority (a newer write elsewhere is then seen), for a write-back. */
+  private static void refresh(ReplicatorMessageAdapter<Command, LWWRegister<String>> replicator, WentBack wentBack, int tries) {
+    replicator.askGet(r -> new Replicator.Get<>(KEY, new Replicator.ReadMajority(READ), r), rsp -> new Refreshed(wentBack, tries, rsp));
   }
 
   /**
