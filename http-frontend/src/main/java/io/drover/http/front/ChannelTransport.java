@@ -61,7 +61,7 @@ abstract class ChannelTransport implements Transport, BackendHandler.User {
       return;
     }
     e.body.writeTo(ch);
-    ch.flush();
+    LoopFlushes.later(ch); // with the other requests of this pass of the loop
     if (!gone(e, ch) && !e.body.complete() && ch.isWritable()) {
       conn.resumeReads();
     }
@@ -101,7 +101,7 @@ abstract class ChannelTransport implements Transport, BackendHandler.User {
   @Override
   public void flushToWorker() {
     if (channel != null) {
-      channel.flush();
+      LoopFlushes.later(channel);
     }
   }
 
@@ -121,7 +121,7 @@ abstract class ChannelTransport implements Transport, BackendHandler.User {
 
   @Override
   public void readComplete() {
-    conn.ctx.flush();
+    LoopFlushes.later(conn.ctx.channel());
   }
 
   @Override

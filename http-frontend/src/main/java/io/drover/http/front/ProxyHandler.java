@@ -297,7 +297,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   void completed(Exchange e, io.netty.channel.ChannelFuture written, boolean workerReusable) {
     e.route.meters().answered(e.status, e.startNanos);
     e.endpoint.answered(e.status, e.route.spec().outlier(), px.front());
-    ctx.flush();
+    LoopFlushes.later(ctx.channel()); // with the other answers of this pass of the loop
     endAttempt(workerReusable && e.body.complete());
     if (!e.clientKeepAlive) {
       written.addListener(ChannelFutureListener.CLOSE);
