@@ -16,7 +16,9 @@
 #   bench/front-ab.sh --save DIR   copies this tree's ./drover and its built node jar (with lib/)
 #                                  to DIR: DIR/drover is then a launcher of that build, for --a/--b
 # Env: DROVER_A_JAVA_OPTS, DROVER_B_JAVA_OPTS, DROVER_C_JAVA_OPTS (the launcher's own options when
-# unset), DROVER_A_EVENT_LOOPS, ... (http.event-loops, default 0: half the cores). C runs when
+# unset), DROVER_A_EVENT_LOOPS, ... (http.event-loops, default 0: half the cores),
+# DROVER_A_MAX_CONCURRENCY, ... (route.max-concurrency; default DROVER_MAX_CONCURRENCY, else 0),
+# DROVER_A_APP_EXTRA, ... (more keys of the app's config; default DROVER_APP_EXTRA). C runs when
 # --c or DROVER_C_JAVA_OPTS is given.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -43,7 +45,7 @@ while [ $# -gt 0 ]; do
         rm -rf "$d/node/target/lib" && cp -r "$REPO_DIR/node/target/drover-node.jar" "$REPO_DIR/node/target/lib" "$d/node/target/" ||
         { echo "front-ab.sh: cannot copy to $d" >&2; exit 2; }
       echo "launcher of this build: $d/drover"; exit 0 ;;
-    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "front-ab.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -65,11 +67,12 @@ ct_start nginx "$iters" || bench_die "nginx: $CT_SKIP"
 PORT[nginx]="$CT_PORT"; ROOTS[nginx]="${CT_PIDS[*]}"
 declare -A LAUNCHER=([A]="$A" [B]="$B" [C]="$C")
 for c in "${DROVERS[@]}"; do
-  opts="DROVER_${c}_JAVA_OPTS"; loops="DROVER_${c}_EVENT_LOOPS"
+  opts="DROVER_${c}_JAVA_OPTS"; loops="DROVER_${c}_EVENT_LOOPS"; mc="DROVER_${c}_MAX_CONCURRENCY"; extra="DROVER_${c}_APP_EXTRA"
   DROVER_LAUNCHER="${LAUNCHER[$c]}" DROVER_JAVA_OPTS="${!opts:-}" DROVER_EVENT_LOOPS="${!loops:-0}" \
+    DROVER_MAX_CONCURRENCY="${!mc:-${DROVER_MAX_CONCURRENCY:-0}}" DROVER_APP_EXTRA="${!extra:-${DROVER_APP_EXTRA:-}}" \
     ct_start drover "$iters" || bench_die "$c: $CT_SKIP"
   PORT[$c]="$CT_PORT"; ROOTS[$c]="${CT_PIDS[*]}"; JVM[$c]="$CT_MAIN"
-  bench_log "$c: ${LAUNCHER[$c]} ${!opts:-} (event loops ${!loops:-0})"
+  bench_log "$c: ${LAUNCHER[$c]} ${!opts:-} (event loops ${!loops:-0}, max-concurrency ${!mc:-${DROVER_MAX_CONCURRENCY:-0}}) ${!extra:-${DROVER_APP_EXTRA:-}}"
 done
 OTHERS=(nginx)
 if [ "$MINIMAL" -ge 1 ]; then
@@ -138,8 +141,8 @@ for c in "${DROVERS[@]}" "${OTHERS[@]}"; do
 done
 echo "(ratio columns: medians of the per-turn ratios)"
 for c in "${DROVERS[@]}"; do
-  opts="DROVER_${c}_JAVA_OPTS"; loops="DROVER_${c}_EVENT_LOOPS"
-  echo "$c: ${LAUNCHER[$c]} ${!opts:-} (event loops ${!loops:-0})"
+  opts="DROVER_${c}_JAVA_OPTS"; loops="DROVER_${c}_EVENT_LOOPS"; mc="DROVER_${c}_MAX_CONCURRENCY"; extra="DROVER_${c}_APP_EXTRA"
+  echo "$c: ${LAUNCHER[$c]} ${!opts:-} (event loops ${!loops:-0}, max-concurrency ${!mc:-${DROVER_MAX_CONCURRENCY:-0}}) ${!extra:-${DROVER_APP_EXTRA:-}}"
 done
 [ "$CPU" = 1 ] || exit 0
 cpucol() { local t; for ((t = 1; t <= TURNS; t++)); do head -n 1 "$RES/$1.$t.cpu" | tr ' ' '\n' | sed -n "s/^$2=//p"; done; }

@@ -124,7 +124,7 @@ if [ -z "${DROVER_JAR:-}" ]; then
 fi
 [ -f "$DROVER_JAR" ] || bench_die "no such jar: $DROVER_JAR"
 DROVER_JAR="$(readlink -f "$DROVER_JAR")"
-JAVA_OPTS="${DROVER_JAVA_OPTS:--Xms64m -Xmn24m -Xmx512m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError -Dio.netty.leakDetection.level=disabled}"
+JAVA_OPTS="${DROVER_JAVA_OPTS:--Xms64m -Xmn24m -Xmx512m -XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError -XX:PerMethodTrapLimit=0 -Dio.netty.leakDetection.level=disabled}"
 DROVER_LAUNCHER="$BENCH_TMP/drover"
 printf '#!/bin/sh\n# shellcheck disable=SC2086\n[ -n "${MALLOC_ARENA_MAX+set}" ] || export MALLOC_ARENA_MAX=2 DROVER_NODE_ONLY_ENV=MALLOC_ARENA_MAX\nexec java %s -jar "%s" "$@"\n' "$JAVA_OPTS" "$DROVER_JAR" >"$DROVER_LAUNCHER"
 chmod +x "$DROVER_LAUNCHER"
