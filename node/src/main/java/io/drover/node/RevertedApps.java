@@ -93,8 +93,8 @@ final class RevertedApps {
     }
     String written;
     try {
-      int count = apps.apply(ScaledCounts.declared(without(current, app))).get(app).instances();
       String failed = ScaledCounts.declared(without(current, app));
+      int count = apps.apply(failed).get(app).instances();
       written = failed + block(healthy, failed, app, count);
       for (Map.Entry<String, Integer> scaled : ScaledCounts.of(current).entrySet()) {
         written = ScaledCounts.scale(written, scaled.getKey(), scaled.getValue()); // after the block: they still hold
@@ -129,10 +129,12 @@ final class RevertedApps {
    * when the failed app sets them or the app-defaults differ there.
    */
   static String block(String healthy, String failed, String app, int instances) {
-    ConfigObject h = objectAt(parse(healthy).root(), "drover", "apps", app);
-    ConfigObject hDefaults = objectAt(parse(healthy).root(), "drover", "app-defaults");
-    ConfigObject f = objectAt(parse(failed).root(), "drover", "apps", app);
-    ConfigObject fDefaults = objectAt(parse(failed).root(), "drover", "app-defaults");
+    ConfigObject healthyRoot = parse(healthy).root();
+    ConfigObject failedRoot = parse(failed).root();
+    ConfigObject h = objectAt(healthyRoot, "drover", "apps", app);
+    ConfigObject hDefaults = objectAt(healthyRoot, "drover", "app-defaults");
+    ConfigObject f = objectAt(failedRoot, "drover", "apps", app);
+    ConfigObject fDefaults = objectAt(failedRoot, "drover", "app-defaults");
     ConfigObject reference = objectAt(ConfigFactory.defaultReferenceUnresolved().root(), "drover", "app-defaults");
     if (h == null) {
       throw new IllegalArgumentException("the healthy text declares no app " + app);
