@@ -66,13 +66,18 @@ declare -A PORT=() ROOTS=() JVM=()
 ct_start nginx "$iters" || bench_die "nginx: $CT_SKIP"
 PORT[nginx]="$CT_PORT"; ROOTS[nginx]="${CT_PIDS[*]}"
 declare -A LAUNCHER=([A]="$A" [B]="$B" [C]="$C")
+# A Drover contender's launcher and settings, as the log and the table's footer show them.
+describe() { # A|B|C
+  local opts="DROVER_${1}_JAVA_OPTS" loops="DROVER_${1}_EVENT_LOOPS" mc="DROVER_${1}_MAX_CONCURRENCY" extra="DROVER_${1}_APP_EXTRA"
+  echo "$1: ${LAUNCHER[$1]} ${!opts:-} (event loops ${!loops:-0}, max-concurrency ${!mc:-${DROVER_MAX_CONCURRENCY:-0}}) ${!extra:-${DROVER_APP_EXTRA:-}}"
+}
 for c in "${DROVERS[@]}"; do
   opts="DROVER_${c}_JAVA_OPTS"; loops="DROVER_${c}_EVENT_LOOPS"; mc="DROVER_${c}_MAX_CONCURRENCY"; extra="DROVER_${c}_APP_EXTRA"
   DROVER_LAUNCHER="${LAUNCHER[$c]}" DROVER_JAVA_OPTS="${!opts:-}" DROVER_EVENT_LOOPS="${!loops:-0}" \
     DROVER_MAX_CONCURRENCY="${!mc:-${DROVER_MAX_CONCURRENCY:-0}}" DROVER_APP_EXTRA="${!extra:-${DROVER_APP_EXTRA:-}}" \
     ct_start drover "$iters" || bench_die "$c: $CT_SKIP"
   PORT[$c]="$CT_PORT"; ROOTS[$c]="${CT_PIDS[*]}"; JVM[$c]="$CT_MAIN"
-  bench_log "$c: ${LAUNCHER[$c]} ${!opts:-} (event loops ${!loops:-0}, max-concurrency ${!mc:-${DROVER_MAX_CONCURRENCY:-0}}) ${!extra:-${DROVER_APP_EXTRA:-}}"
+  bench_log "$(describe "$c")"
 done
 OTHERS=(nginx)
 if [ "$MINIMAL" -ge 1 ]; then
@@ -141,8 +146,7 @@ for c in "${DROVERS[@]}" "${OTHERS[@]}"; do
 done
 echo "(ratio columns: medians of the per-turn ratios)"
 for c in "${DROVERS[@]}"; do
-  opts="DROVER_${c}_JAVA_OPTS"; loops="DROVER_${c}_EVENT_LOOPS"; mc="DROVER_${c}_MAX_CONCURRENCY"; extra="DROVER_${c}_APP_EXTRA"
-  echo "$c: ${LAUNCHER[$c]} ${!opts:-} (event loops ${!loops:-0}, max-concurrency ${!mc:-${DROVER_MAX_CONCURRENCY:-0}}) ${!extra:-${DROVER_APP_EXTRA:-}}"
+  describe "$c"
 done
 [ "$CPU" = 1 ] || exit 0
 cpucol() { local t; for ((t = 1; t <= TURNS; t++)); do head -n 1 "$RES/$1.$t.cpu" | tr ' ' '\n' | sed -n "s/^$2=//p"; done; }
