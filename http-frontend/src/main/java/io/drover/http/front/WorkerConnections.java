@@ -47,6 +47,8 @@ final class WorkerConnections {
 
   /** Idle connections (their handlers) by worker port (a worker's next process listens on another port), oldest first. */
   private final Map<Integer, ArrayDeque<BackendHandler>> idle = new HashMap<>();
+  /** No idle connection for a port (never added to, never in {@link #idle}). */
+  private static final ArrayDeque<BackendHandler> NONE = new ArrayDeque<>(0);
   private long idleTimeoutNanos = Long.MAX_VALUE;
   private boolean sweeping;
 
@@ -74,17 +76,21 @@ final class WorkerConnections {
    * recent System.nanoTime.
    */
   BackendHandler acquire(int port, long now) {
-    ArrayDeque<BackendHandler> q = idle.get(port);
-    if (q == null) {
-      return null;
-    }
-    for (BackendHandler h = q.pollLast(); h != null; h = q.pollLast()) {
+    // No null from the map or the queue here: under steady load both always had something, and C2
+    // speculates on that (a null never seen at a cast), so the first empty pool (clients that closed
+    // took their worker connections along, new ones come) would throw the compiled request path away
+    // (a speculate_null_check trap) and recompile it while the box is busy. An empty test is a branch.
+    ArrayDeque<BackendHandler> q = idle.getOrDefault(port, NONE);
+    while (!q.isEmpty()) {
+      BackendHandler h = q.pollLast();
       if (h.channel.isActive() && now - h.idleSince < idleTimeoutNanos) {
         return h;
       }
       h.channel.close(); // idle too long: the worker may be closing it right now
     }
-    idle.remove(port);
+    if (q != NONE) {
+      idle.remove(port);
+    }
     return null;
   }
 
