@@ -18,6 +18,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.drover.supervisor.ClusterApps;
 import io.drover.supervisor.WorkerCommand;
 import io.drover.supervisor.Remote;
+import io.drover.supervisor.config.RouteProtocol;
 import io.drover.supervisor.config.AppSpec;
 import io.drover.supervisor.config.ConfigLoader;
 import java.io.IOException;
@@ -235,8 +236,8 @@ final class NodeGuardian {
       }
 
       @Override
-      public CompletionStage<Remote.Answer> forward(Remote.Serve request, int port, Duration timeout) {
-        return gateway.forward(request, port, timeout);
+      public CompletionStage<Remote.Answer> forward(Remote.Serve request, int port, Duration timeout, RouteProtocol protocol) {
+        return gateway.forward(request, port, timeout, protocol);
       }
     };
   }
