@@ -183,6 +183,21 @@ class ClusterGrpcTest {
     }
     assertEquals(300, n);
 
+    // an answer larger than one message between nodes carries (Artery's frame, 256 KiB by
+    // default) fails at once, UNAVAILABLE with the reason, instead of being dropped unanswered
+    long t1 = System.nanoTime();
+    StatusRuntimeException tooBig = assertThrows(StatusRuntimeException.class, () -> {
+      Iterator<String> big = ClientCalls.blockingServerStreamingCall(channel, GrpcWorker.COUNT, deadline(), "60000");
+      while (big.hasNext()) {
+        big.next();
+      }
+    });
+    long tooBigMs = (System.nanoTime() - t1) / 1_000_000;
+    assertEquals(Status.Code.UNAVAILABLE, tooBig.getStatus().getCode(), tooBig.getStatus().toString());
+    assertTrue(String.valueOf(tooBig.getStatus().getDescription()).contains("larger than one message between nodes carries"),
+        tooBig.getStatus().toString());
+    assertTrue(tooBigMs < 20_000, "failed after " + tooBigMs + " ms, not at the time-out");
+
     // the worker's own error status and message cross the hop as it wrote them
     StatusRuntimeException failed = assertThrows(StatusRuntimeException.class,
         () -> ClientCalls.blockingUnaryCall(channel, GrpcWorker.FAIL, deadline(), "the answer"));

@@ -42,6 +42,21 @@ public final class Remote {
       return new Answer(id, 0, List.of(), new byte[0], List.of(), failure, detail);
     }
 
+    /**
+     * About the bytes it takes as a message between nodes (CBOR: the body as it is, each header
+     * and trailer with a few bytes of framing), with {@code 4 KiB} for the rest of the envelope.
+     */
+    public long messageBytes() {
+      long n = 4096L + body.length;
+      for (String s : headers) {
+        n += s.length() + 4L;
+      }
+      for (String s : trailers) {
+        n += s.length() + 4L;
+      }
+      return n;
+    }
+
     static Answer of(long id, Response r) {
       List<String> headers = new ArrayList<>();
       r.headers().forEach((k, v) -> {
