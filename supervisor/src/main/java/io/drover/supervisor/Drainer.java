@@ -1,5 +1,6 @@
 package io.drover.supervisor;
 
+import io.drover.supervisor.config.RouteProtocol;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -25,10 +26,11 @@ public interface Drainer {
 
   /**
    * Passes a request from another node's front to the worker process listening on the loopback
-   * {@code port} (the node's loopback gateway, which the HTTP front provides). Without one the
-   * request is refused: the calling front tries another worker.
+   * {@code port} (the node's loopback gateway, which the HTTP front provides), in the protocol
+   * its app's route speaks to workers (HTTP/1.1, or h2c). Without a gateway the request is
+   * refused: the calling front tries another worker.
    */
-  default CompletionStage<Remote.Answer> forward(Remote.Serve request, int port, Duration timeout) {
+  default CompletionStage<Remote.Answer> forward(Remote.Serve request, int port, Duration timeout, RouteProtocol protocol) {
     return CompletableFuture.completedFuture(
         Remote.Answer.failed(request.id(), WorkerFailure.REFUSED, "no loopback gateway on this node"));
   }

@@ -420,7 +420,7 @@ public final class ProcessWorker extends WorkerLifecycle {
     }
     remoteInFlight++;
     countServed(1);
-    setup.drainer().forward(m, port, spec.route().requestTimeout()).whenComplete((answer, e) -> {
+    setup.drainer().forward(m, port, spec.route().requestTimeout(), spec.route().protocol()).whenComplete((answer, e) -> {
       m.replyTo().tell(answer != null ? answer : Remote.Answer.failed(m.id(), WorkerFailure.LOST, String.valueOf(e)));
       context.getSelf().tell(RemoteDone.INSTANCE);
     });

@@ -30,12 +30,31 @@ public final class Remote {
   /**
    * The answer to a {@link Serve}: the worker's response, or (with {@code failure} set) how the
    * request ended without one; the calling front decides what its client gets.
+   *
+   * @param headers name, value, … (names lower-case)
+   * @param trailers the trailing headers that followed the body, as {@code headers} (an h2c
+   *     worker's grpc-status and grpc-message); empty when there were none
    */
-  public record Answer(long id, int status, List<String> headers, byte[] body, WorkerFailure failure, String detail)
-      implements CrossNode {
+  public record Answer(long id, int status, List<String> headers, byte[] body, List<String> trailers, WorkerFailure failure,
+      String detail) implements CrossNode {
     /** The request ended without the worker's answer. */
     public static Answer failed(long id, WorkerFailure failure, String detail) {
-      return new Answer(id, 0, List.of(), new byte[0], failure, detail);
+      return new Answer(id, 0, List.of(), new byte[0], List.of(), failure, detail);
+    }
+
+    /**
+     * About the bytes it takes as a message between nodes (CBOR: the body as it is, each header
+     * and trailer with a few bytes of framing), with {@code 4 KiB} for the rest of the envelope.
+     */
+    public long messageBytes() {
+      long n = 4096L + body.length;
+      for (String s : headers) {
+        n += s.length() + 4L;
+      }
+      for (String s : trailers) {
+        n += s.length() + 4L;
+      }
+      return n;
     }
 
     static Answer of(long id, Response r) {
@@ -44,7 +63,7 @@ public final class Remote {
         headers.add(k.toLowerCase(Locale.ROOT));
         headers.add(v);
       });
-      return new Answer(id, r.status(), headers, r.body(), null, null);
+      return new Answer(id, r.status(), headers, r.body(), List.of(), null, null);
     }
   }
 

@@ -62,7 +62,7 @@ final class FrontErrors {
    */
   static FullHttpResponse unserved(ByteBufAllocator alloc, Exchange e, boolean localOnly) {
     RouteSnapshot.Route route = e.route;
-    if (localOnly && !e.upgrade && !route.h2c() && route.hasAvailableRemote()) {
+    if (localOnly && !e.upgrade && route.hasAvailableRemote()) {
       return tooLarge(alloc, route.app(), route.maxBody());
     }
     if (e.tried.isEmpty()) {

@@ -2,6 +2,7 @@ package io.drover.http.front;
 
 import io.drover.supervisor.Remote;
 import io.drover.supervisor.WorkerFailure;
+import io.drover.supervisor.config.RouteProtocol;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -35,10 +36,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The node's loopback gateway for requests that came whole from other nodes' fronts ({@link
- * Remote.Serve}): each goes to this node's worker process over the front's one loopback client
- * ({@link WorkerConnections}, connections kept alive per event loop) and its answer comes back
- * whole (up to {@link #MAX_RESPONSE}). It decides nothing: how an attempt failed goes back to the
- * calling front, whose {@link FailurePolicy} decides.
+ * Remote.Serve}): each goes to this node's worker process over the front's own loopback clients
+ * (HTTP/1.1: {@link WorkerConnections}, connections kept alive per event loop; an h2c app's
+ * worker: a stream of {@link WorkerStreams}, see {@link GatewayH2cCall}) and its answer comes back
+ * whole (up to {@link #MAX_RESPONSE}), with its trailers. It decides nothing: how an attempt
+ * failed goes back to the calling front, whose {@link FailurePolicy} decides.
  */
 public final class LoopbackForwarder implements AutoCloseable {
   /** Largest answer carried back as one message. */
@@ -67,11 +69,18 @@ public final class LoopbackForwarder implements AutoCloseable {
     return new LoopbackForwarder(backends, group, idleTimeout, maxIdle, true);
   }
 
-  /** Sends {@code m} to the worker process on the loopback {@code port}; completes with its answer or its failure. */
-  public CompletionStage<Remote.Answer> forward(Remote.Serve m, int port, Duration timeout) {
+  /**
+   * Sends {@code m} to the worker process on the loopback {@code port}, in the protocol of its
+   * app's route; completes with its answer or its failure.
+   */
+  public CompletionStage<Remote.Answer> forward(Remote.Serve m, int port, Duration timeout, RouteProtocol protocol) {
     CompletableFuture<Remote.Answer> answer = new CompletableFuture<>();
     EventLoop loop = group.next();
-    loop.execute(() -> new Call(m, port, timeout, answer, loop).start());
+    if (protocol == RouteProtocol.H2C) {
+      loop.execute(() -> new GatewayH2cCall(m, port, timeout, answer, loop).start(bootstrap, idleTimeout));
+    } else {
+      loop.execute(() -> new Call(m, port, timeout, answer, loop).start());
+    }
     return answer;
   }
 
@@ -202,7 +211,7 @@ public final class LoopbackForwarder implements AutoCloseable {
       body.getBytes(body.readerIndex(), bytes);
       BackendHandler h = handler;
       boolean keepAlive = HttpUtil.isKeepAlive(head);
-      finish(new Remote.Answer(m.id(), head.status().code(), headers, bytes, null, null));
+      finish(new Remote.Answer(m.id(), head.status().code(), headers, bytes, List.of(), null, null));
       // pooled before the answer is out, so that the caller's next request finds it
       if (keepAlive) {
         WorkerConnections.pool().release(h, maxIdle, idleTimeout);

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,7 +103,12 @@ final class MessageTransport implements Transport {
     return e == x && e != null && e.tried.size() == attempt && !e.answerBegun() ? e : null;
   }
 
-  private void answered(long id, int attempt, int status, byte[] body, Consumer<HttpHeaders> headers) {
+  /**
+   * The worker's answer, whole: to the client as one response; {@code trailers} (name, value, …:
+   * an h2c worker's grpc-status) follow its body, as a trailing HEADERS frame to an HTTP/2 client
+   * and in the last chunk to an HTTP/1.1 one.
+   */
+  private void answered(long id, int attempt, int status, byte[] body, Consumer<HttpHeaders> headers, List<String> trailers) {
     Exchange e = current(id, attempt);
     if (e == null) {
       return;
@@ -114,7 +120,18 @@ final class MessageTransport implements Transport {
     headers.accept(res.headers());
     ProxyHeaders.dropHopByHop(res.headers());
     res.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
-    HttpUtil.setContentLength(res, body.length);
+    boolean h2Client = conn.ctx.channel() instanceof Http2StreamChannel;
+    if (!trailers.isEmpty() && (h2Client || e.clientVersion.equals(HttpVersion.HTTP_1_1))) {
+      for (int i = 0; i + 1 < trailers.size(); i += 2) {
+        res.trailingHeaders().add(trailers.get(i), trailers.get(i + 1));
+      }
+      res.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+      if (!h2Client) {
+        HttpUtil.setTransferEncodingChunked(res, true); // HTTP/1.1 carries trailers in the last chunk only
+      }
+    } else {
+      HttpUtil.setContentLength(res, body.length);
+    }
     ProxyHeaders.forResponse(res.headers(), e.clientKeepAlive, e.clientVersion, conn.px.spec().via(), e.requestId);
     e.bytesOut = body.length;
     e.route.meters().answered(status, e.startNanos);
@@ -176,7 +193,7 @@ final class MessageTransport implements Transport {
       implements ActorWorker.Reply, RemoteCalls.Callback {
     @Override
     public void answer(io.drover.worker.Response r) {
-      loop.execute(() -> transport.answered(id, attempt, r.status(), r.body(), h -> r.headers().forEach(h::set)));
+      loop.execute(() -> transport.answered(id, attempt, r.status(), r.body(), h -> r.headers().forEach(h::set), List.of()));
     }
 
     @Override
@@ -194,7 +211,7 @@ final class MessageTransport implements Transport {
         for (int i = 0; i + 1 < a.headers().size(); i += 2) {
           h.add(a.headers().get(i), a.headers().get(i + 1));
         }
-      }));
+      }, a.trailers() == null ? List.of() : a.trailers()));
     }
   }
 }

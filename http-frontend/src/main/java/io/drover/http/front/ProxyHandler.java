@@ -213,8 +213,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     Exchange e = x;
     RouteSnapshot.Route route = e.route;
     // a WebSocket is a byte pipe, and a body declared larger than max-body cannot travel as a
-    // message, and neither can an h2c worker's streams: only this node's workers can take those
-    boolean localOnly = e.upgrade || route.h2c()
+    // message: only this node's workers can take those (an h2c app's calls go to other nodes'
+    // workers, as messages, only while this node has none ready: RouteSnapshot)
+    boolean localOnly = e.upgrade
         || (route.takesMessages() && HttpUtil.getContentLength(e.request, -1L) > route.maxBody());
     AppQueue.Admission admitted = route.traffic().admit(this, e, route, localOnly);
     if (admitted == AppQueue.Admission.QUEUED) {

@@ -1,5 +1,6 @@
 package io.drover.http.front;
 
+import io.drover.supervisor.config.RouteProtocol;
 import io.drover.supervisor.config.RouteSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,8 +17,9 @@ final class RouteSnapshot {
   /**
    * The snapshot of the front actor's endpoints: those in rotation, ordered by instance. A
    * cluster-placed app is served by its workers on every node (unless it prefers its own node's);
-   * an app every node runs, by this node's workers, and by other nodes' only while none of its
-   * own is in rotation.
+   * an app every node runs, and an h2c app (its calls to another node travel whole, as messages,
+   * which a bidi or endless stream cannot), by this node's workers, and by other nodes' only while
+   * none of its own is in rotation.
    */
   static RouteSnapshot of(java.util.Collection<io.drover.supervisor.config.AppSpec> apps,
       java.util.Map<String, ? extends java.util.Map<?, Endpoint>> endpoints,
@@ -25,7 +27,8 @@ final class RouteSnapshot {
     List<Route> routes = new ArrayList<>();
     for (io.drover.supervisor.config.AppSpec app : apps) {
       boolean ownReady = endpoints.get(app.name()).values().stream().anyMatch(e -> !e.draining && !e.remote);
-      boolean remoteToo = !ownReady || (app.clusterPlaced() && !app.route().preferOwnNode());
+      boolean remoteToo = !ownReady
+          || (app.clusterPlaced() && !app.route().preferOwnNode() && app.route().protocol() != RouteProtocol.H2C);
       Endpoint[] eps =
           endpoints.get(app.name()).values().stream()
               .filter(e -> !e.draining && (remoteToo || !e.remote))

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.drover.supervisor.Remote;
 import io.drover.supervisor.WorkerFailure;
+import io.drover.supervisor.config.RouteProtocol;
 import io.drover.supervisor.process.Ports;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
@@ -73,7 +74,7 @@ class LoopbackForwarderTest {
   }
 
   static Remote.Answer forward(Remote.Serve m, int to, Duration timeout) throws Exception {
-    return forwarder.forward(m, to, timeout).toCompletableFuture().get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+    return forwarder.forward(m, to, timeout, RouteProtocol.HTTP1).toCompletableFuture().get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
   }
 
   static String body(Remote.Answer a) {
