@@ -147,6 +147,8 @@ h2_run() { # SECONDS RAW: h2load for that long; prints "rps errors"
 # TLS_PROFILE=DIR: async-profiler (as in profile.sh) on each Drover contender's measured runs,
 # DIR/<label>-<measure>-r<round>.collapsed (all threads); TLS_STRACE=DIR: strace -c -f of its JVM
 # during the h1 run. Both slow the contender down: its figures in that run do not count.
+# TLS_CPU=1 (with --interleave): bench/procsnap.js around each measured turn, logged per turn:
+# CPU us per request of the front (nginx or Drover's JVM), of its Node workers and of the box.
 prof_start() {
   [ -n "${TLS_PROFILE:-}" ] || return 0
   local jar="$HOME/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1.jar"
@@ -204,7 +206,15 @@ if [ "$INTERLEAVE" = 1 ]; then
       for ((j = 0; j < n; j++)); do
         c="${UP[$(((j + r - 1) % n))]}"   # each round starts one contender later
         ct_restore "$c"
+        [ -n "${TLS_CPU:-}" ] && node "$BENCH_DIR/procsnap.js" snap "$RES/cpu.s0"
         read -r rps errs < <(turn "$t" "$c" "$secs" "$CT_DIR/$t-$r.txt")
+        if [ -n "${TLS_CPU:-}" ] && [ "$rps" != "-" ]; then
+          node "$BENCH_DIR/procsnap.js" snap "$RES/cpu.s1"
+          # shellcheck disable=SC2086
+          node "$BENCH_DIR/procsnap.js" diff "$RES/cpu.s0" "$RES/cpu.s1" --requests "$(awk -v r="$rps" -v s="$secs" 'BEGIN { printf "%d", r * s }')" \
+            --front ${CT_PIDS[*]} >"$RES/cpu.$t.$c.$r" 2>&1
+          bench_log "[round $r] $(label_of "$c") $t cpu: $(tr ' ' '\n' <"$RES/cpu.$t.$c.$r" | grep -E '^(idle_pct|box_us|front_us|workers_us|front_rd|front_wr|front_vol|workers_vol)=' | tr '\n' ' ')"
+        fi
         [ "$rps" != "-" ] && echo "$rps $errs" >"$RES/$t.$c.$r"
         bench_log "[round $r] $(label_of "$c") $t: $rps req/s, $errs errors"
       done

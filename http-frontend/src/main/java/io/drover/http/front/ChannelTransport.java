@@ -121,7 +121,7 @@ abstract class ChannelTransport implements Transport, BackendHandler.User {
 
   @Override
   public void readComplete() {
-    LoopFlushes.later(conn.ctx.channel());
+    LoopFlushes.later(conn.flushed);
   }
 
   @Override

@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClientTimeouts extends ChannelDuplexHandler {
   private final long timeoutNanos;
+  /** An HTTP/2 stream: no timer until there is something to bound (see the constructor). */
+  private final boolean stream;
   private ChannelHandlerContext ctx;
   private ScheduledFuture<?> timer;
   /** Requests whose head arrived and whose answer is not complete yet. */
@@ -50,7 +52,19 @@ final class ClientTimeouts extends ChannelDuplexHandler {
   private long unwritableSince;
 
   ClientTimeouts(long timeoutMillis) {
+    this(timeoutMillis, false);
+  }
+
+  /**
+   * With {@code stream}, for an HTTP/2 stream: it is born with its request head and ends with its
+   * answer, so there is no head to wait for; the timer is armed only once a body is discarded or
+   * the stream cannot take its answer (one timer per connection of HTTP/1.1 is re-armed lazily;
+   * a stream's would be scheduled and cancelled once per request). The connection's own idle
+   * time is bounded by {@link Http2Front}.
+   */
+  ClientTimeouts(long timeoutMillis, boolean stream) {
     this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    this.stream = stream;
   }
 
   @Override
@@ -68,8 +82,17 @@ final class ClientTimeouts extends ChannelDuplexHandler {
   }
 
   private void start() {
-    if (timer == null && timeoutNanos > 0) {
+    if (timer == null && timeoutNanos > 0 && waitingSince == 0) {
       waitingSince = System.nanoTime();
+      if (!stream) {
+        arm(timeoutNanos);
+      }
+    }
+  }
+
+  /** A stream's timer, once there is something to bound. */
+  private void needed() {
+    if (stream && timer == null && timeoutNanos > 0 && !tunnel) {
       arm(timeoutNanos);
     }
   }
@@ -118,6 +141,7 @@ final class ClientTimeouts extends ChannelDuplexHandler {
       } else if (open > 0 && --open == 0) {
         if (readingBody) {
           discardingSince = System.nanoTime();
+          needed();
         } else {
           startWaiting();
         }
@@ -129,6 +153,9 @@ final class ClientTimeouts extends ChannelDuplexHandler {
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     unwritableSince = ctx.channel().isWritable() ? 0 : System.nanoTime();
+    if (unwritableSince != 0) {
+      needed();
+    }
     ctx.fireChannelWritabilityChanged();
   }
 

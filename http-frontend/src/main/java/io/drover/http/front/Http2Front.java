@@ -20,7 +20,6 @@ import io.netty.handler.codec.http2.Http2HeadersEncoder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
@@ -64,8 +63,10 @@ final class Http2Front {
             .build();
     ChannelPipeline p = ch.pipeline();
     long idle = px.spec().idleTimeout().toMillis();
-    // one TLS record and one write for what the streams answered in one read, not one per stream
-    p.addLast("h2-flushes", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+    // no flush consolidation here: the streams' answers are flushed on this connection once per
+    // pass of the loop (ProxyHandler.flushed, LoopFlushes), one TLS record and one write for all
+    // of them; the codec flushes what it wrote itself (SETTINGS and PING acks, WINDOW_UPDATE) once
+    // per read
     p.addLast("h2", codec);
     p.addLast("h2-idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
     p.addLast("h2-idle-close", new IdleClose(codec));
@@ -75,7 +76,7 @@ final class Http2Front {
         stream.pipeline()
             .addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true, true))
             .addLast("h2-request", new StreamRequests(secure))
-            .addLast("deadlines", new ClientTimeouts(idle))
+            .addLast("deadlines", new ClientTimeouts(idle, true))
             .addLast("proxy", new ProxyHandler(px));
       }
     }));
