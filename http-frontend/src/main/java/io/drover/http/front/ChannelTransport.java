@@ -121,7 +121,7 @@ abstract class ChannelTransport implements Transport, BackendHandler.User {
 
   @Override
   public void readComplete() {
-    LoopFlushes.later(conn.flushed);
+    LoopFlushes.later(conn.ctx.channel());
   }
 
   @Override

@@ -20,6 +20,7 @@ import io.netty.handler.codec.http2.Http2HeadersEncoder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
@@ -63,10 +64,10 @@ final class Http2Front {
             .build();
     ChannelPipeline p = ch.pipeline();
     long idle = px.spec().idleTimeout().toMillis();
-    // no flush consolidation here: the streams' answers are flushed on this connection once per
-    // pass of the loop (ProxyHandler.flushed, LoopFlushes), one TLS record and one write for all
-    // of them; the codec flushes what it wrote itself (SETTINGS and PING acks, WINDOW_UPDATE) once
-    // per read
+    // one TLS record and one write for what the streams answered in one read, not one per stream
+    // (flushing the connection instead of its streams, once per pass of the loop, left a client
+    // stream waiting for its flow-control window: FrontGrpcTest.aClientStreamReachesTheWorkerWhole)
+    p.addLast("h2-flushes", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
     p.addLast("h2", codec);
     p.addLast("h2-idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
     p.addLast("h2-idle-close", new IdleClose(codec));

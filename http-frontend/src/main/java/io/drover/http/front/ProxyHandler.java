@@ -2,7 +2,6 @@ package io.drover.http.front;
 
 import io.drover.http.front.Exchange.Phase;
 import io.drover.supervisor.WorkerFailure;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -18,7 +17,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -33,8 +31,6 @@ import java.util.ArrayDeque;
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
   final ProxyContext px;
   ChannelHandlerContext ctx;
-  /** Flushed to send answers: the client's channel, or an HTTP/2 stream's connection (one flush for all its streams' answers). */
-  Channel flushed;
   /** The client's address and the Host of its last valid request, as header values (ASCII, encoded at once). */
   private AsciiString clientIp = AsciiString.EMPTY_STRING;
   private String validHost;
@@ -57,7 +53,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    this.flushed = ctx.channel() instanceof Http2StreamChannel stream ? stream.parent() : ctx.channel();
     this.timer = new ExchangeTimer(ctx.executor(), this::checkTimeout);
   }
 
@@ -303,7 +298,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   void completed(Exchange e, io.netty.channel.ChannelFuture written, boolean workerReusable) {
     e.route.meters().answered(e.status, e.startNanos);
     e.endpoint.answered(e.status, e.route.spec().outlier(), px.front());
-    LoopFlushes.later(flushed); // with the other answers of this pass of the loop
+    LoopFlushes.later(ctx.channel()); // with the other answers of this pass of the loop
     endAttempt(workerReusable && e.body.complete());
     if (!e.clientKeepAlive) {
       written.addListener(ChannelFutureListener.CLOSE);
