@@ -61,7 +61,7 @@ final class ClusterReader {
   /**
    * On a cluster node every app's requests may travel to another node as one message: its
    * max-body and the request's head must fit {@code drover.cluster.max-message}, else the problem
-   * is reported at the app's max-body.
+   * is reported where the user set that max-body (the app, or app-defaults), or else at max-message.
    */
   static void messageLimits(
       Map<String, AppSpec> apps, ClusterSpec cluster, HttpSpec http, Origins origins, Collection<ConfigProblem> problems) {
@@ -76,10 +76,14 @@ final class ClusterReader {
         List<String> defaults = List.of(ConfigLoader.DROVER, ConfigLoader.APP_DEFAULTS, "max-body");
         List<String> at = origins.userSet(own) ? own : origins.userSet(defaults) ? defaults
             : List.of(ConfigLoader.DROVER, "cluster", "max-message");
+        boolean atMessage = at.get(1).equals("cluster");
         problems.add(origins.problem(at,
-            "app " + app.name() + "'s max-body of " + app.maxBody() + " bytes, more than a request carries between cluster nodes (drover.cluster.max-message = "
-                + cluster.maxMessage() + " bytes, less " + room + " for the request line and headers)",
-            at.get(1).equals("cluster") ? "a max-message of at least " + (app.maxBody() + room) + " bytes"
+            atMessage
+                ? cluster.maxMessage() + " bytes, too small for app " + app.name() + "'s max-body of " + app.maxBody()
+                    + " bytes and " + room + " for the request line and headers"
+                : app.maxBody() + " bytes for app " + app.name() + ", more than a request between cluster nodes carries"
+                    + " (drover.cluster.max-message = " + cluster.maxMessage() + " bytes, less " + room + " for its line and headers)",
+            atMessage ? "at least " + (app.maxBody() + room) + " bytes, or a smaller max-body"
                 : "at most " + (cluster.maxMessage() - room) + " bytes, or a larger drover.cluster.max-message"));
       }
     }
