@@ -29,14 +29,26 @@ public final class Remote {
     return config.hasPath(MAX_MESSAGE) ? config.getBytes(MAX_MESSAGE) : Long.MAX_VALUE;
   }
 
-  /** About the bytes of a message: the body as it is, each string with a few bytes of framing, 4 KiB for the envelope. */
+  /** About the bytes of a message: the body as it is, each string as UTF-8 with a few bytes of framing, 4 KiB for the envelope. */
   private static long sizeOf(byte[] body, List<String> a, List<String> b) {
     long n = 4096L + body.length;
     for (String s : a) {
-      n += s.length() * 3L + 4; // CBOR text is UTF-8: at most 3 bytes a char
+      n += utf8Length(s) + 4L;
     }
     for (String s : b) {
-      n += s.length() * 3L + 4;
+      n += utf8Length(s) + 4L;
+    }
+    return n;
+  }
+
+  /** The bytes of a string in UTF-8, at most (a surrogate pair counts 6, not 4). */
+  private static int utf8Length(String s) {
+    int n = s.length();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        n += c < 0x800 ? 1 : 2;
+      }
     }
     return n;
   }

@@ -90,16 +90,16 @@ final class RemoteCalls {
    */
   long send(ActorRef<WorkerCommand> worker, String method, String uri, java.util.List<String> headers,
       byte[] body, Duration timeout, Callback callback) {
-    Remote.Serve probe = new Remote.Serve(method, uri, headers, body, 0, null);
-    if (probe.messageBytes() > maxMessage) {
+    long id = ids.incrementAndGet();
+    Remote.Serve serve = new Remote.Serve(method, uri, headers, body, id, replies);
+    if (serve.messageBytes() > maxMessage) {
       return 0;
     }
-    long id = ids.incrementAndGet();
     calls.put(id, new Call(worker, callback, System.nanoTime() + timeout.toNanos() + SWEEP.toNanos()));
     if (watched.add(worker)) {
       receiver.tell(new Watch(worker));
     }
-    worker.tell(new Remote.Serve(method, uri, headers, body, id, replies));
+    worker.tell(serve);
     return id;
   }
 
