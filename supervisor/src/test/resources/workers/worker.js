@@ -1,5 +1,7 @@
 // A test worker whose misbehaviour is chosen by arguments. No npm dependencies.
-//   --listen                 serve HTTP on $PORT: /health answers 200 (until hung), / answers hello
+//   --listen                 serve HTTP on $PORT: /health answers 200 (until hung), / answers hello;
+//                            a path ending in /echo answers the length of the request's body,
+//                            one ending in /bytes?n=N answers N bytes
 //   --listen-after MS        start listening only after MS milliseconds
 //   --exit-after MS          exit after MS milliseconds with --code (default 1)
 //   --code N                 exit status for --exit-after
@@ -42,8 +44,15 @@ const listen = () => {
   http
     .createServer((req, res) => {
       if (hung) return; // never answer
+      const path = req.url.split('?')[0];
       if (req.url === '/health') {
         res.end('ok');
+      } else if (path.endsWith('/echo')) {
+        let length = 0;
+        req.on('data', (chunk) => { length += chunk.length; });
+        req.on('end', () => res.end(String(length)));
+      } else if (path.endsWith('/bytes')) {
+        res.end(Buffer.alloc(Number(new URL(req.url, 'http://x').searchParams.get('n')), 'x'));
       } else {
         res.end(`hello from ${process.env.DROVER_APP}-${instance}\n`);
       }

@@ -40,6 +40,7 @@ final class ClusterMembership {
             "pekko.actor.provider", "cluster",
             "pekko.remote.artery.canonical.hostname", spec.host(),
             "pekko.remote.artery.canonical.port", spec.port(),
+            "pekko.remote.artery.advanced.maximum-large-frame-size", spec.maxMessage(),
             "pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds),
             "pekko.cluster.roles", ConfigValueFactory.fromIterable(spec.roles()),
             "pekko.cluster.downing-provider-class", "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider",

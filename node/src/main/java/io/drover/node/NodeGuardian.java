@@ -18,7 +18,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.drover.supervisor.ClusterApps;
 import io.drover.supervisor.WorkerCommand;
 import io.drover.supervisor.Remote;
-import io.drover.supervisor.WorkerFailure;
 import io.drover.supervisor.config.RouteProtocol;
 import io.drover.supervisor.config.AppSpec;
 import io.drover.supervisor.config.ConfigLoader;
@@ -219,9 +218,6 @@ final class NodeGuardian {
     return own;
   }
 
-  /** Where the largest message between nodes is set: a larger one would be dropped on its way, unanswered. */
-  static final String FRAME_SIZE = "pekko.remote.artery.advanced.maximum-frame-size";
-
   /**
    * Workers are drained at the front before they are signalled; requests from other nodes'
    * fronts reach them through the loopback gateway. An answer too large to travel back as one
@@ -229,7 +225,7 @@ final class NodeGuardian {
    */
   private static Drainer drainer(ActorContext<Command> ctx, ActorRef<Front.Command> front, LoopbackForwarder gateway) {
     ActorSystem<Void> system = ctx.getSystem();
-    long largest = system.settings().config().hasPath(FRAME_SIZE) ? system.settings().config().getBytes(FRAME_SIZE) : Long.MAX_VALUE;
+    long largest = Remote.maxMessage(system.settings().config());
     return new Drainer() {
       @Override
       public CompletionStage<Done> drain(ActorRef<WorkerCommand> worker, int port, Duration timeout) {
@@ -243,9 +239,7 @@ final class NodeGuardian {
 
       @Override
       public CompletionStage<Remote.Answer> forward(Remote.Serve request, int port, Duration timeout, RouteProtocol protocol) {
-        return gateway.forward(request, port, timeout, protocol).thenApply(a -> a.failure() != null || a.messageBytes() <= largest ? a
-            : Remote.Answer.failed(a.id(), WorkerFailure.LOST, "answer of " + a.body().length
-                + " bytes, larger than one message between nodes carries (" + FRAME_SIZE + " = " + largest + " bytes)"));
+        return gateway.forward(request, port, timeout, protocol).thenApply(a -> a.within(largest));
       }
     };
   }

@@ -66,6 +66,8 @@ public final class ActorWorker extends WorkerLifecycle {
 
   private final ActorRuntime runtime;
   private final Logger workerLog;
+  /** The largest answer that travels back to another node's front ({@link Remote#maxMessage}). */
+  private final long maxMessage;
 
   private Worker worker;
   private long nextId;
@@ -85,6 +87,7 @@ public final class ActorWorker extends WorkerLifecycle {
       ActorRuntime runtime) {
     super(context, timers, setup);
     this.runtime = runtime;
+    this.maxMessage = Remote.maxMessage(context.getSystem().settings().config());
     this.workerLog = LoggerFactory.getLogger("drover.worker." + spec.name());
   }
 
@@ -94,7 +97,7 @@ public final class ActorWorker extends WorkerLifecycle {
       // without a worker instance requests are refused (tried elsewhere)
       case STOPPED, FAILED, BACKOFF -> b
           .onMessage(Handle.class, m -> refuse(m, "worker " + name + " is " + state.label()))
-          .onMessage(Remote.Serve.class, m -> refuse(Remote.asHandle(m), "worker " + name + " is " + state.label()));
+          .onMessage(Remote.Serve.class, m -> refuse(Remote.asHandle(m, maxMessage), "worker " + name + " is " + state.label()));
       case STARTING, READY -> live(b).onMessage(Started.class, this::onStarted);
       case DRAINING -> live(b)
           .onMessage(Started.class, this::onStarted)
@@ -107,7 +110,7 @@ public final class ActorWorker extends WorkerLifecycle {
   private BehaviorBuilder<WorkerCommand> live(BehaviorBuilder<WorkerCommand> b) {
     return b
         .onMessage(Handle.class, this::onHandle)
-        .onMessage(Remote.Serve.class, m -> onHandle(Remote.asHandle(m)))
+        .onMessage(Remote.Serve.class, m -> onHandle(Remote.asHandle(m, maxMessage)))
         .onMessage(Finished.class, this::onFinished)
         .onMessage(TimedOut.class, this::onTimedOut);
   }

@@ -18,6 +18,42 @@ public final class Remote {
   private Remote() {}
 
   /**
+   * Where the largest message between nodes is set: {@link Serve} and {@link Answer} travel on
+   * Artery's large-message lane (drover-cluster.conf), whose frames are this size (a node's
+   * {@code drover.cluster.max-message}). A larger message would be dropped on its way, unanswered.
+   */
+  public static final String MAX_MESSAGE = "pekko.remote.artery.advanced.maximum-large-frame-size";
+
+  /** The bytes a request or answer may take between nodes, from the actor system's settings. */
+  public static long maxMessage(com.typesafe.config.Config config) {
+    return config.hasPath(MAX_MESSAGE) ? config.getBytes(MAX_MESSAGE) : Long.MAX_VALUE;
+  }
+
+  /** About the bytes of a message: the body as it is, each string as UTF-8 with a few bytes of framing, 4 KiB for the envelope. */
+  private static long sizeOf(byte[] body, List<String> a, List<String> b) {
+    long n = 4096L + body.length;
+    for (String s : a) {
+      n += utf8Length(s) + 4L;
+    }
+    for (String s : b) {
+      n += utf8Length(s) + 4L;
+    }
+    return n;
+  }
+
+  /** The bytes of a string in UTF-8, at most (a surrogate pair counts 6, not 4). */
+  private static int utf8Length(String s) {
+    int n = s.length();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= 0x80) {
+        n += c < 0x800 ? 1 : 2;
+      }
+    }
+    return n;
+  }
+
+  /**
    * One request for a worker, whole.
    *
    * @param uri path and query as the client sent them
@@ -25,7 +61,12 @@ public final class Remote {
    * @param id the caller's number for the request, echoed in the answer
    */
   public record Serve(String method, String uri, List<String> headers, byte[] body, long id, ActorRef<Answer> replyTo)
-      implements WorkerCommand, CrossNode {}
+      implements WorkerCommand, CrossNode {
+    /** About the bytes it takes as a message between nodes (see {@link Answer#messageBytes}). */
+    public long messageBytes() {
+      return sizeOf(body, headers, List.of(method, uri));
+    }
+  }
 
   /**
    * The answer to a {@link Serve}: the worker's response, or (with {@code failure} set) how the
@@ -47,14 +88,14 @@ public final class Remote {
      * and trailer with a few bytes of framing), with {@code 4 KiB} for the rest of the envelope.
      */
     public long messageBytes() {
-      long n = 4096L + body.length;
-      for (String s : headers) {
-        n += s.length() + 4L;
-      }
-      for (String s : trailers) {
-        n += s.length() + 4L;
-      }
-      return n;
+      return sizeOf(body, headers, trailers);
+    }
+
+    /** This answer, or (when it is too large to travel between nodes) its {@code LOST} failure. */
+    public Answer within(long maxMessage) {
+      return failure != null || messageBytes() <= maxMessage ? this
+          : failed(id, WorkerFailure.LOST, "answer of " + body.length + " bytes, larger than one message between nodes carries ("
+              + MAX_MESSAGE + " = drover.cluster.max-message = " + maxMessage + " bytes)");
     }
 
     static Answer of(long id, Response r) {
@@ -67,8 +108,11 @@ public final class Remote {
     }
   }
 
-  /** The request as an actor worker's {@link ActorWorker.Handle}, answering {@code m.replyTo()}. */
-  static ActorWorker.Handle asHandle(Serve m) {
+  /**
+   * The request as an actor worker's {@link ActorWorker.Handle}, answering {@code m.replyTo()};
+   * an answer larger than {@code maxMessage} fails as {@code LOST} instead.
+   */
+  static ActorWorker.Handle asHandle(Serve m, long maxMessage) {
     int q = m.uri().indexOf('?');
     Map<String, List<String>> headers = new LinkedHashMap<>();
     for (int i = 0; i + 1 < m.headers().size(); i += 2) {
@@ -79,7 +123,7 @@ public final class Remote {
     return new ActorWorker.Handle(request, new ActorWorker.Reply() {
       @Override
       public void answer(Response response) {
-        m.replyTo().tell(Answer.of(m.id(), response));
+        m.replyTo().tell(Answer.of(m.id(), response).within(maxMessage));
       }
 
       @Override

@@ -89,6 +89,12 @@ final class FrontErrors {
     return json(alloc, 413, ErrorJson.bytes(413, "request body larger than max-body (" + maxBody + " bytes)", "app", app));
   }
 
+  /** A request (its body within max-body) too large, with its head, to travel to another node's worker as one message: 413. */
+  static FullHttpResponse tooLargeToTravel(ByteBufAllocator alloc, String app, long maxMessage) {
+    return json(alloc, 413, ErrorJson.bytes(413,
+        "request larger than one message between cluster nodes (drover.cluster.max-message = " + maxMessage + " bytes)", "app", app));
+  }
+
   /** The client did not send a complete request head in time (slowloris and friends): 408, then the connection closes. */
   static FullHttpResponse headTimeout(ByteBufAllocator alloc, long millis) {
     FullHttpResponse r = badRequest(alloc, HttpResponseStatus.REQUEST_TIMEOUT, "request head not received within " + millis + "ms");

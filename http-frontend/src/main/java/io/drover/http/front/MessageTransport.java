@@ -90,8 +90,12 @@ final class MessageTransport implements Transport {
     Endpoint endpoint = e.endpoint;
     Replies replies = new Replies(this, e.id, e.tried.size(), conn.ctx.channel().eventLoop());
     if (endpoint.remote) {
-      remoteCall = conn.px.holder().remote.send(endpoint.worker, request.method().name(), request.uri(),
+      RemoteCalls remote = conn.px.holder().remote;
+      remoteCall = remote.send(endpoint.worker, request.method().name(), request.uri(),
           headerPairs(request.headers()), body, e.route.spec().requestTimeout(), replies);
+      if (remoteCall == 0) { // its head made it too large to travel (its body is within max-body)
+        conn.respond(FrontErrors.tooLargeToTravel(conn.ctx.alloc(), e.route.app(), remote.maxMessage()), true);
+      }
     } else {
       endpoint.worker.tell(new ActorWorker.Handle(workerRequest(request, body), replies));
     }

@@ -38,12 +38,16 @@ final class RemoteCalls {
   private final AtomicLong ids = new AtomicLong();
   private volatile ActorRef<Remote.Answer> replies;
   private volatile ActorRef<Object> receiver;
+  /** The largest request that travels to another node ({@link Remote#maxMessage}). */
+  private volatile long maxMessage = Long.MAX_VALUE;
 
   /** The actor that receives every answer; spawned once by the front actor. */
   Behavior<Object> receiver() {
     return Behaviors.setup(ctx -> {
-      replies = ctx.messageAdapter(Remote.Answer.class, a -> a).narrow();
+      // answers come to this actor itself: its path is one of Artery's large-message destinations
+      replies = ctx.getSelf().narrow();
       receiver = ctx.getSelf();
+      maxMessage = Remote.maxMessage(ctx.getSystem().settings().config());
       return Behaviors.withTimers(timers -> {
         timers.startTimerWithFixedDelay("sweep", SWEEP, SWEEP);
         return Behaviors.receive(Object.class)
@@ -75,15 +79,27 @@ final class RemoteCalls {
     });
   }
 
-  /** Sends a request to a worker on another node; its answer goes to {@code callback}. */
+  /** The largest request, in bytes, that may travel to another node as one message. */
+  long maxMessage() {
+    return maxMessage;
+  }
+
+  /**
+   * Sends a request to a worker on another node; its answer goes to {@code callback}. Returns 0
+   * (sending nothing) when the request is too large to travel as one message ({@link #maxMessage}).
+   */
   long send(ActorRef<WorkerCommand> worker, String method, String uri, java.util.List<String> headers,
       byte[] body, Duration timeout, Callback callback) {
     long id = ids.incrementAndGet();
+    Remote.Serve serve = new Remote.Serve(method, uri, headers, body, id, replies);
+    if (serve.messageBytes() > maxMessage) {
+      return 0;
+    }
     calls.put(id, new Call(worker, callback, System.nanoTime() + timeout.toNanos() + SWEEP.toNanos()));
     if (watched.add(worker)) {
       receiver.tell(new Watch(worker));
     }
-    worker.tell(new Remote.Serve(method, uri, headers, body, id, replies));
+    worker.tell(serve);
     return id;
   }
 

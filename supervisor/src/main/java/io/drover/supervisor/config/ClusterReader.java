@@ -7,7 +7,9 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /** Reads and validates {@code drover.cluster} into a {@link ClusterSpec}. */
@@ -20,6 +22,9 @@ final class ClusterReader {
   private static final Pattern ROLE = Pattern.compile("[A-Za-z0-9_-]+");
   static final String SERVICE = "a service name (lower-case letters, digits, '-')";
   private static final Pattern SERVICE_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?");
+  static final long MIN_MESSAGE = 256 * 1024;
+  static final long MAX_MESSAGE = 1024L * 1024 * 1024 + 1024 * 1024;
+  static final String MESSAGE = "a size from 256K to 1025M, such as 2M";
   static final String ROLE_OR_ANY = "a role name (letters, digits, '-', '_'), or \"\" for any node";
 
   private ClusterReader() {}
@@ -39,6 +44,7 @@ final class ClusterReader {
     List<String> roles = strings(c, "roles", ROLE, ROLES);
     Duration stableAfter = c.duration("stable-after", false);
     Duration crashProbe = c.duration("crash-probe-interval", true);
+    Long maxMessage = c.size("max-message", MIN_MESSAGE, MAX_MESSAGE, MESSAGE);
     Reader bootstrapGroup = c.group("bootstrap");
     ClusterSpec.Bootstrap bootstrap = bootstrap(bootstrapGroup);
     boolean bootstrapOn = bootstrapGroup != null && isTrue(bootstrapGroup.raw("enabled"));
@@ -46,10 +52,41 @@ final class ClusterReader {
       c.problem("seed-nodes", Reader.describe(c.raw("seed-nodes")), "[] when bootstrap.enabled = on (the nodes find each other)");
       seeds = null;
     }
-    if (anyNull(enabled, host, port, seeds, roles, stableAfter, crashProbe, bootstrap)) {
+    if (anyNull(enabled, host, port, seeds, roles, stableAfter, crashProbe, bootstrap, maxMessage)) {
       return null;
     }
-    return new ClusterSpec(enabled, host, port.intValue(), seeds, roles, stableAfter, crashProbe, bootstrap);
+    return new ClusterSpec(enabled, host, port.intValue(), seeds, roles, stableAfter, crashProbe, bootstrap, maxMessage);
+  }
+
+  /**
+   * On a cluster node every app's requests may travel to another node as one message: its
+   * max-body and the request's head must fit {@code drover.cluster.max-message}, else the problem
+   * is reported where the user set that max-body (the app, or app-defaults), or else at max-message.
+   */
+  static void messageLimits(
+      Map<String, AppSpec> apps, ClusterSpec cluster, HttpSpec http, Origins origins, Collection<ConfigProblem> problems) {
+    if (cluster == null || !cluster.enabled() || http == null) {
+      return;
+    }
+    long room = ClusterSpec.requestRoom(http);
+    for (AppSpec app : apps.values()) {
+      if (app.maxBody() + room > cluster.maxMessage()) {
+        // where the user wrote the max-body: the app, its defaults, or neither (then max-message)
+        List<String> own = List.of(ConfigLoader.DROVER, ConfigLoader.APPS, app.name(), "max-body");
+        List<String> defaults = List.of(ConfigLoader.DROVER, ConfigLoader.APP_DEFAULTS, "max-body");
+        List<String> at = origins.userSet(own) ? own : origins.userSet(defaults) ? defaults
+            : List.of(ConfigLoader.DROVER, "cluster", "max-message");
+        boolean atMessage = at.get(1).equals("cluster");
+        problems.add(origins.problem(at,
+            atMessage
+                ? cluster.maxMessage() + " bytes, too small for app " + app.name() + "'s max-body of " + app.maxBody()
+                    + " bytes and " + room + " for the request line and headers"
+                : app.maxBody() + " bytes for app " + app.name() + ", more than a request between cluster nodes carries"
+                    + " (drover.cluster.max-message = " + cluster.maxMessage() + " bytes, less " + room + " for its line and headers)",
+            atMessage ? "at least " + (app.maxBody() + room) + " bytes, or a smaller max-body"
+                : "at most " + (cluster.maxMessage() - room) + " bytes, or a larger drover.cluster.max-message"));
+      }
+    }
   }
 
   private static ClusterSpec.Bootstrap bootstrap(Reader b) {

@@ -16,10 +16,20 @@ import java.util.List;
  * @param crashProbeInterval how often other members' cluster ports are probed to tell a crash
  *     (refused) from a pause; zero: never
  * @param bootstrap how nodes find each other without seed nodes
+ * @param maxMessage the largest request or answer carried between nodes as one message, in
+ *     bytes: every app's max-body fits it with room for the request's head ({@link #requestRoom})
  */
 public record ClusterSpec(
     boolean enabled, String host, int port, List<String> seedNodes, List<String> roles, Duration stableAfter,
-    Duration crashProbeInterval, Bootstrap bootstrap) {
+    Duration crashProbeInterval, Bootstrap bootstrap, long maxMessage) {
+  /**
+   * The bytes of a request message besides its body: the request line and header block (as long
+   * as {@code http} lets them be, each header with its framing) and the envelope.
+   */
+  public static long requestRoom(HttpSpec http) {
+    return http.maxInitialLine() + 2L * http.maxHeaderSize() + 8192;
+  }
+
   public ClusterSpec {
     seedNodes = List.copyOf(seedNodes);
     roles = List.copyOf(roles);

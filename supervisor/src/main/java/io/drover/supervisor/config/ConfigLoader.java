@@ -166,6 +166,7 @@ public final class ConfigLoader {
     Map<String, AppSpec> apps = apps(root, defaults, referenceDefaults, keys, baseDir);
     duplicateRoutes(apps, origins, problems);
     clusterPlacement(apps, cluster, origins, problems);
+    ClusterReader.messageLimits(apps, cluster, http, origins, problems);
 
     if (!problems.isEmpty()) {
       throw fail(problems, origins);
