@@ -9,7 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
 import java.time.Duration;
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -74,7 +74,8 @@ final class MetricsHistory extends AbstractBehavior<MetricsHistory.Command> {
   private final TimerScheduler<Command> timers;
   private final Map<String, AppHistory> histories = new HashMap<>();
   private final Map<String, Counts> previous = new HashMap<>();
-  private final ArrayDeque<Map<String, Object>> events = new ArrayDeque<>();
+  /** The last events, oldest first (at most {@link #EVENTS}). */
+  private final List<Kept> events = new ArrayList<>();
 
   static Behavior<Command> create(NodeView node, MeterRegistry registry) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new MetricsHistory(ctx, node, registry, timers)));
@@ -140,18 +141,35 @@ final class MetricsHistory extends AbstractBehavior<MetricsHistory.Command> {
     return this;
   }
 
+  /**
+   * Keeps the event in time order: events of different workers are stamped by their own actors
+   * and may arrive here a little out of order (a scale's two new workers, a millisecond apart).
+   */
   private Behavior<Command> onHappened(Happened m) {
-    if (events.size() == EVENTS) {
-      events.removeFirst();
+    java.time.Instant at = m.event().at();
+    int i = events.size();
+    while (i > 0 && events.get(i - 1).at().isAfter(at)) {
+      i--;
     }
-    events.addLast(Json.event(m.event()));
+    if (i == 0 && events.size() == EVENTS) {
+      return this; // older than every event kept
+    }
+    events.add(i, new Kept(at, Json.event(m.event())));
+    if (events.size() > EVENTS) {
+      events.remove(0);
+    }
     return this;
   }
 
   private Behavior<Command> onGetEvents(GetEvents m) {
-    m.replyTo().tell(Json.obj("events", List.copyOf(events)));
+    List<Map<String, Object>> json = new ArrayList<>(events.size());
+    events.forEach(e -> json.add(e.json()));
+    m.replyTo().tell(Json.obj("events", json));
     return this;
   }
+
+  /** An event kept for {@code /events/recent}: its time and its JSON. */
+  private record Kept(java.time.Instant at, Map<String, Object> json) {}
 
   // ---------------------------------------------------------------- figures
 
