@@ -10,6 +10,7 @@
 #   bench_wrk_bg URL DUR CONNS THREADS RAW    the same in the background (pid in BENCH_WRK_PID)
 #   ct_start NAME ITERS [respawn]  starts a contender (direct | pm2 | nginx | passenger | drover |
 #                              drover_c1 | drover_c2: route.max-concurrency 1 or 2 | drover_al: access log
+#                              drover_nofwd: http.forward-headers = [] (no forwarding headers, as nginx RR)
 #                              on | minimal: bench/proxy/MinimalProxy.java), ct_stop stops it
 #   ct_workers                 pids of the running contender's app workers
 #   ct_reload                  rolling restart of the running contender's app
@@ -296,6 +297,7 @@ ct_label() {
     drover_c1) echo "drover x2 mc=1" ;;
     drover_c2) echo "drover x2 mc=2" ;;
     drover_al) echo "drover x2 +log" ;;
+    drover_nofwd) echo "drover x2 -fwd" ;;
     minimal) echo "minimal netty x2" ;;
     *) echo "$1" ;;
   esac
@@ -489,6 +491,9 @@ ct_start_drover_c1() { DROVER_MAX_CONCURRENCY=1 ct_start_drover "$@"; }
 ct_start_drover_c2() { DROVER_MAX_CONCURRENCY=2 ct_start_drover "$@"; }
 # Drover with its access log on (text, to <home>/logs/access.log): its cost beside drover.
 ct_start_drover_al() { DROVER_ACCESS_LOG=on ct_start_drover "$@"; }
+# Drover with http.forward-headers = []: it adds no X-Forwarded-*/X-Request-Id, so its workers get
+# the same request headers as nginx RR's (nginx_fwd is the other pair that does the same work).
+ct_start_drover_nofwd() { DROVER_FORWARD_HEADERS="[]" ct_start_drover "$@"; }
 
 # Whether ./drover run will build first (the launcher's own test): only to tell the user.
 ct_drover_needs_build() {
@@ -506,7 +511,8 @@ ct_start_drover() {
 # Written by bench/lib.sh for one benchmark run; removed with its temp dir.
 drover {
   home = "$CT_DIR/drover-home"
-  http { interface = "127.0.0.1", port = $CT_PORT, event-loops = ${DROVER_EVENT_LOOPS:-0}, access-log.enabled = ${DROVER_ACCESS_LOG:-off} }
+  http { interface = "127.0.0.1", port = $CT_PORT, event-loops = ${DROVER_EVENT_LOOPS:-0}, access-log.enabled = ${DROVER_ACCESS_LOG:-off}
+    forward-headers = ${DROVER_FORWARD_HEADERS:-[x-forwarded-for, x-forwarded-proto, x-forwarded-host, x-request-id]} }
   management { interface = "127.0.0.1", port = $CT_MGMT_PORT }
   apps.hello {
     command = ["node", "$APP_JS"]
@@ -578,7 +584,7 @@ ct_workers() {
       for f in "$CT_DIR"/backend-*.pid; do
         [ -f "$f" ] && p="$(cat "$f")" && bench_alive "$p" && echo "$p"
       done ;;
-    drover|drover_c1|drover_c2|drover_al) # children of the drover node JVM whose environment has DROVER_APP=hello; failing
+    drover|drover_c1|drover_c2|drover_al|drover_nofwd) # children of the drover node JVM whose environment has DROVER_APP=hello; failing
             # that, processes running hello.js with DROVER_APP=hello and this run's marker
       local jvm found=""
       jvm="$(ct_drover_jvm)"
@@ -600,7 +606,7 @@ ct_reload() {
   local f old i
   case "$CT_NAME" in
     pm2) bench_pm2 "$CT_PM2_HOME" reload hello >>"$CT_DIR/pm2-reload.log" 2>&1 ;;
-    drover|drover_c1|drover_c2|drover_al) kill -HUP "$(ct_drover_jvm)" 2>/dev/null ;;
+    drover|drover_c1|drover_c2|drover_al|drover_nofwd) kill -HUP "$(ct_drover_jvm)" 2>/dev/null ;;
     nginx) # what an ops script does: restart one backend, wait until it answers, then the next
       for f in "$CT_DIR"/backend-*.pid; do
         old="$(cat "$f")"

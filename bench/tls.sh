@@ -11,14 +11,18 @@
 #   --measures LIST  a subset of h1,h2,hs
 #   --interleave     all contenders up at once, each measure taken in turn from each, --rounds
 #                    times (short turns: a box whose speed drifts hits every contender alike)
+#   --headers H      what the workers get added to each request: own (default; each its
+#                    default: nginx none, Drover X-Forwarded-For/-Proto/-Host and X-Request-Id),
+#                    same (nginx adds Drover's four too) or none (Drover with
+#                    http.forward-headers = []): same and none compare the same work
 #
 #   bench/tls.sh [--duration 10s] [--warmup 20s] [--connections 64] [--threads 2]
 #                [--h2-clients 16] [--h2-streams 10] [--hs-connections 16] [--rounds 1]
-#                [--loops 0] [--base LAUNCHER] [--measures h1,h2,hs] [--interleave]
+#                [--loops 0] [--base LAUNCHER] [--measures h1,h2,hs] [--interleave] [--headers own]
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-DURATION=10s; WARMUP=20s; CONNS=64; THREADS=2; H2_CLIENTS=16; H2_STREAMS=10; HS_CONNS=16; ROUNDS=1; LOOPS=0; BASE=""; MEASURES=h1,h2,hs; INTERLEAVE=0
+DURATION=10s; WARMUP=20s; CONNS=64; THREADS=2; H2_CLIENTS=16; H2_STREAMS=10; HS_CONNS=16; ROUNDS=1; LOOPS=0; BASE=""; MEASURES=h1,h2,hs; INTERLEAVE=0; HEADERS=own
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="${2:?}"; shift 2 ;;
@@ -33,7 +37,8 @@ while [ $# -gt 0 ]; do
     --base) BASE="${2:?}"; shift 2 ;;
     --measures) MEASURES="${2:?}"; shift 2 ;;
     --interleave) INTERLEAVE=1; shift ;;
-    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --headers) HEADERS="${2:?}"; shift 2 ;;
+    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "tls.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -46,7 +51,11 @@ done
 [[ $LOOPS =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "tls.sh: --loops like 1,2" >&2; exit 2; }
 [[ $MEASURES =~ ^(h1|h2|hs)(,(h1|h2|hs))*$ ]] || { echo "tls.sh: --measures: a subset of h1,h2,hs" >&2; exit 2; }
 [ -z "$BASE" ] || [ -x "$BASE" ] || { echo "tls.sh: --base $BASE is not an executable launcher" >&2; exit 2; }
+[[ $HEADERS =~ ^(own|same|none)$ ]] || { echo "tls.sh: --headers own, same or none" >&2; exit 2; }
 measure() { [[ ,$MEASURES, == *,$1,* ]]; }
+NGINX_FWD=""; DROVER_FWD="[x-forwarded-for, x-forwarded-proto, x-forwarded-host, x-request-id]"
+[ "$HEADERS" = same ] && NGINX_FWD='proxy_set_header X-Request-Id $request_id; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header X-Forwarded-Host $host;'
+[ "$HEADERS" = none ] && DROVER_FWD="[]"
 
 # Drover's contenders: "dK" with its label, event loops and launcher.
 V_ID=(); V_LABEL=(); V_LOOPS=(); V_LAUNCHER=()
@@ -92,7 +101,7 @@ ct_start_nginx_tls() {
     ssl_protocols TLSv1.2 TLSv1.3;
     http2_max_concurrent_streams 128;
     keepalive_requests 1000000;
-    location / { proxy_pass http://hello; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    location / { proxy_pass http://hello; proxy_http_version 1.1; proxy_set_header Connection ""; $NGINX_FWD }
   }
 EOF
   tls_wait && return 0
@@ -108,7 +117,8 @@ ct_start_drover_tls() {
   cat >"$CT_DIR/drover.conf" <<EOF
 drover {
   home = "$CT_DIR/drover-home"
-  http { interface = "127.0.0.1", port = $plain, event-loops = ${TLS_LOOPS:-0}, tls { enabled = on, port = $CT_PORT, cert = "$CERT", key = "$KEY" } }
+  http { interface = "127.0.0.1", port = $plain, event-loops = ${TLS_LOOPS:-0}, tls { enabled = on, port = $CT_PORT, cert = "$CERT", key = "$KEY" }
+    forward-headers = $DROVER_FWD }
   management { interface = "127.0.0.1", port = $CT_MGMT_PORT }
   apps.hello {
     command = ["node", "$APP_JS"]
@@ -165,7 +175,7 @@ RES="$BENCH_TMP/results"; mkdir -p "$RES"
 CTS=(nginx_tls "${V_ID[@]}")
 label_of() { local k; [ "$1" = nginx_tls ] && { echo nginx; return; }; k="${1#d}"; echo "${V_LABEL[$k]}"; }
 w=""; m=""
-bench_log "tls.sh: wrk -t$THREADS -c$CONNS, h2load -c$H2_CLIENTS -m$H2_STREAMS, handshakes wrk -c$HS_CONNS; $DURATION each after a $WARMUP warmup; $ROUNDS round(s); $(nproc) cores; drover contenders: ${V_LABEL[*]}"
+bench_log "tls.sh: wrk -t$THREADS -c$CONNS, h2load -c$H2_CLIENTS -m$H2_STREAMS, handshakes wrk -c$HS_CONNS; $DURATION each after a $WARMUP warmup; $ROUNDS round(s); $(nproc) cores; drover contenders: ${V_LABEL[*]}; headers: $HEADERS"
 secs="$(bench_secs "$DURATION")"
 # --interleave: every contender started once (its state kept here), then turns.
 declare -A SAVED=()
@@ -284,7 +294,7 @@ ratios() { local f n d; for ((q = 1; q <= ROUNDS; q++)); do
   awk 'NR == FNR { n = $1; next } { if (n + 0 > 0) printf "%.4f\n", $1 / n }' "$RES/$1.nginx_tls.$q" "$RES/$1.$2.$q"
 done; }
 echo
-echo "== TLS: nginx vs drover, 2 Node workers each, same EC P-256 certificate; $DURATION per measure; $ROUNDS round(s)$([ "$ROUNDS" -gt 1 ] && echo ', medians') =="
+echo "== TLS: nginx vs drover, 2 Node workers each, same EC P-256 certificate; headers $HEADERS; $DURATION per measure; $ROUNDS round(s)$([ "$ROUNDS" -gt 1 ] && echo ', medians') =="
 printf '%-34s %10s' measure nginx
 for k in "${!V_ID[@]}"; do printf ' %18s' "${V_LABEL[$k]}"; done
 printf ' %8s %12s\n' goal "errors"

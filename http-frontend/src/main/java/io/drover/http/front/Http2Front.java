@@ -76,7 +76,7 @@ final class Http2Front {
       protected void initChannel(Channel stream) {
         stream.pipeline()
             .addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true, true))
-            .addLast("h2-request", new StreamRequests(secure))
+            .addLast("h2-request", new StreamRequests(secure && px.spec().forwards(io.drover.supervisor.config.ForwardedHeader.X_FORWARDED_PROTO)))
             .addLast("deadlines", new ClientTimeouts(idle, true))
             .addLast("proxy", new ProxyHandler(px));
       }
@@ -96,7 +96,7 @@ final class Http2Front {
    * A stream's request as {@link ProxyHandler} takes an HTTP/1.1 one: a head, then content (a
    * request without a body arrives whole and is split), without Netty's {@code x-http2-*}
    * headers, a body without a length is chunked towards the worker, and over TLS X-Forwarded-Proto
-   * is https whatever the client sent.
+   * is https whatever the client sent (when forwarded at all: {@code secure}).
    */
   static final class StreamRequests extends ChannelInboundHandlerAdapter {
     private final boolean secure;

@@ -126,7 +126,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     String upgradeTo = ProxyHeaders.upgradeTo(headers);
     e.upgrade = upgradeTo != null;
     boolean teTrailers = e.route.h2c() && ProxyHeaders.teTrailers(headers); // gRPC's: HTTP/2 lets it through
-    ProxyHeaders.forRequest(headers, clientIp, host == null ? null : validHostValue, px.spec().via(), e.requestId);
+    ProxyHeaders.forRequest(headers, clientIp, host == null ? null : validHostValue, px.spec(), e.requestId);
     if (teTrailers) {
       headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
     }

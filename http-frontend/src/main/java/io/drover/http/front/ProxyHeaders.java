@@ -1,5 +1,7 @@
 package io.drover.http.front;
 
+import io.drover.supervisor.config.ForwardedHeader;
+import io.drover.supervisor.config.HttpSpec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http2.HttpConversionUtil;
@@ -93,12 +95,26 @@ final class ProxyHeaders {
         && h.containsValue(HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.UPGRADE, true) ? to : null;
   }
 
-  /** A client's request on its way to a worker: hop-by-hop headers out, forwarding headers, its id (and Via) in. */
-  static void forRequest(HttpHeaders h, CharSequence clientIp, CharSequence host, boolean via, String requestId) {
+  /**
+   * A client's request on its way to a worker: hop-by-hop headers out; its id, the forwarding
+   * headers {@code drover.http.forward-headers} names and Via (when on) in.
+   */
+  static void forRequest(HttpHeaders h, CharSequence clientIp, CharSequence host, HttpSpec spec, String requestId) {
     dropHopByHop(h);
-    h.set(RequestIds.HEADER, requestId);
-    addForwarded(h, clientIp, host);
-    if (via) {
+    if (spec.forwards(ForwardedHeader.X_REQUEST_ID)) {
+      h.set(RequestIds.HEADER, requestId);
+    }
+    if (spec.forwards(ForwardedHeader.X_FORWARDED_FOR)) {
+      String xff = h.get(X_FORWARDED_FOR);
+      h.set(X_FORWARDED_FOR, xff == null || xff.isBlank() ? clientIp : xff + ", " + clientIp);
+    }
+    if (spec.forwards(ForwardedHeader.X_FORWARDED_PROTO) && !h.contains(X_FORWARDED_PROTO)) {
+      h.set(X_FORWARDED_PROTO, HTTP);
+    }
+    if (host != null && spec.forwards(ForwardedHeader.X_FORWARDED_HOST) && !h.contains(X_FORWARDED_HOST)) {
+      h.set(X_FORWARDED_HOST, host);
+    }
+    if (spec.via()) {
       addVia(h);
     }
   }
@@ -117,18 +133,6 @@ final class ProxyHeaders {
     }
     if (via) {
       addVia(h);
-    }
-  }
-
-  /** X-Forwarded-For gets the client appended; Proto and Host are set when absent. */
-  static void addForwarded(HttpHeaders h, CharSequence clientIp, CharSequence host) {
-    String xff = h.get(X_FORWARDED_FOR);
-    h.set(X_FORWARDED_FOR, xff == null || xff.isBlank() ? clientIp : xff + ", " + clientIp);
-    if (!h.contains(X_FORWARDED_PROTO)) {
-      h.set(X_FORWARDED_PROTO, HTTP);
-    }
-    if (host != null && !h.contains(X_FORWARDED_HOST)) {
-      h.set(X_FORWARDED_HOST, host);
     }
   }
 

@@ -147,6 +147,32 @@ class FrontTest {
     }
   }
 
+  /** http.forward-headers names what is added; a header left out passes as the client sent it, or not at all. */
+  @Test
+  void forwardHeadersAddOnlyTheNamedOnes() throws Exception {
+    try (FrontHarness h = new FrontHarness(kit, web("web", "route.prefix = \"/\""), "http.forward-headers = [x-forwarded-for]")) {
+      h.awaitReady("web", 1);
+      FrontHarness.RawResponse r =
+          h.raw("GET /echo HTTP/1.1\r\nHost: shop.example\r\nX-Forwarded-Proto: gopher\r\nConnection: close\r\n\r\n");
+      assertEquals(200, r.status());
+      String b = r.body();
+      assertTrue(b.contains("\"x-forwarded-for\":\"127.0.0.1\""), b);
+      assertTrue(b.contains("\"x-forwarded-proto\":\"gopher\""), b);
+      assertFalse(b.contains("x-forwarded-host"), b);
+      assertFalse(b.contains("x-request-id"), b);
+      assertTrue(r.headers().get("x-request-id").matches("[0-9a-f]{12}-[0-9a-f]+"), "the client still gets its id: " + r.headers());
+    }
+    try (FrontHarness h = new FrontHarness(kit, web("web", "route.prefix = \"/\""), "http.forward-headers = []")) {
+      h.awaitReady("web", 1);
+      FrontHarness.RawResponse r = h.raw("GET /echo HTTP/1.1\r\nHost: shop.example\r\nX-Request-Id: mine-1\r\nConnection: close\r\n\r\n");
+      assertEquals(200, r.status());
+      String b = r.body();
+      assertFalse(b.contains("x-forwarded"), b);
+      assertTrue(b.contains("\"x-request-id\":\"mine-1\""), b);
+      assertEquals("mine-1", r.headers().get("x-request-id"));
+    }
+  }
+
   @Test
   void webSocketEchoesThroughTheFront() throws Exception {
     try (FrontHarness h = new FrontHarness(kit, web("ws", "route.prefix = \"/\""))) {

@@ -1,6 +1,7 @@
 package io.drover.http.front;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -10,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -66,6 +68,23 @@ class FrontTlsTest {
           .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
       assertTrue(echo.body().contains("\"x-forwarded-proto\":\"https\""), echo.body());
       assertEquals(200, h.get("/").statusCode(), "the plain listener still serves");
+    }
+  }
+
+  @Test
+  void withoutXForwardedProtoInForwardHeadersTheClientsOwnPasses() throws Exception {
+    Path[] pair = TestCerts.make(certs, "bare", "bare.test");
+    try (FrontHarness h = new FrontHarness(kit, FrontTest.web("web", "route.prefix = \"/\""),
+        tls(pair, "") + "http.forward-headers = [x-request-id]")) {
+      h.awaitReady("web", 1);
+      for (HttpClient.Version v : List.of(HttpClient.Version.HTTP_1_1, HttpClient.Version.HTTP_2)) {
+        HttpResponse<String> echo = client(pair[0], v).send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + h.server.tlsPort()
+            + "/echo")).header("X-Forwarded-Proto", "ftp").timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(v, echo.version());
+        assertTrue(echo.body().contains("\"x-forwarded-proto\":\"ftp\""), echo.body());
+        assertTrue(echo.body().contains("\"x-request-id\":"), echo.body());
+        assertFalse(echo.body().contains("x-forwarded-for"), echo.body());
+      }
     }
   }
 

@@ -44,6 +44,7 @@ final class HttpReader {
     Long poolMaxIdle =
         http.integer("pool-max-idle", 0, MAX_POOL_IDLE, Reader.integerRange(0, MAX_POOL_IDLE));
     Boolean via = http.bool("via");
+    java.util.Set<ForwardedHeader> forwardHeaders = http.choices("forward-headers", ForwardedHeader.class);
     AccessLogSpec accessLog = accessLog(http.group("access-log"));
     Boolean redirect = http.bool("redirect-to-https");
     TlsSpec tls = TlsReader.tls(http, baseDir, port);
@@ -53,7 +54,7 @@ final class HttpReader {
       redirect = null;
     }
     if (anyNull(enabled, iface, port, eventLoops, connectTimeout, idleTimeout)
-        || anyNull(maxInitialLine, maxHeaderSize, poolIdleTimeout, poolMaxIdle, via, accessLog, redirect, tls, http2)) {
+        || anyNull(maxInitialLine, maxHeaderSize, poolIdleTimeout, poolMaxIdle, via, forwardHeaders, accessLog, redirect, tls, http2)) {
       return null;
     }
     return new HttpSpec(
@@ -68,6 +69,7 @@ final class HttpReader {
         poolIdleTimeout,
         poolMaxIdle.intValue(),
         via,
+        forwardHeaders,
         accessLog,
         redirect,
         tls,

@@ -1,6 +1,7 @@
 package io.drover.supervisor.config;
 
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * The node's HTTP front.
@@ -17,6 +18,7 @@ import java.time.Duration;
  *     below the workers' own keep-alive timeout, 5s in Node)
  * @param poolMaxIdle idle connections kept per worker per event loop
  * @param via whether a {@code Via: 1.1 drover} header is added
+ * @param forwardHeaders the headers added to requests on their way to a worker
  * @param accessLog the access log: one line per request
  * @param redirectToHttps the plain listener answers every request with a 308 to its https URL
  * @param tls TLS termination (its own listener)
@@ -34,7 +36,17 @@ public record HttpSpec(
     Duration poolIdleTimeout,
     int poolMaxIdle,
     boolean via,
+    Set<ForwardedHeader> forwardHeaders,
     AccessLogSpec accessLog,
     boolean redirectToHttps,
     TlsSpec tls,
-    Http2Spec http2) {}
+    Http2Spec http2) {
+  public HttpSpec {
+    forwardHeaders = Set.copyOf(forwardHeaders);
+  }
+
+  /** Whether {@code header} is added to requests on their way to a worker. */
+  public boolean forwards(ForwardedHeader header) {
+    return forwardHeaders.contains(header);
+  }
+}

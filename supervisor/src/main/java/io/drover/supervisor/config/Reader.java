@@ -250,6 +250,35 @@ final class Reader {
     return null;
   }
 
+  /**
+   * A list of enum constants named in config style ({@link #configName}); {@code []} is the empty
+   * set. Each element that names none is a problem, listed with its index.
+   */
+  <E extends Enum<E>> java.util.EnumSet<E> choices(String key, Class<E> type) {
+    ConfigValue value = raw(key);
+    List<String> names = Arrays.stream(type.getEnumConstants()).map(Reader::configName).toList();
+    String expected = "a list of " + String.join(", ", names) + " (any of them, or [])";
+    if (!(value instanceof ConfigList list)) {
+      problem(key, describe(value), expected);
+      return null;
+    }
+    java.util.EnumSet<E> out = java.util.EnumSet.noneOf(type);
+    boolean bad = false;
+    for (int i = 0; i < list.size(); i++) {
+      ConfigValue element = list.get(i);
+      String given = element.valueType() == ConfigValueType.STRING
+          ? ((String) element.unwrapped()).trim().toLowerCase(Locale.ROOT) : null;
+      int at = given == null ? -1 : names.indexOf(given);
+      if (at < 0) {
+        problem(key, describe(element) + " at index " + i, expected);
+        bad = true;
+      } else {
+        out.add(type.getEnumConstants()[at]);
+      }
+    }
+    return bad ? null : out;
+  }
+
   /** The config name of an enum constant: {@code ONE_FOR_ALL} is {@code one-for-all}. */
   static String configName(Enum<?> constant) {
     return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');

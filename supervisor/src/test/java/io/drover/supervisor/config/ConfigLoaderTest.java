@@ -52,6 +52,7 @@ class ConfigLoaderTest {
             Duration.ofSeconds(3),
             8,
             true,
+            java.util.EnumSet.of(ForwardedHeader.X_FORWARDED_FOR, ForwardedHeader.X_REQUEST_ID),
             new AccessLogSpec(true, AccessLogSpec.Format.JSON, new LogSpec(20L * 1024 * 1024, 3)),
             false,
             new TlsSpec(false, 8443, new TlsSpec.Pair(Path.of(""), Path.of("")), java.util.Map.of(), Duration.ofSeconds(5), 0),
@@ -175,6 +176,7 @@ class ConfigLoaderTest {
             http.getDuration("pool-idle-timeout"),
             http.getInt("pool-max-idle"),
             http.getBoolean("via"),
+            java.util.EnumSet.allOf(ForwardedHeader.class),
             new AccessLogSpec(http.getBoolean("access-log.enabled"),
                 AccessLogSpec.Format.valueOf(http.getString("access-log.format").toUpperCase()),
                 new LogSpec(http.getBytes("access-log.max-size"), http.getInt("access-log.keep"))),
@@ -533,6 +535,26 @@ class ConfigLoaderTest {
     assertEquals(key, problem.key());
     assertEquals(expected, problem.expected());
     assertTrue(problem.found().contains(value), problem.found());
+  }
+
+  @Test
+  void forwardHeadersAreAnyOfTheFourOrNone() {
+    assertEquals(java.util.Set.of(),
+        ConfigLoader.parse(MINIMAL + "\ndrover.http.forward-headers = []", "fwd.conf", tmp).http().forwardHeaders());
+    assertEquals(java.util.Set.of(ForwardedHeader.X_FORWARDED_PROTO),
+        ConfigLoader.parse(MINIMAL + "\ndrover.http.forward-headers = [X-Forwarded-Proto]", "fwd.conf", tmp).http().forwardHeaders());
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+        MINIMAL + "\ndrover.http.forward-headers = [x-forwarded-for, forwarded, 3]", "fwd.conf", tmp));
+    String expected = "a list of x-forwarded-for, x-forwarded-proto, x-forwarded-host, x-request-id (any of them, or [])";
+    assertEquals(List.of("\"forwarded\" at index 1", "3 at index 2"), e.problems().stream().map(ConfigProblem::found).toList());
+    e.problems().forEach(p -> {
+      assertEquals("drover.http.forward-headers", p.key());
+      assertEquals(expected, p.expected());
+      assertEquals(2, p.line());
+    });
+    e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+        MINIMAL + "\ndrover.http.forward-headers = x-forwarded-for", "fwd.conf", tmp));
+    assertEquals(expected, e.problems().get(0).expected());
   }
 
   @Test
