@@ -118,7 +118,8 @@ ct_start_drover_tls() {
 drover {
   home = "$CT_DIR/drover-home"
   http { interface = "127.0.0.1", port = $plain, event-loops = ${TLS_LOOPS:-0}, tls { enabled = on, port = $CT_PORT, cert = "$CERT", key = "$KEY" }
-    forward-headers = $DROVER_FWD }
+    forward-headers = $DROVER_FWD
+    ${TLS_TRANSPORT:+transport = $TLS_TRANSPORT} }
   management { interface = "127.0.0.1", port = $CT_MGMT_PORT }
   apps.hello {
     command = ["node", "$APP_JS"]
@@ -157,6 +158,7 @@ h2_run() { # SECONDS RAW: h2load for that long; prints "rps errors"
 # TLS_PROFILE=DIR: async-profiler (as in profile.sh) on each Drover contender's measured runs,
 # DIR/<label>-<measure>-r<round>.collapsed (all threads); TLS_STRACE=DIR: strace -c -f of its JVM
 # during the h1 run. Both slow the contender down: its figures in that run do not count.
+# TLS_TRANSPORT=epoll (or io_uring, nio): Drover's http.transport (default: the node's).
 # TLS_CPU=1 (with --interleave): bench/procsnap.js around each measured turn, logged per turn:
 # CPU us per request of the front (nginx or Drover's JVM), of its Node workers and of the box.
 prof_start() {

@@ -6,17 +6,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -26,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The front's data plane: a Netty server (epoll where available, one event loop per core) whose
+ * The front's data plane: a Netty server (epoll, io_uring or NIO: http.transport) whose
  * connections proxy each request to a worker picked from the current {@link RouteSnapshot}.
  */
 public final class FrontServer implements AutoCloseable {
@@ -72,18 +61,19 @@ public final class FrontServer implements AutoCloseable {
    */
   public static FrontServer start(HttpSpec spec, SnapshotHolder holder, ActorRef<Front.Command> front, Path logsDir,
       MeterRegistry registry) throws InterruptedException {
-    boolean epoll = Epoll.isAvailable();
+    IoTransport io = IoTransport.pick(spec.transport());
+    if (!io.label.equals(spec.transport().configName())) {
+      log.warn("front: http.transport = {} is not available here, {} runs instead", spec.transport().configName(), io.label);
+    }
     int cores = Runtime.getRuntime().availableProcessors();
     // by default half the cores: the workers, on the same machine, need the others (on 2 cores one
     // loop served 12 % more than two in bench/front-ab.sh, with a shorter tail)
     int threads = spec.eventLoops() > 0 ? spec.eventLoops() : Math.max(1, cores / 2);
-    EventLoopGroup group = loops(threads, "drover-front", epoll);
-    Class<? extends ServerChannel> serverClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    Class<? extends SocketChannel> clientClass = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    EventLoopGroup group = io.loops(threads, "drover-front");
 
     Bootstrap backends =
         new Bootstrap()
-            .channel(clientClass)
+            .channel(io.clientClass)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.ALLOCATOR, ALLOCATOR)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, spec.connectTimeout().toMillis()));
@@ -92,7 +82,7 @@ public final class FrontServer implements AutoCloseable {
 
     ServerBootstrap b =
         new ServerBootstrap()
-            .channel(serverClass)
+            .channel(io.serverClass)
             .option(ChannelOption.SO_BACKLOG, 1024)
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
@@ -101,13 +91,13 @@ public final class FrontServer implements AutoCloseable {
     Channel tlsServer = null;
     EventLoopGroup tlsGroup = null;
     try {
-      String transport = epoll ? "epoll" : "nio";
+      String transport = io.label;
       int tlsPort = 0;
       if (spec.tls().enabled()) {
         // loops of their own: TLS costs several times the CPU per request of plain HTTP, so the
         // front's share of the machine is larger (all the cores by default; see reference.conf)
         int tlsThreads = spec.tls().eventLoops() > 0 ? spec.tls().eventLoops() : cores;
-        tlsGroup = loops(tlsThreads, "drover-front-tls", epoll);
+        tlsGroup = io.loops(tlsThreads, "drover-front-tls");
         tls = TlsContexts.start(spec.tls(), spec.http2().enabled());
         tlsServer = b.clone().group(tlsGroup).childHandler(FrontPipelines.tls(px, tls))
             .bind(new InetSocketAddress(spec.iface(), spec.tls().port())).sync().channel();
@@ -131,11 +121,6 @@ public final class FrontServer implements AutoCloseable {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw new IllegalStateException("front tls: " + e.getMessage(), e);
     }
-  }
-
-  private static EventLoopGroup loops(int threads, String name, boolean epoll) {
-    return new MultiThreadIoEventLoopGroup(
-        threads, new DefaultThreadFactory(name, true), epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
   }
 
   private static void closeQuietly(Channel tlsServer, TlsContexts tls, EventLoopGroup tlsGroup) {

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -393,6 +394,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     if (readsPaused) {
       readsPaused = false;
       ctx.channel().config().setAutoRead(true);
+      if (ctx.channel() instanceof Http2StreamChannel) { // the read wrote the stream's WINDOW_UPDATE, flushed by Netty only
+        ctx.channel().flush(); // when no read is pending: a client out of window waited until request-timeout (FrontGrpcTest)
+      }
     }
   }
 }

@@ -36,6 +36,7 @@ final class HttpReader {
     Long eventLoops =
         http.integer(
             "event-loops", 0, MAX_EVENT_LOOPS, Reader.integerRange(0, MAX_EVENT_LOOPS));
+    IoKind transport = http.choice("transport", IoKind.class, t -> t.toLowerCase(java.util.Locale.ROOT).replace('-', '_'), IoKind::configName);
     Duration connectTimeout = http.duration("connect-timeout", false);
     Duration idleTimeout = http.duration("idle-timeout", false);
     Long maxInitialLine = http.size("max-initial-line", MIN_LIMIT, MAX_LIMIT, LIMIT);
@@ -53,7 +54,7 @@ final class HttpReader {
       http.problem("redirect-to-https", "on while drover.http.tls.enabled is off", "off, or tls enabled (the redirect points at its port)");
       redirect = null;
     }
-    if (anyNull(enabled, iface, port, eventLoops, connectTimeout, idleTimeout)
+    if (anyNull(enabled, iface, port, eventLoops, transport, connectTimeout, idleTimeout)
         || anyNull(maxInitialLine, maxHeaderSize, poolIdleTimeout, poolMaxIdle, via, forwardHeaders, accessLog, redirect, tls, http2)) {
       return null;
     }
@@ -62,6 +63,7 @@ final class HttpReader {
         iface,
         port.intValue(),
         eventLoops.intValue(),
+        transport,
         connectTimeout,
         idleTimeout,
         maxInitialLine.intValue(),

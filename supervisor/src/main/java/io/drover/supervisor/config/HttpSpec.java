@@ -10,6 +10,7 @@ import java.util.Set;
  * @param iface the address to listen on
  * @param port the port to listen on; 0 picks a free one
  * @param eventLoops event-loop threads; 0 means half the CPU cores (at least one)
+ * @param transport how the front does its I/O (falling back when it is not available)
  * @param connectTimeout time to open a connection to a worker
  * @param idleTimeout a client connection idle this long is closed
  * @param maxInitialLine longest request line accepted (longer: 414)
@@ -29,6 +30,7 @@ public record HttpSpec(
     String iface,
     int port,
     int eventLoops,
+    IoKind transport,
     Duration connectTimeout,
     Duration idleTimeout,
     int maxInitialLine,

@@ -45,6 +45,7 @@ class ConfigLoaderTest {
             "::1",
             9090,
             4,
+            IoKind.IO_URING,
             Duration.ofMillis(500),
             Duration.ofMinutes(2),
             4 * 1024,
@@ -169,6 +170,7 @@ class ConfigLoaderTest {
             http.getString("interface"),
             http.getInt("port"),
             http.getInt("event-loops"),
+            IoKind.valueOf(http.getString("transport").toUpperCase()),
             http.getDuration("connect-timeout"),
             http.getDuration("idle-timeout"),
             (int) http.getBytes("max-initial-line").longValue(),
@@ -519,6 +521,7 @@ class ConfigLoaderTest {
         "drover.http.pool-max-idle = 10001 | an integer from 0 to 10000",
         "drover.http.idle-timeout = 0 | " + Reader.DURATION,
         "drover.http.via = sometimes | true or false",
+        "drover.http.transport = kqueue | one of io_uring, epoll, nio",
         "drover.app-defaults.route.retries = 11 | an integer from 0 to 10",
         "drover.app-defaults.route.request-timeout = 0s | " + Reader.DURATION,
         "drover.app-defaults.stop.drain-timeout = -1ms | " + Reader.DURATION_OR_ZERO
