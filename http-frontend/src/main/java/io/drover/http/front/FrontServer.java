@@ -63,7 +63,8 @@ public final class FrontServer implements AutoCloseable {
       MeterRegistry registry) throws InterruptedException {
     IoTransport io = IoTransport.pick(spec.transport());
     if (!io.label.equals(spec.transport().configName())) {
-      log.warn("front: http.transport = {} is not available here, {} runs instead", spec.transport().configName(), io.label);
+      // info, not warn: io_uring is the default, and Docker's default seccomp profile forbids it
+      log.info("front: http.transport = {} is not available here, {} runs instead", spec.transport().configName(), io.label);
     }
     int cores = Runtime.getRuntime().availableProcessors();
     // by default half the cores: the workers, on the same machine, need the others (on 2 cores one
