@@ -67,7 +67,7 @@ final class FrontPipelines {
   /** The HTTP/1.1 handlers, added at the end of {@code p}. */
   static void http1(ChannelPipeline p, ProxyContext px, boolean secure) {
     p.addLast("http", new HttpServerCodec(px.spec().maxInitialLine(), px.spec().maxHeaderSize(), FrontServer.CHUNK));
-    if (secure && px.spec().forwards(io.drover.supervisor.config.ForwardedHeader.X_FORWARDED_PROTO)) {
+    if (ProxyHeaders.httpsProto(secure, px.spec())) {
       p.addLast("https", new SecureRequests());
     }
     p.addLast("deadlines", new ClientTimeouts(px.spec().idleTimeout().toMillis()));

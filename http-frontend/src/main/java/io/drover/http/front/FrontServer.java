@@ -62,9 +62,9 @@ public final class FrontServer implements AutoCloseable {
   public static FrontServer start(HttpSpec spec, SnapshotHolder holder, ActorRef<Front.Command> front, Path logsDir,
       MeterRegistry registry) throws InterruptedException {
     IoTransport io = IoTransport.pick(spec.transport());
-    if (!io.label.equals(spec.transport().configName())) {
+    if (io.kind != spec.transport()) {
       // info, not warn: io_uring is the default, and Docker's default seccomp profile forbids it
-      log.info("front: http.transport = {} is not available here, {} runs instead", spec.transport().configName(), io.label);
+      log.info("front: http.transport = {} is not available here, {} runs instead", spec.transport().configName(), io.kind.configName());
     }
     int cores = Runtime.getRuntime().availableProcessors();
     // by default half the cores: the workers, on the same machine, need the others (on 2 cores one
@@ -92,7 +92,7 @@ public final class FrontServer implements AutoCloseable {
     Channel tlsServer = null;
     EventLoopGroup tlsGroup = null;
     try {
-      String transport = io.label;
+      String transport = io.kind.configName();
       int tlsPort = 0;
       if (spec.tls().enabled()) {
         // loops of their own: TLS costs several times the CPU per request of plain HTTP, so the

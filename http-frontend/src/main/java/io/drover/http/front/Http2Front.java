@@ -76,7 +76,7 @@ final class Http2Front {
       protected void initChannel(Channel stream) {
         stream.pipeline()
             .addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true, true))
-            .addLast("h2-request", new StreamRequests(secure && px.spec().forwards(io.drover.supervisor.config.ForwardedHeader.X_FORWARDED_PROTO)))
+            .addLast("h2-request", new StreamRequests(ProxyHeaders.httpsProto(secure, px.spec())))
             .addLast("deadlines", new ClientTimeouts(idle, true))
             .addLast("proxy", new ProxyHandler(px));
       }

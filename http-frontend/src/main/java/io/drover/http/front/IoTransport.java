@@ -23,19 +23,19 @@ import java.util.function.Supplier;
 
 /** The front's I/O ({@link IoKind}, in the same order): Linux's io_uring or epoll through Netty's native transports, else the JDK's NIO. */
 enum IoTransport {
-  IO_URING("io_uring", IoUring::isAvailable, IoUringIoHandler::newFactory, IoUringServerSocketChannel.class, IoUringSocketChannel.class),
-  EPOLL("epoll", Epoll::isAvailable, EpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollSocketChannel.class),
-  NIO("nio", () -> true, NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class);
+  IO_URING(IoKind.IO_URING, IoUring::isAvailable, IoUringIoHandler::newFactory, IoUringServerSocketChannel.class, IoUringSocketChannel.class),
+  EPOLL(IoKind.EPOLL, Epoll::isAvailable, EpollIoHandler::newFactory, EpollServerSocketChannel.class, EpollSocketChannel.class),
+  NIO(IoKind.NIO, () -> true, NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class);
 
-  final String label;
+  final IoKind kind;
   private final BooleanSupplier available;
   private final Supplier<IoHandlerFactory> handlers;
   final Class<? extends ServerChannel> serverClass;
   final Class<? extends SocketChannel> clientClass;
 
-  IoTransport(String label, BooleanSupplier available, Supplier<IoHandlerFactory> handlers, Class<? extends ServerChannel> serverClass,
+  IoTransport(IoKind kind, BooleanSupplier available, Supplier<IoHandlerFactory> handlers, Class<? extends ServerChannel> serverClass,
       Class<? extends SocketChannel> clientClass) {
-    this.label = label;
+    this.kind = kind;
     this.available = available;
     this.handlers = handlers;
     this.serverClass = serverClass;
@@ -45,7 +45,7 @@ enum IoTransport {
   /** The transport of that kind when it is available here, else the first available after it (io_uring, epoll, NIO). */
   static IoTransport pick(IoKind kind) {
     for (IoTransport t : values()) {
-      if (t.ordinal() >= kind.ordinal() && t.available.getAsBoolean()) {
+      if (t.kind.compareTo(kind) >= 0 && t.available.getAsBoolean()) {
         return t;
       }
     }

@@ -136,6 +136,11 @@ final class ProxyHeaders {
     }
   }
 
+  /** Whether a request that came over TLS gets X-Forwarded-Proto: https (it is among the forwarded headers). */
+  static boolean httpsProto(boolean secure, HttpSpec spec) {
+    return secure && spec.forwards(ForwardedHeader.X_FORWARDED_PROTO);
+  }
+
   /** Headers that frame a message or concern one connection: never carried whole between nodes. */
   private static final java.util.Set<String> NOT_CARRIED =
       java.util.Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",

@@ -1,6 +1,8 @@
 package io.drover.supervisor.config;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -44,7 +46,9 @@ public record HttpSpec(
     TlsSpec tls,
     Http2Spec http2) {
   public HttpSpec {
-    forwardHeaders = Set.copyOf(forwardHeaders);
+    // an EnumSet: forwards() runs for every request
+    forwardHeaders = Collections.unmodifiableSet(
+        forwardHeaders.isEmpty() ? EnumSet.noneOf(ForwardedHeader.class) : EnumSet.copyOf(forwardHeaders));
   }
 
   /** Whether {@code header} is added to requests on their way to a worker. */
