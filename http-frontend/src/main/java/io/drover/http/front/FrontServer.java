@@ -63,7 +63,7 @@ public final class FrontServer implements AutoCloseable {
       MeterRegistry registry) throws InterruptedException {
     IoTransport io = IoTransport.pick(spec.transport());
     if (io.kind != spec.transport()) {
-      // info, not warn: io_uring is the default, and Docker's default seccomp profile forbids it
+      // info, not warn: a node config shared by hosts that differ (Docker's default seccomp profile forbids io_uring)
       log.info("front: http.transport = {} is not available here, {} runs instead", spec.transport().configName(), io.kind.configName());
     }
     int cores = Runtime.getRuntime().availableProcessors();
