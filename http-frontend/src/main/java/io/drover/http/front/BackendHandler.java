@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
+import org.slf4j.LoggerFactory;
 
 /**
  * The end of a connection to a worker. While a request uses the connection it hands the worker's
@@ -116,6 +117,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (!(cause instanceof java.io.IOException || cause instanceof io.netty.handler.codec.DecoderException)) {
+      // not the worker's doing (a broken connection, an answer that is not HTTP): a fault of the front
+      LoggerFactory.getLogger(BackendHandler.class).error("worker connection {}: unexpected error", ctx.channel(), cause);
+    }
     User u = current();
     if (u != null) {
       u.failed(ctx.channel(), cause);

@@ -3,8 +3,13 @@ package io.drover.http.front;
 import io.drover.http.front.Exchange.Phase;
 import io.drover.supervisor.WorkerFailure;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http2.Http2Exception;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a client connection's {@link ProxyHandler} does when its exchange cannot go on as asked:
@@ -12,7 +17,25 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * between another worker and an answer the front makes ({@link FrontErrors}).
  */
 final class ExchangeFailures {
+  private static final Logger log = LoggerFactory.getLogger(ExchangeFailures.class);
+
   private ExchangeFailures() {}
+
+  /**
+   * The client's connection failed under {@code e} (null: between requests) and is closed. A
+   * broken connection or bytes that are not HTTP (or not TLS) are the client's business; anything
+   * else is a fault of the front, logged with the exchange it cut short, never closed in silence.
+   */
+  static void connectionFailed(ProxyHandler conn, Exchange e, Throwable cause) {
+    if (cause instanceof IOException || cause instanceof DecoderException || cause instanceof Http2Exception) {
+      log.debug("client connection {} failed: {}", conn.ctx.channel(), cause.toString());
+    } else {
+      log.error("closing client connection {} on an unexpected error{}", conn.ctx.channel(),
+          e == null ? " between requests" : " (request " + e.requestId + ", " + e.request.method() + " " + e.uri + ", " + e.phase() + ")",
+          cause);
+    }
+    conn.ctx.close();
+  }
 
   /** The app's queue was full ({@code full}), or no worker in rotation could ever take the request. */
   static void notAdmitted(ProxyHandler conn, Exchange e, boolean full, boolean localOnly) {
@@ -62,6 +85,10 @@ final class ExchangeFailures {
     if (d instanceof FailurePolicy.Retry && !e.route.traffic().budget.tryRetry()) {
       e.route.meters().retryDenied();
       d = FailurePolicy.decide(failure, begun, e.body.replayable(), 0, detail + "; retry budget spent");
+    }
+    if (log.isDebugEnabled()) {
+      log.debug("request {} ({} {}, {}, body {}): attempt {} on {} failed ({}: {}): {}", e.requestId, e.request.method(), e.uri,
+          e.phase(), e.body.complete() ? "complete" : "still arriving", e.tried.size(), worker, failure, detail, d);
     }
     if (d instanceof FailurePolicy.Retry) {
       e.to(Phase.ROUTING);

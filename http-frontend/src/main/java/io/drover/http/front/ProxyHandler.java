@@ -204,7 +204,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    ctx.close();
+    ExchangeFailures.connectionFailed(this, x, cause);
   }
 
   // ------------------------------------------------------------------ attempts

@@ -47,11 +47,11 @@ final class Load {
           ok.incrementAndGet();
         } else {
           failed.incrementAndGet();
-          failures.add((post ? "POST " : "GET ") + r.statusCode() + " " + r.body());
+          failures.add((post ? "POST " : "GET ") + r.statusCode() + " " + r.body() + " (at " + java.time.LocalTime.now() + ")");
         }
       } catch (Exception e) {
         failed.incrementAndGet();
-        failures.add((post ? "POST " : "GET ") + e);
+        failures.add((post ? "POST " : "GET ") + e + " (at " + java.time.LocalTime.now() + ", the front's log has the trail)");
       }
     }
   }
