@@ -6,10 +6,12 @@
 # table shows medians over the turns, and the per-turn ratios' medians (to A and to nginx).
 #
 #   bench/front-ab.sh [--a LAUNCHER] [--b LAUNCHER] [--c LAUNCHER] [--turns 6] [--duration 8s]
-#                     [--warmup 30s] [--connections 64] [--threads 2] [--handler trivial|cpu] [--minimal]
+#                     [--warmup 30s] [--connections 64] [--threads 2] [--handler trivial|cpu] [--minimal] [--raw]
 #   --minimal: bench/proxy/MinimalProxy.java (a bare Netty proxy, MINIMAL_EVENT_LOOPS loops) takes
 #   turns too, as `min`: the gap between Drover's front and the fastest it could be, in one run;
 #   --minimal-headers: and `minh`, the same proxy adding Drover's forwarding headers (their cost)
+#   --raw: and `raw`, the same program as a TCP proxy (a backend connection per client connection,
+#   bytes passed as they come): the floor under any HTTP proxy on Netty, the cost of HTTP work
 #   --cpu: around each turn, bench/procsnap.js snapshots /proc: a second table gives, per contender,
 #   the box's CPU per request (all processes), its idle share, the front's own CPU and run-queue
 #   wait per request, its workers', wrk's and the rest's; then each JVM's threads (last turn)
@@ -24,7 +26,7 @@
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-A="$REPO_DIR/drover"; B="$REPO_DIR/drover"; C=""; MINIMAL=0; CPU=0; TURNS=6; DURATION=8s; WARMUP=30s; CONNS=64; THREADS=2; HANDLER=trivial
+A="$REPO_DIR/drover"; B="$REPO_DIR/drover"; C=""; MINIMAL=0; RAW=0; CPU=0; TURNS=6; DURATION=8s; WARMUP=30s; CONNS=64; THREADS=2; HANDLER=trivial
 while [ $# -gt 0 ]; do
   case "$1" in
     --a) A="${2:?}"; shift 2 ;;
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
     --handler) HANDLER="${2:?}"; shift 2 ;;
     --minimal) MINIMAL=1; shift ;;
     --minimal-headers) MINIMAL=2; shift ;;
+    --raw) RAW=1; shift ;;
     --cpu) CPU=1; shift ;;
     --save)
       d="${2:?}"
@@ -89,6 +92,10 @@ fi
 if [ "$MINIMAL" = 2 ]; then
   MINIMAL_HEADERS=true ct_start minimal "$iters" || bench_die "minimal (headers): $CT_SKIP"
   PORT[minh]="$CT_PORT"; ROOTS[minh]="${CT_PIDS[*]}"; JVM[minh]="$CT_MAIN"; OTHERS=(min minh nginx)
+fi
+if [ "$RAW" = 1 ]; then
+  ct_start raw "$iters" || bench_die "raw: $CT_SKIP"
+  PORT[raw]="$CT_PORT"; ROOTS[raw]="${CT_PIDS[*]}"; JVM[raw]="$CT_MAIN"; OTHERS=("${OTHERS[@]:0:${#OTHERS[@]}-1}" raw nginx)
 fi
 CT_NAME=""   # nothing for ct_stop: bench_cleanup stops them all
 bench_log "front-ab.sh: ${DROVERS[*]} ${OTHERS[*]}; $TURNS turns of $DURATION; $(nproc) cores"

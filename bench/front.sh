@@ -10,6 +10,7 @@
 #   drover_nofwd (Drover with http.forward-headers = []: its workers get the request headers
 #     nginx RR's get; drover beside nginx_fwd is the other like-for-like pair),
 #   minimal (bench/proxy/MinimalProxy.java: a bare Netty proxy, the yardstick for Drover's front)
+#   raw (the same program as a TCP proxy, a backend connection per client connection: no HTTP work)
 #   nginx_fwd (nginx RR that also sets X-Forwarded-For/-Proto/-Host and X-Request-Id, as Drover does)
 # Each contender: start, wait for 200 on /, a warmup run, the measured run, stop. One table per
 # handler with Drover's ratio to each. Only ratios within one run mean anything (see README.md).
@@ -34,7 +35,7 @@ Options:
                      or both (default)
   --rounds N         repeat every contender N times; tables show medians (default 1)
   --work-iters N     iterations of the cpu handler (default: DEFAULT_WORK_ITERS of bench/app/work.js)
-  --contenders LIST  comma separated, of direct,pm2,nginx,nginx_fwd,drover,passenger,drover_c1,drover_c2,drover_al,drover_nofwd,minimal
+  --contenders LIST  comma separated, of direct,pm2,nginx,nginx_fwd,drover,passenger,drover_c1,drover_c2,drover_al,drover_nofwd,minimal,raw
                      (default direct,pm2,nginx,drover)
   --reference C      the contender the ratio columns divide by the others (default drover)
 Env: DROVER_LAUNCHER (default ./drover), DROVER_START_TIMEOUT (s, default 300: covers a first
@@ -70,7 +71,7 @@ case "$HANDLER" in trivial) HANDLERS=(trivial) ;; cpu) HANDLERS=(cpu) ;; both) H
   *) echo "front.sh: --handler trivial|cpu|both" >&2; exit 2 ;; esac
 IFS=',' read -r -a CTS <<<"$CONTENDERS"
 for c in "${CTS[@]}"; do
-  case "$c" in direct|pm2|nginx|nginx_fwd|drover|passenger|drover_c1|drover_c2|drover_al|drover_nofwd|minimal) ;; *) echo "front.sh: unknown contender $c" >&2; exit 2 ;; esac
+  case "$c" in direct|pm2|nginx|nginx_fwd|drover|passenger|drover_c1|drover_c2|drover_al|drover_nofwd|minimal|raw) ;; *) echo "front.sh: unknown contender $c" >&2; exit 2 ;; esac
 done
 
 bench_init

@@ -299,6 +299,7 @@ ct_label() {
     drover_al) echo "drover x2 +log" ;;
     drover_nofwd) echo "drover x2 -fwd" ;;
     minimal) echo "minimal netty x2" ;;
+    raw) echo "raw tcp netty x2" ;;
     *) echo "$1" ;;
   esac
 }
@@ -446,6 +447,7 @@ EOF
 # build in node/target/lib) round-robin to 2 Node processes: the yardstick for Drover's front.
 # MINIMAL_EVENT_LOOPS (default 1, as Drover's front on 2 cores), MINIMAL_JAVA_OPTS (default:
 # the launcher's heap and GC options) and MINIMAL_HEADERS (true: add Drover's forwarding headers).
+# Contender raw is the same program as a TCP proxy (no HTTP work: the floor under any Netty proxy).
 ct_start_minimal() { # ITERS
   local iters="$1" i p ports=()
   command -v java >/dev/null || { CT_SKIP="java not found"; return 1; }
@@ -461,13 +463,17 @@ ct_start_minimal() { # ITERS
   done
   # shellcheck disable=SC2086
   env BENCH_RUN_ID="$BENCH_RUN_ID" java ${MINIMAL_JAVA_OPTS:--Xms64m -Xmn24m -Xmx512m -XX:+UseParallelGC -Dio.netty.leakDetection.level=disabled} \
-    -Dminimal.headers="${MINIMAL_HEADERS:-false}" -cp "$REPO_DIR/node/target/lib/*" "$BENCH_DIR/proxy/MinimalProxy.java" "$CT_PORT" "${MINIMAL_EVENT_LOOPS:-1}" "${ports[@]}" \
+    -Dminimal.headers="${MINIMAL_HEADERS:-false}" -Dminimal.raw="${MINIMAL_RAW:-false}" -cp "$REPO_DIR/node/target/lib/*" "$BENCH_DIR/proxy/MinimalProxy.java" "$CT_PORT" "${MINIMAL_EVENT_LOOPS:-1}" "${ports[@]}" \
     >"$CT_DIR/minimal.log" 2>&1 &
   CT_MAIN=$!
   BENCH_PIDS+=("$CT_MAIN"); CT_PIDS+=("$CT_MAIN")
   bench_wait_http "http://127.0.0.1:$CT_PORT/" 60 "$CT_MAIN" && return 0
   CT_SKIP="minimal proxy did not answer 200 on / within 60s: $(tail -n 3 "$CT_DIR/minimal.log" | tr '\n' ' ')"
   return 1
+}
+
+ct_start_raw() { # ITERS
+  MINIMAL_RAW=true ct_start_minimal "$1"
 }
 
 # Phusion Passenger standalone, its builtin engine, 2 app processes kept (least-busy routing and

@@ -13,6 +13,10 @@
 // No retries, no timeouts, no pipelining, no error pages beyond a 502: a yardstick, not a proxy to run.
 // With -Dminimal.headers=true it adds the request headers Drover's front adds (X-Request-Id,
 // X-Forwarded-For, -Proto, -Host): what they cost the workers, measured beside the bare proxy.
+// With -Dminimal.raw=true it is no HTTP proxy at all but a TCP one: each client connection gets
+// its own backend connection (round-robin per connection) and bytes are passed as they come,
+// flushed once per read batch. The floor under any HTTP proxy on Netty here: the same syscalls
+// per request, with no HTTP work (contender `raw` of front.sh, front-ab.sh --raw).
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -53,6 +57,8 @@ public final class MinimalProxy {
   static Bootstrap client;
   static final int MAX_IDLE = 64;
   static final boolean HEADERS = Boolean.getBoolean("minimal.headers");
+  static final boolean RAW = Boolean.getBoolean("minimal.raw");
+  static int nextConnection;
   static long ids;
 
   /** Per event loop: idle backend connections by port, and the round-robin position. */
@@ -86,11 +92,15 @@ public final class MinimalProxy {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            ch.pipeline().addLast(new HttpServerCodec()).addLast(new Front());
+            if (RAW) {
+              pipe(ch);
+            } else {
+              ch.pipeline().addLast(new HttpServerCodec()).addLast(new Front());
+            }
           }
         })
         .bind(new InetSocketAddress("127.0.0.1", port)).sync();
-    System.out.println("minimal proxy on 127.0.0.1:" + port + ", " + loops + " event loop(s), backends " + java.util.Arrays.toString(backendPorts));
+    System.out.println((RAW ? "raw TCP" : "minimal") + " proxy on 127.0.0.1:" + port + ", " + loops + " event loop(s), backends " + java.util.Arrays.toString(backendPorts));
     Thread.currentThread().join();
   }
 
@@ -228,6 +238,50 @@ public final class MinimalProxy {
         backend = null;
       }
       ReferenceCountUtil.release(pending);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
+
+  /** Raw mode: the client connection reads nothing until its backend connection is open. */
+  static void pipe(SocketChannel ch) {
+    ch.config().setAutoRead(false);
+    Pipe front = new Pipe();
+    ch.pipeline().addLast(front);
+    int port = backendPorts[nextConnection++ % backendPorts.length]; // one acceptor thread
+    client.clone(ch.eventLoop()).handler(new Pipe()).connect(new InetSocketAddress("127.0.0.1", port)).addListener((ChannelFuture f) -> {
+      if (!f.isSuccess()) {
+        ch.close();
+        return;
+      }
+      front.peer = f.channel();
+      ((Pipe) f.channel().pipeline().last()).peer = ch;
+      ch.config().setAutoRead(true);
+    });
+  }
+
+  /** Raw mode: one end of a client-backend pair; what it reads goes to the other end. */
+  static final class Pipe extends ChannelInboundHandlerAdapter {
+    Channel peer;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      peer.write(msg, peer.voidPromise());
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      peer.flush();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (peer != null) {
+        peer.close();
+      }
     }
 
     @Override
