@@ -48,10 +48,10 @@ final class H2cTransport extends ChannelTransport {
             attach(e, f.getNow());
           } else if (f.cause() instanceof ConnectException || f.cause() instanceof java.io.IOException) {
             markDown(endpoint);
-            conn.attemptFailed(e, WorkerFailure.UNREACHABLE,
+            ExchangeFailures.attemptFailed(conn, e, WorkerFailure.UNREACHABLE,
                 f.cause() instanceof ConnectException ? "connection refused" : String.valueOf(f.cause()));
           } else {
-            conn.attemptFailed(e, WorkerFailure.REFUSED, "no stream could be opened: " + f.cause());
+            ExchangeFailures.attemptFailed(conn, e, WorkerFailure.REFUSED, "no stream could be opened: " + f.cause());
           }
         });
   }
@@ -73,7 +73,7 @@ final class H2cTransport extends ChannelTransport {
       if (res instanceof FullHttpResponse full) {
         full.release();
       }
-      conn.attemptFailed(e, WorkerFailure.LOST, "malformed answer: " + res.decoderResult().cause().getMessage());
+      ExchangeFailures.attemptFailed(conn, e, WorkerFailure.LOST, "malformed answer: " + res.decoderResult().cause().getMessage());
       return;
     }
     HttpHeaders h = res.headers();
@@ -130,7 +130,7 @@ final class H2cTransport extends ChannelTransport {
     Http2StreamChannel stream = (Http2StreamChannel) ch;
     WorkerStream h = handler;
     if (h.nothingSent(stream, cause)) {
-      conn.attemptFailed(e, WorkerFailure.REFUSED, h.reset != null ? h.reset : "the stream could not be opened: " + cause);
+      ExchangeFailures.attemptFailed(conn, e, WorkerFailure.REFUSED, h.reset != null ? h.reset : "the stream could not be opened: " + cause);
       return;
     }
     if (!stream.parent().isActive() && !e.endpoint.down) {
@@ -139,7 +139,7 @@ final class H2cTransport extends ChannelTransport {
     String detail = h.reset != null ? h.reset
         : cause instanceof java.nio.channels.ClosedChannelException || cause.getMessage() == null
             ? "its stream closed before the answer was complete" : cause.getMessage();
-    conn.attemptFailed(e, WorkerFailure.LOST, detail);
+    ExchangeFailures.attemptFailed(conn, e, WorkerFailure.LOST, detail);
   }
 
   /** The attempt ends: the stream closes (a reset if it was still open: the worker stops working on it). */

@@ -152,7 +152,7 @@ final class MessageTransport implements Transport {
     Exchange e = current(id, attempt);
     if (e != null) {
       remoteCall = 0;
-      conn.attemptFailed(e, failure, detail);
+      ExchangeFailures.attemptFailed(conn, e, failure, detail);
     }
   }
 

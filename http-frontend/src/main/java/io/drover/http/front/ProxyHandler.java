@@ -1,8 +1,6 @@
 package io.drover.http.front;
 
 import io.drover.http.front.Exchange.Phase;
-import io.drover.supervisor.WorkerFailure;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
@@ -274,11 +272,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     ExchangeFailures.timedOut(this, e);
   }
 
-  /** The current attempt failed: the policy decides between another worker and an answer. */
-  void attemptFailed(Exchange e, WorkerFailure failure, String detail) {
-    ExchangeFailures.attemptFailed(this, e, failure, detail);
-  }
-
   /** Ends the current attempt: its transport lets go, its endpoint's in-flight count is returned. */
   void endAttempt(boolean reusable) {
     Exchange e = x;
@@ -302,7 +295,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     LoopFlushes.later(ctx.channel()); // with the other answers of this pass of the loop
     endAttempt(workerReusable && e.body.complete());
     if (!e.clientKeepAlive) {
-      written.addListener(ChannelFutureListener.CLOSE);
+      LingeringClose.after(ctx.channel(), written, !e.body.complete());
+      clearExchange();
+      return;
     }
     answered(e);
   }
@@ -328,7 +323,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
     if (!keepAlive) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+      LingeringClose.after(ctx.channel(), ctx.writeAndFlush(response), !e.body.complete());
       clearExchange();
       return;
     }

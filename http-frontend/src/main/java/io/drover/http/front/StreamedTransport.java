@@ -46,7 +46,8 @@ final class StreamedTransport extends ChannelTransport {
         attach(e, (BackendHandler) f.channel().pipeline().get("backend"));
       } else {
         markDown(endpoint);
-        conn.attemptFailed(e, WorkerFailure.UNREACHABLE, f.cause() instanceof ConnectException ? "connection refused" : String.valueOf(f.cause()));
+        ExchangeFailures.attemptFailed(conn, e, WorkerFailure.UNREACHABLE,
+            f.cause() instanceof ConnectException ? "connection refused" : String.valueOf(f.cause()));
       }
     });
   }
@@ -67,7 +68,7 @@ final class StreamedTransport extends ChannelTransport {
     Exchange e = x;
     ChannelHandlerContext ctx = conn.ctx;
     if (res.decoderResult().isFailure()) { // not an answer the client could take: the worker failed
-      conn.attemptFailed(e, WorkerFailure.LOST, "malformed answer: " + res.decoderResult().cause().getMessage());
+      ExchangeFailures.attemptFailed(conn, e, WorkerFailure.LOST, "malformed answer: " + res.decoderResult().cause().getMessage());
       return;
     }
     int code = res.status().code();
@@ -146,8 +147,8 @@ final class StreamedTransport extends ChannelTransport {
     if (!handler.reused && cause instanceof java.io.IOException) {
       markDown(e.endpoint);
     }
-    conn.attemptFailed(e, WorkerFailure.LOST, cause instanceof java.nio.channels.ClosedChannelException || cause.getMessage() == null
-        ? "its connection closed before the answer was complete" : cause.getMessage());
+    boolean closed = cause instanceof java.nio.channels.ClosedChannelException || cause.getMessage() == null;
+    ExchangeFailures.attemptFailed(conn, e, WorkerFailure.LOST, closed ? "its connection closed before the answer was complete" : cause.getMessage());
   }
 
   @Override

@@ -96,10 +96,16 @@ class DeploymentUnderLoadTest {
       System.out.println("revert under GETs and POSTs: " + r.ok() + " answered, " + r.posts() + " POSTs, " + r.failed()
           + " failed " + r.failures());
       assertTrue(r.ok() > 300 && r.posts() > 150, "too little load to mean anything: " + r);
-      // the crashing worker held at most what the 4 clients had in flight
-      assertTrue(r.failed() <= 4, "at most the requests the crashing worker held: " + r);
+      // what the crashing worker held: the 4 clients' requests in flight, and any a client sent it
+      // again in the few ms between its first failed answer and the front taking it out of rotation
+      // (seen: 5, the fifth 4 ms after the first); GETs are retried on the other worker
+      assertTrue(r.failed() <= 12, "at most the requests the crashing worker held: " + r);
+      String crashed = null;
       for (String f : r.failures()) {
         assertTrue(f.startsWith("POST 502 ") && f.contains("worker failed"), "only a POST the crash took fails, with 502: " + f);
+        java.util.regex.Matcher worker = java.util.regex.Pattern.compile("\"worker\":\"(web-1@[0-9]+)\"").matcher(f);
+        assertTrue(worker.find() && (crashed == null || crashed.equals(worker.group(1))), "only the crashing worker's: " + f);
+        crashed = worker.group(1);
       }
     }
   }

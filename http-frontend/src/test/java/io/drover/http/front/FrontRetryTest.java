@@ -52,6 +52,57 @@ class FrontRetryTest {
   }
 
   @Test
+  void aClientStillSendingItsBodyAfterAnEarlyAnswerGetsTheAnswerNotAReset() throws Exception {
+    try (FrontHarness h = new FrontHarness(kit, FrontTest.web("up", "instances = 2, route.prefix = \"/\""))) {
+      h.awaitReady("up", 2);
+      try (java.net.Socket s = new java.net.Socket("127.0.0.1", h.uri("/").getPort())) {
+        anEarlyAnswerOutlivesTheRestOfTheBody(s);
+      }
+      // as Java's HttpClient sends a large POST: it must read the answer (502, then 503 once both workers
+      // are out of rotation for breaking fresh connections), never "header parser received no bytes"
+      for (int i = 0; i < 10; i++) {
+        HttpResponse<String> r = send(h, "POST", "/upload?die=all", 4 * 1024 * 1024);
+        assertTrue(r.statusCode() == 502 || r.statusCode() == 503, r.statusCode() + " " + r.body());
+      }
+    }
+  }
+
+  /**
+   * Sends a POST its worker drops at the body's first bytes, reads the 502 the front answers
+   * (with Connection: close) before the body ended, then sends the rest of the body: the front
+   * reads and drops it (a socket closed with bytes unread would reset the connection, and the
+   * client's writes fail), then ends the connection.
+   */
+  static void anEarlyAnswerOutlivesTheRestOfTheBody(java.net.Socket s) throws java.io.IOException {
+    int total = 4 * 1024 * 1024;
+    byte[] chunk = new byte[64 * 1024];
+    s.setSoTimeout(20_000);
+    java.io.OutputStream out = s.getOutputStream();
+    out.write(("POST /upload?die=all HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + total + "\r\n\r\n")
+        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    out.write(chunk);
+    out.flush();
+    java.io.InputStream in = s.getInputStream();
+    StringBuilder head = new StringBuilder();
+    while (head.length() < 16 * 1024 && !head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      assertTrue(b >= 0, "the connection ended before the answer's head: " + head);
+      head.append((char) b);
+    }
+    String h = head.toString().toLowerCase(java.util.Locale.ROOT);
+    assertTrue(h.startsWith("http/1.1 502 ") && h.contains("connection: close"), h);
+    Matcher length = Pattern.compile("content-length: (\\d+)").matcher(h);
+    assertTrue(length.find(), h);
+    String body = new String(in.readNBytes(Integer.parseInt(length.group(1))), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(body.contains("worker failed"), body);
+    for (int sent = chunk.length; sent < total; sent += chunk.length) {
+      out.write(chunk); // after a reset this throws ("Connection reset", "Broken pipe")
+    }
+    out.flush();
+    assertEquals(-1, in.read(), "after its answer the front ends the connection");
+  }
+
+  @Test
   void aPostOrABodyTooBigToKeepIsNotSentTwice() throws Exception {
     try (FrontHarness h = new FrontHarness(kit, FrontTest.web("up", "instances = 2, route.prefix = \"/\""))) {
       h.awaitReady("up", 2);

@@ -72,6 +72,17 @@ class FrontTlsTest {
   }
 
   @Test
+  void overTlsAClientStillSendingItsBodyAfterAnEarlyAnswerGetsTheAnswerNotAReset() throws Exception {
+    Path[] pair = TestCerts.make(certs, "front", "front.test");
+    try (FrontHarness h = new FrontHarness(kit, FrontTest.web("up", "instances = 2, route.prefix = \"/\""), tls(pair, ""))) {
+      h.awaitReady("up", 2);
+      try (java.net.Socket s = TestCerts.trusting(pair[0]).getSocketFactory().createSocket("127.0.0.1", h.server.tlsPort())) {
+        FrontRetryTest.anEarlyAnswerOutlivesTheRestOfTheBody(s);
+      }
+    }
+  }
+
+  @Test
   void withoutXForwardedProtoInForwardHeadersTheClientsOwnPasses() throws Exception {
     Path[] pair = TestCerts.make(certs, "bare", "bare.test");
     try (FrontHarness h = new FrontHarness(kit, FrontTest.web("web", "route.prefix = \"/\""),

@@ -51,7 +51,8 @@ final class Load {
         }
       } catch (Exception e) {
         failed.incrementAndGet();
-        failures.add((post ? "POST " : "GET ") + e + " (at " + java.time.LocalTime.now() + ", the front's log has the trail)");
+        failures.add((post ? "POST " : "GET ") + e + (e.getCause() != null ? " (cause: " + e.getCause() + ")" : "")
+            + " (at " + java.time.LocalTime.now() + ", the front's log has the trail)");
       }
     }
   }
