@@ -23,7 +23,8 @@ final class Load {
     Load load = new Load();
     long deadline = System.nanoTime() + duration.toNanos();
     for (int t = 0; t < threads; t++) {
-      Thread thread = new Thread(() -> load.run(h, deadline, withPosts), "load-" + t);
+      int index = t;
+      Thread thread = new Thread(() -> load.run(h, index, deadline, withPosts), "load-" + t);
       thread.setDaemon(true);
       load.threads.add(thread);
       thread.start();
@@ -31,11 +32,12 @@ final class Load {
     return load;
   }
 
-  private void run(FrontHarness h, long deadline, boolean withPosts) {
+  private void run(FrontHarness h, int index, long deadline, boolean withPosts) {
     long i = 0;
     while (System.nanoTime() < deadline) {
       boolean post = withPosts && (i++ % 2 == 1);
-      HttpRequest.Builder b = HttpRequest.newBuilder(h.uri(post ? "/echo" : "/")).timeout(Duration.ofSeconds(10));
+      String id = "load-" + index + "-" + i; // the front keeps a client's id: its access log line names it
+      HttpRequest.Builder b = HttpRequest.newBuilder(h.uri(post ? "/echo" : "/")).timeout(Duration.ofSeconds(10)).header("X-Request-Id", id);
       if (post) {
         b.POST(HttpRequest.BodyPublishers.ofString("x".repeat(1000)));
         posts.incrementAndGet();
@@ -52,7 +54,7 @@ final class Load {
       } catch (Exception e) {
         failed.incrementAndGet();
         failures.add((post ? "POST " : "GET ") + e + (e.getCause() != null ? " (cause: " + e.getCause() + ")" : "")
-            + " (at " + java.time.LocalTime.now() + ", the front's log has the trail)");
+            + " (at " + java.time.LocalTime.now() + ", the front's log has the trail) id=" + id);
       }
     }
   }
@@ -61,6 +63,6 @@ final class Load {
     for (Thread t : threads) {
       t.join(60_000);
     }
-    return new Result(ok.get(), failed.get(), posts.get(), List.copyOf(failures).subList(0, Math.min(10, failures.size())));
+    return new Result(ok.get(), failed.get(), posts.get(), List.copyOf(failures).subList(0, Math.min(20, failures.size())));
   }
 }
