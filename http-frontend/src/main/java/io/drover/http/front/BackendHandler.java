@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -14,6 +15,8 @@ import org.slf4j.LoggerFactory;
  * that it closed.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(BackendHandler.class);
+
   /** Whoever sent the request the connection carries now. */
   interface User {
     /** Whether the request numbered {@code id} is still the user's current one. */
@@ -117,9 +120,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (!(cause instanceof java.io.IOException || cause instanceof io.netty.handler.codec.DecoderException)) {
-      // not the worker's doing (a broken connection, an answer that is not HTTP): a fault of the front
-      LoggerFactory.getLogger(BackendHandler.class).error("worker connection {}: unexpected error", ctx.channel(), cause);
+    if (ExchangeFailures.unexpected(cause)) { // not the worker's doing: a fault of the front
+      log.error("worker connection {}: unexpected error", ctx.channel(), cause);
     }
     User u = current();
     if (u != null) {

@@ -27,7 +27,7 @@ final class ExchangeFailures {
    * else is a fault of the front, logged with the exchange it cut short, never closed in silence.
    */
   static void connectionFailed(ProxyHandler conn, Exchange e, Throwable cause) {
-    if (cause instanceof IOException || cause instanceof DecoderException || cause instanceof Http2Exception) {
+    if (!unexpected(cause)) {
       log.debug("client connection {} failed: {}", conn.ctx.channel(), cause.toString());
     } else {
       log.error("closing client connection {} on an unexpected error{}", conn.ctx.channel(),
@@ -35,6 +35,14 @@ final class ExchangeFailures {
           cause);
     }
     conn.ctx.close();
+  }
+
+  /**
+   * Whether an error on a connection (a client's or a worker's) is none of a connection's
+   * ordinary troubles (broken, or bytes that are not HTTP, TLS or HTTP/2): a fault of the front.
+   */
+  static boolean unexpected(Throwable cause) {
+    return !(cause instanceof IOException || cause instanceof DecoderException || cause instanceof Http2Exception);
   }
 
   /** The app's queue was full ({@code full}), or no worker in rotation could ever take the request. */

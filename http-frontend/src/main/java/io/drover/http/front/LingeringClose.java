@@ -25,17 +25,14 @@ import java.util.concurrent.TimeUnit;
 final class LingeringClose extends ChannelInboundHandlerAdapter {
   static final long IDLE_MILLIS = 5_000;
   static final long MAX_MILLIS = 30_000;
+  private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS);
+  private static final long MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(MAX_MILLIS);
 
-  private final long idleNanos;
-  private final long maxNanos;
   private long started;
   private long lastRead;
   private ScheduledFuture<?> timer;
 
-  LingeringClose(long idleMillis, long maxMillis) {
-    this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
-    this.maxNanos = TimeUnit.MILLISECONDS.toNanos(maxMillis);
-  }
+  private LingeringClose() {}
 
   /**
    * Closes the client's connection once {@code written} (the answer) is out: lingering while
@@ -46,18 +43,18 @@ final class LingeringClose extends ChannelInboundHandlerAdapter {
       written.addListener(ChannelFutureListener.CLOSE);
       return;
     }
-    written.addListener(f -> linger(ch, IDLE_MILLIS, MAX_MILLIS));
+    written.addListener(f -> linger(ch));
   }
 
   /** Starts lingering on an HTTP/1.1 connection whose last answer was written. */
-  static void linger(Channel ch, long idleMillis, long maxMillis) {
+  private static void linger(Channel ch) {
     ChannelPipeline p = ch.pipeline();
     if (!ch.isActive() || p.get("http") == null) {
       ch.close();
       return;
     }
     // from here every byte read stops at this handler: nothing more is taken for a request
-    p.addAfter("http", "linger", new LingeringClose(idleMillis, maxMillis));
+    p.addAfter("http", "linger", new LingeringClose());
     p.remove("http"); // what the codec held of the body goes to the new handler, to be dropped
     SslHandler tls = p.get(SslHandler.class);
     if (tls != null) {
@@ -71,7 +68,7 @@ final class LingeringClose extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     started = lastRead = System.nanoTime();
-    timer = ctx.executor().schedule(() -> check(ctx), idleNanos, TimeUnit.NANOSECONDS);
+    timer = ctx.executor().schedule(() -> check(ctx), IDLE_NANOS, TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -96,8 +93,7 @@ final class LingeringClose extends ChannelInboundHandlerAdapter {
       return;
     }
     long now = System.nanoTime();
-    long idleLeft = lastRead + idleNanos - now;
-    long left = Math.min(idleLeft, started + maxNanos - now);
+    long left = Math.min(lastRead + IDLE_NANOS - now, started + MAX_NANOS - now);
     if (left <= 0) {
       ctx.close();
     } else {

@@ -169,11 +169,11 @@ class DeploymentUnderLoadTest {
    * not explained yet, so it still fails the test.
    */
   private static List<String> neverReceived(FrontHarness h, List<String> failures) throws Exception {
-    List<String> ids = new ArrayList<>();
+    java.util.Map<String, String> ids = new java.util.LinkedHashMap<>(); // failure -> its request's id
     for (String f : failures) {
       java.util.regex.Matcher id = java.util.regex.Pattern.compile(" id=(load-[0-9]+-[0-9]+)$").matcher(f);
       if (f.startsWith("POST java.io.IOException") && id.find()) {
-        ids.add(id.group(1));
+        ids.put(f, id.group(1));
       }
     }
     if (ids.isEmpty()) {
@@ -198,17 +198,13 @@ class DeploymentUnderLoadTest {
     }
     List<String> lines = Files.readAllLines(file);
     List<String> lost = new ArrayList<>();
-    for (String f : failures) {
-      for (String id : ids) {
-        if (f.endsWith(" id=" + id)) {
-          String line = lines.stream().filter(l -> l.endsWith(" id=" + id)).findFirst().orElse(null);
-          if (line == null) {
-            lost.add(f);
-          }
-          System.out.println(line == null ? "the front never received " + id + ": the client failed it" : "the front logged " + id + ": " + line);
-        }
+    ids.forEach((f, id) -> {
+      String line = lines.stream().filter(l -> l.endsWith(" id=" + id)).findFirst().orElse(null);
+      if (line == null) {
+        lost.add(f);
       }
-    }
+      System.out.println(line == null ? "the front never received " + id + ": the client failed it" : "the front logged " + id + ": " + line);
+    });
     return lost;
   }
 
