@@ -26,6 +26,12 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     void onResponseContent(HttpContent content);
 
+    /** The whole answer, as the client's bytes (only when asked for: {@link WorkerCodec#wholeAnswerFor}). */
+    default void onWholeAnswer(WholeAnswer answer) {
+      answer.release();
+      throw new IllegalStateException("a whole answer nobody asked for");
+    }
+
     /** A read from the worker completed: flush what was passed on. */
     void readComplete();
 
@@ -36,6 +42,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
   }
 
   final int port;
+  final WorkerCodec codec;
   /** The connection this handler ends (set when it joins the pipeline). */
   Channel channel;
   private User user;
@@ -45,8 +52,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
   /** When it went back to the pool (System.nanoTime). */
   long idleSince;
 
-  BackendHandler(int port) {
+  BackendHandler(int port, WorkerCodec codec) {
     this.port = port;
+    this.codec = codec;
   }
 
   @Override
@@ -61,6 +69,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
   void unbind() {
     this.user = null;
+    codec.wholeAnswerFor(null, false);
     this.reused = true;
   }
 
@@ -75,6 +84,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     if (u == null) {
       ReferenceCountUtil.release(msg);
       ctx.close(); // an answer nobody asked for: this connection cannot be trusted
+      return;
+    }
+    if (msg instanceof WholeAnswer whole) {
+      u.onWholeAnswer(whole);
       return;
     }
     if (msg instanceof HttpResponse response) {

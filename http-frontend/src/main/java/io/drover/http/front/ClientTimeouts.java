@@ -135,7 +135,7 @@ final class ClientTimeouts extends ChannelDuplexHandler {
         interim = true;
       }
     }
-    if (msg instanceof LastHttpContent && !tunnel) {
+    if ((msg instanceof LastHttpContent || msg instanceof WholeAnswer) && !tunnel) {
       if (interim) {
         interim = false;
       } else if (open > 0 && --open == 0) {

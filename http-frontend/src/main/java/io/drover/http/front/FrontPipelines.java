@@ -66,7 +66,7 @@ final class FrontPipelines {
 
   /** The HTTP/1.1 handlers, added at the end of {@code p}. */
   static void http1(ChannelPipeline p, ProxyContext px, boolean secure) {
-    p.addLast("http", new HttpServerCodec(px.spec().maxInitialLine(), px.spec().maxHeaderSize(), FrontServer.CHUNK));
+    p.addLast("http", new FrontCodec(px.spec().maxInitialLine(), px.spec().maxHeaderSize(), FrontServer.CHUNK));
     if (ProxyHeaders.httpsProto(secure, px.spec())) {
       p.addLast("https", new SecureRequests());
     }

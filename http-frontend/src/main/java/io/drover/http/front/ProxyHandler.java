@@ -43,6 +43,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   private H2cTransport h2c;
   private final ArrayDeque<Object> queued = new ArrayDeque<>();
   boolean readsPaused;
+  /** Whether a worker's answer may reach this client as a {@link WholeAnswer} (HTTP/1.1 on {@link FrontCodec}; not HTTP/2). */
+  boolean wholeAnswers;
   private ExchangeTimer timer;
 
   ProxyHandler(ProxyContext px) {
@@ -52,6 +54,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.wholeAnswers = ctx.pipeline().get("http") instanceof FrontCodec;
     this.timer = new ExchangeTimer(ctx.executor(), this::checkTimeout);
   }
 

@@ -57,6 +57,9 @@ final class StreamedTransport extends ChannelTransport {
     channel = ch;
     handler = h;
     h.bind(this, e.id);
+    if (conn.wholeAnswers && e.clientKeepAlive && !e.upgrade && e.clientVersion.equals(HttpVersion.HTTP_1_1)) {
+      h.codec.wholeAnswerFor(e.requestId, conn.px.spec().via()); // what onResponse would make of a plain answer
+    }
     ch.config().setAutoRead(true);
     send(e, ch);
   }
@@ -110,6 +113,18 @@ final class StreamedTransport extends ChannelTransport {
     }
     ProxyHeaders.forResponse(res.headers(), e.clientKeepAlive, e.clientVersion, conn.px.spec().via(), e.requestId);
     ctx.write(res, ctx.voidPromise()); // a failed write closes the connection (exceptionCaught)
+  }
+
+  /** A plain answer that came whole, already the client's bytes: written and done in one step. */
+  @Override
+  public void onWholeAnswer(WholeAnswer answer) {
+    Exchange e = x;
+    ChannelHandlerContext ctx = conn.ctx;
+    e.status = answer.status;
+    e.to(Phase.STREAMING);
+    e.deadline = 0;
+    e.bytesOut += answer.bodyLength;
+    conn.completed(e, ctx.write(answer, ctx.voidPromise()), answer.workerKeepsAlive);
   }
 
   @Override

@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
@@ -63,9 +62,8 @@ final class WorkerConnections {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
-            ch.pipeline()
-                .addLast("http", new HttpClientCodec(WORKER_RESPONSES, false, false))
-                .addLast("backend", new BackendHandler(port));
+            WorkerCodec codec = new WorkerCodec(WORKER_RESPONSES);
+            ch.pipeline().addLast("http", codec).addLast("backend", new BackendHandler(port, codec));
           }
         })
         .connect(new InetSocketAddress("127.0.0.1", port));

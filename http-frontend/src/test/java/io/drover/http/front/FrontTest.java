@@ -147,6 +147,44 @@ class FrontTest {
     }
   }
 
+  /**
+   * Answers on a kept-alive connection, which the front passes on as the worker wrote them less
+   * what concerns one connection (WholeAnswer): hop-by-hop headers dropped, the request's id and
+   * Via added; an answer to HEAD has no body, so the next answer on the connection reads right;
+   * a worker's Connection: close ends its own connection, not the client's.
+   */
+  @Test
+  void keptAliveAnswersLoseHopByHopHeadersAndHeadHasNoBody() throws Exception {
+    try (FrontHarness h = new FrontHarness(kit, web("web", "route.prefix = \"/\""), "http.via = on")) {
+      h.awaitReady("web", 1);
+      String all = h.rawText("GET /echo HTTP/1.1\r\nHost: a\r\nX-Request-Id: first-one\r\n\r\n"
+          + "HEAD /echo HTTP/1.1\r\nHost: a\r\n\r\n"
+          + "GET /close HTTP/1.1\r\nHost: a\r\n\r\n"
+          + "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+      String[] answers = all.split("(?=HTTP/1\\.1 )");
+      assertEquals(4, answers.length, all);
+      String echo = answers[0];
+      assertTrue(echo.startsWith("HTTP/1.1 200 OK\r\n"), echo);
+      assertTrue(echo.contains("\r\nx-worker: web-0\r\n"), echo);
+      assertTrue(echo.contains("\r\nx-request-id: first-one\r\n"), echo);
+      assertTrue(echo.contains("\r\nvia: 1.1 drover\r\n"), echo);
+      assertFalse(echo.toLowerCase().contains("keep-alive"), "hop-by-hop headers dropped: " + echo);
+      assertFalse(echo.toLowerCase().contains("\r\nconnection:"), echo);
+      String body = echo.substring(echo.indexOf("\r\n\r\n") + 4);
+      java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)\r\ncontent-length: ([0-9]+)\r\n").matcher(echo);
+      assertTrue(length.find(), echo);
+      assertEquals(Integer.parseInt(length.group(1)), body.length(), echo);
+      assertTrue(body.contains("\"method\":\"GET\""), body);
+      String head = answers[1];
+      assertTrue(head.startsWith("HTTP/1.1 200 OK\r\n") && head.endsWith("\r\n\r\n"), "no body after HEAD's answer: " + head);
+      String close = answers[2];
+      assertTrue(close.endsWith("closing from web-0"), close);
+      assertFalse(close.toLowerCase().contains("\r\nconnection:"), "the client's connection stays open: " + close);
+      String last = answers[3];
+      assertTrue(last.contains("\r\nconnection: close\r\n") && last.endsWith("hello from web-0\n"), last);
+    }
+  }
+
   /** http.forward-headers names what is added; a header left out passes as the client sent it, or not at all. */
   @Test
   void forwardHeadersAddOnlyTheNamedOnes() throws Exception {
