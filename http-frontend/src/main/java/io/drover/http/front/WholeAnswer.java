@@ -3,7 +3,6 @@ package io.drover.http.front;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.util.AsciiString;
 
 /**
  * A worker's answer that arrived whole and plain, already made the bytes its client gets: the
@@ -23,7 +22,6 @@ final class WholeAnswer extends io.netty.buffer.DefaultByteBufHolder {
   static final int MAX_BODY = 16 * 1024;
   private static final int MAX_HEAD = 16 * 1024;
   private static final int MAX_LINES = 64;
-  static final int SCRATCH = MAX_LINES * 2;
   private static final byte[] VERSION = "HTTP/1.1 ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final byte[] ID_LINE = "x-request-id: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final byte[] VIA_LINE = "via: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -43,170 +41,215 @@ final class WholeAnswer extends io.netty.buffer.DefaultByteBufHolder {
     this.workerKeepsAlive = workerKeepsAlive;
   }
 
+  /** What a scan needs, one per event loop: the head's bytes, copied once, and the spans of its kept lines. */
+  private static final class Scratch {
+    final byte[] head = new byte[MAX_HEAD];
+    /** The kept header lines, each a span [from, to) of {@link #head}, its CRLF included. */
+    final int[] kept = new int[MAX_LINES * 2];
+    int keptCount;
+    int keptBytes;
+    int status;
+    int statusLineEnd;
+    int headEnd;
+    long contentLength;
+    boolean keepAlive;
+    int viaFrom;
+    int viaTo;
+    /** The Via line's index among the kept ones, or -1. */
+    int viaLine;
+  }
+
+  private static final io.netty.util.concurrent.FastThreadLocal<Scratch> SCRATCHES = new io.netty.util.concurrent.FastThreadLocal<>() {
+    @Override
+    protected Scratch initialValue() {
+      return new Scratch();
+    }
+  };
+  /** Bytes copied for a first look: a usual head fits. */
+  private static final int FIRST_LOOK = 1024;
+  private static final int PLAIN = 0;
+  private static final int MORE = 1;
+  private static final int NOT_PLAIN = 2;
+
   /**
    * The answer at the start of {@code in} as a WholeAnswer (its bytes read from {@code in}),
-   * {@link #NEED_MORE}, or null when it is not plain (nothing read). {@code kept} is scratch
-   * space of {@link #SCRATCH} ints.
+   * {@link #NEED_MORE}, or null when it is not plain (nothing read).
    */
-  static Object scan(ByteBuf in, ByteBufAllocator alloc, String requestId, boolean via, int[] kept) {
+  static Object scan(ByteBuf in, ByteBufAllocator alloc, String requestId, boolean via) {
+    Scratch s = SCRATCHES.get();
     int start = in.readerIndex();
-    int end = in.writerIndex();
-    for (int i = 0; i < VERSION.length; i++) {
-      if (start + i == end) {
-        return NEED_MORE;
-      }
-      if (in.getByte(start + i) != VERSION[i]) {
-        return null;
-      }
+    int readable = in.readableBytes();
+    int n = Math.min(readable, FIRST_LOOK);
+    in.getBytes(start, s.head, 0, n);
+    int verdict = head(s, n);
+    if (verdict == MORE && n < readable && n < MAX_HEAD) {
+      n = Math.min(readable, MAX_HEAD); // a long head: look at all of it there is
+      in.getBytes(start, s.head, 0, n);
+      verdict = head(s, n);
     }
-    int limit = Math.min(end, start + MAX_HEAD);
-    // the status line: three digits, then a reason phrase (or none)
-    int p = start + VERSION.length;
-    if (limit - p < 5) {
-      return end - start < MAX_HEAD ? NEED_MORE : null;
+    if (verdict == MORE) {
+      return n < MAX_HEAD ? NEED_MORE : null;
     }
-    int status = digit(in.getByte(p)) * 100 + digit(in.getByte(p + 1)) * 10 + digit(in.getByte(p + 2));
-    if (status < 200 || status > 599 || status == 204 || status == 304) {
-      return null;
+    if (verdict == NOT_PLAIN || s.contentLength > MAX_BODY || readable - s.headEnd < s.contentLength) {
+      return null; // a body large or not all here: streamed
     }
-    byte after = in.getByte(p + 3);
-    if (after != ' ' && after != '\r') {
-      return null;
-    }
-    int lineEnd = lineEnd(in, p + 3, limit);
-    if (lineEnd < 0) {
-      return lineEnd == -1 && end - start < MAX_HEAD ? NEED_MORE : null;
-    }
-    int statusLineEnd = lineEnd;
-    // the header lines: each kept one is a span [from, to) of in, its CRLF included
-    int keptCount = 0;
-    int keptBytes = 0;
-    long contentLength = -1;
-    boolean keepAlive = true;
-    int viaFrom = -1;
-    int viaTo = -1;
-    p = lineEnd;
-    while (true) {
-      lineEnd = lineEnd(in, p, limit);
-      if (lineEnd < 0) {
-        return lineEnd == -1 && end - start < MAX_HEAD ? NEED_MORE : null;
+    int body = (int) s.contentLength;
+    int[] kept = s.kept;
+    int rewritten = via ? s.viaLine : -1; // the worker's Via line, written again with the front's added
+    int viaBytes = !via ? 0 : s.viaFrom >= 0 ? VIA_LINE.length + (s.viaTo - s.viaFrom) + VIA_ADDED.length : VIA_NEW.length;
+    int keptBytes = s.keptBytes - (rewritten >= 0 ? kept[rewritten * 2 + 1] - kept[rewritten * 2] : 0);
+    ByteBuf out = alloc.ioBuffer(s.statusLineEnd + keptBytes + ID_LINE.length + requestId.length() + 2 + viaBytes + 2 + body);
+    byte[] h = s.head;
+    out.writeBytes(h, 0, s.statusLineEnd);
+    for (int i = 0; i < s.keptCount; i++) {
+      if (i != rewritten) {
+        out.writeBytes(h, kept[i * 2], kept[i * 2 + 1] - kept[i * 2]);
       }
-      if (lineEnd == p + 2) {
-        p = lineEnd; // the empty line: the head ends
-        break;
-      }
-      int colon = p;
-      while (colon < lineEnd - 2 && isTokenChar(in.getByte(colon))) {
-        colon++;
-      }
-      if (colon == p || in.getByte(colon) != ':') {
-        return null; // an empty or odd name, whitespace before the colon, a folded line
-      }
-      int valueFrom = skipSpaces(in, colon + 1, lineEnd - 2);
-      int valueTo = trimSpaces(in, valueFrom, lineEnd - 2);
-      switch (hopByHop(in, p, colon - p)) {
-        case KEEP -> {
-          if (keptCount == MAX_LINES) {
-            return null;
-          }
-          kept[keptCount * 2] = p;
-          kept[keptCount * 2 + 1] = lineEnd;
-          keptCount++;
-          keptBytes += lineEnd - p;
-        }
-        case CONTENT_LENGTH -> {
-          if (contentLength >= 0 || (contentLength = digits(in, valueFrom, valueTo)) < 0) {
-            return null; // a second one, or not a number
-          }
-          kept[keptCount * 2] = p;
-          kept[keptCount * 2 + 1] = lineEnd;
-          keptCount++;
-          keptBytes += lineEnd - p;
-        }
-        case CONNECTION -> {
-          int tokens = connectionTokens(in, valueFrom, valueTo);
-          if (tokens < 0) {
-            return null; // it names headers to drop: the decoder's way
-          }
-          keepAlive &= tokens == 0;
-        }
-        case VIA -> {
-          if (viaFrom >= 0) {
-            return null;
-          }
-          viaFrom = valueFrom;
-          viaTo = valueTo;
-          if (!via) {
-            if (keptCount == MAX_LINES) {
-              return null;
-            }
-            kept[keptCount * 2] = p;
-            kept[keptCount * 2 + 1] = lineEnd;
-            keptCount++;
-            keptBytes += lineEnd - p;
-          }
-        }
-        case TRANSFER_ENCODING -> {
-          return null;
-        }
-        default -> { } // hop-by-hop, or the worker's own X-Request-Id: not passed on
-      }
-      p = lineEnd;
-    }
-    if (contentLength < 0 || contentLength > MAX_BODY || end - p < contentLength) {
-      return null; // no length (chunked, or ends with the connection), large, or not all here: streamed
-    }
-    int body = (int) contentLength;
-    int size = (statusLineEnd - start) + keptBytes + ID_LINE.length + requestId.length() + 2
-        + (via ? (viaFrom >= 0 ? VIA_LINE.length + (viaTo - viaFrom) + VIA_ADDED.length : VIA_NEW.length) : 0) + 2 + body;
-    ByteBuf out = alloc.ioBuffer(size);
-    out.writeBytes(in, start, statusLineEnd - start);
-    for (int i = 0; i < keptCount; i++) {
-      out.writeBytes(in, kept[i * 2], kept[i * 2 + 1] - kept[i * 2]);
     }
     out.writeBytes(ID_LINE);
     ByteBufUtil.writeAscii(out, requestId);
     out.writeShort(0x0d0a);
     if (via) {
-      if (viaFrom >= 0) {
-        out.writeBytes(VIA_LINE).writeBytes(in, viaFrom, viaTo - viaFrom).writeBytes(VIA_ADDED);
+      if (s.viaFrom >= 0) {
+        out.writeBytes(VIA_LINE).writeBytes(h, s.viaFrom, s.viaTo - s.viaFrom).writeBytes(VIA_ADDED);
       } else {
         out.writeBytes(VIA_NEW);
       }
     }
     out.writeShort(0x0d0a);
-    out.writeBytes(in, p, body);
-    in.readerIndex(p + body);
-    return new WholeAnswer(out, status, body, keepAlive);
+    out.writeBytes(in, start + s.headEnd, body);
+    in.readerIndex(start + s.headEnd + body);
+    return new WholeAnswer(out, s.status, body, s.keepAlive);
+  }
+
+  /** Reads the head in the first {@code n} bytes of {@code s.head}: PLAIN (its parts in {@code s}), MORE or NOT_PLAIN. */
+  private static int head(Scratch s, int n) {
+    byte[] b = s.head;
+    for (int i = 0; i < VERSION.length; i++) {
+      if (i == n) {
+        return MORE;
+      }
+      if (b[i] != VERSION[i]) {
+        return NOT_PLAIN;
+      }
+    }
+    // the status line: three digits, then a reason phrase (or none)
+    int p = VERSION.length;
+    if (n - p < 5) {
+      return MORE;
+    }
+    int status = digit(b[p]) * 100 + digit(b[p + 1]) * 10 + digit(b[p + 2]);
+    if (status < 200 || status > 599 || status == 204 || status == 304 || (b[p + 3] != ' ' && b[p + 3] != '\r')) {
+      return NOT_PLAIN;
+    }
+    int lineEnd = lineEnd(b, p + 3, n);
+    if (lineEnd < 0) {
+      return lineEnd == -1 ? MORE : NOT_PLAIN;
+    }
+    s.status = status;
+    s.statusLineEnd = lineEnd;
+    s.keptCount = 0;
+    s.keptBytes = 0;
+    s.contentLength = -1;
+    s.keepAlive = true;
+    s.viaFrom = -1;
+    s.viaTo = -1;
+    s.viaLine = -1;
+    p = lineEnd;
+    while (true) {
+      lineEnd = lineEnd(b, p, n);
+      if (lineEnd < 0) {
+        return lineEnd == -1 ? MORE : NOT_PLAIN;
+      }
+      if (lineEnd == p + 2) {
+        s.headEnd = lineEnd; // the empty line: the head ends
+        return s.contentLength < 0 ? NOT_PLAIN : PLAIN; // no length: chunked, or ends with the connection
+      }
+      int colon = p;
+      while (colon < lineEnd - 2 && isTokenChar(b[colon])) {
+        colon++;
+      }
+      if (colon == p || b[colon] != ':') {
+        return NOT_PLAIN; // an empty or odd name, whitespace before the colon, a folded line
+      }
+      int valueFrom = skipSpaces(b, colon + 1, lineEnd - 2);
+      int valueTo = trimSpaces(b, valueFrom, lineEnd - 2);
+      boolean keep;
+      switch (kind(b, p, colon - p)) {
+        case KEEP -> keep = true;
+        case CONTENT_LENGTH -> {
+          if (s.contentLength >= 0 || (s.contentLength = digits(b, valueFrom, valueTo)) < 0) {
+            return NOT_PLAIN; // a second one, or not a number
+          }
+          keep = true;
+        }
+        case CONNECTION -> {
+          int tokens = connectionTokens(b, valueFrom, valueTo);
+          if (tokens < 0) {
+            return NOT_PLAIN; // it names headers to drop: the decoder's way
+          }
+          s.keepAlive &= tokens == 0;
+          keep = false;
+        }
+        case VIA -> {
+          if (s.viaFrom >= 0) {
+            return NOT_PLAIN;
+          }
+          s.viaFrom = valueFrom;
+          s.viaTo = valueTo;
+          s.viaLine = s.keptCount;
+          keep = true; // unless the front adds its own: the line is then rewritten
+        }
+        case TRANSFER_ENCODING -> {
+          return NOT_PLAIN;
+        }
+        default -> keep = false; // hop-by-hop, or the worker's own X-Request-Id: not passed on
+      }
+      if (keep) {
+        if (s.keptCount == MAX_LINES) {
+          return NOT_PLAIN;
+        }
+        s.kept[s.keptCount * 2] = p;
+        s.kept[s.keptCount * 2 + 1] = lineEnd;
+        s.keptCount++;
+        s.keptBytes += lineEnd - p;
+      }
+      p = lineEnd;
+    }
   }
 
   private enum Kind { KEEP, CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION, VIA, DROP }
 
-  private static final AsciiString[] DROPPED = {
-    AsciiString.cached("keep-alive"), AsciiString.cached("proxy-connection"), AsciiString.cached("te"),
-    AsciiString.cached("trailer"), AsciiString.cached("upgrade"), AsciiString.cached("proxy-authorization"),
-    AsciiString.cached("proxy-authenticate"), RequestIds.HEADER,
+  private static final byte[][] DROPPED = {
+    ascii("keep-alive"), ascii("proxy-connection"), ascii("te"), ascii("trailer"), ascii("upgrade"),
+    ascii("proxy-authorization"), ascii("proxy-authenticate"), ascii("x-request-id"),
   };
-  private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
-  private static final AsciiString TRANSFER_ENCODING = AsciiString.cached("transfer-encoding");
-  private static final AsciiString CONNECTION = AsciiString.cached("connection");
-  private static final AsciiString VIA = AsciiString.cached("via");
+  private static final byte[] CONTENT_LENGTH = ascii("content-length");
+  private static final byte[] TRANSFER_ENCODING = ascii("transfer-encoding");
+  private static final byte[] CONNECTION = ascii("connection");
+  private static final byte[] VIA = ascii("via");
+  private static final byte[] CLOSE = ascii("close");
+  private static final byte[] KEEP_ALIVE = ascii("keep-alive");
 
-  private static Kind hopByHop(ByteBuf in, int from, int length) {
-    if (named(in, from, length, CONTENT_LENGTH)) {
+  private static byte[] ascii(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  }
+
+  private static Kind kind(byte[] b, int from, int length) {
+    if (named(b, from, length, CONTENT_LENGTH)) {
       return Kind.CONTENT_LENGTH;
     }
-    if (named(in, from, length, CONNECTION)) {
+    if (named(b, from, length, CONNECTION)) {
       return Kind.CONNECTION;
     }
-    if (named(in, from, length, TRANSFER_ENCODING)) {
+    if (named(b, from, length, TRANSFER_ENCODING)) {
       return Kind.TRANSFER_ENCODING;
     }
-    if (named(in, from, length, VIA)) {
+    if (named(b, from, length, VIA)) {
       return Kind.VIA;
     }
-    for (AsciiString name : DROPPED) {
-      if (named(in, from, length, name)) {
+    for (byte[] name : DROPPED) {
+      if (named(b, from, length, name)) {
         return Kind.DROP;
       }
     }
@@ -214,16 +257,16 @@ final class WholeAnswer extends io.netty.buffer.DefaultByteBufHolder {
   }
 
   /** Whether the bytes [from, from + length) are {@code name} (lower case), ignoring case. */
-  private static boolean named(ByteBuf in, int from, int length, AsciiString name) {
-    if (length != name.length()) {
+  private static boolean named(byte[] b, int from, int length, byte[] name) {
+    if (length != name.length) {
       return false;
     }
     for (int i = 0; i < length; i++) {
-      byte b = in.getByte(from + i);
-      if (b >= 'A' && b <= 'Z') {
-        b += 'a' - 'A';
+      byte c = b[from + i];
+      if (c >= 'A' && c <= 'Z') {
+        c += 'a' - 'A';
       }
-      if (b != name.byteAt(i)) {
+      if (c != name[i]) {
         return false;
       }
     }
@@ -234,51 +277,51 @@ final class WholeAnswer extends io.netty.buffer.DefaultByteBufHolder {
    * The end (after its CRLF) of the line starting at {@code from}; -1 when no CRLF comes before
    * {@code limit}; -2 when the line holds a control byte other than HTAB (a bare CR or LF, a NUL).
    */
-  private static int lineEnd(ByteBuf in, int from, int limit) {
+  private static int lineEnd(byte[] b, int from, int limit) {
     for (int i = from; i < limit; i++) {
-      byte b = in.getByte(i);
-      if (b == '\r') {
+      byte c = b[i];
+      if (c == '\r') {
         if (i + 1 == limit) {
           return -1;
         }
-        return in.getByte(i + 1) == '\n' ? i + 2 : -2;
+        return b[i + 1] == '\n' ? i + 2 : -2;
       }
-      if ((b < 0x20 && b != '\t') || b == 0x7f) {
+      if ((c < 0x20 && c >= 0 && c != '\t') || c == 0x7f) {
         return -2;
       }
     }
     return -1;
   }
 
-  private static boolean isTokenChar(byte b) {
-    if (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9') {
+  private static boolean isTokenChar(byte c) {
+    if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
       return true;
     }
-    return b > 0x20 && b < 0x7f && "!#$%&'*+-.^_`|~".indexOf(b) >= 0;
+    return c > 0x20 && c < 0x7f && "!#$%&'*+.^_`|~".indexOf(c) >= 0;
   }
 
-  private static int skipSpaces(ByteBuf in, int from, int to) {
-    while (from < to && (in.getByte(from) == ' ' || in.getByte(from) == '\t')) {
+  private static int skipSpaces(byte[] b, int from, int to) {
+    while (from < to && (b[from] == ' ' || b[from] == '\t')) {
       from++;
     }
     return from;
   }
 
-  private static int trimSpaces(ByteBuf in, int from, int to) {
-    while (to > from && (in.getByte(to - 1) == ' ' || in.getByte(to - 1) == '\t')) {
+  private static int trimSpaces(byte[] b, int from, int to) {
+    while (to > from && (b[to - 1] == ' ' || b[to - 1] == '\t')) {
       to--;
     }
     return to;
   }
 
   /** The decimal number in [from, to), or -1 when it is not one (empty, another byte, more than 18 digits). */
-  private static long digits(ByteBuf in, int from, int to) {
+  private static long digits(byte[] b, int from, int to) {
     if (from == to || to - from > 18) {
       return -1;
     }
     long n = 0;
     for (int i = from; i < to; i++) {
-      int d = digit(in.getByte(i));
+      int d = digit(b[i]);
       if (d < 0) {
         return -1;
       }
@@ -287,31 +330,28 @@ final class WholeAnswer extends io.netty.buffer.DefaultByteBufHolder {
     return n;
   }
 
-  private static int digit(byte b) {
-    return b >= '0' && b <= '9' ? b - '0' : -1000;
+  private static int digit(byte c) {
+    return c >= '0' && c <= '9' ? c - '0' : -1000;
   }
 
   /** A Connection value: 0 for keep-alive (or empty), 1 when it holds close, -1 when it names anything else. */
-  private static int connectionTokens(ByteBuf in, int from, int to) {
+  private static int connectionTokens(byte[] b, int from, int to) {
     int result = 0;
     int p = from;
     while (p <= to) {
       int comma = p;
-      while (comma < to && in.getByte(comma) != ',') {
+      while (comma < to && b[comma] != ',') {
         comma++;
       }
-      int a = skipSpaces(in, p, comma);
-      int b = trimSpaces(in, a, comma);
-      if (named(in, a, b - a, CLOSE)) {
+      int x = skipSpaces(b, p, comma);
+      int y = trimSpaces(b, x, comma);
+      if (named(b, x, y - x, CLOSE)) {
         result = 1;
-      } else if (b > a && !named(in, a, b - a, KEEP_ALIVE)) {
+      } else if (y > x && !named(b, x, y - x, KEEP_ALIVE)) {
         return -1;
       }
       p = comma + 1;
     }
     return result;
   }
-
-  private static final AsciiString CLOSE = AsciiString.cached("close");
-  private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
 }

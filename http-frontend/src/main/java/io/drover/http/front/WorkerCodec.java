@@ -56,7 +56,6 @@ final class WorkerCodec extends CombinedChannelDuplexHandler<WorkerCodec.Answers
   final class Answers extends HttpResponseDecoder {
     /** Whether the decoder is between answers (none begun): only then can one be taken whole. */
     private boolean between = true;
-    private final int[] scratch = new int[WholeAnswer.SCRATCH];
 
     Answers(HttpDecoderConfig config) {
       super(config);
@@ -65,7 +64,7 @@ final class WorkerCodec extends CombinedChannelDuplexHandler<WorkerCodec.Answers
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
       if (between && wholeFor != null) {
-        Object whole = WholeAnswer.scan(in, ctx.alloc(), wholeFor, via, scratch);
+        Object whole = WholeAnswer.scan(in, ctx.alloc(), wholeFor, via);
         if (whole == WholeAnswer.NEED_MORE) {
           return;
         }

@@ -16,12 +16,10 @@ import org.junit.jupiter.api.Test;
 
 /** What a worker's answer becomes on the fast path, and which answers it leaves to the decoder. */
 class WholeAnswerTest {
-  private static final int[] SCRATCH = new int[WholeAnswer.SCRATCH];
-
   private static Object scan(String answer, boolean via) {
     ByteBuf in = Unpooled.copiedBuffer(answer, StandardCharsets.ISO_8859_1);
     try {
-      Object r = WholeAnswer.scan(in, ByteBufAllocator.DEFAULT, "id-1", via, SCRATCH);
+      Object r = WholeAnswer.scan(in, ByteBufAllocator.DEFAULT, "id-1", via);
       if (r instanceof WholeAnswer) {
         assertFalse(in.isReadable(), "the whole answer is read");
       } else {
@@ -68,10 +66,10 @@ class WholeAnswerTest {
   void onlyTheFirstAnswerIsTakenAndAPartOneWaits() {
     ByteBuf in = Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\naHTTP/1.1 200 OK\r\n", StandardCharsets.ISO_8859_1);
     try {
-      WholeAnswer a = (WholeAnswer) WholeAnswer.scan(in, ByteBufAllocator.DEFAULT, "id-1", false, SCRATCH);
+      WholeAnswer a = (WholeAnswer) WholeAnswer.scan(in, ByteBufAllocator.DEFAULT, "id-1", false);
       assertTrue(bytes(a).endsWith("\r\n\r\na"));
       int at = in.readerIndex();
-      assertSame(WholeAnswer.NEED_MORE, WholeAnswer.scan(in, ByteBufAllocator.DEFAULT, "id-2", false, SCRATCH));
+      assertSame(WholeAnswer.NEED_MORE, WholeAnswer.scan(in, ByteBufAllocator.DEFAULT, "id-2", false));
       assertEquals(at, in.readerIndex());
     } finally {
       in.release();
