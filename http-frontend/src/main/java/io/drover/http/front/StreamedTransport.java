@@ -121,7 +121,12 @@ final class StreamedTransport extends ChannelTransport {
     Exchange e = x;
     ChannelHandlerContext ctx = conn.ctx;
     e.status = answer.status;
-    e.to(Phase.STREAMING);
+    try {
+      e.to(Phase.STREAMING);
+    } catch (RuntimeException bug) { // an illegal phase: the answer goes nowhere
+      answer.release();
+      throw bug;
+    }
     e.deadline = 0;
     e.bytesOut += answer.bodyLength;
     conn.completed(e, ctx.write(answer, ctx.voidPromise()), answer.workerKeepsAlive);

@@ -6,8 +6,8 @@ import io.netty.buffer.ByteBufUtil;
 
 /**
  * A worker's answer that arrived whole and plain, already made the bytes its client gets: the
- * front's fast path for the common answer. Plain means HTTP/1.1, a final status other than 204
- * and 304, a Content-Length body of at most {@link #MAX_BODY} bytes that is all there, a head that
+ * front's fast path for the common answer. Plain means HTTP/1.1, a final status other than 204,
+ * 205 and 304 (whose bodies the encoder drops), a Content-Length body of at most {@link #MAX_BODY} bytes that is all there, a head that
  * is well formed (token names, no control bytes, no folded lines), no Transfer-Encoding, and a
  * Connection header that names no other header; anything else is left to Netty's decoder and the
  * header rewriting of {@link StreamedTransport}, which this does the same as for such an answer
@@ -22,6 +22,8 @@ final class WholeAnswer extends io.netty.buffer.DefaultByteBufHolder {
   static final int MAX_BODY = 16 * 1024;
   private static final int MAX_HEAD = 16 * 1024;
   private static final int MAX_LINES = 64;
+  /** The worker connection's decoder's limit: a longer status line is its error to report. */
+  private static final int MAX_STATUS_LINE = 8192;
   private static final byte[] VERSION = "HTTP/1.1 ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final byte[] ID_LINE = "x-request-id: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final byte[] VIA_LINE = "via: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -139,12 +141,12 @@ final class WholeAnswer extends io.netty.buffer.DefaultByteBufHolder {
       return MORE;
     }
     int status = digit(b[p]) * 100 + digit(b[p + 1]) * 10 + digit(b[p + 2]);
-    if (status < 200 || status > 599 || status == 204 || status == 304 || (b[p + 3] != ' ' && b[p + 3] != '\r')) {
+    if (status < 200 || status > 599 || status == 204 || status == 205 || status == 304 || (b[p + 3] != ' ' && b[p + 3] != '\r')) {
       return NOT_PLAIN;
     }
-    int lineEnd = lineEnd(b, p + 3, n);
+    int lineEnd = lineEnd(b, p + 3, Math.min(n, MAX_STATUS_LINE));
     if (lineEnd < 0) {
-      return lineEnd == -1 ? MORE : NOT_PLAIN;
+      return lineEnd == -1 && n < MAX_STATUS_LINE ? MORE : NOT_PLAIN;
     }
     s.status = status;
     s.statusLineEnd = lineEnd;

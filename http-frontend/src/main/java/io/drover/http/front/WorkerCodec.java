@@ -17,7 +17,7 @@ import java.util.List;
 /**
  * The HTTP/1.1 codec of a connection to a worker: Netty's request encoder and response decoder,
  * one request at a time (the connection carries no other until its answer is complete). An answer
- * to HEAD has no body, nor has a 2xx to CONNECT. When the request's sender asked for it
+ * to HEAD has no body, nor has a 200 to CONNECT. When the request's sender asked for it
  * ({@link #wholeAnswerFor}), a plain answer that arrived whole is not decoded into Netty's
  * objects: {@link WholeAnswer} makes it the bytes the client gets, in one pass.
  */
@@ -83,12 +83,18 @@ final class WorkerCodec extends CombinedChannelDuplexHandler<WorkerCodec.Answers
     }
 
     @Override
+    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+      wholeFor = null; // the connection closed: what came of an answer is the decoder's to judge, as a whole one could not be
+      super.decodeLast(ctx, in, out);
+    }
+
+    @Override
     protected boolean isContentAlwaysEmpty(HttpMessage msg) {
       HttpResponse res = (HttpResponse) msg;
       if (res.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
         return super.isContentAlwaysEmpty(msg); // the final answer follows
       }
-      return method.equals(HttpMethod.HEAD) || method.equals(HttpMethod.CONNECT) && res.status().codeClass() == HttpStatusClass.SUCCESS
+      return method.equals(HttpMethod.HEAD) || method.equals(HttpMethod.CONNECT) && res.status().code() == 200
           || super.isContentAlwaysEmpty(msg);
     }
   }

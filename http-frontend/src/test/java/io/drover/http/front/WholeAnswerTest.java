@@ -79,6 +79,13 @@ class WholeAnswerTest {
     assertSame(WholeAnswer.NEED_MORE, scan("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r", false));
   }
 
+  @Test
+  void aStatusLineLongerThanTheDecodersLimitIsLeftToIt() {
+    assertNull(scan("HTTP/1.1 200 " + "x".repeat(9000) + "\r\nContent-Length: 2\r\n\r\nok", false));
+    assertTrue(scan("HTTP/1.1 200 " + "x".repeat(8000) + "\r\nContent-Length: 2\r\n\r\nok", false) instanceof WholeAnswer a
+        && bytes(a).endsWith("\r\n\r\nok"));
+  }
+
   /** Everything else is the decoder's: its own framing, other versions, odd heads, bodies not all there. */
   @ParameterizedTest
   @ValueSource(strings = {
@@ -89,6 +96,7 @@ class WholeAnswerTest {
     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
     "HTTP/1.1 204 No Content\r\n\r\n",
     "HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n",
+    "HTTP/1.1 205 Reset Content\r\nContent-Length: 2\r\n\r\nok",
     "HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\nok",
     "HTTP/1.1 200 OK\r\nConnection: x-secret\r\nX-Secret: 1\r\nContent-Length: 2\r\n\r\nok",
     "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok",
