@@ -30,6 +30,15 @@ final class ProxyHeaders {
   };
 
   /**
+   * The headers that concern one connection only (RFC 9110 7.6.1) beside Connection itself (and
+   * those it names): never passed on, by either path an answer takes ({@link WholeAnswer} too).
+   */
+  static final AsciiString[] HOP_BY_HOP = {
+    HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE, HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE,
+    HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.PROXY_AUTHENTICATE,
+  };
+
+  /**
    * Removes the headers that concern one connection only (RFC 9110 7.6.1), including those the
    * Connection header names. Transfer-Encoding stays: it tells the codecs how the body is framed
    * and is re-applied per connection by them.
@@ -44,14 +53,10 @@ final class ProxyHeaders {
         }
       }
     }
-    h.remove(HttpHeaderNames.CONNECTION)
-        .remove(HttpHeaderNames.KEEP_ALIVE)
-        .remove(PROXY_CONNECTION)
-        .remove(HttpHeaderNames.TE)
-        .remove(HttpHeaderNames.TRAILER)
-        .remove(HttpHeaderNames.UPGRADE)
-        .remove(HttpHeaderNames.PROXY_AUTHORIZATION)
-        .remove(HttpHeaderNames.PROXY_AUTHENTICATE);
+    h.remove(HttpHeaderNames.CONNECTION);
+    for (AsciiString name : HOP_BY_HOP) {
+      h.remove(name);
+    }
   }
 
   /** Removes the x-http2-* headers of a message that came over HTTP/2 (a client's request, an h2c worker's answer). */

@@ -3,6 +3,7 @@ package io.drover.http.front;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.HttpHeaderValues;
 
 /**
  * A worker's answer that arrived whole and plain, already made the bytes its client gets: the
@@ -24,11 +25,11 @@ final class WholeAnswer extends io.netty.buffer.DefaultByteBufHolder {
   private static final int MAX_LINES = 64;
   /** The worker connection's decoder's limit: a longer status line is its error to report. */
   private static final int MAX_STATUS_LINE = 8192;
-  private static final byte[] VERSION = "HTTP/1.1 ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] ID_LINE = "x-request-id: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] VIA_LINE = "via: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] VIA_ADDED = ", 1.1 drover\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-  private static final byte[] VIA_NEW = "via: 1.1 drover\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] VERSION = ascii("HTTP/1.1 ");
+  private static final byte[] ID_LINE = ascii(RequestIds.HEADER + ": ");
+  private static final byte[] VIA_LINE = ascii("via: ");
+  private static final byte[] VIA_ADDED = ascii(", " + ProxyHeaders.VIA + "\r\n");
+  private static final byte[] VIA_NEW = ascii("via: " + ProxyHeaders.VIA + "\r\n");
 
   final int status;
   final int bodyLength;
@@ -222,16 +223,24 @@ final class WholeAnswer extends io.netty.buffer.DefaultByteBufHolder {
 
   private enum Kind { KEEP, CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION, VIA, DROP }
 
-  private static final byte[][] DROPPED = {
-    ascii("keep-alive"), ascii("proxy-connection"), ascii("te"), ascii("trailer"), ascii("upgrade"),
-    ascii("proxy-authorization"), ascii("proxy-authenticate"), ascii("x-request-id"),
-  };
+  /** Not passed on: the hop-by-hop headers ({@link ProxyHeaders#HOP_BY_HOP}), and the worker's own request id. */
+  private static final byte[][] DROPPED = dropped();
+
+  private static byte[][] dropped() {
+    byte[][] names = new byte[ProxyHeaders.HOP_BY_HOP.length + 1][];
+    for (int i = 0; i < ProxyHeaders.HOP_BY_HOP.length; i++) {
+      names[i] = ascii(ProxyHeaders.HOP_BY_HOP[i].toString());
+    }
+    names[names.length - 1] = ascii(RequestIds.HEADER.toString());
+    return names;
+  }
+
   private static final byte[] CONTENT_LENGTH = ascii("content-length");
   private static final byte[] TRANSFER_ENCODING = ascii("transfer-encoding");
   private static final byte[] CONNECTION = ascii("connection");
   private static final byte[] VIA = ascii("via");
   private static final byte[] CLOSE = ascii("close");
-  private static final byte[] KEEP_ALIVE = ascii("keep-alive");
+  private static final byte[] KEEP_ALIVE = ascii(HttpHeaderValues.KEEP_ALIVE.toString());
 
   private static byte[] ascii(String s) {
     return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
