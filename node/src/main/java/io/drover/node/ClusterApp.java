@@ -110,7 +110,9 @@ final class ClusterApp {
                   }
                   return n;
                 }))
-                .whenComplete((n, e) -> m.replyTo().tell(new AppSupervisor.Scaled(app, n != null ? n : m.instances())));
+                .whenComplete((n, e) -> m.replyTo().tell(n != null
+                    ? new AppSupervisor.Scaled(app, n)
+                    : new AppSupervisor.Scaled(app, m.instances(), "the cluster's desired state was not changed: " + Causes.message(e))));
             return Behaviors.same();
           })
           // each slot is updated on the node that hosts it, one deployment per slot

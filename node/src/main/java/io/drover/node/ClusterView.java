@@ -177,10 +177,7 @@ final class ClusterView {
 
   /** "did not answer within 5s", or how the ask failed otherwise. */
   private static String failure(Throwable e, Duration timeout) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
+    Throwable root = Causes.root(e);
     if (root instanceof java.util.concurrent.TimeoutException) {
       return "did not answer within " + timeout.toSeconds() + "s";
     }

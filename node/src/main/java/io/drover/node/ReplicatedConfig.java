@@ -11,11 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.ddata.LWWRegister;
 import org.apache.pekko.cluster.ddata.LWWRegisterKey;
@@ -35,6 +37,12 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  * failed settings (a newer apply stands; a count scaled since is kept), and written only if the
  * register still holds what was read (else read again). So the first node to revert writes it,
  * the others find it there, and every node applies it as any new config.
+ *
+ * <p>A node applies the register's writes one at a time, in the order it sees them (a write seen
+ * while one is applied waits, and only the newest of those is applied). What it has applied is
+ * checked against its replica every {@link #RECHECK}: a write it has not applied (an apply that
+ * failed, such as a supervisor that did not answer in time, or a change whose notice did not
+ * come) is applied then, so that a node never keeps running a config the cluster left behind.
  */
 final class ReplicatedConfig {
   static final org.apache.pekko.cluster.ddata.Key<LWWRegister<String>> KEY = LWWRegisterKey.create("drover-config");
@@ -56,6 +64,17 @@ final class ReplicatedConfig {
   record WentBack(String app, AppSpec from, AppSpec to) implements Command {}
 
   private record Changed(Replicator.SubscribeResponse<LWWRegister<String>> change) implements Command {}
+
+  /** An apply of {@code register} to this node ended: {@code failure} is null when it went through. */
+  private record Applied(LWWRegister<String> register, Supervisor.Applied diff, Throwable failure) implements Command {}
+
+  /** Time to compare what this node applied with its replica of the register. */
+  private enum Recheck implements Command {
+    INSTANCE
+  }
+
+  /** This node's replica of the register, read for {@link Recheck}. */
+  private record Replica(Replicator.GetResponse<LWWRegister<String>> read) implements Command {}
 
   /** A majority's copy was read (or not, then this node's is used): the app's block is written on top of it. */
   private record Refreshed(WentBack wentBack, int tries, Replicator.GetResponse<LWWRegister<String>> read) implements Command {}
@@ -79,22 +98,44 @@ final class ReplicatedConfig {
   /** Config texts kept to find the one an app went back to. */
   private static final int EARLIER = 8;
 
+  /** How often a node checks that it runs the register's last write (and applies it if not). */
+  static final Duration RECHECK = Duration.ofSeconds(3);
+
   /**
    * @param local applies a config to this node
    * @param fileText the node's config file, which its apps ran before the cluster's config reached it (null: none)
    * @param apps the apps a config text declares (throws when it is invalid)
    */
   static Behavior<Command> create(ConfigApplier local, String fileText, Function<String, Map<String, AppSpec>> apps) {
-    return Behaviors.setup(ctx -> DistributedData.withReplicatorMessageAdapter(
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> DistributedData.withReplicatorMessageAdapter(
         (ReplicatorMessageAdapter<Command, LWWRegister<String>> replicator) -> {
+          ctx.setLoggerName(ReplicatedConfig.class);
           SelfUniqueAddress self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
           replicator.subscribe(KEY, Changed::new);
+          timers.startTimerWithFixedDelay(Recheck.INSTANCE, RECHECK);
           String[] applied = {null};
           // the register, not its text: the same text applied again is a new write, and applies again
           // (an app that went back to earlier settings is deployed the applied ones anew)
-          Object[] seen = {null};
+          Applies applies = new Applies();
           // the texts this node ran, newest first (the file last): where an app's earlier settings are declared
           Deque<String> earlier = new ArrayDeque<>();
+          // a write seen (notified, or found in the replica): it is the one to run here, after any apply under way
+          Function<LWWRegister<String>, Behavior<Command>> seen = register -> {
+            if (!applies.see(register)) {
+              return Behaviors.same();
+            }
+            String text = register.getValue();
+            applied[0] = text;
+            if (!text.equals(earlier.peekFirst())) {
+              earlier.remove(text);
+              earlier.addFirst(text);
+              while (earlier.size() > EARLIER) {
+                earlier.removeLast();
+              }
+            }
+            applyNext(ctx, local, applies);
+            return Behaviors.same();
+          };
           return Behaviors.receive(Command.class)
               .onMessage(Publish.class, m -> {
                 replicator.askUpdate(
@@ -111,27 +152,38 @@ final class ReplicatedConfig {
                 m.replyTo().tell(m.response() instanceof Replicator.UpdateSuccess);
                 return Behaviors.same();
               })
-              .onMessage(Changed.class, m -> {
-                if (m.change() instanceof Replicator.Changed<LWWRegister<String>> changed) {
-                  LWWRegister<String> register = changed.get(KEY);
-                  String text = register.getValue();
-                  if (!register.equals(seen[0])) {
-                    seen[0] = register;
-                    applied[0] = text;
-                    if (!text.equals(earlier.peekFirst())) {
-                      earlier.remove(text);
-                      earlier.addFirst(text);
-                      while (earlier.size() > EARLIER) {
-                        earlier.removeLast();
-                      }
-                    }
-                    local.apply(text, false).whenComplete((diff, e) -> {
-                      if (e != null) {
-                        ctx.getLog().warn("cannot apply the cluster's config on this node: {}", e.getMessage());
-                      } else {
-                        ctx.getLog().info("applied the cluster's config: {}", diff);
-                      }
-                    });
+              .onMessage(Changed.class, m -> m.change() instanceof Replicator.Changed<LWWRegister<String>> changed
+                  ? seen.apply(changed.get(KEY))
+                  : Behaviors.same())
+              .onMessage(Applied.class, m -> {
+                if (m.failure() == null) {
+                  ctx.getLog().info("applied the cluster's config: {}", m.diff());
+                } else {
+                  ctx.getLog().warn("cannot apply the cluster's config on this node (tried again within {}s): {}",
+                      RECHECK.toSeconds(), Causes.message(m.failure()));
+                }
+                applies.ended(m.register(), m.failure() == null);
+                if (applies.newerSeen()) {
+                  applyNext(ctx, local, applies); // a newer write came meanwhile; a failed one waits for the recheck
+                }
+                return Behaviors.same();
+              })
+              .onMessage(Recheck.class, m -> {
+                if (!applies.busy()) {
+                  replicator.askGet(r -> new Replicator.Get<>(KEY, Replicator.readLocal(), r), Replica::new);
+                }
+                return Behaviors.same();
+              })
+              .onMessage(Replica.class, m -> {
+                if (m.read() instanceof Replicator.GetSuccess<LWWRegister<String>> got) {
+                  LWWRegister<String> register = got.get(KEY);
+                  if (applies.unnoticed(register)) {
+                    ctx.getLog().warn("the cluster's config changed {}s ago or more and no notice of it reached this node: applying it now",
+                        RECHECK.toSeconds());
+                    return seen.apply(register);
+                  }
+                  if (applies.behind()) {
+                    applyNext(ctx, local, applies); // the last apply failed: once more
                   }
                 }
                 return Behaviors.same();
@@ -177,7 +229,101 @@ final class ReplicatedConfig {
                 return Behaviors.same();
               })
               .build();
-        }));
+        })));
+  }
+
+  /** Applies the newest write seen, unless an apply is under way (it is applied after that one). */
+  private static void applyNext(ActorContext<Command> ctx, ConfigApplier local, Applies applies) {
+    LWWRegister<String> next = applies.start();
+    if (next == null) {
+      return;
+    }
+    CompletionStage<Supervisor.Applied> applying;
+    try {
+      applying = local.apply(next.getValue(), false);
+    } catch (RuntimeException e) {
+      applying = CompletableFuture.failedFuture(e);
+    }
+    ctx.pipeToSelf(applying, (diff, e) -> new Applied(next, diff, e));
+  }
+
+  /**
+   * Which write of the register this node runs: the newest seen, the one being applied, the last
+   * that went through and the last that failed. Writes are applied one at a time; of those seen
+   * meanwhile only the newest is applied next. Pure, single-threaded: the actor owns it.
+   */
+  static final class Applies {
+    private LWWRegister<String> seen;
+    private LWWRegister<String> applying;
+    private LWWRegister<String> done;
+    private LWWRegister<String> failed;
+    private LWWRegister<String> unnoticed;
+
+    /** Notes a write seen; false when it is the one seen last (nothing to do). */
+    boolean see(LWWRegister<String> register) {
+      if (!isNew(register)) {
+        return false;
+      }
+      seen = register;
+      return true;
+    }
+
+    /** Whether {@code register} is not the write seen last. */
+    boolean isNew(LWWRegister<String> register) {
+      return !register.equals(seen);
+    }
+
+    /**
+     * Whether {@code register}, read from this node's replica, is a write no notice brought: true
+     * when two reads in a row find the same write unseen (a notice may lag a read by its
+     * interval, not by a whole recheck).
+     */
+    boolean unnoticed(LWWRegister<String> register) {
+      if (!isNew(register)) {
+        unnoticed = null;
+        return false;
+      }
+      if (register.equals(unnoticed)) {
+        unnoticed = null;
+        return true;
+      }
+      unnoticed = register;
+      return false;
+    }
+
+    boolean busy() {
+      return applying != null;
+    }
+
+    /** Whether the write seen last has not gone through here, and none is under way: the last apply failed. */
+    boolean behind() {
+      return applying == null && seen != null && !seen.equals(done);
+    }
+
+    /** Whether a write newer than the last one tried was seen, and none is under way. */
+    boolean newerSeen() {
+      return behind() && !seen.equals(failed);
+    }
+
+    /** The write to apply now (it is under way then), or null: one is under way, or the newest went through. */
+    LWWRegister<String> start() {
+      if (applying != null || seen == null || seen.equals(done)) {
+        return null;
+      }
+      applying = seen;
+      return applying;
+    }
+
+    /** The apply of {@code register} ended. */
+    void ended(LWWRegister<String> register, boolean ok) {
+      applying = null;
+      if (ok) {
+        done = register;
+        failed = null;
+      } else {
+        failed = register;
+      }
+    }
   }
 
   /** Reads the cluster's config from a majority (a newer write elsewhere is then seen), for a write-back. */

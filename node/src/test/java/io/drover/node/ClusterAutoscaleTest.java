@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A {@code placement = cluster} app with {@code autoscale} over two real node JVMs: slow requests
@@ -49,6 +50,7 @@ class ClusterAutoscaleTest {
   final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   final ObjectMapper json = new ObjectMapper();
   final List<NodeJvm> nodes = new ArrayList<>();
+  @RegisterExtension final NodeLogsOnFailure logs = new NodeLogsOnFailure(nodes);
   Path dir;
   String marker;
 
@@ -112,14 +114,7 @@ class ClusterAutoscaleTest {
       }
       Thread.sleep(200);
     }
-    dumpLogs();
     throw new AssertionError(what + " not within " + within + "; last seen: " + last);
-  }
-
-  void dumpLogs() {
-    for (int i = 0; i < nodes.size(); i++) {
-      System.out.println("---------- node JVM " + i + " ----------\n" + nodes.get(i).all());
-    }
   }
 
   /** Three requests in flight at once through {@code front} for 10 s: one per slot at target 1. */
@@ -137,31 +132,13 @@ class ClusterAutoscaleTest {
     return slow;
   }
 
-  String awaitGroup(NodeJvm node, Pattern pattern, Duration within) throws InterruptedException {
-    try {
-      return node.awaitGroup(pattern, within);
-    } catch (AssertionError e) {
-      dumpLogs();
-      throw e;
-    }
-  }
-
-  String awaitLine(NodeJvm node, String contains, Duration within) throws InterruptedException {
-    try {
-      return node.awaitLine(contains, within);
-    } catch (AssertionError e) {
-      dumpLogs();
-      throw e;
-    }
-  }
-
   @Test
   void loadAcrossTheClusterScalesSlotsUpAndIdleBackToMinAndAnotherNodeDecidesOnceTheOldestLeaves() throws Exception {
     Ports3[] p = {Ports3.free(), Ports3.free()};
     NodeJvm oldest = start(0, p[0], p[0].cluster());
     await(p[0].api(), m -> ClusterPlacementTest.total(m) == 1, Duration.ofSeconds(120), "the one slot ready");
     NodeJvm younger = start(1, p[1], p[0].cluster());
-    awaitLine(younger, "management API on", Duration.ofSeconds(120));
+    younger.awaitLine("management API on", Duration.ofSeconds(120));
     await(p[1].api(), m -> ClusterPlacementTest.total(m) == 1, Duration.ofSeconds(120), "the younger node sees the slot");
 
     // load at the younger node's front: the oldest decides, from both fronts' figures
@@ -177,7 +154,7 @@ class ClusterAutoscaleTest {
     // a new text that declares the same instances and autoscale keeps the 3 slots the load called for
     String fresh = "# the same app, applied as a new text\n" + web("\"" + AutoscaleTest.WEB + "\"", "");
     assertApplied(p[1].api(), fresh, "\"changed\":[],\"scaled\":[],\"unchanged\":[\"web\"]");
-    awaitLine(oldest, "applying config: Applied[added=[], removed=[], changed=[], scaled=[], unchanged=[web]]",
+    oldest.awaitLine("applying config: Applied[added=[], removed=[], changed=[], scaled=[], unchanged=[web]]",
         Duration.ofSeconds(30));
     await(p[0].api(), m -> ClusterPlacementTest.total(m) == 3, Duration.ofSeconds(10), "still 3 slots after the apply");
 
@@ -189,7 +166,7 @@ class ClusterAutoscaleTest {
     // whose new worker had not died yet by then is deployed them (superseding its deployment)
     List<String> ended = new ArrayList<>();
     for (NodeJvm node : List.of(oldest, younger)) {
-      ended.add(awaitGroup(node, WEB1_ENDED, Duration.ofSeconds(60)));
+      ended.add(node.awaitGroup(WEB1_ENDED, Duration.ofSeconds(60)));
     }
     assertTrue(ended.contains("web@1 reverted"), "some slot went back: " + ended);
     NodeProcessTest.waitFor(() -> ProcFs.withEnvironment("TAG", "bad-" + marker).isEmpty(), Duration.ofSeconds(30),
@@ -208,7 +185,7 @@ class ClusterAutoscaleTest {
     }
     // idle over the 3 s scale-down window: back to min (through 2 when the slow requests ended
     // more than a sample apart: the first window that allows fewer still holds a sample of 2)
-    String down = awaitGroup(oldest, DOWN, Duration.ofSeconds(60));
+    String down = oldest.awaitGroup(DOWN, Duration.ofSeconds(60));
     assertTrue(down.contains("scaled"), down);
     await(p[1].api(), m -> ClusterPlacementTest.total(m) == 1, Duration.ofSeconds(60), "1 slot ready after scaling down");
     assertTrue(!younger.all().contains("slots: autoscale:"), "only the oldest node decides:\n" + younger.all());
@@ -224,7 +201,6 @@ class ClusterAutoscaleTest {
     try {
       again = younger.awaitGroup(UP, Duration.ofSeconds(60));
     } catch (AssertionError e) {
-      dumpLogs();
       for (CompletableFuture<HttpResponse<String>> r : slow) {
         System.out.println("slow request: " + (r.isDone() ? r.handle((x, f) -> x != null ? x.statusCode() + " " + x.body() : f.toString()).join() : "pending"));
       }
@@ -258,7 +234,6 @@ class ClusterAutoscaleTest {
       }
       Thread.sleep(100);
     }
-    dumpLogs();
     throw new AssertionError("node " + api + " does not show the healthy settings of web within 20 s: " + spec);
   }
 
@@ -278,7 +253,6 @@ class ClusterAutoscaleTest {
       }
       Thread.sleep(100);
     }
-    dumpLogs();
     throw new AssertionError("the front on " + front + " did not serve within 60 s; last status " + last);
   }
 

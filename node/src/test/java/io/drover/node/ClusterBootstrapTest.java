@@ -14,6 +14,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Three node JVMs with no seed nodes find each other through Pekko Management cluster bootstrap
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterBootstrapTest {
   final List<NodeJvm> nodes = new ArrayList<>();
+  @RegisterExtension final NodeLogsOnFailure logs = new NodeLogsOnFailure(nodes);
   final ClusterMembershipTest probe = new ClusterMembershipTest();
   Path dir;
   String marker;

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A cluster-placed gRPC app ({@code route.protocol = h2c}, one slot) over two real node JVMs: a
@@ -43,6 +44,7 @@ class ClusterGrpcTest {
   static final Path WORKER = ClusterPlacementTest.WORKER;
   final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   final List<NodeJvm> nodes = new ArrayList<>();
+  @RegisterExtension final NodeLogsOnFailure logs = new NodeLogsOnFailure(nodes);
   Path dir;
   String marker;
   ManagedChannel channel;
@@ -129,12 +131,6 @@ class ClusterGrpcTest {
     return null;
   }
 
-  void dumpLogs() {
-    for (int i = 0; i < nodes.size(); i++) {
-      System.out.println("---------- node JVM " + i + " ----------\n" + nodes.get(i).all());
-    }
-  }
-
   /**
    * HTTP/1.1 requests and answers larger than Artery's ordinary frame (256 KiB) cross nodes up to
    * the app's max-body (1M) and drover.cluster.max-message (2M); more gets an answer at once:
@@ -214,9 +210,6 @@ class ClusterGrpcTest {
       worker = readyWorker(p[0].api());
       web = readyWorker(p[0].api(), "web");
     }
-    if (worker == null || web == null || !bothUp(p[0].api(), p)) {
-      dumpLogs();
-    }
     assertTrue(worker != null && web != null && bothUp(p[0].api(), p), "two members up and the slots ready: " + worker + ", " + web);
     String holder = worker.path("node").asText();
     long pid = worker.path("pid").asLong();
@@ -236,9 +229,6 @@ class ClusterGrpcTest {
         last = e;
         Thread.sleep(200);
       }
-    }
-    if (first == null) {
-      dumpLogs();
     }
     assertEquals(pid + ":hello", first, "answered by the other node's worker; last failure: " + (last == null ? null : last.getStatus()));
     System.out.println("first call answered after " + (System.nanoTime() - t0) / 1_000_000 + " ms");

@@ -20,12 +20,14 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Three node JVMs form a Pekko cluster; a crashed node is downed and removed by the others. */
 class ClusterMembershipTest {
   static final ObjectMapper json = new ObjectMapper();
   final HttpClient client = HttpClient.newHttpClient();
   final List<NodeJvm> nodes = new ArrayList<>();
+  @RegisterExtension final NodeLogsOnFailure logs = new NodeLogsOnFailure(nodes);
   Path dir;
   String marker;
 

@@ -28,6 +28,7 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code placement = cluster} over real node JVMs: six slots spread 2/2/2 over three nodes,
@@ -40,6 +41,7 @@ class ClusterPlacementTest {
   static final Path WORKER = Path.of("../supervisor/src/test/resources/workers/worker.js").toAbsolutePath().normalize();
   final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   final List<NodeJvm> nodes = new ArrayList<>();
+  @RegisterExtension final NodeLogsOnFailure logs = new NodeLogsOnFailure(nodes);
   Path dir;
   String marker;
 
@@ -111,15 +113,7 @@ class ClusterPlacementTest {
       }
       Thread.sleep(100);
     }
-    dumpLogs();
     throw new AssertionError(what + " not within " + within + "; last seen: " + last);
-  }
-
-  /** Every node's output so far, for a failure to be understood from CI's log alone. */
-  void dumpLogs() {
-    for (int i = 0; i < nodes.size(); i++) {
-      System.out.println("---------- node JVM " + i + " ----------\n" + nodes.get(i).all());
-    }
   }
 
   static int total(Map<String, Integer> byNode) {
@@ -199,9 +193,6 @@ class ClusterPlacementTest {
         assertEquals(200, r.statusCode(), r.body());
         seen.add(r.body().trim());
         Thread.sleep(10);
-      }
-      if (seen.size() < 6) {
-        dumpLogs();
       }
       assertEquals(6, seen.size(), "front " + node.http() + " reached " + seen);
     }
@@ -513,7 +504,6 @@ class ClusterPlacementTest {
       }
       Thread.sleep(100);
     }
-    dumpLogs();
     throw new AssertionError(address + " not " + status + " within " + within + "; last seen: " + last);
   }
 

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The node as users run it: a separate JVM, real signals, real workers. */
 class NodeProcessTest {
@@ -25,6 +26,7 @@ class NodeProcessTest {
   Path dir;
   String marker;
   final List<NodeJvm> nodes = new ArrayList<>();
+  @RegisterExtension final NodeLogsOnFailure logs = new NodeLogsOnFailure(nodes);
 
   @BeforeEach
   void setUp() throws IOException {

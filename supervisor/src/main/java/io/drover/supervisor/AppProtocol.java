@@ -58,8 +58,17 @@ public interface AppProtocol {
     }
   }
 
-  /** The reply to {@link Scale}. */
-  record Scaled(String app, int instances) {}
+  /**
+   * The reply to {@link Scale}.
+   *
+   * @param failure why the count did not change (a cluster-placed app's desired state could not
+   *     be written), or null
+   */
+  record Scaled(String app, int instances, String failure) {
+    public Scaled(String app, int instances) {
+      this(app, instances, null);
+    }
+  }
 
   /**
    * Takes new settings for the app: the worker count follows them and, when anything else

@@ -156,7 +156,9 @@ final class AppsRoute extends AllDirectives {
     int instances = n.asInt();
     return withApp(app, ref -> {
       CompletionStage<AppSupervisor.Scaled> scaled = node.ask(ref, r -> new AppSupervisor.Scale(instances, r), NodeView.QUERY);
-      return scaled.thenApply(done -> response(200, obj("app", app, "instances", done.instances())));
+      return scaled.thenApply(done -> done.failure() == null
+          ? response(200, obj("app", app, "instances", done.instances()))
+          : response(503, error(done.failure(), "app", app, "instances", instances)));
     });
   }
 
