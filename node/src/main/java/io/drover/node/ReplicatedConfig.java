@@ -42,7 +42,9 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  * while one is applied waits, and only the newest of those is applied). What it has applied is
  * checked against its replica every {@link #RECHECK}: a write it has not applied (an apply that
  * failed, such as a supervisor that did not answer in time, or a change whose notice did not
- * come) is applied then, so that a node never keeps running a config the cluster left behind.
+ * come) is applied then, so that a node does not keep running a config the cluster left behind.
+ * An apply that keeps failing is tried less and less often (the wait doubles, up to {@link
+ * #RETRY_AT_MOST}) and logged as a warning once per reason.
  */
 final class ReplicatedConfig {
   static final org.apache.pekko.cluster.ddata.Key<LWWRegister<String>> KEY = LWWRegisterKey.create("drover-config");
@@ -101,6 +103,9 @@ final class ReplicatedConfig {
   /** How often a node checks that it runs the register's last write (and applies it if not). */
   static final Duration RECHECK = Duration.ofSeconds(3);
 
+  /** The longest wait between tries of an apply that keeps failing here (the wait doubles from {@link #RECHECK}). */
+  static final Duration RETRY_AT_MOST = Duration.ofSeconds(60);
+
   /**
    * @param local applies a config to this node
    * @param fileText the node's config file, which its apps ran before the cluster's config reached it (null: none)
@@ -156,13 +161,16 @@ final class ReplicatedConfig {
                   ? seen.apply(changed.get(KEY))
                   : Behaviors.same())
               .onMessage(Applied.class, m -> {
-                if (m.failure() == null) {
+                String why = m.failure() == null ? null : Causes.message(m.failure());
+                if (why == null) {
                   ctx.getLog().info("applied the cluster's config: {}", m.diff());
+                } else if (applies.failedBefore(m.register(), why)) {
+                  ctx.getLog().debug("cannot apply the cluster's config on this node yet: {}", why);
                 } else {
-                  ctx.getLog().warn("cannot apply the cluster's config on this node (tried again within {}s): {}",
-                      RECHECK.toSeconds(), Causes.message(m.failure()));
+                  ctx.getLog().warn("cannot apply the cluster's config on this node: {} (tried again after {}s, then less and less often, every {}s at most)",
+                      why, RECHECK.toSeconds(), RETRY_AT_MOST.toSeconds());
                 }
-                applies.ended(m.register(), m.failure() == null);
+                applies.ended(m.register(), why, System.nanoTime());
                 if (applies.newerSeen()) {
                   applyNext(ctx, local, applies); // a newer write came meanwhile; a failed one waits for the recheck
                 }
@@ -182,7 +190,7 @@ final class ReplicatedConfig {
                         RECHECK.toSeconds());
                     return seen.apply(register);
                   }
-                  if (applies.behind()) {
+                  if (applies.retryDue(System.nanoTime())) {
                     applyNext(ctx, local, applies); // the last apply failed: once more
                   }
                 }
@@ -257,6 +265,9 @@ final class ReplicatedConfig {
     private LWWRegister<String> applying;
     private LWWRegister<String> done;
     private LWWRegister<String> failed;
+    private String failedWhy;
+    private int failures;
+    private long retryAt;
     private LWWRegister<String> unnoticed;
 
     /** Notes a write seen; false when it is the one seen last (nothing to do). */
@@ -295,14 +306,22 @@ final class ReplicatedConfig {
       return applying != null;
     }
 
-    /** Whether the write seen last has not gone through here, and none is under way: the last apply failed. */
-    boolean behind() {
-      return applying == null && seen != null && !seen.equals(done);
-    }
-
     /** Whether a write newer than the last one tried was seen, and none is under way. */
     boolean newerSeen() {
-      return behind() && !seen.equals(failed);
+      return applying == null && seen != null && !seen.equals(done) && !seen.equals(failed);
+    }
+
+    /**
+     * Whether the write seen last failed here and its next try is due: {@link #RECHECK} after the
+     * first failure, the wait doubling with each failure up to {@link #RETRY_AT_MOST}.
+     */
+    boolean retryDue(long now) {
+      return applying == null && seen != null && seen.equals(failed) && now - retryAt >= 0;
+    }
+
+    /** Whether {@code register} already failed here for the same reason (its tries since need not be logged as loudly). */
+    boolean failedBefore(LWWRegister<String> register, String why) {
+      return register.equals(failed) && why.equals(failedWhy);
     }
 
     /** The write to apply now (it is under way then), or null: one is under way, or the newest went through. */
@@ -314,15 +333,21 @@ final class ReplicatedConfig {
       return applying;
     }
 
-    /** The apply of {@code register} ended. */
-    void ended(LWWRegister<String> register, boolean ok) {
+    /** The apply of {@code register} ended: it went through when {@code why} is null, else failed for that reason. */
+    void ended(LWWRegister<String> register, String why, long now) {
       applying = null;
-      if (ok) {
+      if (why == null) {
         done = register;
         failed = null;
-      } else {
-        failed = register;
+        failedWhy = null;
+        failures = 0;
+        return;
       }
+      failures = register.equals(failed) ? failures + 1 : 1;
+      failed = register;
+      failedWhy = why;
+      long wait = Math.min(RETRY_AT_MOST.toNanos(), RECHECK.toNanos() << Math.min(failures - 1, 10));
+      retryAt = now + wait - RECHECK.toNanos() / 2; // due at the recheck nearest to it
     }
   }
 

@@ -40,6 +40,7 @@ class ReplicatedConfigTest {
   /** A node's apply: records each text it is given and how many run at once; each ends as the test says. */
   static final class Node implements ConfigApplier {
     final List<String> started = java.util.Collections.synchronizedList(new ArrayList<>());
+    final List<Long> startedAt = java.util.Collections.synchronizedList(new ArrayList<>());
     final Map<Integer, CompletableFuture<Supervisor.Applied>> ends = new ConcurrentHashMap<>();
     final AtomicInteger running = new AtomicInteger();
     final AtomicInteger mostAtOnce = new AtomicInteger();
@@ -52,6 +53,7 @@ class ReplicatedConfigTest {
       synchronized (started) {
         n = started.size();
         started.add(text);
+        startedAt.add(System.nanoTime());
       }
       mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
       CompletableFuture<Supervisor.Applied> end = new CompletableFuture<>();
@@ -149,6 +151,20 @@ class ReplicatedConfigTest {
     assertTrue(ms < 4 * ReplicatedConfig.RECHECK.toMillis(), "tried again after " + ms + " ms");
     Thread.sleep(ReplicatedConfig.RECHECK.toMillis() + 500); // one more recheck: what went through is not applied again
     assertEquals(2, node.started().size(), node.started().toString());
+  }
+
+  @Test
+  void anApplyThatKeepsFailingIsTriedLessAndLessOften() throws Exception {
+    Node node = new Node();
+    node.failFirst = Integer.MAX_VALUE;
+    ActorRef<ReplicatedConfig.Command> config = follow(node);
+    assertTrue(publish(config, "a text this node cannot run"));
+    await(() -> node.started().size() >= 3, "three tries");
+    long first = node.startedAt.get(1) - node.startedAt.get(0);
+    long second = node.startedAt.get(2) - node.startedAt.get(1);
+    assertTrue(first <= ReplicatedConfig.RECHECK.toNanos() + 2_000_000_000L, "first retry after " + first / 1_000_000 + " ms");
+    assertTrue(second >= 2 * ReplicatedConfig.RECHECK.toNanos() - 1_000_000_000L,
+        "the second retry waits twice as long: " + second / 1_000_000 + " ms after the first (" + first / 1_000_000 + " ms before it)");
   }
 
   @Test
