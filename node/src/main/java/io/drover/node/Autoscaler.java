@@ -70,6 +70,7 @@ final class Autoscaler {
   private Autoscaler(ActorContext<Command> context, TimerScheduler<Command> timers, ActorRef<Supervisor.Command> supervisor,
       ActorRef<Front.Command> front, MeterRegistry registry) {
     this.context = context;
+    context.setLoggerName(Autoscaler.class); // under io.drover, as logback.xml levels it
     this.supervisor = supervisor;
     this.front = front;
     this.registry = registry;

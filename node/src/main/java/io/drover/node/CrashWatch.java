@@ -87,6 +87,7 @@ final class CrashWatch extends AbstractBehavior<CrashWatch.Command> {
 
   private CrashWatch(ActorContext<Command> ctx, Duration every, ActorRef<Front.Command> front) {
     super(ctx);
+    ctx.setLoggerName(CrashWatch.class); // under io.drover, as logback.xml levels it
     this.every = every;
     this.front = front;
     this.cluster = Cluster.get(ctx.getSystem());

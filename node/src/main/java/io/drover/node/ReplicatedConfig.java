@@ -114,7 +114,7 @@ final class ReplicatedConfig {
   static Behavior<Command> create(ConfigApplier local, String fileText, Function<String, Map<String, AppSpec>> apps) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> DistributedData.withReplicatorMessageAdapter(
         (ReplicatorMessageAdapter<Command, LWWRegister<String>> replicator) -> {
-          ctx.setLoggerName(ReplicatedConfig.class);
+          ctx.setLoggerName(ReplicatedConfig.class); // under io.drover, as logback.xml levels it
           SelfUniqueAddress self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
           replicator.subscribe(KEY, Changed::new);
           timers.startTimerWithFixedDelay(Recheck.INSTANCE, RECHECK);

@@ -123,6 +123,7 @@ public final class Front extends AbstractBehavior<Front.Command> {
       SnapshotHolder holder,
       io.micrometer.core.instrument.MeterRegistry registry) {
     super(context);
+    context.setLoggerName(Front.class); // under io.drover, as logback.xml levels it (ejections and rechecks log here too)
     this.timers = timers;
     this.holder = holder;
     Traffics t = this.traffic = new Traffics(registry, timers);

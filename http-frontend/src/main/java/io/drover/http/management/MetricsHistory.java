@@ -83,6 +83,7 @@ final class MetricsHistory extends AbstractBehavior<MetricsHistory.Command> {
 
   private MetricsHistory(ActorContext<Command> ctx, NodeView node, MeterRegistry registry, TimerScheduler<Command> timers) {
     super(ctx);
+    ctx.setLoggerName(MetricsHistory.class); // under io.drover, as logback.xml levels it
     this.node = node;
     this.registry = registry;
     this.timers = timers;
