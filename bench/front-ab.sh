@@ -18,7 +18,7 @@
 #   bench/front-ab.sh --save DIR   copies this tree's ./drover and its built node jar (with lib/)
 #                                  to DIR: DIR/drover is then a launcher of that build, for --a/--b
 # Env: DROVER_A_JAVA_OPTS, DROVER_B_JAVA_OPTS, DROVER_C_JAVA_OPTS (the launcher's own options when
-# unset), DROVER_A_EVENT_LOOPS, ... (http.event-loops, default 0: half the cores), DROVER_A_TRANSPORT,
+# unset), DROVER_A_EVENT_LOOPS, ... (http.event-loops, default 0: every core with io_uring, half of them with epoll), DROVER_A_TRANSPORT,
 # ... (http.transport: io_uring, epoll or nio; default DROVER_TRANSPORT, else the node's default),
 # DROVER_A_MAX_CONCURRENCY, ... (route.max-concurrency; default DROVER_MAX_CONCURRENCY, else 0),
 # DROVER_A_APP_EXTRA, ... (more keys of the app's config; default DROVER_APP_EXTRA). C runs when

@@ -41,7 +41,7 @@ Options:
 Env: DROVER_LAUNCHER (default ./drover), DROVER_START_TIMEOUT (s, default 300: covers a first
 build), BENCH_KEEP_TMP=1 keeps the temp dir (logs, configs, raw wrk output); for every Drover
 contender: DROVER_BALANCER (route.balancer, default round-robin), DROVER_EVENT_LOOPS
-(http.event-loops, default 0: half the cores).
+(http.event-loops, default 0: every core with io_uring, half of them with epoll).
 EOF
 }
 

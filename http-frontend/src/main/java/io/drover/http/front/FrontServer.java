@@ -55,6 +55,11 @@ public final class FrontServer implements AutoCloseable {
     this.forwarder = forwarder;
   }
 
+  /** The plain listener's event loops when {@code http.event-loops} is 0: every core with io_uring, else half the cores. */
+  static int defaultLoops(IoTransport io, int cores) {
+    return io == IoTransport.IO_URING ? Math.max(1, cores) : Math.max(1, cores / 2);
+  }
+
   /**
    * Binds the front; fails when the address cannot be bound. Its access log goes to {@code
    * logsDir}, its meters (besides the front actor's) to {@code registry}.
@@ -67,9 +72,11 @@ public final class FrontServer implements AutoCloseable {
       log.info("front: http.transport = {} is not available here, {} runs instead", spec.transport().configName(), io.kind.configName());
     }
     int cores = Runtime.getRuntime().availableProcessors();
-    // by default half the cores: the workers, on the same machine, need the others (on 2 cores one
-    // loop served 12 % more than two in bench/front-ab.sh, with a shorter tail)
-    int threads = spec.eventLoops() > 0 ? spec.eventLoops() : Math.max(1, cores / 2);
+    // by default as many loops as cores with io_uring, half the cores with epoll or NIO: on 2 cores,
+    // bench/front-ab.sh (trivial handler, 6 turns) served 1.14x and 1.19x with two io_uring loops
+    // what one served (0.89x and 0.95x nginx; 1 ms CPU handler: the same), two epoll loops 0.97x
+    // of one with a 1.7x p99: an epoll loop's waits cost more when it shares its core with workers
+    int threads = spec.eventLoops() > 0 ? spec.eventLoops() : defaultLoops(io, cores);
     EventLoopGroup group = io.loops(threads, "drover-front");
 
     Bootstrap backends =

@@ -11,7 +11,7 @@ import java.util.Set;
  * @param enabled whether the node listens at all
  * @param iface the address to listen on
  * @param port the port to listen on; 0 picks a free one
- * @param eventLoops event-loop threads; 0 means half the CPU cores (at least one)
+ * @param eventLoops event-loop threads; 0 means as many as the CPU cores with io_uring, half of them (at least one) with epoll or NIO
  * @param transport how the front does its I/O (falling back when it is not available)
  * @param connectTimeout time to open a connection to a worker
  * @param idleTimeout a client connection idle this long is closed
