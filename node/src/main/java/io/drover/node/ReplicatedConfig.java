@@ -118,7 +118,6 @@ final class ReplicatedConfig {
           SelfUniqueAddress self = DistributedData.get(ctx.getSystem()).selfUniqueAddress();
           replicator.subscribe(KEY, Changed::new);
           timers.startTimerWithFixedDelay(Recheck.INSTANCE, RECHECK);
-          String[] applied = {null};
           // the register, not its text: the same text applied again is a new write, and applies again
           // (an app that went back to earlier settings is deployed the applied ones anew)
           Applies applies = new Applies();
@@ -130,7 +129,6 @@ final class ReplicatedConfig {
               return Behaviors.same();
             }
             String text = register.getValue();
-            applied[0] = text;
             if (!text.equals(earlier.peekFirst())) {
               earlier.remove(text);
               earlier.addFirst(text);
@@ -150,7 +148,7 @@ final class ReplicatedConfig {
                 return Behaviors.same();
               })
               .onMessage(GetText.class, m -> {
-                m.replyTo().tell(Optional.ofNullable(applied[0]));
+                m.replyTo().tell(Optional.ofNullable(applies.text()));
                 return Behaviors.same();
               })
               .onMessage(Written.class, m -> {
@@ -197,7 +195,7 @@ final class ReplicatedConfig {
                 return Behaviors.same();
               })
               .onMessage(WentBack.class, m -> {
-                if (applied[0] != null) { // else no config was applied to the cluster: the nodes run their files
+                if (applies.text() != null) { // else no config was applied to the cluster: the nodes run their files
                   refresh(replicator, m, 1);
                 }
                 return Behaviors.same();
@@ -205,7 +203,7 @@ final class ReplicatedConfig {
               .onMessage(Refreshed.class, m -> {
                 // the text a majority holds (this node's if they do not answer): a newer apply stands,
                 // a count scaled meanwhile is kept
-                String holds = m.read() instanceof Replicator.GetSuccess<LWWRegister<String>> got ? got.get(KEY).getValue() : applied[0];
+                String holds = m.read() instanceof Replicator.GetSuccess<LWWRegister<String>> got ? got.get(KEY).getValue() : applies.text();
                 List<String> texts = new ArrayList<>(earlier);
                 texts.add(fileText);
                 WentBack w = m.wentBack();
@@ -277,6 +275,11 @@ final class ReplicatedConfig {
       }
       seen = register;
       return true;
+    }
+
+    /** The text of the write seen last: the cluster's config as this node has it, or null when none was written yet. */
+    String text() {
+      return seen == null ? null : seen.getValue();
     }
 
     /** Whether {@code register} is not the write seen last. */
