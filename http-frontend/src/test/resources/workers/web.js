@@ -5,6 +5,7 @@
 //   POST /upload            streams the body, answers its byte count and a running checksum;
 //                           ?die=<instance> or ?die=all: that instance (every one) drops the connection at the body's first bytes
 //   GET  /download?mb=N     streams N MiB (bytes i % 251), chunked
+//   GET  /downloaded        how many bytes the last /download has handed to its socket so far
 //   GET  /slow?ms=N         answers after N ms
 //   GET  /close             answers with Connection: close
 //   GET  /eof               answers without length, ending the body by closing (HTTP/1.0 style)
@@ -25,6 +26,7 @@ const delay = Number(process.env.READY_DELAY_MS || 0);
 
 let active = 0;
 const seen = [];
+let downloaded = 0;
 
 const started = Date.now();
 const crashAfter = process.env.CRASH_AFTER_MS
@@ -57,17 +59,20 @@ const server = http.createServer((req, res) => {
     const chunk = Buffer.alloc(64 * 1024);
     for (let i = 0; i < chunk.length; i++) chunk[i] = i % 251;
     let sent = 0;
+    downloaded = 0;
     res.setHeader('content-type', 'application/octet-stream');
     const pump = () => {
       while (sent < total) {
         const n = Math.min(chunk.length, total - sent);
         sent += n;
+        downloaded = sent;
         if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return res.once('drain', pump);
       }
       res.end();
     };
     return pump();
   }
+  if (url.pathname === '/downloaded') return res.end(String(downloaded));
   if (url.pathname === '/busy') {
     const started = performance.timeOrigin + performance.now();
     active++;

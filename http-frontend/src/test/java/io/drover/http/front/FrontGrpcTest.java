@@ -32,7 +32,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * gRPC through the front: a grpc-java client over h2c (prior knowledge) to the front's plain
- * port, two grpc-java servers as worker processes of an app with {@code route.protocol = h2c}
+ * port (and over TLS to its TLS port), two grpc-java servers as worker processes of an app with {@code route.protocol = h2c}
  * ({@link GrpcTestServer}). Unary and streaming calls both ways, status trailers, balancing per
  * call, and a worker killed mid-call.
  */
@@ -41,6 +41,8 @@ class FrontGrpcTest {
   static final ActorTestKit kit = ActorTestKit.create();
   static FrontHarness h;
   static ManagedChannel channel;
+  static Path certs;
+  static Path[] pair;
   /** The workers' SETTINGS_MAX_CONCURRENT_STREAMS. */
   static final int MAX_CALLS = 2;
 
@@ -58,7 +60,9 @@ class FrontGrpcTest {
 
   @BeforeAll
   static void start() throws Exception {
-    h = new FrontHarness(kit, grpcApp("grpc", 2), "http.http2.h2c = on");
+    certs = java.nio.file.Files.createTempDirectory("drover-grpc-test");
+    pair = TestCerts.make(certs, "front", "front.test");
+    h = new FrontHarness(kit, grpcApp("grpc", 2), "http.http2.h2c = on\n" + FrontTlsTest.tls(pair, ""));
     h.awaitReady("grpc", 2);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", h.server.port()).usePlaintext().build();
   }
@@ -72,6 +76,9 @@ class FrontGrpcTest {
       if (h != null) {
         h.close();
       }
+      if (certs != null) {
+        FrontHarness.deleteTree(certs);
+      }
     } finally {
       kit.shutdownTestKit();
     }
@@ -83,6 +90,25 @@ class FrontGrpcTest {
 
   static String unary(String request) {
     return ClientCalls.blockingUnaryCall(channel, GrpcTestServer.UNARY, deadline(), request);
+  }
+
+  /** gRPC over the TLS listener: h2 by ALPN, as grpc-java's TLS client asks for it; the call is served and balanced like any. */
+  @Test
+  @Order(0)
+  void callsOverTlsAreServed() throws Exception {
+    io.grpc.ChannelCredentials tls = io.grpc.TlsChannelCredentials.newBuilder().trustManager(pair[0].toFile()).build();
+    ManagedChannel secure = NettyChannelBuilder.forAddress("127.0.0.1", h.server.tlsPort(), tls).build();
+    try {
+      Map<String, Integer> perWorker = new HashMap<>();
+      for (int i = 0; i < 4; i++) {
+        String answer = ClientCalls.blockingUnaryCall(secure, GrpcTestServer.UNARY, deadline(), "over tls " + i);
+        assertTrue(answer.endsWith(":over tls " + i), answer);
+        perWorker.merge(answer.substring(0, answer.indexOf(':')), 1, Integer::sum);
+      }
+      assertEquals(Map.of("grpc-0", 2, "grpc-1", 2), perWorker);
+    } finally {
+      secure.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test

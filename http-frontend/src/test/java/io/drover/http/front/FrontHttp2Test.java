@@ -116,11 +116,11 @@ class FrontHttp2Test {
     try (FrontHarness h = new FrontHarness(kit, FrontTest.web("web", "route.prefix = \"/\""),
         "http.http2 { h2c = on, max-resets = 20, reset-window = 30s }\n")) {
       h.awaitReady("web", 1);
-      ByteArrayOutputStream out = preface();
+      ByteArrayOutputStream out = H2Wire.preface();
       byte[] get = getHeaderBlock();
       for (int stream = 1; stream < 2 * 200; stream += 2) {
-        frame(out, 1, 0x5, stream, get); // HEADERS, END_STREAM | END_HEADERS
-        frame(out, 3, 0, stream, new byte[] {0, 0, 0, 8}); // RST_STREAM CANCEL
+        H2Wire.frame(out, 1, 0x5, stream, get); // HEADERS, END_STREAM | END_HEADERS
+        H2Wire.frame(out, 3, 0, stream, new byte[] {0, 0, 0, 8}); // RST_STREAM CANCEL
       }
       try (Socket s = new Socket("127.0.0.1", h.server.port())) {
         s.setSoTimeout(15_000);
@@ -143,16 +143,16 @@ class FrontHttp2Test {
     try (FrontHarness h = new FrontHarness(kit, FrontTest.web("web", "route.prefix = \"/\""),
         "http { max-header-size = 16K, http2.h2c = on }\n")) {
       h.awaitReady("web", 1);
-      ByteArrayOutputStream head = preface();
+      ByteArrayOutputStream head = H2Wire.preface();
       byte[] get = getHeaderBlock();
-      frame(head, 1, 0x1, 1, get); // HEADERS, END_STREAM, no END_HEADERS
+      H2Wire.frame(head, 1, 0x1, 1, get); // HEADERS, END_STREAM, no END_HEADERS
       ByteArrayOutputStream fields = new ByteArrayOutputStream();
       while (fields.size() < 16_000) { // whole literal fields (x-f: 100 bytes), none indexed: a valid, growing block
         fields.write(new byte[] {0x00, 3, 'x', '-', 'f', 100});
         fields.write("a".repeat(100).getBytes(StandardCharsets.US_ASCII));
       }
       ByteArrayOutputStream one = new ByteArrayOutputStream();
-      frame(one, 9, 0, 1, fields.toByteArray()); // CONTINUATION, no END_HEADERS
+      H2Wire.frame(one, 9, 0, 1, fields.toByteArray()); // CONTINUATION, no END_HEADERS
       byte[] continuation = one.toByteArray();
       int frames = 2_000; // 32 MB of header block, far beyond any socket buffer: a front that keeps reading it would hoard it
       try (Socket s = new Socket("127.0.0.1", h.server.port())) {
@@ -178,19 +178,6 @@ class FrontHttp2Test {
     }
   }
 
-  static void frame(ByteArrayOutputStream out, int type, int flags, int stream, byte[] payload) {
-    out.write(payload.length >>> 16);
-    out.write(payload.length >>> 8);
-    out.write(payload.length);
-    out.write(type);
-    out.write(flags);
-    out.write(stream >>> 24);
-    out.write(stream >>> 16);
-    out.write(stream >>> 8);
-    out.write(stream);
-    out.writeBytes(payload);
-  }
-
   /** Reads the front's frames on {@code s} until it closes: it must have sent GOAWAY, then closed. */
   private static void assertGoAwayThenClose(Socket s) throws java.io.IOException {
     DataInputStream in = new DataInputStream(s.getInputStream());
@@ -212,14 +199,6 @@ class FrontHttp2Test {
     }
     assertTrue(goAway, "the front sent GOAWAY");
     assertTrue(closed, "the front closed the connection");
-  }
-
-  /** A client connection's preface and its (empty) SETTINGS frame. */
-  private static ByteArrayOutputStream preface() throws java.io.IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-    frame(out, 4, 0, 0, new byte[0]); // SETTINGS
-    return out;
   }
 
   /** The HPACK block of GET http://127.0.0.1/ (indexed :method, :scheme, :path; literal :authority). */

@@ -99,6 +99,42 @@ class FrontTlsTest {
     }
   }
 
+  /**
+   * TLS 1.2 and 1.3 with AEAD suites and forward secrecy are accepted, TLS 1.1 and a CBC suite
+   * refused, asked for by openssl's own client (which, unlike the JDK's, can still offer them).
+   */
+  @Test
+  void onlyTls12And13WithAeadCiphersAreAccepted() throws Exception {
+    Path[] pair = TestCerts.make(certs, "front", "front.test");
+    try (FrontHarness h = new FrontHarness(kit, FrontTest.web("web", "route.prefix = \"/\""), tls(pair, ""))) {
+      int port = h.server.tlsPort();
+      String v13 = openssl(port, "-tls1_3");
+      assertTrue(v13.contains("Protocol version: TLSv1.3") && v13.matches("(?s).*Ciphersuite: TLS_(AES_\\d+_GCM|CHACHA20_POLY1305)_SHA\\d+\n.*"), v13);
+      String v12 = openssl(port, "-tls1_2");
+      assertTrue(v12.contains("Protocol version: TLSv1.2") && v12.matches("(?s).*Ciphersuite: ECDHE-ECDSA-(AES\\d+-GCM-SHA\\d+|CHACHA20-POLY1305)\n.*"), v12);
+      String v11 = openssl(port, "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0");
+      assertTrue(v11.contains("alert protocol version") && !v11.contains("Protocol version:"), v11);
+      String cbc = openssl(port, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA");
+      assertTrue(cbc.contains("handshake failure") && !cbc.contains("Protocol version:"), cbc);
+      String noSecrecy = openssl(port, "-tls1_2", "-cipher", "AES128-GCM-SHA256:AES256-GCM-SHA384");
+      assertTrue(!noSecrecy.contains("Protocol version:"), noSecrecy);
+    }
+  }
+
+  /** What {@code openssl s_client -brief} printed of a handshake with the front (it sends nothing after it). */
+  static String openssl(int port, String... options) throws Exception {
+    java.util.List<String> cmd = new java.util.ArrayList<>(List.of("openssl", "s_client", "-brief", "-connect", "127.0.0.1:" + port));
+    cmd.addAll(List.of(options));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    try {
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "openssl ended");
+      return out;
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
   @Test
   void sniPicksTheCertificateOfTheNamedHost() throws Exception {
     Path[] main = TestCerts.make(certs, "main", "main.test");
@@ -117,8 +153,10 @@ class FrontTlsTest {
   }
 
   /**
-   * A renewal while requests stream in: none fails, the open connection keeps going, new
-   * connections see the new certificate; a bad pair afterwards is refused and the last good one kept.
+   * A renewal under load: none of the requests fails, whether on a kept-alive HTTP/1.1 connection,
+   * on streams of an HTTP/2 connection, both made before it, or each on a connection of its own
+   * (handshakes before, during and after the swap); new connections see the new certificate; a bad
+   * pair afterwards is refused and the last good one kept.
    */
   @Test
   void renewedFilesAreServedWithoutRestartAndWithoutAFailedRequest() throws Exception {
@@ -129,26 +167,58 @@ class FrontTlsTest {
       h.awaitReady("web", 2);
       int port = h.server.tlsPort();
       String url = "https://127.0.0.1:" + port + "/";
-      HttpClient c = client(live[0], HttpClient.Version.HTTP_1_1); // one keep-alive connection, made before the renewal
-      assertEquals(200, get(c, url).statusCode());
+      HttpClient h1 = client(live[0], HttpClient.Version.HTTP_1_1); // connections made before the renewal
+      HttpClient h2 = client(live[0], HttpClient.Version.HTTP_2);
+      assertEquals(200, get(h1, url).statusCode());
+      assertEquals(HttpClient.Version.HTTP_2, get(h2, url).version());
+      javax.net.ssl.SSLSocketFactory either = TestCerts.trusting(live[0], renewed[0]).getSocketFactory();
       AtomicBoolean stop = new AtomicBoolean();
-      AtomicInteger ok = new AtomicInteger();
       AtomicReference<String> failure = new AtomicReference<>();
-      Thread load = new Thread(() -> {
-        for (int i = 0; i < 100_000 && !stop.get(); i++) {
-          try {
-            HttpResponse<String> r = get(c, url);
-            if (r.statusCode() != 200) {
-              failure.compareAndSet(null, "status " + r.statusCode() + ": " + r.body());
+      AtomicInteger[] ok = {new AtomicInteger(), new AtomicInteger(), new AtomicInteger()};
+      List<java.util.concurrent.Callable<Integer>> kinds = List.of(
+          () -> get(h1, url).statusCode(),
+          () -> { // four streams at once on the HTTP/2 connection
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> streams = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+              streams.add(h2.sendAsync(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+                  HttpResponse.BodyHandlers.ofString()));
             }
-            ok.incrementAndGet();
-          } catch (Exception e) {
-            failure.compareAndSet(null, e.toString());
+            int worst = 200;
+            for (var f : streams) {
+              worst = Math.max(worst, f.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode());
+            }
+            return worst;
+          },
+          () -> { // a connection, and so a handshake, per request
+            try (java.net.Socket sock = either.createSocket("127.0.0.1", port)) {
+              sock.setSoTimeout(30_000);
+              sock.getOutputStream().write("GET / HTTP/1.1\r\nHost: live.test\r\nConnection: close\r\n\r\n".getBytes());
+              long start = System.nanoTime();
+              return RawHttp.read(sock.getInputStream(), start, start + Duration.ofSeconds(30).toNanos()).status();
+            }
+          });
+      List<Thread> load = new java.util.ArrayList<>();
+      for (int k = 0; k < kinds.size(); k++) {
+        int kind = k;
+        load.add(new Thread(() -> {
+          for (int i = 0; i < 100_000 && !stop.get(); i++) {
+            try {
+              int status = kinds.get(kind).call();
+              if (status != 200) {
+                failure.compareAndSet(null, "kind " + kind + ": status " + status);
+              }
+              ok[kind].incrementAndGet();
+            } catch (Exception e) {
+              failure.compareAndSet(null, "kind " + kind + ": " + e);
+            }
           }
-        }
-      });
-      load.start();
+        }));
+      }
+      load.forEach(Thread::start);
       try {
+        for (long end = System.nanoTime() + Duration.ofSeconds(20).toNanos(); ok[2].get() < 10 && System.nanoTime() < end; ) {
+          Thread.sleep(20); // every kind under way before the swap
+        }
         TestCerts.replace(renewed[0], live[0]); // the key follows the certificate: a poll may see them apart
         TestCerts.replace(renewed[1], live[1]);
         java.security.cert.X509Certificate next = TestCerts.read(renewed[0]);
@@ -170,16 +240,20 @@ class FrontTlsTest {
         assertTrue(h.server.tls().refusals() > refusals, "the broken certificate was looked at and refused");
         assertEquals(reloads, h.server.tls().reloads());
         assertEquals(next, TestCerts.presented(port, "live.test"), "the last good certificate is kept");
-        int before = ok.get();
-        for (long end = System.nanoTime() + Duration.ofSeconds(20).toNanos(); ok.get() < before + 20 && System.nanoTime() < end; ) {
-          Thread.sleep(20);
+        int[] before = {ok[0].get(), ok[1].get(), ok[2].get()};
+        for (long end = System.nanoTime() + Duration.ofSeconds(20).toNanos(); System.nanoTime() < end
+            && (ok[0].get() < before[0] + 20 || ok[1].get() < before[1] + 5 || ok[2].get() < before[2] + 20); ) {
+          Thread.sleep(20); // each kind goes on after it
         }
       } finally {
         stop.set(true);
-        load.join(60_000);
+        for (Thread t : load) {
+          t.join(60_000);
+        }
       }
       assertEquals(null, failure.get());
-      assertTrue(ok.get() >= 20, "requests went through during the renewal: " + ok.get());
+      assertTrue(ok[0].get() >= 20 && ok[1].get() >= 5 && ok[2].get() >= 30,
+          "requests went through during the renewal: h1 " + ok[0] + ", h2 " + ok[1] + ", a connection each " + ok[2]);
     }
   }
 
