@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,17 +33,7 @@ class CliTlsTest {
   void setUp() throws Exception {
     dir = Files.createTempDirectory("drover-cli-tls-test");
     marker = UUID.randomUUID().toString();
-    cert = dir.resolve("api.pem");
-    Path key = dir.resolve("api.key");
-    Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-        "-nodes", "-keyout", key.toString(), "-out", cert.toString(), "-days", "2", "-subj", "/CN=drover-api",
-        "-addext", "subjectAltName=DNS:localhost")
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      p.destroyForcibly();
-      throw new IOException("openssl failed: " + out);
-    }
+    cert = SelfSigned.make(dir, "api", "drover-api", "DNS:localhost").cert();
     Path conf = dir.resolve("node.conf");
     Files.writeString(conf, "drover {\n"
         + "  home = \"" + dir.resolve("home") + "\"\n"
