@@ -57,6 +57,7 @@ final class RunCommand implements Callable<Integer> {
       return 1;
     }
     ValidateCommand.noteUnrouted(spec, settings);
+    ValidateCommand.warnUnnamedHosts(spec, settings);
     DroverNode node = DroverNode.start(settings, spec.commandLine().getOut());
     node.handleSignals();
     return node.awaitTermination();

@@ -3,6 +3,7 @@ package io.drover.node;
 import io.drover.supervisor.config.ConfigException;
 import io.drover.supervisor.config.ConfigLoader;
 import io.drover.supervisor.config.DroverSettings;
+import io.drover.supervisor.config.TlsNames;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,6 +28,7 @@ final class ValidateCommand implements Callable<Integer> {
       DroverSettings settings = ConfigLoader.load(file);
       spec.commandLine().getOut().println("ok");
       noteUnrouted(spec, settings);
+      warnUnnamedHosts(spec, settings);
       return 0;
     } catch (ConfigException e) {
       printProblems(spec, e);
@@ -43,6 +45,16 @@ final class ValidateCommand implements Callable<Integer> {
         && settings.apps().values().stream().noneMatch(a -> a.route().routed())) {
       spec.commandLine().getErr().println("note: no app is routed (route.prefix or route.host): the front answers 404"
           + " to every request; if an app serves HTTP, give it route.prefix = \"/\"");
+      spec.commandLine().getErr().flush();
+    }
+  }
+
+  /** A warning on stderr for each app whose route.host the TLS certificate it gets does not name ({@link TlsNames}). */
+  static void warnUnnamedHosts(CommandSpec spec, DroverSettings settings) {
+    if (settings.http().enabled()) {
+      for (String unnamed : TlsNames.unnamedHosts(settings.http().tls(), settings.appList(), java.time.Instant.now())) {
+        spec.commandLine().getErr().println("warning: " + unnamed);
+      }
       spec.commandLine().getErr().flush();
     }
   }

@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The front's TLS provider on a real node: BoringSSL where netty-tcnative loads, else the JDK's,
- * named on the start line; HTTP/1.1 and HTTP/2 (ALPN) are served over either.
+ * named on the start line; HTTP/1.1 and HTTP/2 (ALPN) are served over either. An app whose
+ * route.host the certificate does not name is warned about at start.
  */
 class FrontTlsProviderTest {
   Path dir;
@@ -59,6 +60,7 @@ class FrontTlsProviderTest {
         + "    readiness { type = http, path = \"/health\" }\n"
         + "    stop.timeout = 2s\n"
         + "  }\n"
+        + "  apps.shop { command = [\"node\", \"" + CliTest.WORKER + "\", \"--listen\"], route.host = \"shop.example\", stop.timeout = 2s }\n"
         + "}\n");
     List<String> jvm = noOpenSsl ? List.of("-Dio.netty.handler.ssl.noOpenSsl=true") : List.of();
     NodeJvm node = NodeJvm.start(marker, jvm, "run", conf.toString());
@@ -68,6 +70,11 @@ class FrontTlsProviderTest {
     assertTrue(m.find(), line);
     String expected = noOpenSsl ? "JDK " + System.getProperty("java.version") : "OpenSSL (BoringSSL)";
     assertEquals(expected + ", h2 and http/1.1", m.group(2), line);
+    String warning = node.awaitLine("warning: app shop's", Duration.ofSeconds(10));
+    assertEquals("warning: app shop's route.host \"shop.example\" gets the certificate of drover.http.tls.cert (" + pair.cert()
+        + "), which names 127.0.0.1, front.test: HTTPS clients will refuse it (add a tls.hosts entry for it, or the name to the"
+        + " certificate)", warning);
+    assertTrue(node.all().lines().noneMatch(l -> l.contains("warning: app web")), node.all());
     node.awaitLine("web-0          ready", Duration.ofSeconds(60));
     for (HttpClient.Version v : List.of(HttpClient.Version.HTTP_1_1, HttpClient.Version.HTTP_2)) {
       HttpClient c = HttpClient.newBuilder().version(v).sslContext(pair.trusted()).connectTimeout(Duration.ofSeconds(10)).build();
