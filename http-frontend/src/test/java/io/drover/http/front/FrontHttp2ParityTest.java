@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /**
  * What HTTP/1.1 clients get, HTTP/2 clients get too (over TLS, by ALPN, with Java's HttpClient):
  * the same error statuses and JSON bodies, the same time-outs, the same retries, counted in the
- * same meters.
+ * same meters, and a rolling restart that loses nothing.
  */
 class FrontHttp2ParityTest {
   static final ActorTestKit kit = ActorTestKit.create();
@@ -89,6 +89,34 @@ class FrontHttp2ParityTest {
       assertEquals(2, meter(h, "drover_http_errors_total", "late", ",kind=\"no_worker\""), h.registry.scrape());
       assertEquals(2, meter(h, "drover_http_errors_total", "slow", ",kind=\"timeout\""), h.registry.scrape());
       assertEquals(2, meter(h, "drover_http_requests_total", "slow", ",status=\"5xx\""), h.registry.scrape());
+    }
+  }
+
+  /**
+   * A rolling restart under HTTP/2 load (four threads' streams, GETs and POSTs with bodies, over
+   * one connection) fails no request, as over HTTP/1.1: each worker drains its streams before it
+   * stops, and new streams go to the others.
+   */
+  @Test
+  void aRollingRestartUnderHttp2LoadFailsNoRequest() throws Exception {
+    try (FrontHarness h = new FrontHarness(kit, FrontTest.web("web", "instances = 2, route.prefix = \"/\""), FrontTlsTest.tls(pair, ""))) {
+      h.awaitReady("web", 2);
+      java.util.Set<Long> before = java.util.Set.of(FrontTest.readyPid(h, "web", 0), FrontTest.readyPid(h, "web", 1));
+      HttpClient c = FrontTlsTest.client(pair[0], HttpClient.Version.HTTP_2);
+      String base = "https://127.0.0.1:" + h.server.tlsPort();
+      assertEquals(HttpClient.Version.HTTP_2, FrontTlsTest.get(c, base + "/").version());
+      Load load = Load.start(c, path -> URI.create(base + path), 4, Duration.ofSeconds(10), true);
+      org.apache.pekko.actor.testkit.typed.javadsl.TestProbe<io.drover.supervisor.AppSupervisor.RollingResult> result =
+          kit.createTestProbe(io.drover.supervisor.AppSupervisor.RollingResult.class);
+      h.app("web").tell(new io.drover.supervisor.AppSupervisor.RestartRolling(result.getRef()));
+      io.drover.supervisor.AppSupervisor.RollingResult rolled = result.receiveMessage(Duration.ofSeconds(60));
+      assertTrue(rolled.completed(), rolled.detail());
+      Load.Result r = load.await();
+      assertTrue(r.ok() > 200, "too little load: " + r);
+      assertEquals(0, r.failed(), "failed requests: " + r);
+      assertTrue(r.posts() > 0, r.toString());
+      java.util.Set<Long> after = java.util.Set.of(FrontTest.readyPid(h, "web", 0), FrontTest.readyPid(h, "web", 1));
+      assertTrue(java.util.Collections.disjoint(before, after), "every worker replaced: " + before + " " + after);
     }
   }
 

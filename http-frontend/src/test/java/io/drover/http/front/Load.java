@@ -1,5 +1,7 @@
 package io.drover.http.front;
 
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -7,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * A bounded load loop against the front: N threads, each sending requests until the deadline.
@@ -33,11 +36,16 @@ final class Load {
 
   /** @param withPosts every other request of each thread is a POST with a body */
   static Load start(FrontHarness h, int threads, Duration duration, boolean withPosts) {
+    return start(h.client, h::uri, threads, duration, withPosts);
+  }
+
+  /** The same with {@code client} (HTTP/2 over TLS, say) to the URIs {@code uri} makes of a path. */
+  static Load start(HttpClient client, Function<String, URI> uri, int threads, Duration duration, boolean withPosts) {
     Load load = new Load();
     long deadline = System.nanoTime() + duration.toNanos();
     for (int t = 0; t < threads; t++) {
       int index = t;
-      Thread thread = new Thread(() -> load.run(h, index, deadline, withPosts), "load-" + t);
+      Thread thread = new Thread(() -> load.run(client, uri, index, deadline, withPosts), "load-" + t);
       thread.setDaemon(true);
       load.threads.add(thread);
       thread.start();
@@ -45,18 +53,18 @@ final class Load {
     return load;
   }
 
-  private void run(FrontHarness h, int index, long deadline, boolean withPosts) {
+  private void run(HttpClient client, Function<String, URI> uri, int index, long deadline, boolean withPosts) {
     long i = 0;
     while (System.nanoTime() < deadline) {
       boolean post = withPosts && (i++ % 2 == 1);
       String id = "load-" + index + "-" + i; // the front keeps a client's id: its access log line names it
-      HttpRequest.Builder b = HttpRequest.newBuilder(h.uri(post ? "/echo" : "/")).timeout(Duration.ofSeconds(10)).header("X-Request-Id", id);
+      HttpRequest.Builder b = HttpRequest.newBuilder(uri.apply(post ? "/echo" : "/")).timeout(Duration.ofSeconds(10)).header("X-Request-Id", id);
       if (post) {
         b.POST(HttpRequest.BodyPublishers.ofString("x".repeat(1000)));
         posts.incrementAndGet();
       }
       try {
-        HttpResponse<String> r = h.client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
         boolean good = r.statusCode() == 200 && (post ? r.body().contains("\"bodyLength\":1000") : r.body().startsWith("hello from"));
         if (good) {
           ok.incrementAndGet();
