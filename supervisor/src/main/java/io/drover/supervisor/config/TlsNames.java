@@ -5,6 +5,7 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,6 +33,7 @@ public final class TlsNames {
     if (tls == null || !tls.enabled()) {
       return lines;
     }
+    Map<TlsSpec.Pair, List<String>> named = new HashMap<>(); // each pair read once, however many apps it serves (one that fails to read is tried per app)
     for (AppSpec app : apps) {
       String host = app.route() == null ? "" : app.route().host();
       if (host.isEmpty()) {
@@ -39,15 +41,14 @@ public final class TlsNames {
       }
       String key = pick(tls.hosts(), host);
       TlsSpec.Pair pair = key == null ? tls.pair() : tls.hosts().get(key);
-      List<String> names;
-      X509Certificate leaf;
-      try {
-        leaf = PemFiles.load(pair.cert(), pair.key(), now).chain().get(0);
-        names = names(leaf);
-      } catch (PemFiles.Problem e) {
-        continue; // refused at its own key already, or changed since: the reload says why
-      }
-      if (names.stream().noneMatch(n -> covers(n, host))) {
+      List<String> names = named.computeIfAbsent(pair, p -> {
+        try {
+          return names(PemFiles.load(p.cert(), p.key(), now).chain().get(0));
+        } catch (PemFiles.Problem e) {
+          return null; // refused at its own key already, or changed since: the reload says why
+        }
+      });
+      if (names != null && names.stream().noneMatch(n -> covers(n, host))) {
         String from = key == null ? "drover.http.tls.cert" : "drover.http.tls.hosts.\"" + key + "\".cert";
         lines.add("app " + app.name() + "'s route.host \"" + host + "\" gets the certificate of " + from + " ("
             + pair.cert() + "), which names " + (names.isEmpty() ? "no host" : String.join(", ", names))
@@ -57,24 +58,18 @@ public final class TlsNames {
     return lines;
   }
 
-  /** The {@code tls.hosts} key SNI picks for {@code host}: the name itself, else {@code *.} and its parent; null for the default pair. */
+  /** The {@code tls.hosts} key SNI picks for {@code host}: the name itself, else the {@code *.parent} that covers it; null for the default pair. */
   static String pick(Map<String, TlsSpec.Pair> hosts, String host) {
-    String h = host.toLowerCase(Locale.ROOT);
+    String wildcard = null;
     for (String key : hosts.keySet()) {
-      if (key.toLowerCase(Locale.ROOT).equals(h)) {
+      if (key.equalsIgnoreCase(host)) {
         return key;
       }
-    }
-    int dot = h.indexOf('.');
-    if (dot > 0) {
-      String wildcard = "*" + h.substring(dot);
-      for (String key : hosts.keySet()) {
-        if (key.toLowerCase(Locale.ROOT).equals(wildcard)) {
-          return key;
-        }
+      if (key.startsWith("*.") && covers(key, host)) {
+        wildcard = key;
       }
     }
-    return null;
+    return wildcard;
   }
 
   /** The names a certificate is for: its DNS and IP subject alternative names, else (none given) its CN. */
