@@ -4,6 +4,7 @@
 # tools.profiler:async-profiler:4.1) is attached with jcmd for the measured run. Writes, into
 # --out (default: a new directory under /tmp, printed at the end):
 #   flame.html      flame graph of every thread of the node
+#   all.collapsed   every thread of the node, one stack per line (thread name first)
 #   front.collapsed the front's event-loop threads (drover-front-*), one stack per line
 #   top-frames.txt  self time of the front threads by frame and by kind (drover, netty, jdk, kernel, ...)
 #   threads.txt     CPU of every thread group of the node (front, GC, JIT, Pekko, ...), per request too
@@ -83,7 +84,6 @@ awk -v rps="$(bench_field "$m" rps)" -v secs="$(bench_secs "$DURATION")" '
     close("sort -rn | head -n 12")
     if (rps > 0) printf "%8.1f us/req  all threads of the node\n", total / (rps * secs) * 1000
   }' "$OUT/all.collapsed" >"$OUT/threads.txt"
-rm -f "$OUT/all.collapsed"
 [ -s "$OUT/front.collapsed" ] || bench_die "no samples of drover-front threads (see $OUT/flame.html)"
 
 # self time: the leaf frame of each stack; kinds by package
@@ -130,4 +130,4 @@ echo
 echo "== CPU of the node's threads, by group (at the sampling interval) =="
 cat "$OUT/threads.txt"
 echo
-echo "written: $OUT/flame.html, $OUT/top-frames.txt, $OUT/threads.txt, $OUT/front.collapsed"
+echo "written: $OUT/flame.html, $OUT/top-frames.txt, $OUT/threads.txt, $OUT/front.collapsed, $OUT/all.collapsed"

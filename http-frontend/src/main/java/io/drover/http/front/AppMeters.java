@@ -108,11 +108,16 @@ final class AppMeters {
   }
 
   void answered(int status, long startNanos) {
+    answered(status, startNanos, System.nanoTime());
+  }
+
+  /** As {@link #answered(int, long)}, the answer complete at {@code nowNanos} (System.nanoTime). */
+  void answered(int status, long startNanos, long nowNanos) {
     int c = status / 100;
     if (c >= 1 && c <= 5) {
       byStatusClass[c].increment();
     }
-    duration.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    duration.record(nowNanos - startNanos, TimeUnit.NANOSECONDS);
   }
 
   void retried() {

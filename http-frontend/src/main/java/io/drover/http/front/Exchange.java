@@ -131,10 +131,10 @@ final class Exchange {
             && io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) == 0));
   }
 
-  /** An attempt ended: its time is kept for the access log. */
-  void attemptEnded() {
+  /** An attempt ended at {@code nowNanos} (System.nanoTime): its time is kept for the access log. */
+  void attemptEnded(long nowNanos) {
     if (attemptStart != 0) {
-      upstreamNanos = System.nanoTime() - attemptStart;
+      upstreamNanos = nowNanos - attemptStart;
       attemptStart = 0;
     }
   }

@@ -70,7 +70,7 @@ final class ExchangeFailures {
     if (!e.body.complete() && !conn.readsPaused && e.transport.waitsForBody() && (e.interimSeen || !e.expectsContinue())) {
       // the client, not the worker, is late: 408, the worker is not blamed, and the connection
       // closes (the rest of the body would have to be read to find the next request)
-      conn.endAttempt(false);
+      conn.endAttempt(false, System.nanoTime());
       conn.respond(FrontErrors.badRequest(conn.ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
           "request body not received within request-timeout (" + millis + "ms)"), false);
       return;
@@ -86,7 +86,7 @@ final class ExchangeFailures {
     if (failure != WorkerFailure.REFUSED && e.endpoint != null) { // a worker declining work (busy) is not failing
       e.endpoint.failed(e.route.spec().outlier(), conn.px.front(), failure, detail);
     }
-    conn.endAttempt(false);
+    conn.endAttempt(false, System.nanoTime());
     e.lastFailure = failure;
     e.lastDetail = detail;
     FailurePolicy.Decision d = FailurePolicy.decide(failure, begun, e.body.replayable(), e.retriesLeft(), detail);
@@ -101,7 +101,7 @@ final class ExchangeFailures {
     if (d instanceof FailurePolicy.Retry) {
       e.to(Phase.ROUTING);
       e.body.rewind();
-      conn.dispatch();
+      conn.dispatch(System.nanoTime());
     } else if (d instanceof FailurePolicy.Respond r) {
       conn.respond(FrontErrors.failure(conn.ctx.alloc(), r, e.route.app(), worker), e.keepAliveAfterError());
     } else if (GrpcAnswers.isGrpc(e.request)) {

@@ -141,7 +141,7 @@ final class MessageTransport implements Transport {
     e.route.meters().answered(status, e.startNanos);
     e.endpoint.answered(status, e.route.spec().outlier(), conn.px.front());
     ChannelFuture written = conn.ctx.writeAndFlush(res);
-    conn.endAttempt(false);
+    conn.endAttempt(false, System.nanoTime());
     if (!e.clientKeepAlive) {
       written.addListener(ChannelFutureListener.CLOSE);
     }

@@ -138,7 +138,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     req.setUri(e.route.forwardUri(req.uri()));
     req.setProtocolVersion(HttpVersion.HTTP_1_1);
     e.body.start(FailurePolicy.idempotent(req.method().name()));
-    dispatch();
+    dispatch(e.startNanos);
   }
 
   private void onRequestContent(HttpContent content) {
@@ -194,7 +194,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       if (x.phase() == Phase.QUEUED) {
         x.route.queue().cancel(x.waiter); // it leaves the queue now; a slot given meanwhile is handed back in granted()
       }
-      endAttempt(false); // the client left: nobody waits for the answer
+      endAttempt(false, System.nanoTime()); // the client left: nobody waits for the answer
       clearExchange();
     }
     queued.forEach(ReferenceCountUtil::release);
@@ -210,8 +210,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   // ------------------------------------------------------------------ attempts
 
-  /** Picks a worker for the request and starts an attempt on the transport that reaches it. */
-  void dispatch() {
+  /** Picks a worker for the request and starts an attempt, at {@code now} (System.nanoTime), on the transport that reaches it. */
+  void dispatch(long now) {
     Exchange e = x;
     RouteSnapshot.Route route = e.route;
     // a WebSocket is a byte pipe, and a body declared larger than max-body cannot travel as a
@@ -225,19 +225,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       e.transport = null;
       timer.deadline(e, route.queue().capacity().queueTimeout().toNanos());
     } else if (admitted == AppQueue.Admission.GRANTED) {
-      attempt(e);
+      attempt(e, now);
     } else {
       ExchangeFailures.notAdmitted(this, e, admitted == AppQueue.Admission.FULL, localOnly);
     }
   }
 
   /** An attempt on the exchange's endpoint, whose slot (in-flight count) it holds. */
-  private void attempt(Exchange e) {
+  private void attempt(Exchange e, long now) {
     if (!e.tried.isEmpty()) {
       e.route.meters().retried();
     }
     e.tried.add(e.endpoint);
-    e.attemptStart = System.nanoTime();
+    e.attemptStart = now;
     e.transport = e.endpoint.actor || e.endpoint.remote ? message : !e.route.h2c() ? stream
         : h2c != null ? h2c : (h2c = new H2cTransport(this));
     e.transport.start(e);
@@ -250,11 +250,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       w.exchange.route.queue().release(w.endpoint);
       return;
     }
-    e.route.meters().waited(System.nanoTime() - w.since);
+    long now = System.nanoTime();
+    e.route.meters().waited(now - w.since);
     e.deadline = 0;
     e.to(Phase.ROUTING);
     e.endpoint = w.endpoint;
-    attempt(e);
+    attempt(e, now);
   }
 
   /** The request is with the worker from now: its time to answer starts. */
@@ -276,10 +277,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** Ends the current attempt: its transport lets go, its endpoint's in-flight count is returned. */
-  void endAttempt(boolean reusable) {
+  void endAttempt(boolean reusable, long nowNanos) {
     Exchange e = x;
     e.deadline = 0;
-    e.attemptEnded();
+    e.attemptEnded(nowNanos);
     if (e.transport != null) {
       e.transport.release(reusable);
     }
@@ -293,10 +294,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
   /** The worker's answer is complete (written): keep both connections when they allow it. */
   void completed(Exchange e, io.netty.channel.ChannelFuture written, boolean workerReusable) {
-    e.route.meters().answered(e.status, e.startNanos);
+    long now = System.nanoTime();
+    e.route.meters().answered(e.status, e.startNanos, now);
     e.endpoint.answered(e.status, e.route.spec().outlier(), px.front());
     LoopFlushes.later(ctx.channel()); // with the other answers of this pass of the loop
-    endAttempt(workerReusable && e.body.complete());
+    endAttempt(workerReusable && e.body.complete(), now);
     if (!e.clientKeepAlive) {
       LingeringClose.after(ctx.channel(), written, !e.body.complete());
       clearExchange();
@@ -317,7 +319,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
       e.route.queue().cancel(e.waiter); // answered while waiting (a broken body): its place goes
     }
     if (e.endpoint != null) {
-      endAttempt(false);
+      endAttempt(false, System.nanoTime());
     }
     e.deadline = 0;
     e.answeredByFront(response, kind);

@@ -33,7 +33,7 @@ final class StreamedTransport extends ChannelTransport {
   public void start(Exchange e) {
     x = e;
     Endpoint endpoint = e.endpoint;
-    BackendHandler pooled = e.upgrade ? null : WorkerConnections.pool().acquire(endpoint.port, System.nanoTime());
+    BackendHandler pooled = e.upgrade ? null : WorkerConnections.pool().acquire(endpoint.port, e.attemptStart);
     if (pooled != null) {
       attach(e, pooled);
       return;
