@@ -138,10 +138,11 @@ final class MessageTransport implements Transport {
     }
     ProxyHeaders.forResponse(res.headers(), e.clientKeepAlive, e.clientVersion, conn.px.spec().via(), e.requestId);
     e.bytesOut = body.length;
-    e.route.meters().answered(status, e.startNanos);
+    long now = System.nanoTime();
+    e.route.meters().answered(status, e.startNanos, now);
     e.endpoint.answered(status, e.route.spec().outlier(), conn.px.front());
     ChannelFuture written = conn.ctx.writeAndFlush(res);
-    conn.endAttempt(false, System.nanoTime());
+    conn.endAttempt(false, now);
     if (!e.clientKeepAlive) {
       written.addListener(ChannelFutureListener.CLOSE);
     }
