@@ -3,7 +3,7 @@
 # decides what they parse and how their requests arrive, and on a 2-core box their CPU counts as
 # much as its own. Contenders one after another (default nginx, drover, drover_nofwd: see
 # bench/front.sh); for each, a warmup, then one measured wrk run during which:
-#   - /proc gives the workers' user and system CPU per request;
+#   - /proc gives the workers' user and system CPU and their preemptions (involuntary switches) per request;
 #   - perf counts their syscalls (tracepoints): event-loop waits (epoll_pwait), reads and writes
 #     per request; requests per wait is how many a worker finds ready each time it looks;
 #   - with --symbols, perf samples them (cpu-clock): the functions whose CPU per request differs
@@ -50,6 +50,8 @@ workers() {
   { ct_workers; for p in "${CT_PIDS[@]}"; do grep -qF "$APP_JS" "/proc/$p/cmdline" 2>/dev/null && echo "$p"; done; } | sort -u
 }
 cpu_ticks() { local p; for p in "$@"; do awk '{print $14, $15}' "/proc/$p/stat"; done | awk '{u += $1; s += $2} END {print u + 0, s + 0}'; }
+# preemptions: involuntary context switches of every thread of the processes
+preempted() { local p; for p in "$@"; do cat /proc/"$p"/task/*/status 2>/dev/null; done | awk '/^nonvoluntary_ctxt_switches/ {n += $2} END {print n + 0}'; }
 
 rows=()
 for c in "${LIST[@]}"; do
@@ -59,7 +61,7 @@ for c in "${LIST[@]}"; do
   mapfile -t pids < <(workers)
   [ ${#pids[@]} -gt 0 ] || { bench_log "$c: no worker processes found"; ct_stop; continue; }
   csv="$(IFS=,; echo "${pids[*]}")"
-  read -r u0 s0 < <(cpu_ticks "${pids[@]}")
+  read -r u0 s0 < <(cpu_ticks "${pids[@]}"); i0="$(preempted "${pids[@]}")"
   timeout -k 5 $((secs + 30)) perf stat -x, -e "$EVENTS" -p "$csv" -o "$CT_DIR/stat.csv" -- sleep "$((secs > 2 ? secs - 1 : secs))" >/dev/null 2>&1 &
   stat_pid=$!
   if [ "$SYMBOLS" = 1 ]; then
@@ -67,7 +69,7 @@ for c in "${LIST[@]}"; do
     rec_pid=$!
   fi
   m=""; bench_wrk m "$url" "$DURATION" "$CONNS" "$THREADS" "$CT_DIR/wrk.txt"
-  read -r u1 s1 < <(cpu_ticks "${pids[@]}")
+  read -r u1 s1 < <(cpu_ticks "${pids[@]}"); i1="$(preempted "${pids[@]}")"
   wait "$stat_pid"
   [ "$SYMBOLS" = 1 ] && wait "$rec_pid"
   bench_log "$c: $m"
@@ -77,11 +79,11 @@ for c in "${LIST[@]}"; do
   share="$(awk -v s="$secs" 'BEGIN { print (s > 2 ? (s - 1) / s : 1) }')"
   hz="$(getconf CLK_TCK)"
   rows+=("$(awk -F, -v name="$(ct_label "$c")" -v req="$req" -v rps="$rps" -v sh="$share" -v hz="$hz" \
-      -v du="$((u1 - u0))" -v ds="$((s1 - s0))" '
+      -v du="$((u1 - u0))" -v ds="$((s1 - s0))" -v di="$((i1 - i0))" '
     $3 ~ /epoll_p?wait/ { waits += $1 } $3 ~ /sys_enter_read$/ { reads += $1 } $3 ~ /sys_enter_writev?$/ { writes += $1 }
     END { n = req * sh
-      printf "%-22s %8d %9.2f %9.2f %9.3f %9.2f %9.2f %10.2f\n", name, rps, du * 1e6 / hz / req, ds * 1e6 / hz / req,
-        waits / n, reads / n, writes / n, (waits > 0 ? reads / waits : 0) }' "$CT_DIR/stat.csv")")
+      printf "%-22s %8d %9.2f %9.2f %9.3f %9.2f %9.2f %10.2f %10.3f\n", name, rps, du * 1e6 / hz / req, ds * 1e6 / hz / req,
+        waits / n, reads / n, writes / n, (waits > 0 ? reads / waits : 0), di / req }' "$CT_DIR/stat.csv")")
   if [ "$SYMBOLS" = 1 ]; then
     total_us="$(awk -v a="$((u1 - u0 + s1 - s0))" -v hz="$hz" -v req="$req" 'BEGIN { print a * 1e6 / hz / req }')"
     perf report -i "$CT_DIR/perf.data" --no-children --sort sym -q -g none 2>/dev/null |
@@ -93,9 +95,9 @@ done
 
 echo
 echo "== the workers behind each front: $HANDLER handler, wrk -t$THREADS -c$CONNS -d$DURATION after a $WARMUP warmup =="
-printf '%-22s %8s %9s %9s %9s %9s %9s %10s\n' "contender" "req/s" "user us" "sys us" "waits" "reads" "writes" "req/wait"
+printf '%-22s %8s %9s %9s %9s %9s %9s %10s %10s\n' "contender" "req/s" "user us" "sys us" "waits" "reads" "writes" "req/wait" "preempted"
 printf '%s\n' "${rows[@]}"
-echo "(per request: the workers' CPU in microseconds, their epoll waits, reads and writes; req/wait: reads per wait)"
+echo "(per request: the workers' CPU in microseconds, their epoll waits, reads, writes and preemptions (involuntary switches); req/wait: reads per wait)"
 if [ "$SYMBOLS" = 1 ] && [ -s "$BENCH_TMP/symbols.tsv" ]; then
   echo
   echo "== functions whose CPU per request differs most from ${LIST[0]}'s (us per request) =="
