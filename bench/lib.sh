@@ -587,10 +587,16 @@ ct_workers() {
          # /proc/PID/environ, so the command line is what tells them apart)
       CT_MAIN="$(cat "$CT_PM2_HOME/pm2.pid" 2>/dev/null)"
       [ -n "$CT_MAIN" ] && pgrep -P "$CT_MAIN" -f "$APP_JS" 2>/dev/null ;;
-    nginx)
+    nginx) # the current pid of each respawn loop; without loops, the app processes this run started
+      local looped=""
       for f in "$CT_DIR"/backend-*.pid; do
-        [ -f "$f" ] && p="$(cat "$f")" && bench_alive "$p" && echo "$p"
-      done ;;
+        [ -f "$f" ] && looped=1 && p="$(cat "$f")" && bench_alive "$p" && echo "$p"
+      done
+      if [ -z "$looped" ]; then
+        for p in "${CT_PIDS[@]}"; do
+          bench_alive "$p" && grep -qF "$APP_JS" "/proc/$p/cmdline" 2>/dev/null && echo "$p"
+        done
+      fi ;;
     drover|drover_c1|drover_c2|drover_al|drover_nofwd) # children of the drover node JVM whose environment has DROVER_APP=hello; failing
             # that, processes running hello.js with DROVER_APP=hello and this run's marker
       local jvm found=""

@@ -44,11 +44,6 @@ iters=0
 [ "$HANDLER" = cpu ] && iters="$(node -p "require('$BENCH_DIR/app/work.js').DEFAULT_WORK_ITERS")"
 secs="$(bench_secs "$DURATION")"
 
-# the app processes of the running contender (nginx's are plain children of this script)
-workers() {
-  local p
-  { ct_workers; for p in "${CT_PIDS[@]}"; do grep -qF "$APP_JS" "/proc/$p/cmdline" 2>/dev/null && echo "$p"; done; } | sort -u
-}
 cpu_ticks() { local p; for p in "$@"; do awk '{print $14, $15}' "/proc/$p/stat"; done | awk '{u += $1; s += $2} END {print u + 0, s + 0}'; }
 # preemptions: involuntary context switches of every thread of the processes
 preempted() { local p; for p in "$@"; do cat /proc/"$p"/task/*/status 2>/dev/null; done | awk '/^nonvoluntary_ctxt_switches/ {n += $2} END {print n + 0}'; }
@@ -58,7 +53,7 @@ for c in "${LIST[@]}"; do
   ct_start "$c" "$iters" || { bench_log "$c skipped: $CT_SKIP"; ct_stop; continue; }
   url="http://127.0.0.1:$CT_PORT/"
   w=""; bench_wrk w "$url" "$WARMUP" "$CONNS" "$THREADS" "$CT_DIR/wrk-warmup.txt"
-  mapfile -t pids < <(workers)
+  mapfile -t pids < <(ct_workers)
   [ ${#pids[@]} -gt 0 ] || { bench_log "$c: no worker processes found"; ct_stop; continue; }
   csv="$(IFS=,; echo "${pids[*]}")"
   read -r u0 s0 < <(cpu_ticks "${pids[@]}"); i0="$(preempted "${pids[@]}")"
