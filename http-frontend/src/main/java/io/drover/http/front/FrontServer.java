@@ -1,6 +1,7 @@
 package io.drover.http.front;
 
 import io.drover.supervisor.config.HttpSpec;
+import io.drover.supervisor.config.LoopScheduling;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -77,7 +78,7 @@ public final class FrontServer implements AutoCloseable {
     // what one served (0.89x and 0.95x nginx; 1 ms CPU handler: the same), two epoll loops 0.97x
     // of one with a 1.7x p99: an epoll loop's waits cost more when it shares its core with workers
     int threads = spec.eventLoops() > 0 ? spec.eventLoops() : defaultLoops(io, cores);
-    EventLoopGroup group = io.loops(threads, "drover-front");
+    EventLoopGroup group = io.loops(threads, "drover-front", spec.loopScheduling() == LoopScheduling.BATCH);
 
     Bootstrap backends =
         new Bootstrap()
@@ -105,7 +106,7 @@ public final class FrontServer implements AutoCloseable {
         // loops of their own: TLS costs several times the CPU per request of plain HTTP, so the
         // front's share of the machine is larger (all the cores by default; see reference.conf)
         int tlsThreads = spec.tls().eventLoops() > 0 ? spec.tls().eventLoops() : cores;
-        tlsGroup = io.loops(tlsThreads, "drover-front-tls");
+        tlsGroup = io.loops(tlsThreads, "drover-front-tls", spec.loopScheduling() == LoopScheduling.BATCH);
         tls = TlsContexts.start(spec.tls(), spec.http2().enabled());
         tlsServer = b.clone().group(tlsGroup).childHandler(FrontPipelines.tls(px, tls))
             .bind(new InetSocketAddress(spec.iface(), spec.tls().port())).sync().channel();

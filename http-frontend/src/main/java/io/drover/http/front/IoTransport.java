@@ -17,7 +17,6 @@ import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -52,7 +51,8 @@ enum IoTransport {
     return NIO;
   }
 
-  EventLoopGroup loops(int threads, String name) {
-    return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), handlers.get());
+  /** {@code threads} event loops named after {@code name}, under SCHED_BATCH when {@code batch} ({@link BatchScheduling}). */
+  EventLoopGroup loops(int threads, String name, boolean batch) {
+    return new MultiThreadIoEventLoopGroup(threads, BatchScheduling.threads(name, batch), handlers.get());
   }
 }

@@ -37,6 +37,7 @@ final class HttpReader {
         http.integer(
             "event-loops", 0, MAX_EVENT_LOOPS, Reader.integerRange(0, MAX_EVENT_LOOPS));
     IoKind transport = http.choice("transport", IoKind.class, t -> t.toLowerCase(java.util.Locale.ROOT).replace('-', '_'), IoKind::configName);
+    LoopScheduling loopScheduling = http.choice("loop-scheduling", LoopScheduling.class);
     Duration connectTimeout = http.duration("connect-timeout", false);
     Duration idleTimeout = http.duration("idle-timeout", false);
     Long maxInitialLine = http.size("max-initial-line", MIN_LIMIT, MAX_LIMIT, LIMIT);
@@ -54,7 +55,7 @@ final class HttpReader {
       http.problem("redirect-to-https", "on while drover.http.tls.enabled is off", "off, or tls enabled (the redirect points at its port)");
       redirect = null;
     }
-    if (anyNull(enabled, iface, port, eventLoops, transport, connectTimeout, idleTimeout)
+    if (anyNull(enabled, iface, port, eventLoops, transport, loopScheduling, connectTimeout, idleTimeout)
         || anyNull(maxInitialLine, maxHeaderSize, poolIdleTimeout, poolMaxIdle, via, forwardHeaders, accessLog, redirect, tls, http2)) {
       return null;
     }
@@ -64,6 +65,7 @@ final class HttpReader {
         port.intValue(),
         eventLoops.intValue(),
         transport,
+        loopScheduling,
         connectTimeout,
         idleTimeout,
         maxInitialLine.intValue(),

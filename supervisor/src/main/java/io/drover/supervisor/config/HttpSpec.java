@@ -13,6 +13,7 @@ import java.util.Set;
  * @param port the port to listen on; 0 picks a free one
  * @param eventLoops event-loop threads; 0 means as many as the CPU cores with io_uring, half of them (at least one) with epoll or NIO
  * @param transport how the front does its I/O (falling back when it is not available)
+ * @param loopScheduling how Linux schedules the event-loop threads
  * @param connectTimeout time to open a connection to a worker
  * @param idleTimeout a client connection idle this long is closed
  * @param maxInitialLine longest request line accepted (longer: 414)
@@ -33,6 +34,7 @@ public record HttpSpec(
     int port,
     int eventLoops,
     IoKind transport,
+    LoopScheduling loopScheduling,
     Duration connectTimeout,
     Duration idleTimeout,
     int maxInitialLine,
