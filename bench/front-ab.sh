@@ -20,6 +20,7 @@
 # Env: DROVER_A_JAVA_OPTS, DROVER_B_JAVA_OPTS, DROVER_C_JAVA_OPTS (the launcher's own options when
 # unset), DROVER_A_EVENT_LOOPS, ... (http.event-loops, default 0: every core with io_uring, half of them with epoll), DROVER_A_TRANSPORT,
 # ... (http.transport: io_uring, epoll or nio; default DROVER_TRANSPORT, else the node's default),
+# DROVER_A_LOOP_SCHEDULING, ... (http.loop-scheduling: batch or normal; default DROVER_LOOP_SCHEDULING, else batch),
 # DROVER_A_MAX_CONCURRENCY, ... (route.max-concurrency; default DROVER_MAX_CONCURRENCY, else 0),
 # DROVER_A_APP_EXTRA, ... (more keys of the app's config; default DROVER_APP_EXTRA). C runs when
 # --c or DROVER_C_JAVA_OPTS is given.
@@ -72,13 +73,14 @@ PORT[nginx]="$CT_PORT"; ROOTS[nginx]="${CT_PIDS[*]}"
 declare -A LAUNCHER=([A]="$A" [B]="$B" [C]="$C")
 # A Drover contender's launcher and settings, as the log and the table's footer show them.
 describe() { # A|B|C
-  local opts="DROVER_${1}_JAVA_OPTS" loops="DROVER_${1}_EVENT_LOOPS" mc="DROVER_${1}_MAX_CONCURRENCY" extra="DROVER_${1}_APP_EXTRA" io="DROVER_${1}_TRANSPORT"
-  echo "$1: ${LAUNCHER[$1]} ${!opts:-} (event loops ${!loops:-0}, transport ${!io:-${DROVER_TRANSPORT:-default}}, max-concurrency ${!mc:-${DROVER_MAX_CONCURRENCY:-0}}) ${!extra:-${DROVER_APP_EXTRA:-}}"
+  local opts="DROVER_${1}_JAVA_OPTS" loops="DROVER_${1}_EVENT_LOOPS" mc="DROVER_${1}_MAX_CONCURRENCY" extra="DROVER_${1}_APP_EXTRA" io="DROVER_${1}_TRANSPORT" ls="DROVER_${1}_LOOP_SCHEDULING"
+  echo "$1: ${LAUNCHER[$1]} ${!opts:-} (event loops ${!loops:-0}, transport ${!io:-${DROVER_TRANSPORT:-default}}, loop scheduling ${!ls:-${DROVER_LOOP_SCHEDULING:-default}}, max-concurrency ${!mc:-${DROVER_MAX_CONCURRENCY:-0}}) ${!extra:-${DROVER_APP_EXTRA:-}}"
 }
 for c in "${DROVERS[@]}"; do
   opts="DROVER_${c}_JAVA_OPTS"; loops="DROVER_${c}_EVENT_LOOPS"; mc="DROVER_${c}_MAX_CONCURRENCY"; extra="DROVER_${c}_APP_EXTRA"
-  io="DROVER_${c}_TRANSPORT"
+  io="DROVER_${c}_TRANSPORT"; ls="DROVER_${c}_LOOP_SCHEDULING"
   DROVER_LAUNCHER="${LAUNCHER[$c]}" DROVER_JAVA_OPTS="${!opts:-}" DROVER_EVENT_LOOPS="${!loops:-0}" DROVER_TRANSPORT="${!io:-${DROVER_TRANSPORT:-}}" \
+    DROVER_LOOP_SCHEDULING="${!ls:-${DROVER_LOOP_SCHEDULING:-}}" \
     DROVER_MAX_CONCURRENCY="${!mc:-${DROVER_MAX_CONCURRENCY:-0}}" DROVER_APP_EXTRA="${!extra:-${DROVER_APP_EXTRA:-}}" \
     ct_start drover "$iters" || bench_die "$c: $CT_SKIP"
   PORT[$c]="$CT_PORT"; ROOTS[$c]="${CT_PIDS[*]}"; JVM[$c]="$CT_MAIN"

@@ -519,7 +519,7 @@ drover {
   home = "$CT_DIR/drover-home"
   http { interface = "127.0.0.1", port = $CT_PORT, event-loops = ${DROVER_EVENT_LOOPS:-0}, access-log.enabled = ${DROVER_ACCESS_LOG:-off}
     forward-headers = ${DROVER_FORWARD_HEADERS:-[x-forwarded-for, x-forwarded-proto, x-forwarded-host, x-request-id]}
-    ${DROVER_TRANSPORT:+transport = $DROVER_TRANSPORT} }
+    ${DROVER_TRANSPORT:+transport = $DROVER_TRANSPORT} ${DROVER_LOOP_SCHEDULING:+loop-scheduling = $DROVER_LOOP_SCHEDULING} }
   management { interface = "127.0.0.1", port = $CT_MGMT_PORT }
   apps.hello {
     command = ["node", "$APP_JS"]
