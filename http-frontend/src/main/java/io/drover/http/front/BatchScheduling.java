@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
  * The front's event-loop threads under Linux's {@code SCHED_BATCH} ({@code http.loop-scheduling =
  * batch}): a loop that wakes does not preempt the worker running on its core, it runs when that
  * worker's time slice ends and then finds more work waiting. Each thread sets itself when it
- * starts, through util-linux's {@code chrt} (Java has no call for it); where that is missing or
- * refused, the loops keep the normal policy and the node logs it once.
+ * starts, through {@code chrt} (util-linux's or BusyBox's; Java has no call for it); where that is
+ * missing or refused, the loops keep the normal policy and the node logs it once.
  */
 final class BatchScheduling {
   private static final Logger log = LoggerFactory.getLogger(BatchScheduling.class);
@@ -49,18 +49,19 @@ final class BatchScheduling {
       return;
     }
     try {
-      new ProcessBuilder("chrt", "--batch", "--pid", "0", tid)
+      // short options: BusyBox's chrt (Alpine) has no long ones
+      new ProcessBuilder("chrt", "-b", "-p", "0", tid)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .redirectError(ProcessBuilder.Redirect.DISCARD)
           .start()
           .onExit()
           .thenAccept(p -> {
             if (p.exitValue() != 0) {
-              warnOnce("chrt --batch --pid 0 " + tid + " (" + threadName + ") exited with " + p.exitValue());
+              warnOnce("chrt -b -p 0 " + tid + " (" + threadName + ") exited with " + p.exitValue());
             }
           });
     } catch (IOException e) {
-      warnOnce("chrt (util-linux) cannot run: " + e.getMessage());
+      warnOnce("chrt (util-linux, or BusyBox) cannot run: " + e.getMessage());
     }
   }
 
