@@ -86,7 +86,8 @@ final class ExchangeFailures {
     if (failure != WorkerFailure.REFUSED && e.endpoint != null) { // a worker declining work (busy) is not failing
       e.endpoint.failed(e.route.spec().outlier(), conn.px.front(), failure, detail);
     }
-    conn.endAttempt(false, System.nanoTime());
+    long now = System.nanoTime(); // the failed attempt's end, and a retry's start
+    conn.endAttempt(false, now);
     e.lastFailure = failure;
     e.lastDetail = detail;
     FailurePolicy.Decision d = FailurePolicy.decide(failure, begun, e.body.replayable(), e.retriesLeft(), detail);
@@ -101,7 +102,7 @@ final class ExchangeFailures {
     if (d instanceof FailurePolicy.Retry) {
       e.to(Phase.ROUTING);
       e.body.rewind();
-      conn.dispatch(System.nanoTime());
+      conn.dispatch(now);
     } else if (d instanceof FailurePolicy.Respond r) {
       conn.respond(FrontErrors.failure(conn.ctx.alloc(), r, e.route.app(), worker), e.keepAliveAfterError());
     } else if (GrpcAnswers.isGrpc(e.request)) {

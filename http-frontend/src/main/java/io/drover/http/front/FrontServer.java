@@ -78,7 +78,8 @@ public final class FrontServer implements AutoCloseable {
     // what one served (0.89x and 0.95x nginx; 1 ms CPU handler: the same), two epoll loops 0.97x
     // of one with a 1.7x p99: an epoll loop's waits cost more when it shares its core with workers
     int threads = spec.eventLoops() > 0 ? spec.eventLoops() : defaultLoops(io, cores);
-    EventLoopGroup group = io.loops(threads, "drover-front", spec.loopScheduling() == LoopScheduling.BATCH);
+    boolean batch = spec.loopScheduling() == LoopScheduling.BATCH;
+    EventLoopGroup group = io.loops(threads, "drover-front", batch);
 
     Bootstrap backends =
         new Bootstrap()
@@ -106,7 +107,7 @@ public final class FrontServer implements AutoCloseable {
         // loops of their own: TLS costs several times the CPU per request of plain HTTP, so the
         // front's share of the machine is larger (all the cores by default; see reference.conf)
         int tlsThreads = spec.tls().eventLoops() > 0 ? spec.tls().eventLoops() : cores;
-        tlsGroup = io.loops(tlsThreads, "drover-front-tls", spec.loopScheduling() == LoopScheduling.BATCH);
+        tlsGroup = io.loops(tlsThreads, "drover-front-tls", batch);
         tls = TlsContexts.start(spec.tls(), spec.http2().enabled());
         tlsServer = b.clone().group(tlsGroup).childHandler(FrontPipelines.tls(px, tls))
             .bind(new InetSocketAddress(spec.iface(), spec.tls().port())).sync().channel();
