@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -26,6 +27,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * and tells the app supervisor to scale (a scale-down drains). Every decision is an app event
  * with its reason ({@code scaled from 2 to 4 workers: autoscale: 9 requests in flight or queued,
  * target 2 per worker}) and counts in {@code drover_autoscale_decisions_total{app,direction}}.
+ *
+ * <p>It learns which apps autoscale from the supervisor's {@link Supervisor.SettingsChanged}
+ * (after one ask at start), and ticks only while one does: a node whose apps do not autoscale
+ * spends nothing on it.
  */
 final class Autoscaler {
   interface Command {}
@@ -40,9 +45,14 @@ final class Autoscaler {
 
   private record Sized(AppSupervisor.Size size, ActorRef<AppSupervisor.Command> app) implements Command {}
 
-  private record Settings(DroverSettings settings) implements Command {}
+  /** The settings, as the start's ask answered ({@code asked}) or as a change published them. */
+  private record Settings(DroverSettings settings, boolean asked) implements Command {}
 
   private record Failed(String what) implements Command {}
+
+  private enum NoSettings implements Command {
+    INSTANCE
+  }
 
   /** How often the load is looked at; each app is decided on at its own {@code interval}. */
   static final Duration TICK = Duration.ofMillis(250);
@@ -54,6 +64,7 @@ final class Autoscaler {
   }
 
   private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
   private final ActorRef<Supervisor.Command> supervisor;
   private final ActorRef<Front.Command> front;
   private final MeterRegistry registry;
@@ -64,6 +75,8 @@ final class Autoscaler {
   /** Asks of the current round not answered yet; a tick starts no round while one is under way. */
   private int pending;
   private long roundStarted;
+  /** Whether a published change of the settings came (after which the start's answer is stale). */
+  private boolean changeHeard;
   /** The apps that autoscale, as last applied, with their sampling interval. */
   private Map<String, Duration> scaled = Map.of();
 
@@ -74,7 +87,16 @@ final class Autoscaler {
     this.supervisor = supervisor;
     this.front = front;
     this.registry = registry;
-    timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
+    this.timers = timers;
+    // subscribed before the ask, so that no change falls between the two
+    context.getSystem().eventStream().tell(new EventStream.Subscribe<>(Supervisor.SettingsChanged.class,
+        context.messageAdapter(Supervisor.SettingsChanged.class, c -> new Settings(c.settings(), false))));
+    askSettings();
+  }
+
+  private void askSettings() {
+    context.ask(DroverSettings.class, supervisor, ASK, Supervisor.GetSettings::new,
+        (settings, e) -> settings != null ? new Settings(settings, true) : NoSettings.INSTANCE);
   }
 
   private Behavior<Command> idle() {
@@ -84,6 +106,12 @@ final class Autoscaler {
         .onMessage(Load.class, this::onLoad)
         .onMessage(AppsListed.class, this::onApps)
         .onMessage(Sized.class, this::onSized)
+        .onMessageEquals(NoSettings.INSTANCE, () -> {
+          if (!changeHeard) {
+            askSettings(); // the supervisor was slow to answer at start
+          }
+          return Behaviors.same();
+        })
         .onMessage(Failed.class, m -> {
           context.getLog().debug("autoscaler: {}", m.what());
           pending = Math.max(0, pending - 1);
@@ -99,23 +127,26 @@ final class Autoscaler {
     }
     pending = 1;
     roundStarted = now;
-    context.ask(DroverSettings.class, supervisor, ASK, Supervisor.GetSettings::new,
-        (settings, e) -> settings != null ? new Settings(settings) : new Failed("no settings: " + e));
+    context.ask(Front.InFlight.class, front, ASK, Front.GetInFlight::new,
+        (inFlight, e) -> inFlight != null ? new Load(inFlight) : new Failed("no load from the front: " + e));
     return Behaviors.same();
   }
 
   private Behavior<Command> onSettings(Settings m) {
+    if (m.asked() && changeHeard) {
+      return Behaviors.same(); // a change published since is newer
+    }
+    changeHeard |= !m.asked();
     scaled = m.settings().appList().stream()
         .filter(a -> a.autoscale().enabled() && !a.clusterPlaced())
         .collect(Collectors.toMap(AppSpec::name, a -> a.autoscale().interval()));
     windows.keySet().retainAll(scaled.keySet());
     decidedAt.keySet().retainAll(scaled.keySet());
     lastSize.keySet().retainAll(scaled.keySet());
-    if (scaled.isEmpty()) { // nothing to ask of the front
-      pending = 0;
-    } else {
-      context.ask(Front.InFlight.class, front, ASK, Front.GetInFlight::new,
-          (inFlight, e) -> inFlight != null ? new Load(inFlight) : new Failed("no load from the front: " + e));
+    if (scaled.isEmpty()) {
+      timers.cancel(Tick.INSTANCE);
+    } else if (!timers.isTimerActive(Tick.INSTANCE)) {
+      timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
     }
     return Behaviors.same();
   }

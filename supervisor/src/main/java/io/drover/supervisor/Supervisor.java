@@ -15,6 +15,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -105,7 +106,7 @@ public final class Supervisor extends AbstractBehavior<SupervisorProtocol.Comman
     if (desired.note() != null) {
       context.getLog().warn("{}", desired.note());
       for (AppSpec app : settings.appList()) {
-        context.getSystem().eventStream().tell(new org.apache.pekko.actor.typed.eventstream.EventStream.Publish<>(
+        context.getSystem().eventStream().tell(new EventStream.Publish<>(
             new AppEvent(java.time.Instant.now(), app.name(), AppState.RUNNING, desired.note())));
       }
     }
@@ -289,6 +290,7 @@ public final class Supervisor extends AbstractBehavior<SupervisorProtocol.Comman
       // apps change at run time; the node's own settings (dirs, listeners) stay as started
       settings = settings.withApps(next);
       desired.applied(m.text(), next);
+      publishSettings();
       for (String name : diff.added()) {
         startApp(next.get(name));
       }
@@ -353,6 +355,7 @@ public final class Supervisor extends AbstractBehavior<SupervisorProtocol.Comman
     settings = settings.withApps(next);
     getContext().getLog().info("[{}] went back to earlier settings: they are the app's settings now", name);
     desired.retargeted(name, r.to());
+    publishSettings();
     appsChanged.accept(settings.appList()); // its route, too, is the earlier one again
     return this;
   }
@@ -365,6 +368,10 @@ public final class Supervisor extends AbstractBehavior<SupervisorProtocol.Comman
       desired.recorded(r);
     }
     return this;
+  }
+
+  private void publishSettings() {
+    getContext().getSystem().eventStream().tell(new EventStream.Publish<>(new SettingsChanged(settings)));
   }
 
   private Behavior<Command> onGetSettings(GetSettings m) {

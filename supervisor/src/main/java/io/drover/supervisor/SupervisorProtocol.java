@@ -49,6 +49,12 @@ public interface SupervisorProtocol {
   /** Replies with the current settings (as last applied). */
   record GetSettings(ActorRef<DroverSettings> replyTo) implements Command {}
 
+  /**
+   * Published on the actor system's event stream each time the settings change (an apply, an app
+   * gone back to earlier settings): whoever acts on them subscribes instead of asking on a timer.
+   */
+  record SettingsChanged(DroverSettings settings) {}
+
   /** Replies with the app supervisors, by app name, in declaration order. */
   record GetApps(ActorRef<Apps> replyTo) implements Command {}
 

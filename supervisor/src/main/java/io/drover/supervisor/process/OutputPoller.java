@@ -22,8 +22,10 @@ import org.slf4j.LoggerFactory;
  * <p>A stream that just gave bytes is polled again in the next pass, after the other streams
  * due, and so on until it is empty, so a chatty worker's pipe (64 KB) does not fill; one that gave nothing waits twice as
  * long each time, from {@link #MIN_WAIT} up to {@link #MAX_WAIT} (the longest a line written
- * after a quiet spell waits before it is in its file), so idle workers cost little CPU. Streams
- * due within {@link #SLACK} of each other are polled in one pass, to wake the thread less often.
+ * after a quiet spell waits before it is in its file), so idle workers cost little CPU. Idle
+ * streams are all polled on one beat (the multiples of {@code MAX_WAIT}), and streams due within
+ * {@link #SLACK} of each other in one pass, to wake the thread less often: a node of idle workers
+ * wakes it 4 times a second, however many they are.
  *
  * <p>A stream ends when its process has ended and it is empty: its end of file cannot be waited
  * for, since a blocking read would hang for as long as a descendant of the worker holds the pipe
@@ -197,7 +199,8 @@ final class OutputPoller {
         return false;
       }
       wait = Math.min(wait * 2, MAX_WAIT);
-      due = now + wait;
+      // idle streams keep one beat (multiples of MAX_WAIT), so that one pass polls them all
+      due = wait < MAX_WAIT ? now + wait : now + MAX_WAIT - Math.floorMod(now + MAX_WAIT, MAX_WAIT);
       return false;
     }
 
