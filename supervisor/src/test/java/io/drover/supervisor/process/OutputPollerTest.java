@@ -106,6 +106,7 @@ class OutputPollerTest {
     int during = ManagementFactory.getThreadMXBean().getThreadCount();
     // the JDK waits for each child on a thread of its own; a thread per pipe would add 2 more each
     assertTrue(during - before <= n + 4, n + " workers took " + (during - before) + " threads");
+    assertIdlePipesWakeThePollerOnOneBeat(2 * n);
 
     for (Process p : started) {
       p.toHandle().destroy(); // a signal only: Process.destroy would close the streams as well
@@ -176,6 +177,42 @@ class OutputPollerTest {
     } catch (NoSuchFileException notYet) {
       return 0;
     }
+  }
+
+  /**
+   * Once the pipes are quiet (their waits grown to MAX_WAIT, half a second after their last
+   * bytes), the poller's thread wakes 4 times a second for all of them: about 5 wake-ups in a
+   * second, where each pipe at its own phase would wake it up to 4 times a second each.
+   */
+  private static void assertIdlePipesWakeThePollerOnOneBeat(int pipes) throws Exception {
+    Path task = pollerThread();
+    long woke = Long.MAX_VALUE;
+    for (int window = 0; window < 8 && woke > 8; window++) { // the first windows see the waits grow
+      long before = switches(task);
+      Thread.sleep(1000); // a window of measurement, not a wait for an event
+      woke = switches(task) - before;
+    }
+    assertTrue(woke <= 8, "with " + pipes + " idle pipes the poller woke " + woke + " times in a second");
+  }
+
+  /** /proc/self/task/TID of the poller's thread ("drover-output"). */
+  private static Path pollerThread() throws IOException {
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      return tasks.filter(t -> {
+        try {
+          return Files.readString(t.resolve("comm")).trim().equals("drover-output");
+        } catch (IOException e) {
+          return false; // ended meanwhile
+        }
+      }).findFirst().orElseThrow(() -> new AssertionError("no thread drover-output"));
+    }
+  }
+
+  private static long switches(Path task) throws IOException {
+    return Files.readAllLines(task.resolve("status")).stream()
+        .filter(l -> l.startsWith("voluntary_ctxt_switches:"))
+        .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).trim()))
+        .findFirst().orElseThrow();
   }
 
   private static void waitForSize(Path file, long size) throws Exception {
