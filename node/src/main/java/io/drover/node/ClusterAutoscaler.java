@@ -23,9 +23,11 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.cluster.Member;
@@ -47,7 +49,8 @@ import org.apache.pekko.cluster.typed.Cluster;
  * it scales the app the way {@code drover scale} does (the cluster's
  * desired slot count, which every node converges on; a slot that goes is drained). Each decision
  * is an event of the app on the deciding node ({@code scaled from 1 to 3 slots: autoscale: ...})
- * and counts in {@code drover_autoscale_decisions_total{app,direction}}.
+ * and counts in {@code drover_autoscale_decisions_total{app,direction}}. It ticks only while a
+ * cluster-placed app autoscales, as the supervisor's {@link Supervisor.SettingsChanged} says.
  */
 final class ClusterAutoscaler {
   static final ServiceKey<LoadQuery> KEY = ServiceKey.create(LoadQuery.class, "drover-autoscale-load");
@@ -69,13 +72,19 @@ final class ClusterAutoscaler {
 
   private record Round(List<Sample> samples, String failure) {}
 
+  /** The settings as the start's ask answered them (null: no answer in time). */
+  private record Asked(DroverSettings settings) {}
+
   private ClusterAutoscaler() {}
 
   static Behavior<Object> create(ActorRef<Supervisor.Command> supervisor, ActorRef<Front.Command> front, MeterRegistry registry) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf().narrow()));
-      timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
-      return new Decider(ctx, supervisor, front, registry).behavior();
+      // ticks only while a cluster-placed app autoscales; subscribed before the ask, so that no change falls between
+      ctx.getSystem().eventStream().tell(new EventStream.Subscribe<>(Supervisor.SettingsChanged.class, ctx.getSelf().narrow()));
+      Decider decider = new Decider(ctx, timers, supervisor, front, registry);
+      decider.askSettings();
+      return decider.behavior();
     }));
   }
 
@@ -102,13 +111,17 @@ final class ClusterAutoscaler {
     private final MeterRegistry registry;
     private final ClusterScaleState apps = new ClusterScaleState();
     private final Map<String, Long> decidedAt = new HashMap<>();
+    private final TimerScheduler<Object> timers;
     private boolean busy;
     private boolean deciding;
+    /** Whether a published change of the settings came (after which the start's answer is stale). */
+    private boolean changeHeard;
     private long roundStarted;
 
-    Decider(ActorContext<Object> context, ActorRef<Supervisor.Command> supervisor, ActorRef<Front.Command> front,
-        MeterRegistry registry) {
+    Decider(ActorContext<Object> context, TimerScheduler<Object> timers, ActorRef<Supervisor.Command> supervisor,
+        ActorRef<Front.Command> front, MeterRegistry registry) {
       this.context = context;
+      this.timers = timers;
       this.supervisor = supervisor;
       this.front = front;
       this.registry = registry;
@@ -118,9 +131,37 @@ final class ClusterAutoscaler {
     Behavior<Object> behavior() {
       return Behaviors.receive(Object.class)
           .onMessage(LoadQuery.class, this::onQuery)
+          .onMessage(Supervisor.SettingsChanged.class, m -> onSettings(m.settings(), false))
+          .onMessage(Asked.class, m -> m.settings() == null ? retryAsk() : onSettings(m.settings(), true))
           .onMessageEquals(Tick.INSTANCE, this::onTick)
           .onMessage(Round.class, this::onRound)
           .build();
+    }
+
+    void askSettings() {
+      context.ask(DroverSettings.class, supervisor, ASK, Supervisor.GetSettings::new, (settings, e) -> new Asked(settings));
+    }
+
+    private Behavior<Object> retryAsk() {
+      if (!changeHeard) {
+        askSettings(); // the supervisor was slow to answer at start
+      }
+      return Behaviors.same();
+    }
+
+    /** Ticks while a cluster-placed app autoscales, not otherwise (the start's answer is stale once a change came). */
+    private Behavior<Object> onSettings(DroverSettings settings, boolean asked) {
+      if (asked && changeHeard) {
+        return Behaviors.same();
+      }
+      changeHeard |= !asked;
+      boolean any = settings.appList().stream().anyMatch(a -> a.clusterPlaced() && a.autoscale().enabled());
+      if (!any) {
+        timers.cancel(Tick.INSTANCE);
+      } else if (!timers.isTimerActive(Tick.INSTANCE)) {
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
+      }
+      return Behaviors.same();
     }
 
     private Behavior<Object> onQuery(LoadQuery m) {
