@@ -15,7 +15,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -45,14 +44,10 @@ final class Autoscaler {
 
   private record Sized(AppSupervisor.Size size, ActorRef<AppSupervisor.Command> app) implements Command {}
 
-  /** The settings, as the start's ask answered ({@code asked}) or as a change published them. */
+  /** The settings, as the start's ask answered ({@code asked}; null: no answer in time) or as a change published them. */
   private record Settings(DroverSettings settings, boolean asked) implements Command {}
 
   private record Failed(String what) implements Command {}
-
-  private enum NoSettings implements Command {
-    INSTANCE
-  }
 
   /** How often the load is looked at; each app is decided on at its own {@code interval}. */
   static final Duration TICK = Duration.ofMillis(250);
@@ -64,7 +59,7 @@ final class Autoscaler {
   }
 
   private final ActorContext<Command> context;
-  private final TimerScheduler<Command> timers;
+  private final SettingsTicks<Command> ticks;
   private final ActorRef<Supervisor.Command> supervisor;
   private final ActorRef<Front.Command> front;
   private final MeterRegistry registry;
@@ -75,8 +70,6 @@ final class Autoscaler {
   /** Asks of the current round not answered yet; a tick starts no round while one is under way. */
   private int pending;
   private long roundStarted;
-  /** Whether a published change of the settings came (after which the start's answer is stale). */
-  private boolean changeHeard;
   /** The apps that autoscale, as last applied, with their sampling interval. */
   private Map<String, Duration> scaled = Map.of();
 
@@ -87,16 +80,12 @@ final class Autoscaler {
     this.supervisor = supervisor;
     this.front = front;
     this.registry = registry;
-    this.timers = timers;
-    // subscribed before the ask, so that no change falls between the two
-    context.getSystem().eventStream().tell(new EventStream.Subscribe<>(Supervisor.SettingsChanged.class,
-        context.messageAdapter(Supervisor.SettingsChanged.class, c -> new Settings(c.settings(), false))));
-    askSettings();
+    this.ticks = new SettingsTicks<>(context, timers, supervisor, ASK, Tick.INSTANCE, TICK,
+        s -> s.appList().stream().anyMatch(Autoscaler::autoscales), s -> new Settings(s, false), s -> new Settings(s, true));
   }
 
-  private void askSettings() {
-    context.ask(DroverSettings.class, supervisor, ASK, Supervisor.GetSettings::new,
-        (settings, e) -> settings != null ? new Settings(settings, true) : NoSettings.INSTANCE);
+  private static boolean autoscales(AppSpec app) {
+    return app.autoscale().enabled() && !app.clusterPlaced();
   }
 
   private Behavior<Command> idle() {
@@ -106,12 +95,6 @@ final class Autoscaler {
         .onMessage(Load.class, this::onLoad)
         .onMessage(AppsListed.class, this::onApps)
         .onMessage(Sized.class, this::onSized)
-        .onMessageEquals(NoSettings.INSTANCE, () -> {
-          if (!changeHeard) {
-            askSettings(); // the supervisor was slow to answer at start
-          }
-          return Behaviors.same();
-        })
         .onMessage(Failed.class, m -> {
           context.getLog().debug("autoscaler: {}", m.what());
           pending = Math.max(0, pending - 1);
@@ -133,21 +116,19 @@ final class Autoscaler {
   }
 
   private Behavior<Command> onSettings(Settings m) {
-    if (m.asked() && changeHeard) {
-      return Behaviors.same(); // a change published since is newer
+    if (m.settings() == null) {
+      ticks.askFailed();
+      return Behaviors.same();
     }
-    changeHeard |= !m.asked();
+    if (!ticks.take(m.settings(), m.asked())) {
+      return Behaviors.same(); // the start's answer, older than a change published since
+    }
     scaled = m.settings().appList().stream()
-        .filter(a -> a.autoscale().enabled() && !a.clusterPlaced())
+        .filter(Autoscaler::autoscales)
         .collect(Collectors.toMap(AppSpec::name, a -> a.autoscale().interval()));
     windows.keySet().retainAll(scaled.keySet());
     decidedAt.keySet().retainAll(scaled.keySet());
     lastSize.keySet().retainAll(scaled.keySet());
-    if (scaled.isEmpty()) {
-      timers.cancel(Tick.INSTANCE);
-    } else if (!timers.isTimerActive(Tick.INSTANCE)) {
-      timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
-    }
     return Behaviors.same();
   }
 

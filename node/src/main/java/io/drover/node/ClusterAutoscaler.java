@@ -23,7 +23,6 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -72,19 +71,15 @@ final class ClusterAutoscaler {
 
   private record Round(List<Sample> samples, String failure) {}
 
-  /** The settings as the start's ask answered them (null: no answer in time). */
-  private record Asked(DroverSettings settings) {}
+  /** The settings, as the start's ask answered ({@code asked}; null: no answer in time) or as a change published them. */
+  private record Settings(DroverSettings settings, boolean asked) {}
 
   private ClusterAutoscaler() {}
 
   static Behavior<Object> create(ActorRef<Supervisor.Command> supervisor, ActorRef<Front.Command> front, MeterRegistry registry) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf().narrow()));
-      // ticks only while a cluster-placed app autoscales; subscribed before the ask, so that no change falls between
-      ctx.getSystem().eventStream().tell(new EventStream.Subscribe<>(Supervisor.SettingsChanged.class, ctx.getSelf().narrow()));
-      Decider decider = new Decider(ctx, timers, supervisor, front, registry);
-      decider.askSettings();
-      return decider.behavior();
+      return new Decider(ctx, timers, supervisor, front, registry).behavior();
     }));
   }
 
@@ -111,17 +106,17 @@ final class ClusterAutoscaler {
     private final MeterRegistry registry;
     private final ClusterScaleState apps = new ClusterScaleState();
     private final Map<String, Long> decidedAt = new HashMap<>();
-    private final TimerScheduler<Object> timers;
+    private final SettingsTicks<Object> ticks;
     private boolean busy;
     private boolean deciding;
-    /** Whether a published change of the settings came (after which the start's answer is stale). */
-    private boolean changeHeard;
     private long roundStarted;
 
     Decider(ActorContext<Object> context, TimerScheduler<Object> timers, ActorRef<Supervisor.Command> supervisor,
         ActorRef<Front.Command> front, MeterRegistry registry) {
       this.context = context;
-      this.timers = timers;
+      this.ticks = new SettingsTicks<>(context, timers, supervisor, ASK, Tick.INSTANCE, TICK,
+          s -> s.appList().stream().anyMatch(a -> a.clusterPlaced() && a.autoscale().enabled()),
+          s -> new Settings(s, false), s -> new Settings(s, true));
       this.supervisor = supervisor;
       this.front = front;
       this.registry = registry;
@@ -131,35 +126,18 @@ final class ClusterAutoscaler {
     Behavior<Object> behavior() {
       return Behaviors.receive(Object.class)
           .onMessage(LoadQuery.class, this::onQuery)
-          .onMessage(Supervisor.SettingsChanged.class, m -> onSettings(m.settings(), false))
-          .onMessage(Asked.class, m -> m.settings() == null ? retryAsk() : onSettings(m.settings(), true))
+          .onMessage(Settings.class, this::onSettings)
           .onMessageEquals(Tick.INSTANCE, this::onTick)
           .onMessage(Round.class, this::onRound)
           .build();
     }
 
-    void askSettings() {
-      context.ask(DroverSettings.class, supervisor, ASK, Supervisor.GetSettings::new, (settings, e) -> new Asked(settings));
-    }
-
-    private Behavior<Object> retryAsk() {
-      if (!changeHeard) {
-        askSettings(); // the supervisor was slow to answer at start
-      }
-      return Behaviors.same();
-    }
-
-    /** Ticks while a cluster-placed app autoscales, not otherwise (the start's answer is stale once a change came). */
-    private Behavior<Object> onSettings(DroverSettings settings, boolean asked) {
-      if (asked && changeHeard) {
-        return Behaviors.same();
-      }
-      changeHeard |= !asked;
-      boolean any = settings.appList().stream().anyMatch(a -> a.clusterPlaced() && a.autoscale().enabled());
-      if (!any) {
-        timers.cancel(Tick.INSTANCE);
-      } else if (!timers.isTimerActive(Tick.INSTANCE)) {
-        timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
+    /** Ticks while a cluster-placed app autoscales, not otherwise. */
+    private Behavior<Object> onSettings(Settings m) {
+      if (m.settings() == null) {
+        ticks.askFailed();
+      } else {
+        ticks.take(m.settings(), m.asked());
       }
       return Behaviors.same();
     }
