@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.Scheduler;
 import org.apache.pekko.actor.SchedulerTask;
@@ -86,7 +87,7 @@ public final class DeadlineScheduler implements Scheduler, Closeable {
     return 1000.0;
   }
 
-  private Future<?> submit(Task task, java.util.function.Supplier<Future<?>> scheduling) {
+  private Future<?> submit(Task task, Supplier<Future<?>> scheduling) {
     refuseIfClosed();
     if (task.runnable instanceof Scheduler.TaskRunOnClose) {
       runOnClose.add(task);
